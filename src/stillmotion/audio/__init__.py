@@ -1,0 +1,1 @@
+"""Sound for `generate_audio`: procedural ambience, synchronised with the picture."""

@@ -1,0 +1,90 @@
+"""One settings object, read from the environment (prefix STILLMOTION_) and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STILLMOTION_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    """Default: SQLite file `stillmotion.db` in the data directory."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+    """Base of `video_url` and upload URLs; default http://{host}:{port}."""
+
+    fetch_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Hostnames, IPs or CIDRs the fetcher may reach despite the private-address rule."""
+    fetch_connect_timeout: float = 5.0
+    fetch_read_timeout: float = 15.0
+    fetch_total_timeout: float = 60.0
+
+    workers: int = Field(default=1, ge=1, le=64)
+    executor: Literal["local", "celery"] = "local"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+
+    lease_seconds: float = Field(default=30.0, gt=0)
+    """A running task's lease; renewed while it runs, reclaimed after a crash once expired."""
+    max_attempts: int = Field(default=2, ge=1)
+    task_timeout_seconds: float = Field(default=1800.0, gt=0)
+
+    max_body_bytes: int = 16 * 1024 * 1024
+    """JSON bodies: a 10 MB image as a base64 data URL is ~13.4 MB."""
+
+    engine_threads: int = Field(default=0, ge=0)
+    """OpenCV threads per render; 0 lets OpenCV choose."""
+    encoder_threads: int = Field(default=2, ge=1)
+    """Fixed so that the same seed gives the same bytes on any machine."""
+    encoder_crf: int = Field(default=18, ge=0, le=51)
+    encoder_preset: str = "veryfast"
+
+    bootstrap_account: str = "default"
+    """`serve` creates this account with a key on first start when no account exists."""
+
+    log_level: str = "INFO"
+
+    @field_validator("fetch_allow", mode="before")
+    @classmethod
+    def _parse_allow(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'stillmotion.db').resolve()}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def videos_dir(self) -> Path:
+        return self.data_dir / "videos"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

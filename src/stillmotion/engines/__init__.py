@@ -1,0 +1,1 @@
+"""Engines turn a framed image and a prompt into frames. See `base.Engine`."""

@@ -1,0 +1,66 @@
+"""The seam between the pipeline and the pixels.
+
+An engine is built once per worker process (construction loads whatever it
+needs, like Cog's `setup()`), then `prepare()` is called per task: it analyses
+the image and the prompt into a plan, and the returned `PreparedRender` streams
+frames one at a time so a 1080p x 180-frame video never sits in memory whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from stillmotion.audio.cues import AudioCues
+from stillmotion.pipeline.context import TaskContext
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """Everything an engine may use. `image` is already framed: RGB uint8, (height, width, 3)."""
+
+    image: np.ndarray
+    prompt: str
+    negative_prompt: str
+    cfg_scale: float
+    seed: int
+    num_frames: int
+    fps: int
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+
+class PreparedRender(Protocol):
+    """One task's render, planned and ready to stream."""
+
+    plan: dict[str, Any]
+    """JSON-serialisable description of what will move and how (stored with the task)."""
+
+    audio_cues: AudioCues | None
+    """Time functions the audio synthesis follows to stay in sync; None if the engine has none."""
+
+    def frames(self, ctx: TaskContext) -> Iterator[np.ndarray]:
+        """Yield exactly `num_frames` RGB uint8 frames of the request's size.
+
+        Frame 0 is the framed input. Call `ctx.check()` between frames or steps
+        (it raises when the task is cancelled or past its deadline) and
+        `ctx.report(fraction)` for work that happens before frames come out.
+        """
+        ...
+
+
+class Engine(Protocol):
+    name: str
+    version: str
+    """Bumped whenever output changes: same inputs + seed + version -> same frames."""
+
+    def prepare(self, request: RenderRequest) -> PreparedRender: ...
