@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     fetch_read_timeout: float = 15.0
     fetch_total_timeout: float = 60.0
 
+    models: dict[str, str] = Field(default_factory=lambda: {"bach-1.0-preview": "motion"})
+    """Model name -> engine (JSON in the environment). `bach-1.0-preview` is always served."""
+
     workers: int = Field(default=1, ge=1, le=64)
     executor: Literal["local", "celery"] = "local"
     broker_url: str = "redis://127.0.0.1:6379/0"

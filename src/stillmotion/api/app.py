@@ -1,0 +1,85 @@
+"""The application factory: wires settings, store, storage, engines and executor to the routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from stillmotion import __version__
+from stillmotion.api import routes_files, routes_service, routes_tasks
+from stillmotion.api.body_limit import BodyLimitMiddleware
+from stillmotion.api.errors import install_error_handlers
+from stillmotion.config import Settings, get_settings
+from stillmotion.engines.registry import EngineRegistry
+from stillmotion.executors.local import LocalExecutor
+from stillmotion.pipeline.run import TaskRunner
+from stillmotion.storage.local import LocalStorage
+from stillmotion.tasks.accounts import AccountStore
+from stillmotion.tasks.db import create_engine, create_sessionmaker
+from stillmotion.tasks.repository import TaskRepository
+
+DESCRIPTION = """Turns a still image and an optional prompt into a short MP4.
+
+Speaks the image2video API of the hosted service: create a task, poll it, get a
+webhook, download the video. Every answer is `{"code", "message", "data"}`.
+Authenticate with `Authorization: Bearer <JWT or API key>`.
+"""
+
+
+def _openapi_without_422(app: FastAPI) -> dict[str, Any]:
+    """FastAPI documents a 422 body we never send: validation answers 400/1000 in the envelope."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                operation.get("responses", {}).pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = create_engine(settings)
+        sessions = create_sessionmaker(db)
+        state = app.state
+        state.settings = settings
+        state.db = db
+        state.accounts = AccountStore(sessions)
+        state.tasks = TaskRepository(sessions)
+        state.storage = LocalStorage(settings)
+        state.engines = EngineRegistry(settings)
+        runner = TaskRunner(settings, state.tasks, state.storage, state.engines)
+        state.executor = LocalExecutor(
+            runner, settings.workers, settings.max_attempts, sweep_seconds=settings.lease_seconds / 2
+        )
+        await state.executor.start()
+        state.executor_running = True
+        try:
+            yield
+        finally:
+            state.executor_running = False
+            await state.executor.stop()
+            await db.dispose()
+
+    app = FastAPI(
+        title="stillmotion",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
+    app.include_router(routes_tasks.router)
+    app.include_router(routes_files.router)
+    app.include_router(routes_service.router)
+    return app

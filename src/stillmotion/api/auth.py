@@ -1,0 +1,77 @@
+"""Bearer authentication: the document's HS256 JWTs, and (extension) opaque API keys.
+
+A JWT carries the access key as `iss` and is signed with that key's secret;
+`nbf` and `exp` are checked with a small leeway for clock skew. Anything else
+after "Bearer " is looked up as an opaque key by its digest.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+
+from stillmotion.errors import InvalidToken, MissingAuthorization
+from stillmotion.tasks.accounts import AccountStore
+from stillmotion.tasks.models import Credential
+
+JWT_LEEWAY_SECONDS = 5
+# Far beyond the document's 10-day tokens; refuses tokens minted to live forever.
+MAX_JWT_LIFETIME_SECONDS = 31 * 24 * 3600
+
+
+def bearer_token(header: str | None) -> str:
+    if not header or not header.startswith("Bearer "):
+        raise MissingAuthorization()
+    token = header[len("Bearer ") :]
+    if not token or token != token.strip() or " " in token:
+        raise MissingAuthorization()
+    return token
+
+
+async def authenticate(token: str, accounts: AccountStore) -> Credential:
+    if token.count(".") == 2:
+        return await _verify_jwt(token, accounts)
+    credential = await accounts.by_api_key(token)
+    if credential is None:
+        raise InvalidToken("Invalid API key.")
+    return credential
+
+
+async def _verify_jwt(token: str, accounts: AccountStore) -> Credential:
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise InvalidToken("Malformed token.") from None
+    access_key = unverified.get("iss")
+    if not isinstance(access_key, str):
+        raise InvalidToken("Token has no issuer (iss).")
+    credential = await accounts.by_access_key(access_key)
+    if credential is None:
+        raise InvalidToken("Unknown access key.")
+    try:
+        claims = jwt.decode(
+            token,
+            credential.secret_key,
+            algorithms=["HS256"],
+            leeway=JWT_LEEWAY_SECONDS,
+            options={"require": ["exp", "iss"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise InvalidToken("Token has expired.") from None
+    except jwt.ImmatureSignatureError:
+        raise InvalidToken("Token is not yet valid.") from None
+    except jwt.PyJWTError:
+        raise InvalidToken("Invalid token signature or claims.") from None
+    if claims["exp"] - claims.get("nbf", claims.get("iat", claims["exp"])) > MAX_JWT_LIFETIME_SECONDS:
+        raise InvalidToken("Token lifetime is too long.")
+    return credential
+
+
+async def current_credential(request: Request) -> Credential:
+    token = bearer_token(request.headers.get("authorization"))
+    return await authenticate(token, request.app.state.accounts)
+
+
+CurrentCredential = Annotated[Credential, Depends(current_credential)]

@@ -1,0 +1,47 @@
+"""Liveness, readiness and the model list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from stillmotion.api.routes_tasks import success
+from stillmotion.api.schemas import Envelope, ModelList
+
+router = APIRouter()
+
+
+@router.get("/healthz", tags=["service"])
+async def healthz() -> JSONResponse:
+    """The process answers. Says nothing about its dependencies (that is /readyz)."""
+    return success({"status": "ok"})
+
+
+@router.get("/readyz", tags=["service"])
+async def readyz(request: Request) -> JSONResponse:
+    """Ready to take tasks: the database answers and the executor runs."""
+    state = request.app.state
+    problems: list[str] = []
+    try:
+        async with state.db.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        problems.append("database unreachable")
+    if not state.executor_running:
+        problems.append("executor not running")
+    if problems:
+        return JSONResponse(
+            {"code": 5001, "message": "Not ready: " + "; ".join(problems) + ".", "data": None},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+    return success({"status": "ready"})
+
+
+@router.get("/api/vdr/models", tags=["extensions"], response_model=Envelope[ModelList])
+async def list_models(request: Request) -> JSONResponse:
+    """Extension: the model names this server serves, and their engines."""
+    engines = request.app.state.engines
+    models = [{"model_name": name, "engine": engines.engine_kind(name), "ready": True} for name in engines.model_names]
+    return success({"models": models})

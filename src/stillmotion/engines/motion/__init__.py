@@ -1,0 +1,5 @@
+"""The motion engine (CPU, procedural): see `engine.MotionEngine`."""
+
+from stillmotion.engines.motion.engine import MotionEngine
+
+__all__ = ["MotionEngine"]

@@ -1,0 +1,35 @@
+"""Model names -> engines, built once per process (engines load at construction)."""
+
+from __future__ import annotations
+
+from stillmotion.config import Settings
+from stillmotion.engines.base import Engine
+
+
+def build_engine(kind: str) -> Engine:
+    if kind == "motion":
+        from stillmotion.engines.motion import MotionEngine
+
+        return MotionEngine()
+    raise ValueError(f"unknown engine {kind!r}")
+
+
+class EngineRegistry:
+    """Engines are shared between models that name the same kind, and built on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._models = dict(settings.models)
+        self._engines: dict[str, Engine] = {}
+
+    @property
+    def model_names(self) -> list[str]:
+        return sorted(self._models)
+
+    def engine_kind(self, model_name: str) -> str:
+        return self._models[model_name]
+
+    def engine_for(self, model_name: str) -> Engine:
+        kind = self._models[model_name]
+        if kind not in self._engines:
+            self._engines[kind] = build_engine(kind)
+        return self._engines[kind]

@@ -1,0 +1,238 @@
+"""Get the bytes of an `image_url`: http(s) download, data URL, or one of our own uploads.
+
+The http(s) download is the SSRF-sensitive part. Each hop (the URL, then every redirect) is
+resolved here, every resolved address is checked (addresses.py), and the connection goes to
+exactly that address: the request URL carries the IP, the Host header and the TLS server name
+(httpcore's documented `sni_hostname` extension) carry the real name, so certificates are still
+verified against the name and DNS is never asked again. Redirects are followed by hand for the
+same reason. The body is streamed with a running count, so the size cap holds whether or not
+the server announces a Content-Length, and the whole download runs under one deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import numpy as np
+
+from stillmotion import __version__
+from stillmotion.config import Settings
+from stillmotion.errors import ImageRejected
+from stillmotion.inputs.addresses import AllowList, IPAddress, resolve_allowed
+from stillmotion.inputs.data_url import decode_data_url, is_data_url
+from stillmotion.inputs.decode import decode_image
+from stillmotion.inputs.limits import MAX_IMAGE_BYTES, MAX_IMAGE_MB, MAX_REDIRECTS, MAX_URL_LENGTH
+from stillmotion.inputs.sniff import looks_like_html
+from stillmotion.inputs.uploads import check_upload, read_upload, upload_path
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Bytes gathered before deciding whether the body is an HTML page (then reading stops).
+_HTML_SNIFF_BYTES = 1024
+_HEADERS = {
+    "User-Agent": f"stillmotion/{__version__} (image fetch)",
+    "Accept": "image/*",
+    # Images are compressed already; refusing transfer compression also rules out a gzip
+    # bomb inflating past the size cap inside one decompressed chunk.
+    "Accept-Encoding": "identity",
+}
+
+
+async def fetch_image(url: str, settings: Settings) -> bytes:
+    """The image file's bytes (at most MAX_IMAGE_BYTES), or ImageRejected saying why not."""
+    if is_data_url(url):
+        return decode_data_url(url)
+    path = upload_path(url, settings)
+    if path is not None:
+        return await asyncio.to_thread(read_upload, path)
+    return await _download(url, settings)
+
+
+async def precheck_image_url(url: str, settings: Settings) -> None:
+    """The checks cheap enough for task creation (400 / 1001 there instead of a failed task).
+
+    http(s): syntax, host, DNS, and the address rules (nothing is downloaded). Data URLs carry
+    the image itself, so they are decoded and checked in full. Uploads: the file exists.
+    """
+    if is_data_url(url):
+        data = decode_data_url(url)
+        await asyncio.to_thread(decode_image, data)
+        return
+    path = upload_path(url, settings)
+    if path is not None:
+        await asyncio.to_thread(check_upload, path)
+        return
+    target = parse_http_url(url)
+    await resolve_allowed(
+        _dns_host(target), _port(target), AllowList.parse(settings.fetch_allow),
+        settings.fetch_connect_timeout,
+    )  # fmt: skip
+
+
+async def load_image(url: str, settings: Settings) -> np.ndarray:
+    """fetch_image then decode_image (in a thread: decoding a large photo takes CPU time)."""
+    data = await fetch_image(url, settings)
+    return await asyncio.to_thread(decode_image, data)
+
+
+def parse_http_url(url: str, *, redirected: bool = False) -> httpx.URL:
+    """`url` as an http(s) URL with a host, or ImageRejected naming the rule it breaks."""
+    subject = "Image URL redirected to a URL that" if redirected else "image_url"
+    if len(url) > MAX_URL_LENGTH:
+        raise ImageRejected(f"{subject} is longer than {MAX_URL_LENGTH:,} characters.")
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise ImageRejected(f"{subject} is not a valid URL.") from None
+    if parsed.scheme not in _DEFAULT_PORTS:
+        if redirected:
+            raise ImageRejected("Image URL redirected to a URL that is not http or https; refused.")
+        raise ImageRejected("image_url must be an http or https URL (or a data:image/ URL).")
+    if not parsed.raw_host:
+        raise ImageRejected(f"{subject} has no host.")
+    return parsed
+
+
+def _dns_host(url: httpx.URL) -> str:
+    """The name to resolve and to present in TLS: the IDNA (punycode) form."""
+    return url.raw_host.decode("ascii")
+
+
+def _port(url: httpx.URL) -> int:
+    return url.port or _DEFAULT_PORTS[url.scheme]
+
+
+async def _download(url: str, settings: Settings) -> bytes:
+    allow = AllowList.parse(settings.fetch_allow)
+    # trust_env=True only for the CA bundle (SSL_CERT_FILE / SSL_CERT_DIR, e.g. a corporate
+    # CA); the client itself ignores proxy variables, since a proxy would undo the pinning.
+    tls = httpx.create_ssl_context(trust_env=True)
+    try:
+        async with asyncio.timeout(settings.fetch_total_timeout):
+            current = parse_http_url(url)
+            for hop in range(MAX_REDIRECTS + 1):
+                addresses = await resolve_allowed(
+                    _dns_host(current), _port(current), allow, settings.fetch_connect_timeout,
+                    via_redirect=hop > 0,
+                )  # fmt: skip
+                async with _pinned_get(current, addresses, settings, tls) as response:
+                    if response.status_code not in _REDIRECT_STATUSES:
+                        return await _read_image_body(response)
+                    current = _redirect_target(current, response)
+            raise ImageRejected(f"Image URL redirected more than {MAX_REDIRECTS} times; refused.")
+    except TimeoutError:
+        raise ImageRejected(
+            f"Image download did not finish within {settings.fetch_total_timeout:g} s."
+        ) from None
+    except httpx.HTTPError as exc:
+        raise ImageRejected(_transport_message(exc, settings)) from None
+
+
+@asynccontextmanager
+async def _pinned_get(
+    url: httpx.URL, addresses: list[IPAddress], settings: Settings, tls: ssl.SSLContext
+) -> AsyncIterator[httpx.Response]:
+    """GET `url` on a connection to one of the checked `addresses` (the next one is tried only
+    when the previous refused the connection), the response body left unread.
+
+    A fresh client per hop: a pooled connection made for one name must not carry a request
+    for another name that happens to share the address.
+    """
+    timeout = httpx.Timeout(
+        connect=settings.fetch_connect_timeout, read=settings.fetch_read_timeout,
+        write=settings.fetch_read_timeout, pool=settings.fetch_connect_timeout,
+    )  # fmt: skip
+    headers = {**_HEADERS, "Host": url.netloc.decode("ascii")}
+    async with httpx.AsyncClient(timeout=timeout, verify=tls, trust_env=False) as client:
+        for index, address in enumerate(addresses):
+            request = client.build_request(
+                "GET", url.copy_with(host=str(address)), headers=headers,
+                extensions={"sni_hostname": _dns_host(url)},
+            )  # fmt: skip
+            try:
+                response = await client.send(request, stream=True)
+            except httpx.ConnectError:
+                if index + 1 < len(addresses):
+                    continue
+                raise
+            try:
+                yield response
+            finally:
+                await response.aclose()
+            return
+
+
+def _redirect_target(current: httpx.URL, response: httpx.Response) -> httpx.URL:
+    location = response.headers.get("location")
+    if not location:
+        raise ImageRejected(
+            f"Image URL answered HTTP {response.status_code} (a redirect) without a Location."
+        )
+    try:
+        # Joined against the URL with the real name, not the IP we connected to.
+        target = str(current.join(location))
+    except (httpx.InvalidURL, ValueError):
+        raise ImageRejected("Image URL redirected to a URL that is not valid.") from None
+    return parse_http_url(target, redirected=True)
+
+
+async def _read_image_body(response: httpx.Response) -> bytes:
+    """The body of a final answer: 200 only, within the size cap, not an HTML page."""
+    if response.status_code != 200:
+        raise ImageRejected(f"Image URL answered HTTP {response.status_code}.")
+    announced = response.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > MAX_IMAGE_BYTES:
+        raise ImageRejected(
+            f"Image is larger than {MAX_IMAGE_MB} MB (the server announced {int(announced):,} bytes)."
+        )
+    body = bytearray()
+    sniffed = False
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_IMAGE_BYTES:
+            raise ImageRejected(f"Image is larger than {MAX_IMAGE_MB} MB.")
+        if not sniffed and len(body) >= _HTML_SNIFF_BYTES:
+            _refuse_html(body)
+            sniffed = True
+    if not body:
+        raise ImageRejected("Image URL answered with an empty body.")
+    if not sniffed:
+        _refuse_html(body)
+    return bytes(body)
+
+
+def _refuse_html(head: bytes | bytearray) -> None:
+    if looks_like_html(bytes(head[:_HTML_SNIFF_BYTES])):
+        raise ImageRejected("Image URL returned an HTML page, not an image.")
+
+
+def _transport_message(exc: httpx.HTTPError, settings: Settings) -> str:
+    """A user-facing sentence for a failed connection or transfer."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"Image URL did not accept a connection within {settings.fetch_connect_timeout:g} s."
+    if isinstance(exc, httpx.ReadTimeout):
+        return f"Image URL sent no data for {settings.fetch_read_timeout:g} s; timed out."
+    if isinstance(exc, httpx.TimeoutException):
+        return "Image URL timed out."
+    if isinstance(exc, httpx.ConnectError):
+        if _caused_by_tls(exc):
+            return "Image URL's TLS certificate could not be verified; refused."
+        return "Could not connect to the image URL's host."
+    if isinstance(exc, httpx.DecodingError):
+        return "Image URL sent a body that could not be decoded."
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return "Image URL closed the connection before the whole image arrived."
+    return "Image could not be downloaded from image_url."
+
+
+def _caused_by_tls(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

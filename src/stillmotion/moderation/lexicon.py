@@ -1,0 +1,196 @@
+"""The curated moderation lexicon (`lexicon.json`) compiled into regular expressions.
+
+The lexicon is data so that it can be reviewed and extended without reading code. Its patterns
+use a small word-level notation, always matched against the plain spellings from `normalize`:
+
+- ``kill``      the word, with an optional plural ``s``/``es``; each letter may be stretched
+                ("kiiill"), which is how elongation tricks are undone.
+- ``masturbat*`` any word starting so.
+- ``is|was``    one of these words.
+- ``{human}``   any entry of the named group; ``{filler}*`` up to three of them; ``?`` optional.
+- a group entry ``re:...`` is a raw regular expression (ages such as "12 year old").
+
+A pattern matches whole words only: ``sex`` never matches inside "Essex" or "Sussex".
+
+Each category has three kinds of rules:
+
+- ``explicit``  descriptions of the content itself; they apply in every field.
+- ``topic``     words that merely *name* the category ("nudity", "gore"). They are ignored in a
+                negative prompt, where they mean "keep this out", and when a negation ("no",
+                "without", ...) stands just before them.
+- ``together``  co-occurrence rules: every listed pattern must match somewhere in the text
+                (for example a minor and a sexual term); ``topic`` says which of the two
+                behaviours above applies.
+
+``safe`` phrases ("kill the lights", "breast cancer", "murder of crows") are masked out before
+any rule runs, whatever the category.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+# `{group}*` repeats a group up to this many times: enough for "the two unarmed young men",
+# few enough that a violent verb cannot reach a person mentioned much later in the sentence.
+MAX_REPEAT = 3
+# A topic word counts as negated when one of the negators is among the words just before it
+# ("no blood or gore": "gore" is two words after "no").
+NEGATION_WINDOW = 3
+# What masked safe phrases become: no pattern can match across or into it.
+_MASK = " | "
+
+_START, _END = r"(?<![a-z0-9])", r"(?![a-z0-9])"
+_GROUP_TOKEN = re.compile(r"\{(\w+)\}([?*]?)")
+_WORD_TOKEN = re.compile(r"([a-z0-9|]+)(\*?)([?]?)")
+
+
+class LexiconError(ValueError):
+    """The lexicon file breaks the notation (caught by the tests, never at request time)."""
+
+
+def _word(word: str, *, prefix: bool) -> str:
+    letters = "".join(re.escape(ch) + "+" if ch.isalpha() else re.escape(ch) for ch in word)
+    return letters + (r"[a-z]*" if prefix else r"(?:e?s)?")
+
+
+def _phrase(phrase: str, groups: Mapping[str, str]) -> str:
+    """Regex body of a pattern (no outer word boundaries)."""
+    tokens = phrase.split()
+    if not tokens:
+        raise LexiconError("empty pattern")
+    pieces: list[str] = []
+    for index, token in enumerate(tokens):
+        edge = index in (0, len(tokens) - 1)
+        group = _GROUP_TOKEN.fullmatch(token)
+        if group:
+            name, modifier = group.groups()
+            if name not in groups:
+                raise LexiconError(f"unknown group {{{name}}} in {phrase!r}")
+            body = groups[name]
+        else:
+            word = _WORD_TOKEN.fullmatch(token)
+            if not word:
+                raise LexiconError(f"bad token {token!r} in {phrase!r}")
+            alternatives, star, modifier = word.groups()
+            body = "(?:" + "|".join(_word(w, prefix=bool(star)) for w in alternatives.split("|")) + ")"
+        if modifier and edge:
+            raise LexiconError(f"first and last tokens must be required in {phrase!r}")
+        sep = "" if index == len(tokens) - 1 else r"\s"
+        if modifier == "?":
+            pieces.append(f"(?:{body}{sep})?")
+        elif modifier == "*":
+            pieces.append(f"(?:{body}{sep}){{0,{MAX_REPEAT}}}")
+        else:
+            pieces.append(body + sep)
+    return "".join(pieces)
+
+
+def _alternation(bodies: Iterable[str]) -> str:
+    # Longest first so that "old man" is preferred over "man" inside larger patterns.
+    return "(?:" + "|".join(sorted(bodies, key=len, reverse=True)) + ")"
+
+
+def _compile_groups(raw: Mapping[str, list[str]]) -> dict[str, str]:
+    compiled: dict[str, str] = {}
+    for name, entries in raw.items():
+        bodies = [e[3:] if e.startswith("re:") else _phrase(e, {}) for e in entries]
+        compiled[name] = _alternation(bodies)
+    return compiled
+
+
+def _pattern(phrases: Iterable[str], groups: Mapping[str, str]) -> re.Pattern[str] | None:
+    bodies = [_phrase(p, groups) for p in phrases]
+    return re.compile(_START + _alternation(bodies) + _END) if bodies else None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Matches when every pattern matches (one pattern for plain rules)."""
+
+    patterns: tuple[re.Pattern[str], ...]
+    topic: bool
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    label: str
+    """Shown to users in refusal messages; names the category, never the words."""
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    categories: tuple[Category, ...]
+    """In order of severity: the first match is the one a refusal names."""
+    safe: re.Pattern[str]
+    negators: frozenset[str]
+
+    def mask_safe(self, spelling: str) -> str:
+        return self.safe.sub(_MASK, spelling)
+
+    def _negated(self, text: str, start: int) -> bool:
+        before = text[:start].split()[-NEGATION_WINDOW:]
+        return any(word in self.negators for word in before)
+
+    def _hits(self, pattern: re.Pattern[str], text: str, *, topic: bool) -> bool:
+        return any(not (topic and self._negated(text, m.start())) for m in pattern.finditer(text))
+
+    def matches(self, category: Category, text: str, *, negative: bool) -> bool:
+        """Whether `category` applies to a masked spelling.
+
+        `negative` marks a negative prompt, where topic rules do not apply.
+        """
+        for rule in category.rules:
+            if rule.topic and negative:
+                continue
+            if all(self._hits(p, text, topic=rule.topic) for p in rule.patterns):
+                return True
+        return False
+
+
+def _compile_category(raw: Mapping[str, object], groups: Mapping[str, str]) -> Category:
+    rules: list[Rule] = []
+    for kind in ("explicit", "topic"):
+        phrases = raw.get(kind, [])
+        assert isinstance(phrases, list)
+        pattern = _pattern(phrases, groups)
+        if pattern is not None:
+            rules.append(Rule((pattern,), topic=kind == "topic"))
+    together = raw.get("together", [])
+    assert isinstance(together, list)
+    for entry in together:
+        patterns = tuple(p for p in (_pattern([phrase], groups) for phrase in entry["all"]) if p)
+        rules.append(Rule(patterns, topic=bool(entry.get("topic", False))))
+    return Category(id=str(raw["id"]), label=str(raw["label"]), rules=tuple(rules))
+
+
+def compile_lexicon(raw: Mapping[str, object]) -> Lexicon:
+    """Compile the JSON structure of `lexicon.json` (also used by tests with small lexicons)."""
+    groups_raw = raw.get("groups", {})
+    assert isinstance(groups_raw, dict)
+    groups = _compile_groups(groups_raw)
+    categories_raw = raw["categories"]
+    assert isinstance(categories_raw, list)
+    safe_phrases = raw.get("safe", [])
+    assert isinstance(safe_phrases, list)
+    safe = _pattern(safe_phrases, groups) or re.compile(r"(?!)")  # (?!) never matches
+    negators = raw.get("negators", [])
+    assert isinstance(negators, list)
+    return Lexicon(
+        categories=tuple(_compile_category(c, groups) for c in categories_raw),
+        safe=safe,
+        negators=frozenset(negators),
+    )
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The shipped lexicon, compiled once per process."""
+    text = resources.files(__package__).joinpath("lexicon.json").read_text(encoding="utf-8")
+    return compile_lexicon(json.loads(text))

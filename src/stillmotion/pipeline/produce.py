@@ -1,0 +1,105 @@
+"""The CPU half of a task, as one readable chain: the same code for the worker and `stillmotion generate`.
+
+    decode image -> frame it -> plan (engine.prepare) -> render frames -> encode MP4
+
+It runs in a worker thread (OpenCV, x264 and numpy release the GIL in their hot
+loops), takes plain values and returns plain values, and reports progress and
+honours cancellation through the TaskContext.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stillmotion.engines.base import Engine, RenderRequest
+from stillmotion.errors import EngineFailure
+from stillmotion.inputs import decode_image
+from stillmotion.media.encode import Mp4Writer
+from stillmotion.media.framing import cover_crop, frame_size
+from stillmotion.pipeline.context import TaskContext
+
+# Overall progress (0..100) given to each stage; rendering+encoding is the bulk.
+_DECODE, _PLAN, _RENDER = (0.0, 3.0), (3.0, 8.0), (8.0, 99.0)
+
+
+@dataclass(frozen=True)
+class VideoSpec:
+    """What to make, independent of where the request came from."""
+
+    resolution: str
+    duration: int
+    fps: int
+    seed: int
+    prompt: str = ""
+    negative_prompt: str = ""
+    cfg_scale: float = 5.0
+
+    @property
+    def num_frames(self) -> int:
+        return self.duration * self.fps
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    crf: int = 18
+    preset: str = "veryfast"
+    threads: int = 2
+
+
+@dataclass
+class Produced:
+    width: int
+    height: int
+    frames: int
+    plan: dict[str, Any] = field(default_factory=dict)
+
+
+def frame_input(image: np.ndarray, resolution: str) -> np.ndarray:
+    width, height = frame_size(resolution, image.shape[1], image.shape[0])
+    return cover_crop(image, width, height)
+
+
+def produce_video(
+    image_bytes: bytes,
+    spec: VideoSpec,
+    engine: Engine,
+    out_path: Path,
+    ctx: TaskContext,
+    encoder: EncoderSettings = EncoderSettings(),
+) -> Produced:
+    ctx.stage(*_DECODE)
+    image = decode_image(image_bytes)
+    framed = frame_input(image, spec.resolution)
+    ctx.check()
+
+    ctx.stage(*_PLAN)
+    request = RenderRequest(
+        image=framed,
+        prompt=spec.prompt,
+        negative_prompt=spec.negative_prompt,
+        cfg_scale=spec.cfg_scale,
+        seed=spec.seed,
+        num_frames=spec.num_frames,
+        fps=spec.fps,
+    )
+    prepared = engine.prepare(request)
+    ctx.check()
+
+    ctx.stage(*_RENDER)
+    height, width = framed.shape[:2]
+    with Mp4Writer(
+        out_path, width, height, spec.fps, crf=encoder.crf, preset=encoder.preset, threads=encoder.threads
+    ) as writer:
+        for frame in prepared.frames(ctx):
+            ctx.check()
+            writer.write(frame)
+            ctx.report(writer.frames_written / spec.num_frames)
+        if writer.frames_written != spec.num_frames:
+            raise EngineFailure(
+                f"Engine produced {writer.frames_written} frames instead of {spec.num_frames}."
+            )
+    return Produced(width=width, height=height, frames=spec.num_frames, plan=prepared.plan)

@@ -1,0 +1,94 @@
+"""One task, start to end, in the worker: the asynchronous half around `produce_video`.
+
+    claim (lease) -> fetch image -> produce video (worker thread) -> publish -> SUCCEEDED
+    any stage fails -> FAILED with failure_code
+
+While the thread renders, a heartbeat renews the lease and stores progress; if
+the lease is lost (another worker reclaimed the task) the render is stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+from stillmotion.config import Settings
+from stillmotion.engines.registry import EngineRegistry
+from stillmotion.errors import EngineFailure, StillmotionError, TaskCancelled
+from stillmotion.inputs import fetch_image
+from stillmotion.pipeline.context import TaskContext
+from stillmotion.pipeline.produce import EncoderSettings, VideoSpec, produce_video
+from stillmotion.storage.local import LocalStorage
+from stillmotion.tasks.models import Task
+from stillmotion.tasks.repository import TaskRepository
+
+log = logging.getLogger("stillmotion.worker")
+
+HEARTBEAT_SECONDS = 0.5  # how often progress reaches the API; also the cancel/lease check period
+
+
+def spec_of(task: Task) -> VideoSpec:
+    return VideoSpec(
+        resolution=task.resolution,
+        duration=task.duration,
+        fps=task.fps,
+        seed=task.seed,
+        prompt=task.prompt or "",
+        negative_prompt=task.negative_prompt or "",
+        cfg_scale=task.cfg_scale,
+    )
+
+
+class TaskRunner:
+    def __init__(
+        self, settings: Settings, tasks: TaskRepository, storage: LocalStorage, engines: EngineRegistry
+    ) -> None:
+        self.settings = settings
+        self.tasks = tasks
+        self.storage = storage
+        self.engines = engines
+        self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
+        self._lease = timedelta(seconds=settings.lease_seconds)
+        self._encoder = EncoderSettings(
+            crf=settings.encoder_crf, preset=settings.encoder_preset, threads=settings.encoder_threads
+        )
+
+    async def run(self, task_id: str) -> None:
+        claim = await self.tasks.claim(task_id, self.worker_id, self._lease)
+        if claim is None:
+            return  # finished, or another worker holds a live lease
+        task = claim.task
+        log.info("task %s: attempt %d on %s", task_id, claim.attempt, self.worker_id)
+        ctx = TaskContext(deadline=time.monotonic() + self.settings.task_timeout_seconds)
+        scratch = self.storage.scratch_path(task_id)
+        try:
+            image_bytes = await fetch_image(task.image_url, self.settings)
+            engine = self.engines.engine_for(task.model_name)
+            render = asyncio.create_task(
+                asyncio.to_thread(produce_video, image_bytes, spec_of(task), engine, scratch, ctx, self._encoder)
+            )
+            while not render.done():
+                await asyncio.wait({render}, timeout=HEARTBEAT_SECONDS)
+                if not await self.tasks.renew(task_id, self.worker_id, self._lease, ctx.progress):
+                    ctx.cancel()
+                    log.warning("task %s: lease lost; stopping this attempt", task_id)
+            produced = render.result()
+            await self.tasks.record(task_id, self.worker_id, plan=produced.plan, engine=engine.name)
+            key = await asyncio.to_thread(self.storage.publish_video, task_id, scratch)
+            await self.tasks.succeed(task_id, self.worker_id, key)
+            log.info("task %s: succeeded (%dx%d, %d frames)", task_id, produced.width, produced.height, produced.frames)
+        except TaskCancelled:
+            # Either a user cancel (recorded by whoever cancelled) or a lost lease: nothing to write here.
+            log.info("task %s: stopped", task_id)
+        except StillmotionError as exc:
+            log.info("task %s: failed with %d: %s", task_id, exc.code, exc.message)
+            await self.tasks.fail(task_id, self.worker_id, exc.code, exc.message)
+        except Exception:
+            log.exception("task %s: engine error", task_id)
+            error = EngineFailure("Video generation failed because of an internal engine error.")
+            await self.tasks.fail(task_id, self.worker_id, error.code, error.message)
+        finally:
+            scratch.unlink(missing_ok=True)

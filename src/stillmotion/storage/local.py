@@ -1,0 +1,62 @@
+"""Videos and uploaded images in the data directory, served by the API itself.
+
+Keys are file names we generate (task ids, random upload ids), never user input,
+so a served path can always be validated against a strict pattern.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+from stillmotion.config import Settings
+from stillmotion.inputs.uploads import UPLOADS_URL_PATH, upload_url
+
+_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}\.(mp4|jpg|png|webp|gif|bmp|tiff)$")
+VIDEO_ROUTE = "/files/videos"
+UPLOAD_ROUTE = UPLOADS_URL_PATH.rstrip("/")
+
+
+class LocalStorage:
+    def __init__(self, settings: Settings) -> None:
+        self.videos_dir = settings.videos_dir
+        self.uploads_dir = settings.uploads_dir
+        self.public_url = settings.resolved_public_url
+        self._settings = settings
+        self.videos_dir.mkdir(parents=True, exist_ok=True)
+        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+
+    def scratch_path(self, task_id: str) -> Path:
+        """Where a render writes before it is published (same filesystem: publishing is a rename)."""
+        return self.videos_dir / f".{task_id}.{secrets.token_hex(4)}.partial.mp4"
+
+    def publish_video(self, task_id: str, rendered: Path) -> str:
+        key = f"{task_id}.mp4"
+        os.replace(rendered, self.videos_dir / key)
+        return key
+
+    def video_url(self, key: str) -> str:
+        return f"{self.public_url}{VIDEO_ROUTE}/{key}"
+
+    def video_file(self, key: str) -> Path | None:
+        return self._existing(self.videos_dir, key)
+
+    def save_upload(self, data: bytes, extension: str) -> str:
+        key = f"{secrets.token_urlsafe(16)}.{extension}"
+        target = self.uploads_dir / key
+        partial = target.with_name("." + key + ".partial")
+        partial.write_bytes(data)
+        os.replace(partial, target)
+        return upload_url(key, self._settings)
+
+    def upload_file(self, key: str) -> Path | None:
+        return self._existing(self.uploads_dir, key)
+
+    @staticmethod
+    def _existing(directory: Path, key: str) -> Path | None:
+        if not _KEY.match(key):
+            return None
+        path = directory / key
+        return path if path.is_file() else None

@@ -1,0 +1,197 @@
+"""decode_image: every accepted format and colour mode to RGB, and every refusal named."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+from sample_images import encode, gradient, png_bomb, png_rgb16
+
+from stillmotion.errors import ImageRejected
+from stillmotion.inputs import MAX_IMAGE_PIXELS, decode_image
+
+RED, BLUE = (255, 0, 0), (0, 0, 255)
+
+
+def rejected(data: bytes) -> str:
+    with pytest.raises(ImageRejected) as caught:
+        decode_image(data)
+    assert caught.value.code == 1001
+    return caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("fmt", "params", "tolerance"),
+    [
+        ("JPEG", {"quality": 95}, 12),
+        ("PNG", {}, 0),
+        ("WEBP", {"lossless": True}, 0),
+        ("BMP", {}, 0),
+        ("TIFF", {}, 0),
+        ("TIFF", {"compression": "tiff_lzw"}, 0),
+    ],
+)
+def test_each_accepted_format_decodes_to_the_same_rgb(
+    fmt: str, params: dict[str, object], tolerance: int
+) -> None:
+    source = gradient(320, 300)
+    decoded = decode_image(encode(source, fmt, **params))
+    assert decoded.shape == (300, 320, 3)
+    assert decoded.dtype == np.uint8
+    error = np.abs(decoded.astype(int) - np.asarray(source, dtype=int))
+    assert error.mean() <= tolerance / 4 and error.max() <= tolerance * 4
+
+
+def test_gif_gives_its_first_frame() -> None:
+    frames = [Image.new("RGB", (300, 300), colour) for colour in (RED, BLUE)]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
+    assert Image.open(io.BytesIO(data)).n_frames == 2
+    decoded = decode_image(data)
+    assert tuple(decoded[150, 150]) == RED
+
+
+def test_exif_orientation_is_applied() -> None:
+    # Stored 400 wide x 300 high with a red top-left corner; Orientation 6 means "rotate 90
+    # degrees clockwise to display", so it shows 300 wide x 400 high, red corner top-right.
+    stored = Image.new("RGB", (400, 300), BLUE)
+    stored.paste(RED, (0, 0, 60, 60))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation
+    decoded = decode_image(encode(stored, "JPEG", quality=95, exif=exif))
+    assert decoded.shape == (400, 300, 3)
+    top_right, top_left = decoded[20, 280].astype(int), decoded[20, 20].astype(int)
+    assert top_right[0] > 200 and top_right[2] < 60
+    assert top_left[2] > 200 and top_left[0] < 60
+
+
+def test_alpha_is_composited_over_white() -> None:
+    image = Image.new("RGBA", (300, 300), (0, 0, 0, 0))  # fully transparent black
+    image.paste((255, 0, 0, 128), (0, 0, 150, 300))  # half-transparent red on the left
+    decoded = decode_image(encode(image, "PNG"))
+    assert tuple(decoded[150, 250]) == (255, 255, 255)
+    assert tuple(decoded[150, 50]) == (255, 127, 127) or tuple(decoded[150, 50]) == (255, 128, 128)
+
+
+@pytest.mark.parametrize(("fmt", "mode"), [("PNG", "LA"), ("WEBP", "RGBA"), ("TIFF", "RGBA")])
+def test_alpha_over_white_in_other_modes_and_formats(fmt: str, mode: str) -> None:
+    image = Image.new("RGBA", (300, 300), (0, 0, 0, 0)).convert(mode)
+    params = {"lossless": True} if fmt == "WEBP" else {}
+    assert (decode_image(encode(image, fmt, **params)) == 255).all()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "GIF"])
+def test_palette_transparency_becomes_white(fmt: str) -> None:
+    palette = Image.new("P", (300, 300), 0)
+    palette.putpalette([0, 0, 0, 255, 0, 0] + [0] * (256 * 3 - 6))
+    palette.paste(1, (0, 0, 100, 300))
+    decoded = decode_image(encode(palette, fmt, transparency=0))
+    assert tuple(decoded[150, 50]) == RED
+    assert tuple(decoded[150, 250]) == (255, 255, 255)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "TIFF"])
+def test_cmyk_becomes_rgb(fmt: str) -> None:
+    cyan = Image.new("CMYK", (300, 300), (255, 0, 0, 0))
+    pixel = decode_image(encode(cyan, fmt)).astype(int)[150, 150]
+    assert pixel[0] < 20 and pixel[1] > 235 and pixel[2] > 235
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "TIFF"])
+def test_16_bit_grey_is_scaled_not_clipped(fmt: str) -> None:
+    ramp = np.tile(np.linspace(0, 65535, 320).astype(np.uint16), (300, 1))
+    decoded = decode_image(encode(Image.fromarray(ramp), fmt))
+    assert decoded[0, 0].tolist() == [0, 0, 0]
+    assert decoded[0, -1].tolist() == [255, 255, 255]
+    assert abs(int(decoded[0, 160, 0]) - 128) <= 1  # Pillow's own convert() would give 255
+
+
+def test_16_bit_rgb_png() -> None:
+    values = np.zeros((300, 300, 3), dtype=np.uint16)
+    values[..., 0], values[..., 2] = 65535, 32896  # 32896 = 128 * 257
+    pixel = decode_image(png_rgb16(values))[10, 10]
+    assert pixel.tolist() == [255, 0, 128]
+
+
+def test_32_bit_integer_and_float_grey() -> None:
+    ints = Image.fromarray(np.full((300, 300), 65535, dtype=np.int32))
+    assert (decode_image(encode(ints, "TIFF")) == 255).all()
+    floats = Image.fromarray(np.full((300, 300), 0.5, dtype=np.float32))
+    assert abs(int(decode_image(encode(floats, "TIFF"))[0, 0, 0]) - 128) <= 1
+
+
+@pytest.mark.parametrize(("mode", "fmt"), [("1", "BMP"), ("L", "JPEG"), ("P", "BMP"), ("YCbCr", "JPEG")])
+def test_other_modes_become_rgb(mode: str, fmt: str) -> None:
+    decoded = decode_image(encode(gradient(300, 300, mode), fmt))
+    assert decoded.shape == (300, 300, 3) and decoded.dtype == np.uint8
+    assert decoded.std() > 10  # still a picture, not a flat fill
+
+
+def test_too_small_states_the_size() -> None:
+    assert rejected(encode(gradient(299, 400), "PNG")) == (
+        "Image is 299x400 pixels; the minimum is 300x300."
+    )
+    decode_image(encode(gradient(300, 300), "PNG"))  # the boundary itself is accepted
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [
+        (8193, 8193),  # just over our limit, under Pillow's own: our check decides
+        (10_000, 9_000),  # over Pillow's warning threshold
+        (100_000, 100_000),  # over Pillow's hard error threshold
+    ],
+)
+def test_decompression_bombs_are_refused_from_the_header(width: int, height: int) -> None:
+    assert width * height > MAX_IMAGE_PIXELS
+    bomb = png_bomb(width, height)
+    assert len(bomb) < 10_000  # tiny file, huge declared size
+    started = time.perf_counter()
+    message = rejected(bomb)
+    assert "decompression bomb" in message
+    # Refused from the header alone: decoding even the declared first rows would take longer.
+    print(f"bomb {width}x{height} refused in {1000 * (time.perf_counter() - started):.1f} ms")
+
+
+def test_bomb_message_names_the_declared_size() -> None:
+    assert rejected(png_bomb(8193, 8193)).startswith("Image declares 8193x8193 pixels")
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        (b"<!DOCTYPE html><html><body>hello</body></html>", "an HTML page"),
+        (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>', "an SVG image"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "a HEIC image"),
+    ],
+)
+def test_well_known_non_images_are_named(data: bytes, named: str) -> None:
+    assert rejected(data) == (
+        f"Image is {named}, not a supported image format (use JPEG, PNG, WebP, GIF, BMP or TIFF)."
+    )
+
+
+def test_formats_outside_the_list_are_refused_even_if_pillow_reads_them() -> None:
+    ico = encode(gradient(256, 256), "ICO")
+    assert Image.open(io.BytesIO(ico)).format == "ICO"  # Pillow could decode it
+    assert rejected(ico) == (
+        "Image is an ICO icon, not a supported image format (use JPEG, PNG, WebP, GIF, BMP or TIFF)."
+    )
+    assert "not a supported image format" in rejected(encode(gradient(300, 300), "PPM"))
+
+
+@pytest.mark.parametrize("data", [b"", b"hello world", bytes(range(256)) * 4])
+def test_garbage_is_not_an_image(data: bytes) -> None:
+    assert rejected(data).startswith("Image is not a supported image format")
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_truncated_file_is_reported(fmt: str) -> None:
+    noisy = Image.fromarray(np.random.default_rng(0).integers(0, 255, (300, 300, 3), np.uint8))
+    data = encode(noisy, fmt)
+    assert rejected(data[: len(data) // 2]) == (
+        "Image file is truncated or corrupt; it could not be decoded."
+    )

@@ -1,0 +1,47 @@
+"""Synthetic scenes the motion tests render in code: no photos, no downloads.
+
+A landscape: sky gradient with soft clouds over a textured ground, with a
+darker "subject" block standing on the ground nearer the camera. Texture is
+seeded noise, so phase correlation and ECC find a unique alignment.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def landscape(width: int = 320, height: int = 180, seed: int = 7) -> np.ndarray:
+    """RGB uint8: sky (top 40%) over textured ground, with a subject block near the centre."""
+    rng = np.random.default_rng(seed)
+    horizon = int(height * 0.4)
+    image = np.zeros((height, width, 3), np.float32)
+    rows = np.linspace(0.0, 1.0, horizon)[:, None]
+    sky_top, sky_low = np.array([70, 120, 200], np.float32), np.array([170, 200, 235], np.float32)
+    image[:horizon] = sky_top + (sky_low - sky_top) * rows[..., None]
+    clouds = cv2.resize(rng.random((6, 12)).astype(np.float32), (width, horizon), interpolation=cv2.INTER_CUBIC)
+    image[:horizon] += np.clip(clouds - 0.5, 0, 1)[..., None] * 120
+    fine = cv2.resize(rng.random((height // 3, width // 3)).astype(np.float32), (width, height - horizon))
+    coarse = cv2.resize(rng.random((12, 24)).astype(np.float32), (width, height - horizon), interpolation=cv2.INTER_CUBIC)
+    ground = np.array([70, 110, 50], np.float32) + (fine * 60 + coarse * 50 - 55)[..., None]
+    image[horizon:] = ground
+    x0, x1, y0, y1 = int(width * 0.42), int(width * 0.58), int(height * 0.45), int(height * 0.85)
+    image[y0:y1, x0:x1] = np.array([120, 60, 40], np.float32) + (fine[: y1 - y0, : x1 - x0] * 40)[..., None]
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def landscape_depth(width: int = 320, height: int = 180) -> np.ndarray:
+    """Depth matching `landscape`: sky far (1), ground from near (0) at the bottom to 0.7 at the horizon,
+    subject block at a constant 0.25."""
+    horizon = int(height * 0.4)
+    depth = np.ones((height, width), np.float32)
+    depth[horizon:] = np.linspace(0.7, 0.0, height - horizon, dtype=np.float32)[:, None]
+    x0, x1, y0, y1 = int(width * 0.42), int(width * 0.58), int(height * 0.45), int(height * 0.85)
+    depth[y0:y1, x0:x1] = 0.25
+    return depth
+
+
+def sky_mask(width: int = 320, height: int = 180) -> np.ndarray:
+    mask = np.zeros((height, width), np.float32)
+    mask[: int(height * 0.4)] = 1.0
+    return mask

@@ -1,0 +1,134 @@
+"""Real servers on loopback for end-to-end tests: an image host and the stillmotion server itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+Route = Callable[[BaseHTTPRequestHandler], None]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ImageHost:
+    """A threaded HTTP server on 127.0.0.1 serving in-memory files and custom routes."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[bytes, str]] = {}
+        self.routes: dict[str, Route] = {}
+        host = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                path = self.path.split("?", 1)[0]
+                if path in host.routes:
+                    host.routes[path](self)
+                    return
+                if path not in host.files:
+                    self.send_error(404)
+                    return
+                body, content_type = host.files[path]
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def add(self, path: str, body: bytes, content_type: str = "application/octet-stream") -> str:
+        self.files[path] = (body, content_type)
+        return self.url(path)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class ServerProcess:
+    """`stillmotion serve` in a subprocess with its own data directory and port."""
+
+    def __init__(self, data_dir: Path, **env: str) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "STILLMOTION_DATA_DIR": str(data_dir),
+            "STILLMOTION_PORT": str(self.port),
+            "STILLMOTION_FETCH_ALLOW": "127.0.0.1",
+            "STILLMOTION_LOG_LEVEL": "WARNING",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir / "server.log"
+
+    def cli(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "stillmotion", *args], env=self.env, capture_output=True, check=True, timeout=120
+        )
+        return result.stdout.decode()
+
+    def create_key(self, name: str) -> dict[str, str]:
+        return json.loads(self.cli("keys", "create", "--name", name, "--json"))
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "stillmotion", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()}")
+            try:
+                if httpx.get(self.base_url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server not ready after {timeout} s:\n{self.log_path.read_text()}")
+
+    def kill(self) -> None:
+        """kill -9: no shutdown handlers run, exactly like a crash."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def client(self, token: str) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
