@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import trustme
-from image_host import ImageServer, serve
+from tests.inputs.image_host import ImageServer, serve
 
 from stillmotion.config import Settings
 

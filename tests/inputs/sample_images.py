@@ -21,7 +21,8 @@ def gradient(width: int = 320, height: int = 320, mode: str = "RGB") -> Image.Im
     """A colour ramp (red grows to the right, green downwards), converted to `mode`."""
     ys, xs = np.mgrid[0:height, 0:width]
     rgb = np.stack(
-        [xs * 255 // max(width - 1, 1), ys * 255 // max(height - 1, 1), (xs + ys) % 256], axis=-1
+        [xs * 255 // max(width - 1, 1), ys * 255 // max(height - 1, 1), (xs + ys) * 255 // max(width + height - 2, 1)],
+        axis=-1,
     ).astype(np.uint8)
     return Image.fromarray(rgb).convert(mode)
 

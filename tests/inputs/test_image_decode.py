@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import struct
 import time
 
 import numpy as np
 import pytest
 from PIL import Image
-from sample_images import encode, gradient, png_bomb, png_rgb16
+from tests.inputs.sample_images import encode, gradient, png_bomb, png_rgb16
 
 from stillmotion.errors import ImageRejected
 from stillmotion.inputs import MAX_IMAGE_PIXELS, decode_image
@@ -156,7 +157,16 @@ def test_decompression_bombs_are_refused_from_the_header(width: int, height: int
 
 
 def test_bomb_message_names_the_declared_size() -> None:
-    assert rejected(png_bomb(8193, 8193)).startswith("Image declares 8193x8193 pixels")
+    assert rejected(png_bomb(8193, 8193)) == (
+        "Image declares 8193x8193 = 67,125,249 pixels, more than 67,108,864 "
+        "(decompression bomb); refused."
+    )
+
+
+def test_gif_bomb_is_refused_from_its_screen_descriptor() -> None:
+    gif = bytearray(encode(gradient(300, 300), "GIF"))
+    gif[6:10] = struct.pack("<HH", 65535, 65535)  # logical screen width, height
+    assert "decompression bomb" in rejected(bytes(gif))
 
 
 @pytest.mark.parametrize(

@@ -16,22 +16,27 @@ def gray(frame: np.ndarray) -> np.ndarray:
 
 
 def affine_to(reference: np.ndarray, frame: np.ndarray, init: np.ndarray | None = None) -> np.ndarray:
-    """ECC estimate of the 2x3 affine warp that maps `frame` coordinates into `reference`'s."""
+    """ECC estimate of the 2x3 affine warp W with frame(W(x)) ~ reference(x).
+
+    W maps a pixel of `reference` to where that content sits in `frame`.
+    """
     warp = np.eye(2, 3, dtype=np.float32) if init is None else init.astype(np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 200, 1e-7)
     _, warp = cv2.findTransformECC(gray(reference), gray(frame), warp, cv2.MOTION_AFFINE, criteria, None, 5)
     return warp
 
 
-def content_shift(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> tuple[float, float]:
-    """Where content of `a` went in `b` (dx, dy): positive dx = moved right. Masked by `mask` (0/1)."""
-    ga, gb = gray(a), gray(b)
-    if mask is not None:
-        window = mask.astype(np.float32)
-    else:
-        window = cv2.createHanningWindow(ga.shape[::-1], cv2.CV_32F)
-    (dx, dy), _ = cv2.phaseCorrelate(ga * window, gb * window)
+def content_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """How far the content at the centre of `a` moved in `b` (dx, dy): positive dx = moved right."""
+    warp = affine_to(a, b)
+    centre = np.array([(a.shape[1] - 1) / 2.0, (a.shape[0] - 1) / 2.0, 1.0])
+    dx, dy = warp @ centre - centre[:2]
     return float(dx), float(dy)
+
+
+def zoom_between(a: np.ndarray, b: np.ndarray) -> float:
+    """Scale of `b`'s content relative to `a`'s (> 1: content grew)."""
+    return float(np.sqrt(abs(np.linalg.det(affine_to(a, b)[:, :2]))))
 
 
 def dense_flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:

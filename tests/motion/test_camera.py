@@ -10,7 +10,7 @@ from stillmotion.engines.motion.camera import CameraPose, _required_zoom, build_
 from stillmotion.engines.motion.engine import prepare_plan
 from stillmotion.engines.motion.plan import CameraMove, MotionPlan
 from tests.motion.harness import render_all, request_for
-from tests.motion.measure import affine_to, content_shift, psnr
+from tests.motion.measure import content_shift, psnr, zoom_between
 from tests.motion.scenes import landscape
 
 W, H = 320, 180
@@ -38,23 +38,23 @@ def test_default_engine_streams_frames_starting_with_the_input() -> None:
     [("pan", "left", (1, 0)), ("pan", "right", (-1, 0)), ("tilt", "up", (0, 1)), ("tilt", "down", (0, -1))],
 )
 def test_pan_and_tilt_move_content_against_the_camera(kind: str, direction: str, expected: tuple[int, int]) -> None:
-    frames = render_all(prepare_plan(request_for(landscape(W, H), frames=12), camera_plan(kind, direction)))
+    frames = render_all(prepare_plan(request_for(landscape(W, H), frames=24, fps=6), camera_plan(kind, direction)))
     dx, dy = content_shift(frames[0], frames[-1])
     moved, other = (dx, dy) if expected[0] else (dy, dx)
     sign = expected[0] or expected[1]
     assert moved * sign > 1.0, (dx, dy)
-    assert abs(other) < 0.25 * abs(moved), (dx, dy)
+    assert abs(other) < 0.1 * abs(moved), (dx, dy)
 
 
 @pytest.mark.parametrize(("kind", "grows"), [("push_in", True), ("static", None)])
 def test_zoom_scale_follows_the_move(kind: str, grows: bool | None) -> None:
-    frames = render_all(prepare_plan(request_for(landscape(W, H), frames=12), camera_plan(kind)))
-    warp = affine_to(frames[-1], frames[0])  # frame 0 coordinates -> last frame's
-    scale = float(np.sqrt(abs(np.linalg.det(warp[:, :2]))))
+    frames = render_all(prepare_plan(request_for(landscape(W, H), frames=24, fps=6), camera_plan(kind)))
+    scale = zoom_between(frames[0], frames[-1])
+    dx, dy = content_shift(frames[0], frames[-1])
     if grows:
         assert scale > 1.05
     else:
-        assert abs(scale - 1.0) < 1e-3 and np.abs(warp[:, 2]).max() < 0.05
+        assert abs(scale - 1.0) < 1e-3 and max(abs(dx), abs(dy)) < 0.05
 
 
 def test_motion_is_eased_at_both_ends() -> None:

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
+from stillmotion.api.admission import admit
 from stillmotion.api.auth import CurrentCredential
 from stillmotion.api.schemas import MAX_SEED, CreatedTask, CreateTaskRequest, Envelope, ErrorEnvelope, TaskView
-from stillmotion.errors import InvalidField, TaskNotFound
-from stillmotion.inputs import precheck_image_url
+from stillmotion.errors import TaskNotFound
 from stillmotion.tasks.models import Task, TaskStatus
 
 router = APIRouter(prefix="/api/vdr/videos", tags=["image2video"])
@@ -56,9 +56,7 @@ async def create_task(
     body: Annotated[CreateTaskRequest, Body()], credential: CurrentCredential, request: Request
 ) -> JSONResponse:
     state = request.app.state
-    if body.model_name not in state.engines.model_names:
-        raise InvalidField(f"model_name must be one of: {', '.join(state.engines.model_names)}.")
-    await precheck_image_url(body.image_url, state.settings)
+    await admit(body, state.settings, state.engines)
     fields = body.model_dump()
     seed_requested = fields["seed"] is not None
     if not seed_requested:

@@ -72,7 +72,7 @@ def _open_header(data: bytes) -> Image.Image:
             return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageRejected(
-                "Image declares more pixels than allowed (decompression bomb); refused."
+                f"Image declares more than {MAX_IMAGE_PIXELS:,} pixels (decompression bomb); refused."
             ) from None
         except UnidentifiedImageError:
             what = describe_non_image(data[:_SNIFF_BYTES])
@@ -86,8 +86,8 @@ def _open_header(data: bytes) -> Image.Image:
 
 def _bomb_message(width: int, height: int) -> str:
     return (
-        f"Image declares {width}x{height} pixels ({width * height / 1e6:.1f} megapixels), "
-        f"over the {MAX_IMAGE_PIXELS / 1e6:.1f} megapixel limit; refused."
+        f"Image declares {width}x{height} = {width * height:,} pixels, more than "
+        f"{MAX_IMAGE_PIXELS:,} (decompression bomb); refused."
     )
 
 

@@ -56,6 +56,7 @@ class Produced:
     height: int
     frames: int
     plan: dict[str, Any] = field(default_factory=dict)
+    enhanced_prompt: str | None = None
 
 
 def frame_input(image: np.ndarray, resolution: str) -> np.ndarray:

@@ -76,7 +76,9 @@ class TaskRunner:
                     ctx.cancel()
                     log.warning("task %s: lease lost; stopping this attempt", task_id)
             produced = render.result()
-            await self.tasks.record(task_id, self.worker_id, plan=produced.plan, engine=engine.name)
+            await self.tasks.record(
+                task_id, self.worker_id, plan=produced.plan, engine=engine.name, enhanced_prompt=produced.enhanced_prompt
+            )
             key = await asyncio.to_thread(self.storage.publish_video, task_id, scratch)
             await self.tasks.succeed(task_id, self.worker_id, key)
             log.info("task %s: succeeded (%dx%d, %d frames)", task_id, produced.width, produced.height, produced.frames)
