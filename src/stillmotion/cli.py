@@ -1,4 +1,4 @@
-"""The `stillmotion` command: serve, generate, keys, migrate."""
+"""The `stillmotion` command: serve, generate, keys, credits, webhooks, migrate."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,37 +19,49 @@ from stillmotion.config import Settings, get_settings
 
 app = typer.Typer(help="stillmotion: turn a still image into a short video.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage accounts' credentials.", no_args_is_help=True)
+credits_app = typer.Typer(help="Accounts' credit balances and ledger.", no_args_is_help=True)
+webhooks_app = typer.Typer(help="Callback deliveries.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(credits_app, name="credits")
+app.add_typer(webhooks_app, name="webhooks")
 console = Console()
+T = TypeVar("T")
 
 
-def _accounts(settings: Settings):  # type: ignore[no-untyped-def]
-    from stillmotion.tasks.accounts import AccountStore
+def _with_store(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work(sessions)` on a migrated database, then close the engine."""
     from stillmotion.tasks.db import create_engine, create_sessionmaker
+    from stillmotion.tasks.migrate import upgrade_database
 
-    engine = create_engine(settings)
-    return engine, AccountStore(create_sessionmaker(engine))
+    upgrade_database(settings)
+
+    async def run() -> T:
+        engine = create_engine(settings)
+        try:
+            return await work(create_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
-async def _issue_key(settings: Settings, name: str, only_if_empty: bool = False):  # type: ignore[no-untyped-def]
-    engine, accounts = _accounts(settings)
-    try:
-        if only_if_empty and await accounts.count() > 0:
-            return None
-        return await accounts.issue_key(name)
-    finally:
-        await engine.dispose()
+def _fail(message: str) -> None:
+    console.print(f"[red]{message}[/red]")
+    raise typer.Exit(1)
 
 
-def _print_key(issued, as_json: bool, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def _print_key(issued, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     if as_json:
         print(json.dumps({"account": issued.account, "access_key": issued.access_key,
-                          "secret_key": issued.secret_key, "api_key": issued.api_key}))
+                          "secret_key": issued.secret_key, "api_key": issued.api_key,
+                          "webhook_secret": issued.webhook_secret, "credits": issued.credits}))
         return
-    console.print(f"[bold]Account[/bold]     {issued.account}")
-    console.print(f"[bold]Access key[/bold]  {issued.access_key}")
-    console.print(f"[bold]Secret key[/bold]  {issued.secret_key}")
-    console.print(f"[bold]API key[/bold]     {issued.api_key}")
+    console.print(f"[bold]Account[/bold]         {issued.account}")
+    console.print(f"[bold]Access key[/bold]      {issued.access_key}")
+    console.print(f"[bold]Secret key[/bold]      {issued.secret_key}")
+    console.print(f"[bold]API key[/bold]         {issued.api_key}")
+    console.print(f"[bold]Webhook secret[/bold]  {issued.webhook_secret}")
+    console.print(f"[bold]Credits[/bold]         {issued.credits}")
     console.print("[dim]Keep these now: the API key and the secret key are not shown again.[/dim]")
 
 
@@ -71,15 +84,21 @@ def serve(
     import uvicorn
 
     from stillmotion.api.app import create_app
-    from stillmotion.tasks.migrate import upgrade_database
+    from stillmotion.tasks.accounts import AccountStore
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)
-    upgrade_database(settings)
-    issued = asyncio.run(_issue_key(settings, settings.bootstrap_account, only_if_empty=True))
+
+    async def bootstrap(sessions):  # type: ignore[no-untyped-def]
+        accounts = AccountStore(sessions)
+        if await accounts.count() > 0:
+            return None
+        return await accounts.issue_key(settings.bootstrap_account, credits=settings.bootstrap_credits)
+
+    issued = _with_store(settings, bootstrap)
     if issued is not None:
         console.rule("First start: an account and key were created")
-        _print_key(issued, False, settings)
+        _print_key(issued, False)
         base = settings.resolved_public_url
         console.print("\nTry it (put an image URL the server may fetch, or upload one first):")
         console.print(
@@ -98,14 +117,135 @@ def serve(
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Option("--name", help="Account name (created if new).")],
+    credits: Annotated[
+        Optional[int],
+        typer.Option("--credits", min=0, help="Grant this many credits (default for a new account: "
+                                              "STILLMOTION_NEW_ACCOUNT_CREDITS; none for an existing one)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Create an account (or add a key set to it) and print its keys once."""
-    from stillmotion.tasks.migrate import upgrade_database
+    from stillmotion.tasks.accounts import AccountStore
 
     settings = get_settings()
-    upgrade_database(settings)
-    _print_key(asyncio.run(_issue_key(settings, name)), as_json, settings)
+    issued = _with_store(
+        settings,
+        lambda sessions: AccountStore(sessions).issue_key(
+            name, credits=credits, new_account_credits=settings.new_account_credits
+        ),
+    )
+    _print_key(issued, as_json)
+
+
+@keys_app.command("list")
+def keys_list(name: Annotated[Optional[str], typer.Option("--name", help="Only this account.")] = None) -> None:
+    """Every key set: account, access key, the API key's first characters, revoked or not."""
+    from rich.table import Table
+
+    from stillmotion.tasks.accounts import AccountStore
+
+    keys = _with_store(get_settings(), lambda sessions: AccountStore(sessions).list_keys(name))
+    table = Table("account", "access key", "API key", "revoked", "created", "credits")
+    for key in keys:
+        table.add_row(key.account, key.access_key, key.api_key_prefix + "…", "yes" if key.revoked else "no",
+                      key.created_at.strftime("%Y-%m-%d %H:%M"), str(key.credits))  # fmt: skip
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: Annotated[str, typer.Argument(help="The access key (ak_…) or the full API key.")]) -> None:
+    """Revoke a key set: its JWTs and API key stop working at once."""
+    from stillmotion.tasks.accounts import AccountStore
+
+    if not _with_store(get_settings(), lambda sessions: AccountStore(sessions).revoke(key)):
+        _fail("No key set matches.")
+    console.print("Revoked.")
+
+
+@keys_app.command("rotate-webhook-secret")
+def keys_rotate_webhook_secret(name: Annotated[str, typer.Argument(help="Account name.")]) -> None:
+    """Give the account a new webhook signing secret (used from the next delivery attempt)."""
+    from stillmotion.tasks.accounts import AccountStore
+
+    try:
+        secret = _with_store(get_settings(), lambda sessions: AccountStore(sessions).rotate_webhook_secret(name))
+    except LookupError as exc:
+        _fail(str(exc))
+    console.print(f"[bold]Webhook secret[/bold]  {secret}")
+
+
+@credits_app.command("add")
+def credits_add(
+    name: Annotated[str, typer.Argument(help="Account name.")],
+    amount: Annotated[int, typer.Argument(help="Credits to add (negative to remove).")],
+    note: Annotated[Optional[str], typer.Option(help="Why, for the ledger.")] = None,
+) -> None:
+    """Add credits to an account; the change is a ledger row."""
+    from stillmotion.tasks.credits import CreditLedger
+
+    try:
+        balance = _with_store(get_settings(), lambda sessions: CreditLedger(sessions).add(name, amount, note))
+    except (LookupError, ValueError) as exc:
+        _fail(str(exc))
+    console.print(f"{name}: {balance} credits.")
+
+
+@credits_app.command("show")
+def credits_show(
+    name: Annotated[str, typer.Argument(help="Account name.")],
+    last: Annotated[int, typer.Option(min=1, help="Ledger rows to show.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """The balance and the newest ledger rows."""
+    from rich.table import Table
+
+    from stillmotion.tasks.credits import CreditLedger
+
+    try:
+        balance = _with_store(get_settings(), lambda sessions: CreditLedger(sessions).balance(name, last))
+    except LookupError as exc:
+        _fail(str(exc))
+    if as_json:
+        entries = [{"time": entry.created_at.isoformat(), "delta": entry.delta, "reason": entry.reason,
+                    "task_id": entry.task_id, "balance_after": entry.balance_after, "note": entry.note}
+                   for entry in balance.entries]  # fmt: skip
+        print(json.dumps({"account": balance.account, "credits": balance.credits, "entries": entries}))
+        return
+    console.print(f"[bold]{balance.account}[/bold]: {balance.credits} credits")
+    table = Table("time", "delta", "reason", "task", "balance after", "note")
+    for entry in balance.entries:
+        table.add_row(entry.created_at.strftime("%Y-%m-%d %H:%M:%S"), f"{entry.delta:+d}", entry.reason,
+                      entry.task_id or "", str(entry.balance_after), entry.note or "")  # fmt: skip
+    console.print(table)
+
+
+@webhooks_app.command("list")
+def webhooks_list(
+    account: Annotated[Optional[str], typer.Option(help="Only this account.")] = None,
+    status: Annotated[Optional[str], typer.Option(help="pending, succeeded or failed.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Callback deliveries, newest first, with their attempts and last error."""
+    from rich.table import Table
+
+    from stillmotion.webhooks import DeliveryStore
+
+    rows = _with_store(get_settings(), lambda sessions: DeliveryStore(sessions).listing(account, status, limit))
+    if as_json:
+        for delivery, name in rows:
+            print(json.dumps({"id": delivery.id, "account": name, "task_id": delivery.task_id, "url": delivery.url,
+                              "status": delivery.status, "attempts": delivery.attempts,
+                              "last_status_code": delivery.last_status_code, "last_error": delivery.last_error,
+                              "next_attempt_at": delivery.next_attempt_at.isoformat()
+                              if delivery.next_attempt_at else None}))  # fmt: skip
+        return
+    table = Table("webhook id", "account", "task", "url", "status", "attempts", "last error", "next attempt")
+    for delivery, name in rows:
+        table.add_row(delivery.id, name, delivery.task_id, delivery.url, delivery.status, str(delivery.attempts),
+                      delivery.last_error or "",
+                      delivery.next_attempt_at.strftime("%H:%M:%S") if delivery.next_attempt_at else "")  # fmt: skip
+    console.print(table)
 
 
 @app.command()
@@ -126,7 +266,7 @@ def generate(
     from stillmotion.engines.registry import EngineRegistry
     from stillmotion.errors import StillmotionError
     from stillmotion.pipeline.context import TaskContext
-    from stillmotion.pipeline.produce import EncoderSettings, VideoSpec, produce_video
+    from stillmotion.pipeline.produce import VideoSpec, produce_video
 
     if resolution not in ("720p", "1080p"):
         raise typer.BadParameter("must be 720p or 1080p", param_hint="--resolution")
@@ -139,14 +279,13 @@ def generate(
     spec = VideoSpec(resolution=resolution, duration=duration, fps=fps,
                      seed=seed if seed is not None else secrets.randbelow(10_000_001),
                      prompt=prompt, negative_prompt=negative_prompt, cfg_scale=cfg_scale)
-    encoder = EncoderSettings(crf=settings.encoder_crf, preset=settings.encoder_preset, threads=settings.encoder_threads)
     ctx = TaskContext()
     outcome: dict[str, object] = {}
 
     def work() -> None:
         try:
             engine = registry.engine_for(model)
-            outcome["produced"] = produce_video(image.read_bytes(), spec, engine, output, ctx, encoder)
+            outcome["produced"] = produce_video(image.read_bytes(), spec, engine, output, ctx, settings)
         except BaseException as exc:  # reported on the main thread
             outcome["error"] = exc
 

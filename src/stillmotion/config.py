@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -14,6 +15,13 @@ def _split_csv(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    crf: int
+    preset: str
+    threads: int
 
 
 class Settings(BaseSettings):
@@ -56,15 +64,49 @@ class Settings(BaseSettings):
     encoder_crf: int = Field(default=18, ge=0, le=51)
     encoder_preset: str = "veryfast"
 
+    # Prompt enhancement through an OpenAI-compatible chat-completions endpoint (off when unset).
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = Field(default=10.0, gt=0)
+
     bootstrap_account: str = "default"
     """`serve` creates this account with a key on first start when no account exists."""
 
     log_level: str = "INFO"
 
+    # Credits, webhooks, task control and limits (issue 3).
+    credits_enabled: bool = True
+    """Off for a private deployment: nothing is reserved, charged or refused for credits."""
+    new_account_credits: int = Field(default=100, ge=0)
+    """Granted to an account that `keys create` makes without --credits."""
+    bootstrap_credits: int = Field(default=1000, ge=0)
+    """Granted to the account `serve` creates on first start: enough to try it at once."""
+    webhook_backoff_seconds: float = Field(default=10.0, gt=0)
+    """Wait before retry n (1..3) is base * 2**(n-1): 10, 20, 40 s, all done in ~1.5 min."""
+    webhook_poll_seconds: float = Field(default=0.5, gt=0)
+    """How often the delivery loop looks for due deliveries (also the delay of a first attempt)."""
+    video_retention_hours: float | None = Field(default=None, gt=0)
+    """Delete a succeeded task's video this long after it finished; None keeps videos forever."""
+    housekeeping_seconds: float = Field(default=60.0, gt=0)
+    """Period of the sweeper that deletes expired videos and forgets old idempotency keys."""
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    """Authenticated requests per account per minute (0: no limit). Polling clients count too."""
+    rate_limit_storage: str = "async+memory://"
+    """`limits` storage URI; e.g. async+redis://host:6379 to share counts between API processes."""
+    max_active_tasks: int = Field(default=20, ge=0)
+    """Pending + processing tasks per account (0: no limit)."""
+    max_queued_tasks: int = Field(default=1000, ge=0)
+    """Pending tasks over all accounts before create answers 503 (0: unbounded)."""
+
     @field_validator("fetch_allow", mode="before")
     @classmethod
     def _parse_allow(cls, value: object) -> object:
         return _split_csv(value)
+
+    @property
+    def encoder(self) -> EncoderSettings:
+        return EncoderSettings(crf=self.encoder_crf, preset=self.encoder_preset, threads=self.encoder_threads)
 
     @property
     def resolved_database_url(self) -> str:

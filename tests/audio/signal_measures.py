@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import median_filter
 from scipy.signal import welch
 
 from stillmotion.audio import SAMPLE_RATE
@@ -48,11 +49,12 @@ def frame_envelope(samples: np.ndarray, fps: int) -> np.ndarray:
     return envelope(samples, 1.0 / fps)
 
 
-def onsets_per_second(samples: np.ndarray, window_seconds: float = 0.002, ratio: float = 3.0) -> float:
-    """Transients: short windows whose RMS jumps `ratio` times above the previous window's."""
-    env = envelope(samples, window_seconds) + 1e-9
-    jumps = np.flatnonzero(env[1:] > ratio * env[:-1])
-    return jumps.size / (mono(samples).size / SAMPLE_RATE)
+def transients_per_second(samples: np.ndarray, ratio: float = 3.0) -> float:
+    """Clicks and drops: 1 ms windows louder than `ratio` times the median of the 50 ms around them."""
+    env = envelope(samples, 0.001)
+    background = median_filter(env, size=51, mode="nearest") + 1e-9
+    peaks = (env[1:-1] > ratio * background[1:-1]) & (env[1:-1] >= env[:-2]) & (env[1:-1] >= env[2:])
+    return int(peaks.sum()) / (mono(samples).size / SAMPLE_RATE)
 
 
 def modulation_peak_hz(samples: np.ndarray, low: float = 0.1, high: float = 10.0) -> float:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import trustme
-from tests.inputs.image_host import ImageServer, serve
 
 from stillmotion.config import Settings
+from tests.inputs.image_host import ImageServer, serve
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,13 @@ talks to it over real TCP, exactly as it talks to the internet.
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 
@@ -51,7 +50,9 @@ def send_body(
         handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
-        handler.wfile.write(body)
+        # The fetcher hangs up early when the body breaks a rule, as it should.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            handler.wfile.write(body)
 
     return route
 
@@ -74,13 +75,22 @@ def chunked(chunks: Iterator[bytes], content_type: str = "image/png") -> Route:
         handler.send_header("Content-Type", content_type)
         handler.send_header("Transfer-Encoding", "chunked")
         handler.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # as in send_body
             for chunk in chunks:
                 handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 handler.wfile.flush()
             handler.wfile.write(b"0\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the fetcher hung up, as it should when a body breaks a rule
+
+    return route
+
+
+def stall(seconds: float, then: Route) -> Route:
+    """Say nothing for `seconds`, then answer like `then`."""
+
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # it gave up waiting
+            then(handler)
 
     return route
 
@@ -97,7 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         image_server = self.server.image_server
         path = self.path.split("?", 1)[0]
         image_server.seen.append(Seen(path, {k.lower(): v for k, v in self.headers.items()}))

@@ -21,7 +21,11 @@ def gradient(width: int = 320, height: int = 320, mode: str = "RGB") -> Image.Im
     """A colour ramp (red grows to the right, green downwards), converted to `mode`."""
     ys, xs = np.mgrid[0:height, 0:width]
     rgb = np.stack(
-        [xs * 255 // max(width - 1, 1), ys * 255 // max(height - 1, 1), (xs + ys) * 255 // max(width + height - 2, 1)],
+        [
+            xs * 255 // max(width - 1, 1),
+            ys * 255 // max(height - 1, 1),
+            (xs + ys) * 255 // max(width + height - 2, 1),
+        ],
         axis=-1,
     ).astype(np.uint8)
     return Image.fromarray(rgb).convert(mode)
@@ -32,7 +36,9 @@ def png_file(width: int, height: int, bit_depth: int, colour_type: int, rows: by
     through (a header declaring absurd dimensions)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
     return (
@@ -54,3 +60,57 @@ def png_bomb(width: int, height: int) -> bytes:
     """A few hundred bytes declaring width x height RGB pixels (a decompression bomb's header;
     the data is one row, which a header-only check never reaches)."""
     return png_file(width, height, 8, 2, b"\x00" * (1 + 3 * min(width, 1024)))
+
+
+# Display P3's primaries adapted to the ICC's D50 white (as in Apple's "Display P3" profile).
+P3_PRIMARIES_D50 = ((0.5151, 0.2412, -0.0011), (0.2919, 0.6922, 0.0419), (0.1572, 0.0666, 0.7841))
+D50_WHITE = (0.9642, 1.0, 0.8249)
+
+
+def icc_rgb_profile(
+    name: str, primaries: tuple[tuple[float, float, float], ...], gamma: float
+) -> bytes:
+    """A minimal ICC v2 matrix/TRC RGB display profile (what Display P3 and Adobe RGB are),
+    written by hand since Pillow can only create sRGB, LAB and XYZ profiles."""
+
+    def s15fixed16(value: float) -> bytes:
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(x: float, y: float, z: float) -> bytes:
+        return b"XYZ \0\0\0\0" + s15fixed16(x) + s15fixed16(y) + s15fixed16(z)
+
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(gamma * 256)) + b"\0\0"
+    ascii_name = name.encode() + b"\0"
+    # textDescriptionType: ASCII part, then empty Unicode and ScriptCode parts (67-byte field).
+    description = (
+        b"desc\0\0\0\0" + struct.pack(">I", len(ascii_name)) + ascii_name + bytes(8 + 3 + 67)
+    )
+    tags = [
+        (b"desc", description),
+        (b"cprt", b"text\0\0\0\0none\0"),
+        (b"wtpt", xyz(*D50_WHITE)),
+        *(
+            (tag, xyz(*primary))
+            for tag, primary in zip((b"rXYZ", b"gXYZ", b"bXYZ"), primaries, strict=True)
+        ),
+        *((tag, curve) for tag in (b"rTRC", b"gTRC", b"bTRC")),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for signature, body in tags:
+        data += bytes(-(offset + len(data)) % 4)  # tags start on 4-byte boundaries
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    header = (
+        struct.pack(">I", offset + len(data))
+        + b"lcms"
+        + bytes([2, 0x10, 0, 0])  # version 2.1
+        + b"mntrRGB XYZ "  # display class, RGB data, XYZ connection space
+        + bytes(12)  # date
+        + b"acspAPPL"
+        + bytes(20)  # flags, manufacturer, model, attributes
+        + bytes(4)  # rendering intent: perceptual
+        + s15fixed16(D50_WHITE[0]) + s15fixed16(D50_WHITE[1]) + s15fixed16(D50_WHITE[2])
+        + bytes(4 + 16 + 28)  # creator, profile id, reserved
+    )  # fmt: skip
+    return header + struct.pack(">I", len(tags)) + table + data

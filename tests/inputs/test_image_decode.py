@@ -9,10 +9,17 @@ import time
 import numpy as np
 import pytest
 from PIL import Image
-from tests.inputs.sample_images import encode, gradient, png_bomb, png_rgb16
 
 from stillmotion.errors import ImageRejected
 from stillmotion.inputs import MAX_IMAGE_PIXELS, decode_image
+from tests.inputs.sample_images import (
+    P3_PRIMARIES_D50,
+    encode,
+    gradient,
+    icc_rgb_profile,
+    png_bomb,
+    png_rgb16,
+)
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
@@ -49,7 +56,7 @@ def test_each_accepted_format_decodes_to_the_same_rgb(
 def test_gif_gives_its_first_frame() -> None:
     frames = [Image.new("RGB", (300, 300), colour) for colour in (RED, BLUE)]
     data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
-    assert Image.open(io.BytesIO(data)).n_frames == 2
+    assert getattr(Image.open(io.BytesIO(data)), "n_frames", 1) == 2
     decoded = decode_image(data)
     assert tuple(decoded[150, 150]) == RED
 
@@ -116,6 +123,18 @@ def test_16_bit_rgb_png() -> None:
     assert pixel.tolist() == [255, 0, 128]
 
 
+def test_lab_tiff() -> None:
+    lab = Image.new("LAB", (300, 300), (255, 128, 128))  # L* = 100, a* = b* = 0: white
+    assert (decode_image(encode(lab, "TIFF")).astype(int) >= 250).all()
+
+
+def test_float_grey_with_nan_and_infinity() -> None:
+    values = np.full((300, 300), 0.5, dtype=np.float32)
+    values[0, :3] = [np.nan, np.inf, -np.inf]
+    decoded = decode_image(encode(Image.fromarray(values), "TIFF"))
+    assert decoded[0, :3, 0].tolist() == [0, 0, 0] and abs(int(decoded[1, 1, 0]) - 128) <= 1
+
+
 def test_32_bit_integer_and_float_grey() -> None:
     ints = Image.fromarray(np.full((300, 300), 65535, dtype=np.int32))
     assert (decode_image(encode(ints, "TIFF")) == 255).all()
@@ -123,7 +142,9 @@ def test_32_bit_integer_and_float_grey() -> None:
     assert abs(int(decode_image(encode(floats, "TIFF"))[0, 0, 0]) - 128) <= 1
 
 
-@pytest.mark.parametrize(("mode", "fmt"), [("1", "BMP"), ("L", "JPEG"), ("P", "BMP"), ("YCbCr", "JPEG")])
+@pytest.mark.parametrize(
+    ("mode", "fmt"), [("1", "BMP"), ("L", "JPEG"), ("P", "BMP"), ("YCbCr", "JPEG")]
+)
 def test_other_modes_become_rgb(mode: str, fmt: str) -> None:
     decoded = decode_image(encode(gradient(300, 300, mode), fmt))
     assert decoded.shape == (300, 300, 3) and decoded.dtype == np.uint8
@@ -188,7 +209,8 @@ def test_formats_outside_the_list_are_refused_even_if_pillow_reads_them() -> Non
     ico = encode(gradient(256, 256), "ICO")
     assert Image.open(io.BytesIO(ico)).format == "ICO"  # Pillow could decode it
     assert rejected(ico) == (
-        "Image is an ICO icon, not a supported image format (use JPEG, PNG, WebP, GIF, BMP or TIFF)."
+        "Image is an ICO icon, not a supported image format "
+        "(use JPEG, PNG, WebP, GIF, BMP or TIFF)."
     )
     assert "not a supported image format" in rejected(encode(gradient(300, 300), "PPM"))
 
@@ -205,3 +227,71 @@ def test_truncated_file_is_reported(fmt: str) -> None:
     assert rejected(data[: len(data) // 2]) == (
         "Image file is truncated or corrupt; it could not be decoded."
     )
+
+
+# LittleCMS's built-in sRGB primaries, adapted to D50 (the ICC connection space's white).
+SRGB_PRIMARIES_D50 = ((0.4360747, 0.2225045, 0.0139322), (0.3850649, 0.7168786, 0.0971045),
+                      (0.1430804, 0.0606169, 0.7141733))  # fmt: skip
+P3_SAMPLES = [(200, 60, 40), (60, 160, 90), (30, 60, 200), (128, 128, 128)]
+
+
+def p3_to_srgb_reference(rgb: tuple[int, int, int], gamma: float) -> np.ndarray:
+    """The colorimetric conversion done by hand: decode, P3 -> XYZ (D50) -> sRGB, encode."""
+    linear = (np.array(rgb) / 255.0) ** gamma
+    xyz = np.array(P3_PRIMARIES_D50).T @ linear
+    srgb_linear = np.clip(np.linalg.solve(np.array(SRGB_PRIMARIES_D50).T, xyz), 0.0, 1.0)
+    encoded = np.where(
+        srgb_linear <= 0.0031308, 12.92 * srgb_linear, 1.055 * srgb_linear ** (1 / 2.4) - 0.055
+    )
+    return np.rint(encoded * 255.0)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "TIFF"])
+def test_embedded_colour_profile_is_converted_to_srgb(fmt: str) -> None:
+    icc = icc_rgb_profile("Test Display P3", P3_PRIMARIES_D50, gamma=2.2)
+    image = Image.new("RGB", (300 * len(P3_SAMPLES), 300))
+    for index, colour in enumerate(P3_SAMPLES):
+        image.paste(colour, (300 * index, 0, 300 * (index + 1), 300))
+    lossless: dict[str, dict[str, object]] = {
+        "JPEG": {"quality": 100, "subsampling": 0},
+        "WEBP": {"lossless": True},
+    }
+    decoded = decode_image(encode(image, fmt, icc_profile=icc, **lossless.get(fmt, {})))
+    # The curve is stored as 8.8 fixed point: 2.2 becomes 563/256.
+    for index, colour in enumerate(P3_SAMPLES):
+        expected = p3_to_srgb_reference(colour, gamma=563 / 256)
+        got = decoded[150, 300 * index + 150].astype(float)
+        assert np.abs(got - expected).max() <= 3, (colour, got, expected)
+    assert np.abs(decoded[150, 150].astype(int) - [200, 60, 40]).max() > 10  # not left as-is
+
+
+def test_colour_profile_and_exif_orientation_together() -> None:
+    icc = icc_rgb_profile("Test Display P3", P3_PRIMARIES_D50, gamma=2.2)
+    stored = Image.new("RGB", (400, 300), (200, 60, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 8  # Orientation: rotate 90 degrees counter-clockwise to display
+    decoded = decode_image(encode(stored, "JPEG", quality=100, icc_profile=icc, exif=exif))
+    assert decoded.shape == (400, 300, 3)
+    expected = p3_to_srgb_reference((200, 60, 40), gamma=563 / 256)
+    assert np.abs(decoded[200, 150].astype(float) - expected).max() <= 3
+
+
+def test_unreadable_colour_profile_is_ignored() -> None:
+    image = Image.new("RGB", (300, 300), (200, 60, 40))
+    decoded = decode_image(encode(image, "PNG", icc_profile=b"not an icc profile at all"))
+    assert decoded[0, 0].tolist() == [200, 60, 40]
+
+
+@pytest.mark.parametrize(("reduce_to", "side"), [(None, 1200), (700, 1200), (500, 600), (300, 300)])
+def test_jpeg_is_decoded_no_larger_than_needed(reduce_to: int | None, side: int) -> None:
+    data = encode(gradient(1200, 1200), "JPEG", quality=95)
+    decoded = decode_image(data, reduce_to=reduce_to)
+    assert decoded.shape == (side, side, 3)
+    full = np.asarray(Image.open(io.BytesIO(data)).convert("RGB").resize((side, side)), dtype=int)
+    assert np.abs(decoded.astype(int) - full).mean() < 3  # the same picture, only smaller
+
+
+def test_reduce_to_leaves_other_formats_and_the_size_rules_alone() -> None:
+    assert decode_image(encode(gradient(800, 800), "PNG"), reduce_to=300).shape == (800, 800, 3)
+    # 700 px declared: accepted, although 1/2 scale decoding gives 350 px.
+    assert decode_image(encode(gradient(700, 700), "JPEG"), reduce_to=300).shape == (350, 350, 3)

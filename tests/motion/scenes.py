@@ -32,12 +32,12 @@ def landscape(width: int = 320, height: int = 180, seed: int = 7) -> np.ndarray:
 
 def landscape_depth(width: int = 320, height: int = 180) -> np.ndarray:
     """Depth matching `landscape`: sky far (1), ground from near (0) at the bottom to 0.7 at the horizon,
-    subject block at a constant 0.25."""
+    the subject block standing upright at the ground's depth at its base."""
     horizon = int(height * 0.4)
     depth = np.ones((height, width), np.float32)
     depth[horizon:] = np.linspace(0.7, 0.0, height - horizon, dtype=np.float32)[:, None]
     x0, x1, y0, y1 = int(width * 0.42), int(width * 0.58), int(height * 0.45), int(height * 0.85)
-    depth[y0:y1, x0:x1] = 0.25
+    depth[y0:y1, x0:x1] = depth[y1 - 1, 0]
     return depth
 
 
@@ -45,3 +45,17 @@ def sky_mask(width: int = 320, height: int = 180) -> np.ndarray:
     mask = np.zeros((height, width), np.float32)
     mask[: int(height * 0.4)] = 1.0
     return mask
+
+
+def band_mask(width: int, height: int, top: float, bottom: float, left: float = 0.0, right: float = 1.0) -> np.ndarray:
+    """1 inside the rectangle given as fractions of the frame, 0 outside."""
+    mask = np.zeros((height, width), np.float32)
+    mask[int(height * top) : int(height * bottom), int(width * left) : int(width * right)] = 1.0
+    return mask
+
+
+def dark_texture(width: int = 320, height: int = 180, seed: int = 3) -> np.ndarray:
+    """A dim textured backdrop on which light particles stand out."""
+    rng = np.random.default_rng(seed)
+    noise = cv2.resize(rng.random((height // 4, width // 4)).astype(np.float32), (width, height))
+    return np.clip(20 + noise[..., None] * np.array([25, 30, 40], np.float32), 0, 255).astype(np.uint8)

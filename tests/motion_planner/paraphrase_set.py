@@ -66,4 +66,11 @@ CONTROLS: tuple[str, ...] = (
     "a close-up photo of a watch",
     "a black and white photograph of a bridge",
     "cinematic, beautiful colours, award winning",
+    # Added after a spot check of realistic prompts showed "while seagulls fly" read as
+    # fireflies: descriptive clauses of the kind long prompts are full of.
+    "while seagulls fly",
+    "a man walks his dog",
+    "children play in the park",
+    "a train arrives at the station",
+    "the old fisherman smiles",
 )

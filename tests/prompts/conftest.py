@@ -12,24 +12,31 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 import cv2
 import numpy as np
 import pytest
 
+from stillmotion.prompts.scene_summary import SceneSummary, summarize_scene
+
 WIDTH, HEIGHT = 320, 200
 
 
-def _noise(rng: np.random.Generator, amount: float, shape: tuple[int, int] = (HEIGHT, WIDTH)) -> np.ndarray:
+def _noise(
+    rng: np.random.Generator, amount: float, shape: tuple[int, int] = (HEIGHT, WIDTH)
+) -> np.ndarray:
     return rng.normal(0.0, amount, size=(*shape, 1))
 
 
 def _finish(canvas: np.ndarray) -> np.ndarray:
-    return np.clip(canvas, 0, 255).astype(np.uint8)
+    finished: np.ndarray = np.clip(canvas, 0, 255).astype(np.uint8)
+    return finished
 
 
-def _vertical_gradient(top: tuple[int, int, int], bottom: tuple[int, int, int], rows: int) -> np.ndarray:
+def _vertical_gradient(
+    top: tuple[int, int, int], bottom: tuple[int, int, int], rows: int
+) -> np.ndarray:
     t = np.linspace(0.0, 1.0, rows)[:, None, None]
     return (1 - t) * np.array(top, np.float64) + t * np.array(bottom, np.float64)
 
@@ -44,8 +51,7 @@ def draw_sky_over_meadow(seed: int = 1) -> np.ndarray:
         cv2.ellipse(canvas, (cx, cy), (40, 12), 0, 0, 360, (245, 245, 250), -1)
     canvas[horizon:] = _vertical_gradient((90, 150, 60), (50, 110, 30), HEIGHT - horizon)
     canvas[horizon:] += _noise(rng, 18, (HEIGHT - horizon, WIDTH))
-    canvas = cv2.GaussianBlur(canvas, (0, 0), 1.0)
-    return _finish(canvas)
+    return _finish(cv2.GaussianBlur(canvas, (0, 0), 1.0))
 
 
 def draw_lake(seed: int = 2) -> np.ndarray:
@@ -161,6 +167,12 @@ def scenes() -> dict[str, np.ndarray]:
     return {name: draw() for name, draw in SCENES.items()}
 
 
+@pytest.fixture(scope="session")
+def scene_summaries(scenes: dict[str, np.ndarray]) -> dict[str, SceneSummary]:
+    """Each scene read once: the engine's analysis takes tens of milliseconds per image."""
+    return {name: summarize_scene(image) for name, image in scenes.items()}
+
+
 # --- Fake chat-completions servers -------------------------------------------------
 
 
@@ -179,12 +191,14 @@ class FakeLLM:
         self.requests: list[dict[str, Any]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval so that shutdown() at teardown takes milliseconds, not 0.5 s.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -230,7 +244,7 @@ class FakeLLM:
 
         return Handler
 
-    def __enter__(self) -> FakeLLM:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -95,8 +95,9 @@ class ServerProcess:
         )
         return result.stdout.decode()
 
-    def create_key(self, name: str) -> dict[str, str]:
-        return json.loads(self.cli("keys", "create", "--name", name, "--json"))
+    def create_key(self, name: str, credits: int = 100_000) -> dict[str, Any]:
+        """A key set for `name`; a new account gets `credits` (plenty, unless a test is about credits)."""
+        return json.loads(self.cli("keys", "create", "--name", name, "--credits", str(credits), "--json"))
 
     def start(self, timeout: float = 60.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

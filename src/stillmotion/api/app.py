@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from stillmotion import __version__
-from stillmotion.api import routes_files, routes_service, routes_tasks
+from stillmotion.api import routes_control, routes_files, routes_service, routes_tasks
 from stillmotion.api.body_limit import BodyLimitMiddleware
 from stillmotion.api.errors import install_error_handlers
+from stillmotion.api.rate_limits import AccountRateLimiter
 from stillmotion.config import Settings, get_settings
 from stillmotion.engines.registry import EngineRegistry
 from stillmotion.executors.local import LocalExecutor
@@ -20,7 +22,9 @@ from stillmotion.pipeline.run import TaskRunner
 from stillmotion.storage.local import LocalStorage
 from stillmotion.tasks.accounts import AccountStore
 from stillmotion.tasks.db import create_engine, create_sessionmaker
+from stillmotion.tasks.housekeeping import Housekeeper
 from stillmotion.tasks.repository import TaskRepository
+from stillmotion.webhooks import DeliveryStore, WebhookDispatcher
 
 DESCRIPTION = """Turns a still image and an optional prompt into a short MP4.
 
@@ -43,6 +47,11 @@ def _openapi_without_422(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
+def _retention(settings: Settings) -> timedelta | None:
+    hours = settings.video_retention_hours
+    return timedelta(hours=hours) if hours is not None else None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -54,20 +63,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state.settings = settings
         state.db = db
         state.accounts = AccountStore(sessions)
-        state.tasks = TaskRepository(sessions)
         state.storage = LocalStorage(settings)
+        state.tasks = TaskRepository(sessions, video_url=state.storage.video_url, retention=_retention(settings))
+        state.deliveries = DeliveryStore(sessions)
+        state.rate_limiter = AccountRateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)
         state.engines = EngineRegistry(settings)
         runner = TaskRunner(settings, state.tasks, state.storage, state.engines)
         state.executor = LocalExecutor(
             runner, settings.workers, settings.max_attempts, sweep_seconds=settings.lease_seconds / 2
         )
-        await state.executor.start()
+        background = [
+            state.executor,
+            WebhookDispatcher(state.deliveries, state.accounts, settings),
+            Housekeeper(state.tasks, state.storage, settings.housekeeping_seconds),
+        ]
+        for service in background:
+            await service.start()
         state.executor_running = True
         try:
             yield
         finally:
             state.executor_running = False
-            await state.executor.stop()
+            for service in reversed(background):
+                await service.stop()
             await db.dispose()
 
     app = FastAPI(
@@ -80,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     app.include_router(routes_tasks.router)
+    app.include_router(routes_control.router)
     app.include_router(routes_files.router)
     app.include_router(routes_service.router)
     return app

@@ -3,6 +3,8 @@
 A JWT carries the access key as `iss` and is signed with that key's secret;
 `nbf` and `exp` are checked with a small leeway for clock skew. Anything else
 after "Bearer " is looked up as an opaque key by its digest.
+
+Every authenticated request also counts against its account's per-minute limit.
 """
 
 from __future__ import annotations
@@ -71,7 +73,9 @@ async def _verify_jwt(token: str, accounts: AccountStore) -> Credential:
 
 async def current_credential(request: Request) -> Credential:
     token = bearer_token(request.headers.get("authorization"))
-    return await authenticate(token, request.app.state.accounts)
+    credential = await authenticate(token, request.app.state.accounts)
+    await request.app.state.rate_limiter.hit(credential.account_id)
+    return credential
 
 
 CurrentCredential = Annotated[Credential, Depends(current_credential)]

@@ -1,74 +1,92 @@
-"""Create and query image2video tasks: the document's two endpoints."""
+"""Create and query image2video tasks: the document's two endpoints.
+
+Create runs every check that can refuse a task before anything is stored (fields, model,
+image URL, callback URL), then stores it in one transaction with its credit reservation,
+its Idempotency-Key and the per-account and queue limits (TaskRepository.create).
+"""
 
 from __future__ import annotations
 
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse
 
 from stillmotion.api.admission import admit
 from stillmotion.api.auth import CurrentCredential
-from stillmotion.api.schemas import MAX_SEED, CreatedTask, CreateTaskRequest, Envelope, ErrorEnvelope, TaskView
+from stillmotion.api.schemas import MAX_SEED, CreatedTask, CreateTaskRequest, Envelope, ErrorEnvelope
+from stillmotion.api.task_views import TaskDetail, describe
+from stillmotion.config import Settings
 from stillmotion.errors import TaskNotFound
-from stillmotion.tasks.models import Task, TaskStatus
+from stillmotion.tasks.credits import task_cost
+from stillmotion.tasks.idempotency import idempotency_claim
+from stillmotion.tasks.models import Task
+from stillmotion.tasks.repository import Admission
+from stillmotion.webhooks.outbox import unix_seconds
+from stillmotion.webhooks.targets import precheck_callback_url
 
 router = APIRouter(prefix="/api/vdr/videos", tags=["image2video"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope, "description": "1000 invalid field, 1001 image rejected"},
     401: {"model": ErrorEnvelope, "description": "1100 missing header, 1101 invalid token"},
     404: {"model": ErrorEnvelope, "description": "1200 task not found"},
+    429: {"model": ErrorEnvelope, "description": "1303 rate limit exceeded (Retry-After)"},
+}
+_CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    403: {"model": ErrorEnvelope, "description": "1302 insufficient credits"},
+    409: {"model": ErrorEnvelope, "description": "1202 Idempotency-Key reused with a different body"},
     413: {"model": ErrorEnvelope, "description": "1003 body too large"},
+    503: {"model": ErrorEnvelope, "description": "5001 task queue full (Retry-After)"},
 }
 
 
-def success(data: Any) -> JSONResponse:
+def success(data: Any, headers: dict[str, str] | None = None) -> JSONResponse:
     """The success envelope. Returned as a response so optional fields stay absent, not null."""
-    return JSONResponse({"code": 200, "message": "Success", "data": data})
+    return JSONResponse({"code": 200, "message": "Success", "data": data}, headers=headers)
 
 
-def unix(value: Any) -> int | None:
-    return int(value.timestamp()) if value is not None else None
-
-
-def task_view(task: Task, request: Request) -> TaskView:
-    storage = request.app.state.storage
-    succeeded = task.status == TaskStatus.SUCCEEDED.value
-    return TaskView(
-        task_id=task.id,
-        status=task.status,
-        message=task.message,
-        video_url=storage.video_url(task.video_key) if succeeded and task.video_key else None,
-        progress=int(task.progress),
-        created_at=unix(task.created_at),
-        updated_at=unix(task.updated_at),
-        completed_at=unix(task.completed_at),
-        seed=task.seed,
-        enhanced_prompt=task.enhanced_prompt,
-        failure_code=task.failure_code,
+def admission_rules(body: CreateTaskRequest, settings: Settings, idempotency_key: str | None) -> Admission:
+    return Admission(
+        cost=task_cost(body.resolution, body.duration, body.generate_audio) if settings.credits_enabled else None,
+        idempotency=idempotency_claim(idempotency_key, body.model_dump()),
+        max_active=settings.max_active_tasks,
+        max_queued=settings.max_queued_tasks,
     )
 
 
-@router.post("/image2video", response_model=Envelope[CreatedTask], responses=_ERRORS)
+@router.post("/image2video", response_model=Envelope[CreatedTask], responses=_CREATE_ERRORS)
 async def create_task(
-    body: Annotated[CreateTaskRequest, Body()], credential: CurrentCredential, request: Request
+    body: Annotated[CreateTaskRequest, Body()],
+    credential: CurrentCredential,
+    request: Request,
+    idempotency_key: Annotated[
+        str | None,
+        Header(description="Extension: the same key and body within 24 h return the same task, charged once."),
+    ] = None,
 ) -> JSONResponse:
     state = request.app.state
     await admit(body, state.settings, state.engines)
+    await precheck_callback_url(body.callback_url, state.settings)
+    rules = admission_rules(body, state.settings, idempotency_key)
     fields = body.model_dump()
     seed_requested = fields["seed"] is not None
     if not seed_requested:
         fields["seed"] = secrets.randbelow(MAX_SEED + 1)
-    task = await state.tasks.add(Task(account_id=credential.account_id, seed_requested=seed_requested, **fields))
-    state.executor.submit(task.id)
-    return success({"task_id": task.id, "create_at": unix(task.created_at)})
+    created = await state.tasks.create(
+        Task(account_id=credential.account_id, seed_requested=seed_requested, **fields), rules
+    )
+    if not created.replayed:
+        state.executor.submit(created.task.id)
+    headers = {"Idempotent-Replayed": "true"} if created.replayed else None
+    return success({"task_id": created.task.id, "create_at": unix_seconds(created.task.created_at)}, headers)
 
 
-@router.get("/image2video/{task_id}", response_model=Envelope[TaskView], responses=_ERRORS)
+@router.get("/image2video/{task_id}", response_model=Envelope[TaskDetail], responses=ERRORS)
 async def get_task(task_id: str, credential: CurrentCredential, request: Request) -> JSONResponse:
     task = await request.app.state.tasks.get_for_account(task_id, credential.account_id)
     if task is None:
         raise TaskNotFound()
-    return success(task_view(task, request).to_json())
+    return success(await describe(task, request.app.state))

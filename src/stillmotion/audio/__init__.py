@@ -7,7 +7,8 @@ says which layers a task gets and why.
 
 from stillmotion.audio.cues import AudioCues
 from stillmotion.audio.dsp import SAMPLE_RATE
+from stillmotion.audio.mastering import output_samples
 from stillmotion.audio.selection import LayerChoice
-from stillmotion.audio.synthesis import describe_audio, output_samples, synthesize_audio
+from stillmotion.audio.synthesis import describe_audio, synthesize_audio
 
 __all__ = ["SAMPLE_RATE", "AudioCues", "LayerChoice", "describe_audio", "output_samples", "synthesize_audio"]

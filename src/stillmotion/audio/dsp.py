@@ -15,7 +15,10 @@ import numpy as np
 from scipy import signal
 from scipy.interpolate import PchipInterpolator
 
-SAMPLE_RATE = 48_000
+from stillmotion.media.encode import AUDIO_RATE
+
+SAMPLE_RATE = AUDIO_RATE
+"""The encoder's AAC rate: synthesising at it means no resampling on the way out."""
 NYQUIST = SAMPLE_RATE / 2
 _SUBSONIC_HZ = 20.0
 
@@ -106,7 +109,7 @@ def place(kernel: np.ndarray, positions: np.ndarray, amplitudes: np.ndarray, n: 
     """Sum copies of a mono `kernel` starting at `positions`, scaled by `amplitudes` → (n,)."""
     train = np.zeros(n)
     np.add.at(train, positions, amplitudes)
-    return signal.fftconvolve(train, kernel)[:n]
+    return signal.oaconvolve(train, kernel)[:n]  # overlap-add: a short kernel over a long train
 
 
 def add_at(out: np.ndarray, start: int, sound: np.ndarray) -> None:
@@ -132,9 +135,3 @@ def sweep_tone(freqs: np.ndarray, harmonics: tuple[float, ...] = (1.0,)) -> np.n
     """A tone following a per-sample frequency trajectory (phase-integrated, so glides are smooth)."""
     phase = 2.0 * np.pi * np.cumsum(freqs) / SAMPLE_RATE
     return sum(weight * np.sin((k + 1) * phase) for k, weight in enumerate(harmonics))
-
-
-def unit_rms(x: np.ndarray) -> np.ndarray:
-    """Scale to unit RMS (over all channels); silence stays silence."""
-    rms = float(np.sqrt(np.mean(x**2)))
-    return x / rms if rms > 1e-12 else x

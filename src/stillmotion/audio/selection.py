@@ -13,9 +13,21 @@ from dataclasses import dataclass
 from stillmotion.audio.cues import AudioCues
 
 _KEYWORDS: dict[str, tuple[str, ...]] = {
-    "rain": ("rain", "rainy", "raining", "drizzle", "downpour", "shower", "raindrop", "storm", "monsoon", "rainfall"),
-    "thunder": ("thunder", "thunderstorm", "lightning", "storm"),
-    "wind": ("wind", "windy", "breeze", "gust", "gale", "blizzard", "howling", "storm"),
+    "rain": (
+        "rain",
+        "rainy",
+        "raining",
+        "drizzle",
+        "downpour",
+        "shower",
+        "raindrop",
+        "storm",
+        "stormy",
+        "monsoon",
+        "rainfall",
+    ),
+    "thunder": ("thunder", "thunderstorm", "lightning", "storm", "stormy"),
+    "wind": ("wind", "windy", "breeze", "gust", "gale", "blizzard", "howling", "storm", "stormy"),
     "waves": ("wave", "ocean", "sea", "surf", "shore", "beach", "coast", "seascape", "tide", "breaker", "seaside"),
     "lake": ("lake", "pond", "lapping", "ripple", "dock", "pier", "boat", "canal"),
     "stream": ("stream", "creek", "brook", "river", "babbling", "trickle", "trickling", "fountain"),

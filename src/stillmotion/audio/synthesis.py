@@ -12,29 +12,15 @@ import zlib
 
 import numpy as np
 
-from stillmotion.audio.control import (
-    DEFAULT_SWELL_SECONDS,
-    LAPPING_SWELL_SECONDS,
-    Timeline,
-    drive_for,
-    frames_to_samples,
-)
+from stillmotion.audio.control import DEFAULT_SWELL_SECONDS, LAPPING_SWELL_SECONDS, Timeline, drive_for
 from stillmotion.audio.cues import AudioCues
-from stillmotion.audio.dsp import SAMPLE_RATE
-from stillmotion.audio.edges import fade_edges, fold_loop, loop_tail_samples
 from stillmotion.audio.layers import LAYERS, LayerInput
-from stillmotion.audio.loudness import db_to_gain, integrated_loudness, normalize
+from stillmotion.audio.loudness import db_to_gain, integrated_loudness
+from stillmotion.audio.mastering import master, timeline_for
 from stillmotion.audio.selection import LayerChoice, choose_layers
 
 _LAYER_REFERENCE_LUFS = -23.0
 """Each layer is brought here before its relative level applies, so levels mean the same for all."""
-CAMERA_SWELL = 0.4
-"""Gain added at a full camera push-in (1.4x ≈ +3 dB): the bed swells as the view moves in."""
-
-
-def output_samples(num_frames: int, fps: int) -> int:
-    """Samples in exactly num_frames / fps seconds at 48 kHz."""
-    return round(num_frames * SAMPLE_RATE / fps)
 
 
 def _rng(seed: int, purpose: str) -> np.random.Generator:
@@ -75,18 +61,8 @@ def synthesize_audio(
 
     The same arguments give the same samples. With `cues.loop` the end flows into the start.
     """
-    if num_frames <= 0 or fps <= 0:
-        raise ValueError("num_frames and fps must be positive")
-    loop = cues is not None and cues.loop
-    samples = output_samples(num_frames, fps)
-    timeline = Timeline(samples, samples + (loop_tail_samples(samples) if loop else 0), fps, loop)
+    timeline = timeline_for(num_frames, fps, cues)
     mix = np.zeros((timeline.rendered, 2))
     for choice in describe_audio(prompt, audio_prompt, cues):
         mix += _render_layer(choice, cues, seed, timeline)
-    if cues is not None and "camera" in cues.curves:
-        mix *= (1.0 + CAMERA_SWELL * frames_to_samples(cues.curves["camera"], timeline))[:, None]
-    out = fold_loop(mix, samples) if loop else mix
-    out = normalize(out, target_lufs, loop=loop)
-    if not loop:
-        out = fade_edges(out)
-    return np.clip(out, -1.0, 1.0).astype(np.float32)
+    return master(mix, timeline, cues, target_lufs)

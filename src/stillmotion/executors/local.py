@@ -34,6 +34,11 @@ class LocalExecutor:
             self._known.add(task_id)
             self._queue.put_nowait(task_id)
 
+    def interrupt(self, task_id: str) -> None:
+        """A cancelled task: stop it now if it runs here. A queued one needs nothing: its claim
+        will fail because the database already says it ended."""
+        self.runner.interrupt(task_id)
+
     @property
     def queued(self) -> list[str]:
         """Task ids waiting (not running), in order."""

@@ -101,20 +101,28 @@ async def resolve_host(hostname: str, port: int, timeout: float) -> list[IPAddre
     return addresses
 
 
-async def resolve_allowed(
-    hostname: str, port: int, allow: AllowList, timeout: float, *, via_redirect: bool = False
-) -> list[IPAddress]:
-    """Resolve `hostname` and refuse it unless EVERY address it resolves to may be reached.
+def refused_among(hostname: str, addresses: Iterable[IPAddress], allow: AllowList) -> str | None:
+    """The kind of the first address that may not be reached ("loopback"...), None if all may.
 
-    All, not any: a name answering both a public and a private address is an attack or a
-    misconfiguration either way, and refusing it keeps the rule simple to state.
+    All must pass, not just one: a name answering both a public and a private address is an
+    attack or a misconfiguration either way, and refusing it keeps the rule simple to state.
     """
-    addresses = await resolve_host(hostname, port, timeout)
     if allow.allows_host(hostname):
-        return addresses
+        return None
     for address in addresses:
         kind = refused_kind(address)
         if kind is not None and not allow.allows_address(address):
-            verb = "redirects to" if via_redirect else "resolves to"
-            raise ImageRejected(f"Image URL {verb} a {kind} address; refused.")
+            return kind
+    return None
+
+
+async def resolve_allowed(
+    hostname: str, port: int, allow: AllowList, timeout: float, *, via_redirect: bool = False
+) -> list[IPAddress]:
+    """Resolve `hostname` for the image fetcher; ImageRejected unless every address is allowed."""
+    addresses = await resolve_host(hostname, port, timeout)
+    kind = refused_among(hostname, addresses, allow)
+    if kind is not None:
+        verb = "redirects to" if via_redirect else "resolves to"
+        raise ImageRejected(f"Image URL {verb} a {kind} address; refused.")
     return addresses

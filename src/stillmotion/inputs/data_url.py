@@ -35,7 +35,9 @@ def decode_data_url(url: str) -> bytes:
     if not header["media"].lower().startswith("image/"):
         raise ImageRejected("image_url data URL must carry an image (data:image/...;base64,...).")
     if header["base64"] is None:
-        raise ImageRejected("image_url data URL must be base64-encoded (data:image/...;base64,...).")
+        raise ImageRejected(
+            "image_url data URL must be base64-encoded (data:image/...;base64,...)."
+        )
     payload = url[header.end() :]
     if "%" in payload:
         raw = unquote_to_bytes(payload)
@@ -43,7 +45,9 @@ def decode_data_url(url: str) -> bytes:
         try:
             raw = payload.encode("ascii")
         except UnicodeEncodeError:
-            raise ImageRejected("image_url data URL contains characters that are not base64.") from None
+            raise ImageRejected(
+                "image_url data URL contains characters that are not base64."
+            ) from None
     raw = raw.translate(None, _BASE64_WHITESPACE)
     if len(raw) > _MAX_BASE64_CHARS:
         raise ImageRejected(f"Image is larger than {MAX_IMAGE_MB} MB.")

@@ -12,6 +12,7 @@ the server announces a Content-Length, and the whole download runs under one dea
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +30,8 @@ from stillmotion.inputs.limits import MAX_IMAGE_BYTES, MAX_IMAGE_MB, MAX_REDIREC
 from stillmotion.inputs.sniff import looks_like_html
 from stillmotion.inputs.uploads import check_upload, read_upload, upload_path
 
+# What a host may contain once IDNA-encoded: DNS labels, IPv4 dots, IPv6 colons.
+_HOST_CHARACTERS = re.compile(rb"[A-Za-z0-9._:-]+")
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Bytes gathered before deciding whether the body is an HTML page (then reading stops).
@@ -73,10 +76,10 @@ async def precheck_image_url(url: str, settings: Settings) -> None:
     )  # fmt: skip
 
 
-async def load_image(url: str, settings: Settings) -> np.ndarray:
+async def load_image(url: str, settings: Settings, *, reduce_to: int | None = None) -> np.ndarray:
     """fetch_image then decode_image (in a thread: decoding a large photo takes CPU time)."""
     data = await fetch_image(url, settings)
-    return await asyncio.to_thread(decode_image, data)
+    return await asyncio.to_thread(decode_image, data, reduce_to=reduce_to)
 
 
 def parse_http_url(url: str, *, redirected: bool = False) -> httpx.URL:
@@ -94,6 +97,9 @@ def parse_http_url(url: str, *, redirected: bool = False) -> httpx.URL:
         raise ImageRejected("image_url must be an http or https URL (or a data:image/ URL).")
     if not parsed.raw_host:
         raise ImageRejected(f"{subject} has no host.")
+    # httpx lets through what no resolver or socket takes: escaped hosts, ports over 65535.
+    if not _HOST_CHARACTERS.fullmatch(parsed.raw_host) or not 0 < _port(parsed) < 65536:
+        raise ImageRejected(f"{subject} is not a valid URL.")
     return parsed
 
 
@@ -187,7 +193,8 @@ async def _read_image_body(response: httpx.Response) -> bytes:
     announced = response.headers.get("content-length", "")
     if announced.isdigit() and int(announced) > MAX_IMAGE_BYTES:
         raise ImageRejected(
-            f"Image is larger than {MAX_IMAGE_MB} MB (the server announced {int(announced):,} bytes)."
+            f"Image is larger than {MAX_IMAGE_MB} MB "
+            f"(the server announced {int(announced):,} bytes)."
         )
     body = bytearray()
     sniffed = False
@@ -219,8 +226,11 @@ def _transport_message(exc: httpx.HTTPError, settings: Settings) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "Image URL timed out."
     if isinstance(exc, httpx.ConnectError):
-        if _caused_by_tls(exc):
+        tls_error = _tls_cause(exc)
+        if isinstance(tls_error, ssl.SSLCertVerificationError):
             return "Image URL's TLS certificate could not be verified; refused."
+        if tls_error is not None:
+            return "TLS handshake with the image URL's host failed."
         return "Could not connect to the image URL's host."
     if isinstance(exc, httpx.DecodingError):
         return "Image URL sent a body that could not be decoded."
@@ -229,10 +239,11 @@ def _transport_message(exc: httpx.HTTPError, settings: Settings) -> str:
     return "Image could not be downloaded from image_url."
 
 
-def _caused_by_tls(exc: BaseException) -> bool:
+def _tls_cause(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS error under an httpx exception (httpcore chains it as the cause), if any."""
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ssl.SSLError):
-            return True
+            return seen
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None

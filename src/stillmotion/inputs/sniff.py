@@ -40,7 +40,7 @@ def looks_like_html(head: bytes) -> bool:
 
 
 def describe_non_image(head: bytes) -> str | None:
-    """"an HTML page", "a PDF document"... for the well-known non-images; None otherwise."""
+    """ "an HTML page", "a PDF document"... for the well-known non-images; None otherwise."""
     if looks_like_html(head):
         return "an HTML page"
     start = _text_start(head)

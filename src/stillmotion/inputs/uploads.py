@@ -43,13 +43,9 @@ def upload_path(url: str, settings: Settings) -> Path | None:
 
 def check_upload(path: Path) -> None:
     """Create-time check: the upload exists and is within the size cap (no read)."""
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise ImageRejected("image_url names an upload that does not exist.") from None
     if not path.is_file():
         raise ImageRejected("image_url names an upload that does not exist.")
-    if size > MAX_IMAGE_BYTES:
+    if path.stat().st_size > MAX_IMAGE_BYTES:
         raise ImageRejected(f"Image is larger than {MAX_IMAGE_MB} MB.")
 
 

@@ -23,7 +23,7 @@ Each category has three kinds of rules:
                 behaviours above applies.
 
 ``safe`` phrases ("kill the lights", "breast cancer", "murder of crows") are masked out before
-any rule runs, whatever the category.
+any rule runs, whatever the category; a category may add ``safe`` phrases of its own.
 """
 
 from __future__ import annotations
@@ -122,6 +122,8 @@ class Category:
     label: str
     """Shown to users in refusal messages; names the category, never the words."""
     rules: tuple[Rule, ...]
+    safe: re.Pattern[str] | None = None
+    """Phrases harmless for this category only ("suicide bomber" is violence, not self-harm)."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,8 @@ class Lexicon:
 
         `negative` marks a negative prompt, where topic rules do not apply.
         """
+        if category.safe is not None:
+            text = category.safe.sub(_MASK, text)
         for rule in category.rules:
             if rule.topic and negative:
                 continue
@@ -154,38 +158,55 @@ class Lexicon:
         return False
 
 
+def _list(raw: Mapping[str, object], key: str) -> list[object]:
+    value = raw.get(key, [])
+    if not isinstance(value, list):
+        raise LexiconError(f"{key!r} must be a list")
+    return value
+
+
+def _strings(raw: Mapping[str, object], key: str) -> list[str]:
+    values = _list(raw, key)
+    if not all(isinstance(v, str) for v in values):
+        raise LexiconError(f"{key!r} must be a list of strings")
+    return [str(v) for v in values]
+
+
 def _compile_category(raw: Mapping[str, object], groups: Mapping[str, str]) -> Category:
     rules: list[Rule] = []
     for kind in ("explicit", "topic"):
-        phrases = raw.get(kind, [])
-        assert isinstance(phrases, list)
-        pattern = _pattern(phrases, groups)
+        pattern = _pattern(_strings(raw, kind), groups)
         if pattern is not None:
             rules.append(Rule((pattern,), topic=kind == "topic"))
-    together = raw.get("together", [])
-    assert isinstance(together, list)
-    for entry in together:
-        patterns = tuple(p for p in (_pattern([phrase], groups) for phrase in entry["all"]) if p)
-        rules.append(Rule(patterns, topic=bool(entry.get("topic", False))))
-    return Category(id=str(raw["id"]), label=str(raw["label"]), rules=tuple(rules))
+    for entry in _list(raw, "together"):
+        if not isinstance(entry, dict):
+            raise LexiconError("'together' entries must be objects")
+        patterns = tuple(_pattern([phrase], groups) for phrase in _strings(entry, "all"))
+        rules.append(Rule(tuple(p for p in patterns if p), topic=bool(entry.get("topic"))))
+    return Category(
+        id=str(raw["id"]),
+        label=str(raw["label"]),
+        rules=tuple(rules),
+        safe=_pattern(_strings(raw, "safe"), groups),
+    )
 
 
 def compile_lexicon(raw: Mapping[str, object]) -> Lexicon:
     """Compile the JSON structure of `lexicon.json` (also used by tests with small lexicons)."""
     groups_raw = raw.get("groups", {})
-    assert isinstance(groups_raw, dict)
-    groups = _compile_groups(groups_raw)
-    categories_raw = raw["categories"]
-    assert isinstance(categories_raw, list)
-    safe_phrases = raw.get("safe", [])
-    assert isinstance(safe_phrases, list)
-    safe = _pattern(safe_phrases, groups) or re.compile(r"(?!)")  # (?!) never matches
-    negators = raw.get("negators", [])
-    assert isinstance(negators, list)
+    if not isinstance(groups_raw, dict):
+        raise LexiconError("'groups' must be an object")
+    groups = _compile_groups({name: _strings(groups_raw, name) for name in groups_raw})
+    categories = []
+    for category in _list(raw, "categories"):
+        if not isinstance(category, dict):
+            raise LexiconError("'categories' entries must be objects")
+        categories.append(_compile_category(category, groups))
+    never = re.compile(r"(?!)")
     return Lexicon(
-        categories=tuple(_compile_category(c, groups) for c in categories_raw),
-        safe=safe,
-        negators=frozenset(negators),
+        categories=tuple(categories),
+        safe=_pattern(_strings(raw, "safe"), groups) or never,
+        negators=frozenset(_strings(raw, "negators")),
     )
 
 

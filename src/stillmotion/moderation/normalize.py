@@ -27,14 +27,16 @@ _LEET_ONE_AS = ("i", "l")
 _LEET_CHARS = set("0134579@$!+|€")
 _SENTENCE_END = "!?.,;:)\"'"
 
-# Characters people put *inside* a word to break it up ("ki.ll", "n*de", "s_e_x", "se-x").
-_INFIX = ".*_'`-~^"
+# Characters people put *inside* a word to break it up ("ki.ll", "s_e_x"). Not the hyphen: it
+# joins real compounds ("self-harm"), and "k-i-l-l" is already undone as spaced-out letters.
+_INFIX = ".*_'`~^"
 _INFIX_RUN = re.compile(rf"(?<=[a-z0-9])[{re.escape(_INFIX)}]+(?=[a-z0-9])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LETTER = re.compile(r"[a-z]")
 # A run of at least three one-character tokens is a spaced-out word ("k i l l", "s e x").
 # Two ("a b") is too common in ordinary text to join.
 _MIN_SPACED_RUN = 3
+_LETTER_SEPARATORS = re.compile(r"[-.*_'`~^/,]+")
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +79,9 @@ def _join_spaced_letters(tokens: list[str]) -> list[str]:
     out: list[str] = []
     run: list[str] = []
     for token in [*tokens, ""]:  # the empty sentinel flushes the last run
+        pieces = _LETTER_SEPARATORS.split(token)
+        if len(pieces) >= _MIN_SPACED_RUN and all(len(piece) == 1 for piece in pieces):
+            token = "".join(pieces)  # "n-a-k-e-d" is one word, apart from the "a" before it
         if len(token) == 1:
             run.append(token)
             continue

@@ -1,6 +1,6 @@
 """The CPU half of a task, as one readable chain: the same code for the worker and `stillmotion generate`.
 
-    decode image -> frame it -> plan (engine.prepare) -> render frames -> encode MP4
+    decode image -> frame it -> enhance prompt -> plan (engine.prepare) -> render frames -> encode MP4
 
 It runs in a worker thread (OpenCV, x264 and numpy release the GIL in their hot
 loops), takes plain values and returns plain values, and reports progress and
@@ -15,12 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from stillmotion.config import Settings
 from stillmotion.engines.base import Engine, RenderRequest
 from stillmotion.errors import EngineFailure
 from stillmotion.inputs import decode_image
 from stillmotion.media.encode import Mp4Writer
-from stillmotion.media.framing import cover_crop, frame_size
+from stillmotion.media.framing import FRAME_SIZES, cover_crop, frame_size
 from stillmotion.pipeline.context import TaskContext
+from stillmotion.prompts import enhance_prompt
 
 # Overall progress (0..100) given to each stage; rendering+encoding is the bulk.
 _DECODE, _PLAN, _RENDER = (0.0, 3.0), (3.0, 8.0), (8.0, 99.0)
@@ -37,17 +39,14 @@ class VideoSpec:
     prompt: str = ""
     negative_prompt: str = ""
     cfg_scale: float = 5.0
+    enhance_prompt: bool = True
+    enable_moderation: bool = True
+    generate_audio: bool = False
+    audio_prompt: str = ""
 
     @property
     def num_frames(self) -> int:
         return self.duration * self.fps
-
-
-@dataclass(frozen=True)
-class EncoderSettings:
-    crf: int = 18
-    preset: str = "veryfast"
-    threads: int = 2
 
 
 @dataclass
@@ -70,17 +69,22 @@ def produce_video(
     engine: Engine,
     out_path: Path,
     ctx: TaskContext,
-    encoder: EncoderSettings = EncoderSettings(),
+    settings: Settings,
 ) -> Produced:
     ctx.stage(*_DECODE)
-    image = decode_image(image_bytes)
+    # Big JPEGs decode at a reduced scale that still covers the output frame: faster, less memory.
+    image = decode_image(image_bytes, reduce_to=max(max(size) for size in FRAME_SIZES[spec.resolution].values()))
     framed = frame_input(image, spec.resolution)
     ctx.check()
 
     ctx.stage(*_PLAN)
+    prompt, enhancement = spec.prompt, None
+    if spec.enhance_prompt:
+        enhancement = enhance_prompt(spec.prompt, spec.negative_prompt, framed, spec.duration, settings=settings)
+        prompt = enhancement.text
     request = RenderRequest(
         image=framed,
-        prompt=spec.prompt,
+        prompt=prompt,
         negative_prompt=spec.negative_prompt,
         cfg_scale=spec.cfg_scale,
         seed=spec.seed,
@@ -88,10 +92,14 @@ def produce_video(
         fps=spec.fps,
     )
     prepared = engine.prepare(request)
+    plan = dict(prepared.plan)
+    if enhancement is not None:
+        plan["prompt_enhancement"] = {"source": enhancement.source, "note": enhancement.note}
     ctx.check()
 
     ctx.stage(*_RENDER)
     height, width = framed.shape[:2]
+    encoder = settings.encoder
     with Mp4Writer(
         out_path, width, height, spec.fps, crf=encoder.crf, preset=encoder.preset, threads=encoder.threads
     ) as writer:
@@ -103,4 +111,10 @@ def produce_video(
             raise EngineFailure(
                 f"Engine produced {writer.frames_written} frames instead of {spec.num_frames}."
             )
-    return Produced(width=width, height=height, frames=spec.num_frames, plan=prepared.plan)
+    return Produced(
+        width=width,
+        height=height,
+        frames=spec.num_frames,
+        plan=plan,
+        enhanced_prompt=enhancement.text if enhancement is not None else None,
+    )

@@ -4,7 +4,9 @@
     any stage fails -> FAILED with failure_code
 
 While the thread renders, a heartbeat renews the lease and stores progress; if
-the lease is lost (another worker reclaimed the task) the render is stopped.
+the renewal no longer matches (the task was cancelled, possibly from another
+process, or another worker reclaimed it) the render stops at its next frame.
+Finishing (succeed/fail) settles credits and queues the webhook in the repository.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from stillmotion.engines.registry import EngineRegistry
 from stillmotion.errors import EngineFailure, StillmotionError, TaskCancelled
 from stillmotion.inputs import fetch_image
 from stillmotion.pipeline.context import TaskContext
-from stillmotion.pipeline.produce import EncoderSettings, VideoSpec, produce_video
+from stillmotion.pipeline.produce import VideoSpec, produce_video
 from stillmotion.storage.local import LocalStorage
-from stillmotion.tasks.models import Task
+from stillmotion.tasks.models import Task, TaskStatus
 from stillmotion.tasks.repository import TaskRepository
 
 log = logging.getLogger("stillmotion.worker")
@@ -39,6 +41,10 @@ def spec_of(task: Task) -> VideoSpec:
         prompt=task.prompt or "",
         negative_prompt=task.negative_prompt or "",
         cfg_scale=task.cfg_scale,
+        enhance_prompt=task.enhance_prompt,
+        enable_moderation=task.enable_moderation,
+        generate_audio=task.generate_audio,
+        audio_prompt=task.audio_prompt or "",
     )
 
 
@@ -52,9 +58,13 @@ class TaskRunner:
         self.engines = engines
         self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
         self._lease = timedelta(seconds=settings.lease_seconds)
-        self._encoder = EncoderSettings(
-            crf=settings.encoder_crf, preset=settings.encoder_preset, threads=settings.encoder_threads
-        )
+        self._running: dict[str, TaskContext] = {}
+
+    def interrupt(self, task_id: str) -> None:
+        """Stop a task running here at its next frame (a shortcut; the heartbeat finds out too)."""
+        ctx = self._running.get(task_id)
+        if ctx is not None:
+            ctx.cancel()
 
     async def run(self, task_id: str) -> None:
         claim = await self.tasks.claim(task_id, self.worker_id, self._lease)
@@ -64,23 +74,31 @@ class TaskRunner:
         log.info("task %s: attempt %d on %s", task_id, claim.attempt, self.worker_id)
         ctx = TaskContext(deadline=time.monotonic() + self.settings.task_timeout_seconds)
         scratch = self.storage.scratch_path(task_id)
+        self._running[task_id] = ctx
         try:
             image_bytes = await fetch_image(task.image_url, self.settings)
             engine = self.engines.engine_for(task.model_name)
             render = asyncio.create_task(
-                asyncio.to_thread(produce_video, image_bytes, spec_of(task), engine, scratch, ctx, self._encoder)
+                asyncio.to_thread(produce_video, image_bytes, spec_of(task), engine, scratch, ctx, self.settings)
             )
             while not render.done():
                 await asyncio.wait({render}, timeout=HEARTBEAT_SECONDS)
-                if not await self.tasks.renew(task_id, self.worker_id, self._lease, ctx.progress):
+                if not ctx.cancelled and not await self.tasks.renew(task_id, self.worker_id, self._lease, ctx.progress):
                     ctx.cancel()
-                    log.warning("task %s: lease lost; stopping this attempt", task_id)
+                    log.info("task %s: cancelled or lease lost; stopping this attempt", task_id)
             produced = render.result()
             await self.tasks.record(
                 task_id, self.worker_id, plan=produced.plan, engine=engine.name, enhanced_prompt=produced.enhanced_prompt
             )
             key = await asyncio.to_thread(self.storage.publish_video, task_id, scratch)
-            await self.tasks.succeed(task_id, self.worker_id, key)
+            if await self.tasks.succeed(task_id, self.worker_id, key) is None:
+                # Cancelled after the last frame: the video is nobody's. (A worker that reclaimed
+                # the task and succeeded published the same key: keep that one.)
+                current = await self.tasks.get(task_id)
+                if current is None or current.status != TaskStatus.SUCCEEDED.value:
+                    await asyncio.to_thread(self._unpublish, key)
+                log.info("task %s: ended elsewhere while publishing", task_id)
+                return
             log.info("task %s: succeeded (%dx%d, %d frames)", task_id, produced.width, produced.height, produced.frames)
         except TaskCancelled:
             # Either a user cancel (recorded by whoever cancelled) or a lost lease: nothing to write here.
@@ -93,4 +111,10 @@ class TaskRunner:
             error = EngineFailure("Video generation failed because of an internal engine error.")
             await self.tasks.fail(task_id, self.worker_id, error.code, error.message)
         finally:
+            self._running.pop(task_id, None)
             scratch.unlink(missing_ok=True)
+
+    def _unpublish(self, key: str) -> None:
+        path = self.storage.video_file(key)
+        if path is not None:
+            path.unlink(missing_ok=True)

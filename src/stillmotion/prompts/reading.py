@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from stillmotion.engines.motion.lexicon import MODIFIER_PHRASES
 from stillmotion.engines.motion.prompt_match import Mention, read_prompt
 
 Tempo = Literal["calm", "fast"]
@@ -23,11 +24,20 @@ Tempo = Literal["calm", "fast"]
 ANY_CAMERA = "camera:any"
 STATIC_CAMERA = "camera:static"
 
+_WORD_SPEED: dict[str, float] = {
+    word: modifier.speed
+    for pattern, modifier in MODIFIER_PHRASES.items()
+    if " " not in pattern
+    for word in pattern.split("|")
+}
+"""Tempo of single speed words. The engine ignores an adjective that qualifies
+nothing it animates ("a calm evening"), but it still tells the user's mood."""
+
 
 @dataclass(frozen=True)
 class PromptReading:
     asks: frozenset[str]
-    """Things named and not negated: the user wants (or describes) them; the engine animates them."""
+    """Named and not negated: the user wants or describes these; the engine animates them."""
     forbids: frozenset[str]
     """Things named after "no", "without", ...: the user excludes them."""
     tempo: Tempo | None
@@ -53,9 +63,12 @@ def read(text: str | None) -> PromptReading:
     forbids = frozenset(_key(m) for m in reading.mentions if m.negated)
     speeds = [g.modifier.speed for g in reading.global_modifiers]
     speeds += [m.speed for m in reading.mentions if not m.negated]
+    speeds += [_WORD_SPEED[word] for word in reading.unattached if word in _WORD_SPEED]
     slower = any(s < 1.0 for s in speeds)
     faster = any(s > 1.0 for s in speeds)
-    tempo: Tempo | None = "calm" if slower and not faster else "fast" if faster and not slower else None
+    tempo: Tempo | None = (
+        "calm" if slower and not faster else "fast" if faster and not slower else None
+    )
     return PromptReading(asks=asks, forbids=forbids, tempo=tempo)
 
 

@@ -5,8 +5,8 @@ Rules, in order of precedence:
 2. Nothing is added that the negative prompt names, or that the prompt negates.
 3. Nothing is added that the user already named (their words decide how it moves).
 4. Only what the photo shows is animated; no rain or snow is invented.
-5. Shorter clips get subtler wording and fewer moving things; "calm"/"fast"
-   in the prompt, or "fast" in the negative prompt, shift that.
+5. Shorter clips get subtler wording and fewer moving things; speed words in
+   the prompt ("calm", "fast") or in the negative prompt shift that.
 
 Every phrase is written in the motion engine's vocabulary and checked with the
 engine's own reader (`reading.read`), so what is excluded is excluded in the
@@ -72,10 +72,16 @@ _EFFECTS: dict[str, _Phrase] = {
         "trees and grass sway gently in the breeze",
         "trees and grass sway in the breeze",
     ),
-    "mist": _Phrase("mist drifts very slowly", "mist drifts slowly", "fog drifts slowly across the scene"),
-    "lights": _Phrase("lights glow softly", "lights glow and flicker softly", "lights glow and flicker"),
+    "mist": _Phrase(
+        "mist drifts very slowly", "mist drifts slowly", "fog drifts slowly across the scene"
+    ),
+    "lights": _Phrase(
+        "lights glow softly", "lights glow and flicker softly", "lights glow and flicker"
+    ),
     "golden_light": _Phrase(
-        "warm golden light glows faintly", "warm golden light glows softly", "warm golden light glows"
+        "warm golden light glows faintly",
+        "warm golden light glows softly",
+        "warm golden light glows",
     ),
 }
 
@@ -128,6 +134,8 @@ def _join(lead: str, clauses: list[str]) -> str:
     if not clauses:
         return lead
     tail = ", ".join(clauses) + "."
+    if lead and lead[-1] in ",;:":  # the user left the sentence open: carry on in it
+        return f"{lead} {tail}"
     tail = tail[0].upper() + tail[1:]
     if not lead:
         return tail
@@ -138,6 +146,8 @@ def _tier(duration: int, asked: PromptReading, negative: PromptReading) -> Tier:
     base = 0 if duration <= 2 else 1 if duration <= 4 else 2
     if negative.tempo == "fast":  # "fast" among the unwanted: keep it slow
         base = 0
+    elif negative.tempo == "calm":  # "slow" among the unwanted: give it some life
+        base = 2
     elif asked.tempo == "calm":
         base = max(0, base - 1)
     elif asked.tempo == "fast":

@@ -1,12 +1,14 @@
-"""A coarse, fast reading of what a photo shows, for writing a prompt about it.
+"""What a photo shows, in words the enhancer can use.
 
-The enhancer only needs words ("there is sky, water and foliage; it is golden
-hour"), not masks, so this works on colour statistics of a copy shrunk to at
-most 128 px: a few milliseconds, deterministic, no model. It errs towards
-seeing less: a missed element costs a plainer prompt, a wrong one makes the
-engine animate something that is not there.
+The regions come from the motion engine's own scene analysis
+(`engines.motion.scene.analyze_scene`): the enhancer names sky, water, foliage
+or fire exactly when the engine is confident it can find them, so every clause
+it adds lands on a region the renderer will move. What the engine does not
+look for is read here from colour statistics of a copy shrunk to at most
+128 px: the light and time of day, mist, lamps at night; and frontal faces.
+All of it is deterministic and takes milliseconds.
 
-Colour conventions: hue in degrees (0..360), saturation and value in 0..1.
+Colour conventions here: hue in degrees (0..360), saturation and value in 0..1.
 """
 
 from __future__ import annotations
@@ -17,58 +19,35 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from stillmotion.engines.motion.scene import SceneAnalysis, analyze_scene
 from stillmotion.prompts.faces import count_faces
 
 Light = Literal["day", "golden_hour", "night", "overcast"]
 
+_ENGINE_ELEMENTS = frozenset({"sky", "water", "foliage", "fire"})
+"""The engine's confident regions the enhancer has words for ("subject" is a
+saliency blob, not a kind of motion)."""
+
 _ANALYSIS_SIDE = 128
 
-# Sky: bright, smooth, and connected to the top edge. Colours: blue, overcast
-# white/grey, or a warm sunset sky.
-_SKY_MIN_VALUE = 0.35
-_SKY_MAX_GRADIENT = 0.06
-"""Per-pixel change of value after a light blur: sky is smooth, walls of the
-same colour usually carry texture or edges."""
-_SKY_MIN_FRACTION = 0.08
-_SKY_BOTTOM_BAND = 0.10
-_SKY_ALONE = 0.95
-
-# Water: below the top third, blue/cyan or mirroring the sky's colour, and
-# wide (a lake or the sea spans the frame; a blue shirt does not).
-_WATER_TOP = 0.35
-_WATER_MIN_WIDTH = 0.30
-_WATER_MIN_FRACTION = 0.06
-_WATER_MIN_FILL = 0.4
-"""Share of its bounding box a water body fills: a lake is a solid sheet, while
-grout lines or railings that happen to match the colour form a sparse grid."""
-_SKY_MIRROR_DISTANCE = 18.0
-"""Lab distance under which a lower pixel counts as reflecting the mean sky colour."""
-
-_FOLIAGE_MIN_FRACTION = 0.08
-_MIN_FRACTION = {
-    "sky": _SKY_MIN_FRACTION,
-    "water": _WATER_MIN_FRACTION,
-    "foliage": _FOLIAGE_MIN_FRACTION,
-}
-
-# Light and time of day.
 _NIGHT_MEAN_VALUE = 0.22
 _GOLDEN_WARMTH = 0.12
 """Mean (R - B) of the lit pixels: clearly warm light, not just a warm object."""
+_BAND = 0.3
+_BACKLIGHT = 0.15
+"""A low sun lights the top band (the sky) this much more than the bottom one.
+This keeps a warm wall behind a portrait, evenly lit, from reading as golden hour."""
 _OVERCAST_SATURATION = 0.16
 _LIGHTS_VALUE = 0.85
 _LIGHTS_FRACTION = (0.002, 0.15)
 """At night, a few bright points are lamps or windows; a large bright area is not night."""
-
-# Fire: saturated warm bright blobs, in a dark-ish picture (campfire, fireplace,
-# candles); in daylight the same colours are far more often clothes or paint.
-_FIRE_FRACTION = (0.01, 0.30)
+_MIN_LAMPS = 3
+"""One or two bright blobs may be a fire or the moon; three or more are lamps."""
 _FIRE_MAX_MEAN_VALUE = 0.45
-
-# Mist: pale, washed-out, low contrast.
 _MIST_SATURATION = 0.14
 _MIST_MIN_VALUE = 0.45
 _MIST_MAX_CONTRAST = 0.12
+"""Mist is pale, washed out and flat: low saturation, bright, small spread of value."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +62,7 @@ class SceneSummary:
     foliage_fraction: float
     faces: int
     aspect: float
-    """width / height of the analysed image."""
+    """width / height of the image."""
 
     def describe(self) -> str:
         """One line for a language model: what is there, and the light."""
@@ -92,41 +71,47 @@ class SceneSummary:
         return f"elements: {seen}; light: {light}; faces: {self.faces}"
 
 
-def summarize_scene(image: np.ndarray) -> SceneSummary:
-    """Read an RGB uint8 image (height, width, 3) into a `SceneSummary`."""
+def summarize_scene(image: np.ndarray, analysis: SceneAnalysis | None = None) -> SceneSummary:
+    """Read an RGB uint8 image (height, width, 3) into a `SceneSummary`.
+
+    Pass the engine's `analysis` of the same image when there is one, so it is
+    not computed twice.
+    """
+    analysis = analysis if analysis is not None else analyze_scene(image)
     small = _shrink(image)
     rgb = small.astype(np.float32) / 255.0
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    sat, val = hsv[..., 1], hsv[..., 2]
+    if "sky" in analysis.elements:
+        sky = _resized(analysis.masks["sky"], val.shape) > 0.5
+    else:
+        sky = np.zeros(val.shape, dtype=bool)
 
-    faces = count_faces(image)
-    night = val.mean() < _NIGHT_MEAN_VALUE
-    # Behind a face, a smooth grey or warm area touching the top is far more
-    # often a wall or a studio backdrop than an overcast or sunset sky.
-    sky = np.zeros_like(val, dtype=bool) if night else _sky_mask(hue, sat, val, blue_only=faces > 0)
-    if sky.mean() < _SKY_MIN_FRACTION:
-        sky[:] = False
-    light: Light = "night" if night else _daylight(rgb, sat, val, sky)
-    water = _water_mask(small, hue, sat, val, sky)
-    foliage = (hue >= 60) & (hue <= 160) & (sat > 0.2) & (val > 0.12) & ~sky & ~water
-
-    fractions = {"sky": sky.mean(), "water": water.mean(), "foliage": foliage.mean()}
-    elements = {name for name, frac in fractions.items() if frac >= _MIN_FRACTION[name]}
-    if _has_fire(hue, sat, val, sky):
-        elements.add("fire")
-    if light == "night" and _LIGHTS_FRACTION[0] <= (val > _LIGHTS_VALUE).mean() <= _LIGHTS_FRACTION[1]:
+    elements = set(analysis.elements & _ENGINE_ELEMENTS)
+    light = _light(rgb, sat, val, sky)
+    if light == "night" and _has_lamps(val):
         elements.add("lights")
+    # The engine's fire detector looks for warm, bright, contrasting spots; in a
+    # bright frame those are far more often a sunset, a face or clothes, and at
+    # night among several lamps, another lamp. Fire is named only where it can
+    # be the light of a dark scene.
+    if "fire" in elements and ("lights" in elements or val.mean() > _FIRE_MAX_MEAN_VALUE):
+        elements.discard("fire")
     if light != "night" and _is_misty(sat, val):
         elements.add("mist")
+    faces = count_faces(image)
     if faces:
         elements.add("people")
+
+    def fraction(name: str) -> float:
+        return round(float(analysis.masks[name].mean()), 3) if name in analysis.masks else 0.0
 
     return SceneSummary(
         elements=frozenset(elements),
         light=light,
-        sky_fraction=round(float(fractions["sky"]), 3),
-        water_fraction=round(float(fractions["water"]), 3),
-        foliage_fraction=round(float(fractions["foliage"]), 3),
+        sky_fraction=fraction("sky"),
+        water_fraction=fraction("water"),
+        foliage_fraction=fraction("foliage"),
         faces=faces,
         aspect=round(image.shape[1] / image.shape[0], 3),
     )
@@ -139,80 +124,37 @@ def _shrink(image: np.ndarray) -> np.ndarray:
     return cv2.resize(image[..., :3], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
 
-def _daylight(rgb: np.ndarray, sat: np.ndarray, val: np.ndarray, sky: np.ndarray) -> Light:
-    """Golden hour and overcast are read from the sky: without one, a warm wall
-    or a grey room says nothing about the time of day, so the answer is "day"."""
-    if not sky.any():
-        return "day"
+def _resized(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+
+
+def _light(rgb: np.ndarray, sat: np.ndarray, val: np.ndarray, sky: np.ndarray) -> Light:
+    if val.mean() < _NIGHT_MEAN_VALUE:
+        return "night"
+    warmth = rgb[..., 0] - rgb[..., 2]
     lit = val > 0.3
-    warmth = float((rgb[..., 0] - rgb[..., 2])[lit].mean()) if lit.any() else 0.0
-    sky_warmth = float((rgb[..., 0] - rgb[..., 2])[sky].mean())
-    if warmth > _GOLDEN_WARMTH and sky_warmth > 0:
+    band = max(1, int(val.shape[0] * _BAND))
+    backlit = val[:band].mean() > val[-band:].mean() + _BACKLIGHT
+    if lit.any() and warmth[lit].mean() > _GOLDEN_WARMTH and warmth[:band].mean() > 0 and backlit:
         return "golden_hour"
-    if sat.mean() < _OVERCAST_SATURATION and sat[sky].mean() < _OVERCAST_SATURATION:
+    # Grey light is only "overcast" under a grey sky; a grey room says nothing of the weather.
+    if sky.any() and sat.mean() < _OVERCAST_SATURATION and sat[sky].mean() < _OVERCAST_SATURATION:
         return "overcast"
     return "day"
 
 
-def _sky_mask(hue: np.ndarray, sat: np.ndarray, val: np.ndarray, *, blue_only: bool) -> np.ndarray:
-    colour = (hue >= 180) & (hue <= 250) & (sat > 0.12)
-    if not blue_only:
-        grey = (sat < 0.15) & (val > 0.6)
-        sunset = ((hue <= 50) | (hue >= 300)) & (sat > 0.2) & (val > 0.5)
-        colour |= grey | sunset
-    blurred = cv2.GaussianBlur(val, (3, 3), 0)
-    gradient = cv2.magnitude(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1))
-    # Sobel sums 8 weighted neighbours (weights add up to 4 on each side).
-    smooth = gradient / 4.0 < _SKY_MAX_GRADIENT
-    sky = _touching_top((val > _SKY_MIN_VALUE) & colour & smooth)
-    # Sky sits above the land: one that also fills the bottom rows is a wall
-    # or a backdrop, unless the frame is nearly all sky (clouds, fog).
-    bottom = sky[-max(1, int(sky.shape[0] * _SKY_BOTTOM_BAND)) :]
-    if bottom.mean() > 0.5 and sky.mean() < _SKY_ALONE:
-        sky[:] = False
-    return sky
-
-
-def _touching_top(mask: np.ndarray) -> np.ndarray:
-    """The parts of `mask` connected to the image's top row."""
-    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=4)
-    if count <= 1:
-        return np.zeros_like(mask, dtype=bool)
-    top_labels = np.unique(labels[0][labels[0] > 0])
-    return np.isin(labels, top_labels)
-
-
-def _water_mask(
-    small: np.ndarray, hue: np.ndarray, sat: np.ndarray, val: np.ndarray, sky: np.ndarray
-) -> np.ndarray:
-    height, width = val.shape
-    below_top = np.zeros_like(sky)
-    below_top[int(height * _WATER_TOP) :] = True
-    watery = (hue >= 170) & (hue <= 250) & (sat > 0.1) & (val > 0.2)
-    if sky.any():
-        lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
-        sky_colour = lab[sky].mean(axis=0)
-        watery |= np.linalg.norm(lab - sky_colour, axis=2) < _SKY_MIRROR_DISTANCE
-    candidate = (watery & below_top & ~sky).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidate, connectivity=4)
-    bodies = [
-        i
-        for i in range(1, count)
-        if stats[i, cv2.CC_STAT_WIDTH] >= _WATER_MIN_WIDTH * width
-        and stats[i, cv2.CC_STAT_AREA]
-        >= _WATER_MIN_FILL * stats[i, cv2.CC_STAT_WIDTH] * stats[i, cv2.CC_STAT_HEIGHT]
-    ]
-    return np.isin(labels, bodies) if bodies else np.zeros_like(sky)
-
-
-def _has_fire(hue: np.ndarray, sat: np.ndarray, val: np.ndarray, sky: np.ndarray) -> bool:
-    if val.mean() > _FIRE_MAX_MEAN_VALUE:
+def _has_lamps(val: np.ndarray) -> bool:
+    """Several separate bright points in the dark: street lamps, windows, lanterns."""
+    bright = val > _LIGHTS_VALUE
+    if not _LIGHTS_FRACTION[0] <= bright.mean() <= _LIGHTS_FRACTION[1]:
         return False
-    flame = ((hue <= 45) | (hue >= 345)) & (sat > 0.55) & (val > 0.55) & ~sky
-    return _FIRE_FRACTION[0] <= flame.mean() <= _FIRE_FRACTION[1]
+    spots = cv2.connectedComponents(bright.astype(np.uint8), connectivity=8)[0] - 1
+    return spots >= _MIN_LAMPS
 
 
 def _is_misty(sat: np.ndarray, val: np.ndarray) -> bool:
     return bool(
-        sat.mean() < _MIST_SATURATION and val.mean() > _MIST_MIN_VALUE and val.std() < _MIST_MAX_CONTRAST
+        sat.mean() < _MIST_SATURATION
+        and val.mean() > _MIST_MIN_VALUE
+        and val.std() < _MIST_MAX_CONTRAST
     )

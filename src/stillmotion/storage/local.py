@@ -29,7 +29,13 @@ class LocalStorage:
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
 
     def scratch_path(self, task_id: str) -> Path:
-        """Where a render writes before it is published (same filesystem: publishing is a rename)."""
+        """Where a render writes before it is published (same filesystem: publishing is a rename).
+
+        Leftovers of an earlier attempt that crashed are removed first, so a re-run
+        never leaves a second file behind.
+        """
+        for leftover in self.videos_dir.glob(f".{task_id}.*.partial.mp4"):
+            leftover.unlink(missing_ok=True)
         return self.videos_dir / f".{task_id}.{secrets.token_hex(4)}.partial.mp4"
 
     def publish_video(self, task_id: str, rendered: Path) -> str:

@@ -1,17 +1,30 @@
-"""Accounts and their credentials: issuing keys and finding the account behind a token."""
+"""Accounts and their credentials: issuing, listing and revoking keys, finding the account
+behind a token, and each account's webhook signing secret."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from stillmotion.tasks.credits import grant_credits
 from stillmotion.tasks.models import Account, Credential
 
 API_KEY_PREFIX = "sm_"
+WEBHOOK_SECRET_PREFIX = "whsec_"
+# Standard Webhooks recommends 24 to 64 random bytes for the secret.
+_WEBHOOK_SECRET_BYTES = 24
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` + base64 of random bytes (the HMAC key)."""
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(_WEBHOOK_SECRET_BYTES)).decode()
 
 
 def hash_api_key(api_key: str) -> str:
@@ -26,6 +39,21 @@ class IssuedKey:
     access_key: str
     secret_key: str
     api_key: str
+    webhook_secret: str
+    credits: int
+    """The account's balance after issuing (including any grant made with the key)."""
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What `keys list` shows: never a usable secret, only the API key's first characters."""
+
+    account: str
+    access_key: str
+    api_key_prefix: str
+    revoked: bool
+    created_at: datetime
+    credits: int
 
 
 class AccountStore:
@@ -36,14 +64,23 @@ class AccountStore:
         async with self._sessions() as session:
             return int(await session.scalar(select(func.count(Account.id))) or 0)
 
-    async def issue_key(self, name: str) -> IssuedKey:
-        """Create the account if needed and give it a new key set."""
+    async def issue_key(self, name: str, credits: int | None = None, new_account_credits: int = 0) -> IssuedKey:
+        """Create the account if needed and give it a new key set.
+
+        A new account gets `credits` if given, else `new_account_credits`; an existing one
+        gets `credits` added if given. Grants are ledger rows like every balance change.
+        """
         async with self._sessions() as session, session.begin():
             account = await session.scalar(select(Account).where(Account.name == name))
+            grant = credits
             if account is None:
-                account = Account(name=name)
+                account = Account(name=name, webhook_secret=new_webhook_secret(), credits=0)
                 session.add(account)
                 await session.flush()
+                grant = new_account_credits if credits is None else credits
+            if grant:
+                await grant_credits(session, account.id, grant, note="granted with a new key")
+                await session.refresh(account)
             access_key = "ak_" + secrets.token_hex(12)
             secret_key = secrets.token_urlsafe(32)
             api_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
@@ -56,7 +93,48 @@ class AccountStore:
                     api_key_prefix=api_key[:10],
                 )
             )
-        return IssuedKey(account=name, access_key=access_key, secret_key=secret_key, api_key=api_key)
+        return IssuedKey(
+            account=name, access_key=access_key, secret_key=secret_key, api_key=api_key,
+            webhook_secret=account.webhook_secret, credits=account.credits,
+        )  # fmt: skip
+
+    async def list_keys(self, name: str | None = None) -> Sequence[KeyInfo]:
+        async with self._sessions() as session:
+            query = select(Credential, Account).join(Account, Credential.account_id == Account.id)
+            if name is not None:
+                query = query.where(Account.name == name)
+            rows = await session.execute(query.order_by(Account.name, Credential.id))
+            return [
+                KeyInfo(account=account.name, access_key=cred.access_key, api_key_prefix=cred.api_key_prefix,
+                        revoked=cred.revoked, created_at=cred.created_at, credits=account.credits)
+                for cred, account in rows.all()
+            ]  # fmt: skip
+
+    async def revoke(self, key: str) -> bool:
+        """Revoke the key set with this access key or full API key; False if none matched."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(Credential)
+                .where((Credential.access_key == key) | (Credential.api_key_hash == hash_api_key(key)))
+                .values(revoked=True)
+            )
+            return result.rowcount > 0
+
+    async def rotate_webhook_secret(self, name: str) -> str:
+        """Give the account a new signing secret; deliveries sign with it from the next attempt."""
+        secret = new_webhook_secret()
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(update(Account).where(Account.name == name).values(webhook_secret=secret))
+            if result.rowcount != 1:
+                raise LookupError(f"no account named {name!r}")
+        return secret
+
+    async def webhook_secret(self, account_id: int) -> str:
+        async with self._sessions() as session:
+            secret = await session.scalar(select(Account.webhook_secret).where(Account.id == account_id))
+        if secret is None:
+            raise LookupError(f"no account {account_id}")
+        return secret
 
     async def by_access_key(self, access_key: str) -> Credential | None:
         async with self._sessions() as session:

@@ -3,6 +3,10 @@
 Credentials live in their own table, apart from task data: opaque API keys are
 stored only as SHA-256 digests (they are high-entropy, so a fast hash is enough),
 while JWT secret keys must stay usable to verify signatures and are kept as is.
+
+Money-like state is append-only: every balance change is a CreditEntry, and a
+task's credits move reserved -> charged | refunded exactly once (a conditional
+update on `tasks.credit_state` plus a unique (task_id, reason) in the ledger).
 """
 
 from __future__ import annotations
@@ -11,7 +15,20 @@ import enum
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -58,6 +75,10 @@ class Account(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    credits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Spendable balance; every change is also a CreditEntry row (the ledger)."""
+    webhook_secret: Mapped[str] = mapped_column(String(100))
+    """Standard Webhooks signing secret, `whsec_` + base64. Needed to sign, so stored as is."""
 
 
 class Credential(Base):
@@ -123,3 +144,90 @@ class Task(Base):
     worker_id: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Credits and control.
+    credits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Credits reserved at create (0 when credits are off)."""
+    credit_state: Mapped[str | None] = mapped_column(String(10))
+    """CreditState while credits are on: moves from reserved to charged or refunded exactly once."""
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the retention sweeper deletes the video (set on success when retention is on)."""
+    video_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CreditState(str, enum.Enum):
+    RESERVED = "reserved"
+    CHARGED = "charged"
+    REFUNDED = "refunded"
+
+
+class CreditReason(str, enum.Enum):
+    GRANT = "grant"
+    RESERVE = "reserve"
+    CHARGE = "charge"
+    REFUND = "refund"
+
+
+class CreditEntry(Base):
+    """One change of an account's balance. A task has at most one row per reason, so a
+    reservation, charge or refund can never be written twice even if the code tried."""
+
+    __tablename__ = "credit_ledger"
+    __table_args__ = (
+        UniqueConstraint("task_id", "reason", name="uq_credit_ledger_task_reason"),
+        Index("ix_credit_ledger_account_created", "account_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    delta: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(10))
+    task_id: Mapped[str | None] = mapped_column(ForeignKey("tasks.id"))
+    balance_after: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """An `Idempotency-Key` a create request carried: the same key replays the same task."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("account_id", "key", name="uq_idempotency_account_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class DeliveryStatus(str, enum.Enum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class WebhookDelivery(Base):
+    """The callback of one finished task. Written in the same transaction that finishes the
+    task (an outbox), so a crash can never finish a task and lose its webhook."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    """The `webhook-id` header: the same on every attempt, so receivers can deduplicate."""
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id"), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    """The exact JSON bytes sent (and signed) on every attempt."""
+    status: Mapped[str] = mapped_column(String(10), default=DeliveryStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

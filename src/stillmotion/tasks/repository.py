@@ -4,19 +4,34 @@ Workers claim a task with a lease (worker id + expiry) and renew it while they
 run; a task whose lease expired belongs to a crashed worker and is reclaimed.
 Updates that finish a task check the lease holder, so a worker that lost its
 lease can never overwrite the outcome of the worker that took over.
+
+Creating a task reserves its credits, and finishing one (success, failure, cancel)
+settles them and writes its webhook delivery, each in ONE transaction with the
+task row: a crash between "task ended" and "refund" or "webhook queued" is impossible.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from stillmotion.tasks.models import Task, TaskStatus, utcnow
+from stillmotion.errors import NotReady, RateLimited, TaskCancelled, TaskNotCancellable, TaskNotFound
+from stillmotion.tasks.credits import reserve_credits, settle_credits
+from stillmotion.tasks.idempotency import IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyConflict
+from stillmotion.tasks.models import Account, IdempotencyKey, Task, TaskStatus, utcnow
+from stillmotion.webhooks.outbox import delivery_for
+
+ACTIVE = (TaskStatus.PENDING.value, TaskStatus.PROCESSING.value)
+# Retry-After hints: an account at its active-task limit waits for one of its tasks to end
+# (seconds for short videos); a full queue needs the whole backlog to move.
+ACTIVE_LIMIT_RETRY_AFTER = 5
+QUEUE_FULL_RETRY_AFTER = 30
 
 
 @dataclass(frozen=True)
@@ -25,14 +40,107 @@ class Claim:
     attempt: int
 
 
+@dataclass(frozen=True)
+class Admission:
+    """What create must enforce in its transaction. None (or 0) means no limit / credits off."""
+
+    cost: int | None = None
+    idempotency: IdempotencyClaim | None = None
+    max_active: int = 0
+    max_queued: int = 0
+
+
+@dataclass(frozen=True)
+class Created:
+    task: Task
+    replayed: bool
+    """True when an Idempotency-Key matched: the task is the earlier one, nothing was charged."""
+
+
+@dataclass(frozen=True)
+class Page:
+    tasks: Sequence[Task]
+    has_more: bool
+
+
 class TaskRepository:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        video_url: Callable[[str], str] | None = None,
+        retention: timedelta | None = None,
+    ) -> None:
+        """`video_url` turns a stored video key into the URL callbacks carry; `retention`,
+        if set, is how long a succeeded task's video is kept (it sets `expires_at`)."""
         self._sessions = sessions
+        self._video_url = video_url
+        self._retention = retention
 
     async def add(self, task: Task) -> Task:
         async with self._sessions() as session, session.begin():
             session.add(task)
         return task
+
+    async def create(self, task: Task, admission: Admission) -> Created:
+        """Store a new task after every create-time rule, atomically.
+
+        The account row is locked first (an UPDATE that changes nothing: a row lock on
+        PostgreSQL, the write lock on SQLite), so the idempotency lookup, the active-task
+        count and the credit reservation of one account's concurrent creates are
+        serialised and can neither double-spend nor both pass a limit.
+        """
+        task.id = task.id or str(uuid.uuid4())
+        task.created_at = task.created_at or utcnow()
+        task.updated_at = task.created_at
+        async with self._sessions() as session, session.begin():
+            await session.execute(update(Account).where(Account.id == task.account_id).values(credits=Account.credits))
+            if admission.idempotency is not None:
+                earlier = await self._replay(session, task.account_id, admission.idempotency)
+                if earlier is not None:
+                    return Created(task=earlier, replayed=True)
+            await self._check_limits(session, task.account_id, admission)
+            session.add(task)
+            await session.flush()
+            if admission.cost is not None:
+                await reserve_credits(session, task, admission.cost)
+            if admission.idempotency is not None:
+                claim = admission.idempotency
+                session.add(IdempotencyKey(account_id=task.account_id, key=claim.key,
+                                           request_hash=claim.request_hash, task_id=task.id))  # fmt: skip
+        return Created(task=task, replayed=False)
+
+    @staticmethod
+    async def _replay(session: AsyncSession, account_id: int, claim: IdempotencyClaim) -> Task | None:
+        """The task an earlier request with this key made, or None (a stale key is forgotten)."""
+        earlier = await session.scalar(
+            select(IdempotencyKey).where(IdempotencyKey.account_id == account_id, IdempotencyKey.key == claim.key)
+        )
+        if earlier is None:
+            return None
+        if earlier.created_at < utcnow() - IDEMPOTENCY_TTL:
+            await session.delete(earlier)
+            await session.flush()
+            return None
+        if earlier.request_hash != claim.request_hash:
+            raise IdempotencyConflict()
+        return await session.get(Task, earlier.task_id)
+
+    @staticmethod
+    async def _check_limits(session: AsyncSession, account_id: int, admission: Admission) -> None:
+        if admission.max_queued:
+            queued = await session.scalar(select(func.count()).where(Task.status == TaskStatus.PENDING.value))
+            if (queued or 0) >= admission.max_queued:
+                raise NotReady("The task queue is full; try again later.", retry_after=QUEUE_FULL_RETRY_AFTER)
+        if admission.max_active:
+            active = await session.scalar(
+                select(func.count()).where(Task.account_id == account_id, Task.status.in_(ACTIVE))
+            )
+            if (active or 0) >= admission.max_active:
+                raise RateLimited(
+                    f"Too many active tasks (at most {admission.max_active} at once); wait for one to finish.",
+                    retry_after=ACTIVE_LIMIT_RETRY_AFTER,
+                )
 
     async def get(self, task_id: str) -> Task | None:
         async with self._sessions() as session:
@@ -93,35 +201,64 @@ class TaskRepository:
             )
 
     async def succeed(self, task_id: str, worker_id: str, video_key: str) -> Task | None:
+        """None if the task is no longer this worker's (cancelled meanwhile, or lease lost)."""
+        expires = {"expires_at": utcnow() + self._retention} if self._retention is not None else {}
         return await self._finish(
+            [Task.worker_id == worker_id],
             task_id,
-            worker_id,
             status=TaskStatus.SUCCEEDED.value,
             message="Video generation completed successfully",
             video_key=video_key,
             progress=100.0,
+            **expires,
         )
 
     async def fail(self, task_id: str, worker_id: str | None, failure_code: int, message: str) -> Task | None:
-        """Fail a task. worker_id None: fail it whoever holds it (recovery, cancellation of a queued task)."""
+        """Fail a task. worker_id None: fail it whoever holds it (recovery after crashes)."""
+        conditions = [Task.worker_id == worker_id] if worker_id is not None else []
         return await self._finish(
-            task_id, worker_id, status=TaskStatus.FAILED.value, message=message, failure_code=failure_code
+            conditions, task_id, status=TaskStatus.FAILED.value, message=message, failure_code=failure_code
         )
 
-    async def _finish(self, task_id: str, worker_id: str | None, **values: Any) -> Task | None:
+    async def cancel(self, task_id: str, account_id: int) -> Task:
+        """Cancel the account's task if it has not ended: it fails with 5003, `cancelled`, refunded.
+
+        A queued task will never be claimed; a running one learns of it at its next
+        heartbeat (its lease renewal no longer matches) and stops at the next frame.
+        """
+        error = TaskCancelled("Task was cancelled by the client.")
+        task = await self._finish(
+            [Task.account_id == account_id],
+            task_id,
+            status=TaskStatus.FAILED.value,
+            message=error.message,
+            failure_code=error.code,
+            cancelled=True,
+        )
+        if task is not None:
+            return task
+        if await self.get_for_account(task_id, account_id) is None:
+            raise TaskNotFound()
+        raise TaskNotCancellable("Task has already finished; it can no longer be cancelled.")
+
+    async def _finish(self, conditions: list[ColumnElement[bool]], task_id: str, **values: Any) -> Task | None:
+        """End an active task, settle its credits and queue its webhook, in one transaction."""
         now = utcnow()
-        conditions = [Task.id == task_id, Task.status.in_([TaskStatus.PENDING.value, TaskStatus.PROCESSING.value])]
-        if worker_id is not None:
-            conditions.append(Task.worker_id == worker_id)
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 update(Task)
-                .where(*conditions)
+                .where(Task.id == task_id, Task.status.in_(ACTIVE), *conditions)
                 .values(completed_at=now, updated_at=now, lease_expires_at=None, **values)
             )
             if result.rowcount != 1:
                 return None
-            return await session.get(Task, task_id, populate_existing=True)
+            task = await session.get(Task, task_id, populate_existing=True)
+            assert task is not None
+            await settle_credits(session, task, succeeded=task.status == TaskStatus.SUCCEEDED.value)
+            delivery = delivery_for(task, self._video_url)
+            if delivery is not None:
+                session.add(delivery)
+        return task
 
     async def runnable(self, now: datetime | None = None) -> Sequence[Task]:
         """Pending tasks and processing tasks whose lease expired, oldest first."""
@@ -138,3 +275,50 @@ class TaskRepository:
                 .order_by(Task.created_at)
             )
             return rows.all()
+
+    async def queue_position(self, task: Task) -> int:
+        """1 for the next task to run: the executors take pending tasks oldest first."""
+        async with self._sessions() as session:
+            ahead = await session.scalar(
+                select(func.count()).where(Task.status == TaskStatus.PENDING.value, Task.created_at < task.created_at)
+            )
+        return int(ahead or 0) + 1
+
+    async def list_for_account(
+        self, account_id: int, *, status: str | None, after: tuple[datetime, str] | None, limit: int
+    ) -> Page:
+        """The account's tasks newest first; `after` is the (created_at, id) of the last one seen."""
+        query = select(Task).where(Task.account_id == account_id)
+        if status is not None:
+            query = query.where(Task.status == status)
+        if after is not None:
+            created, last_id = after
+            query = query.where(or_(Task.created_at < created, and_(Task.created_at == created, Task.id < last_id)))
+        async with self._sessions() as session:
+            rows = (
+                await session.scalars(query.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit + 1))
+            ).all()
+        return Page(tasks=rows[:limit], has_more=len(rows) > limit)
+
+    async def expired_videos(self, now: datetime, limit: int = 100) -> Sequence[Task]:
+        """Succeeded tasks past their `expires_at` whose video is still stored."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Task)
+                .where(Task.expires_at <= now, Task.video_deleted_at.is_(None), Task.video_key.is_not(None))
+                .order_by(Task.expires_at)
+                .limit(limit)
+            )
+            return rows.all()
+
+    async def mark_video_deleted(self, task_id: str) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(update(Task).where(Task.id == task_id).values(video_deleted_at=utcnow()))
+
+    async def forget_idempotency_keys(self, now: datetime) -> int:
+        """Drop keys older than their 24 h window; returns how many."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_TTL)
+            )
+            return int(result.rowcount or 0)

@@ -44,7 +44,7 @@ def wind(inp: LayerInput) -> np.ndarray:
         for weight, centre in zip(_centre_weights(gust), _WHISTLE_CENTRES, strict=True)
     )
     rumble = lowpass(brown(rng, n), 250.0)
-    return (0.08 + gust)[:, None] * whistle + (0.25 + 0.6 * gust)[:, None] * 0.4 * rumble
+    return (0.08 + gust)[:, None] * 8.0 * whistle + (0.25 + 0.6 * gust)[:, None] * 0.3 * rumble
 
 
 def _strike(rng: np.random.Generator, distant: bool) -> np.ndarray:

@@ -48,4 +48,4 @@ def fire(inp: LayerInput) -> np.ndarray:
         crackles[:, 0] += place(kernel, at, loudness * np.cos(side), n)
         crackles[:, 1] += place(kernel, at, loudness * np.sin(side), n)
     flare = flicker[:, None]
-    return 0.6 * lapping * (0.15 + flare) + 0.1 * hiss * flare + 0.5 * crackles
+    return 0.3 * lapping * (0.15 + flare) + 0.15 * hiss * flare + 0.5 * crackles

@@ -83,10 +83,15 @@ def _gull(rng: np.random.Generator, k: float) -> np.ndarray:
 _SONGBIRDS: tuple[Callable[[np.random.Generator, float], np.ndarray], ...] = (_cardinal, _trill, _whistle, _chirps)
 
 
+_WET_ENERGY = 0.12
+"""Reverberant energy relative to the direct sound: open air, a little reflection off ground and trees."""
+
+
 def _space(rng: np.random.Generator, dry: np.ndarray, seconds: float) -> np.ndarray:
     """A little outdoor reverberation: convolve with a short decaying noise tail."""
     length = int(seconds * SAMPLE_RATE)
-    tail = rng.standard_normal(length) * decay(length, seconds / 4.0, attack=0.0) * 0.04
+    tail = rng.standard_normal(length) * decay(length, seconds / 4.0, attack=0.0)
+    tail *= np.sqrt(_WET_ENERGY / np.sum(tail**2))
     tail[0] = 1.0
     return fftconvolve(dry, tail[:, None], axes=0)[: dry.shape[0]]
 
@@ -117,7 +122,7 @@ def forest(inp: LayerInput) -> np.ndarray:
     rustle = bandpass(stereo_blend(rng, n, 0.95), 1800.0, 8000.0) * (flutter * (0.2 + gust))[:, None]
     air = lowpass(pink(rng, n), 350.0)
     far_birds = birds(LayerInput(rng, inp.timeline, gust, variant="distant"))
-    return 0.5 * rustle + 0.15 * air + 0.2 * far_birds / (np.max(np.abs(far_birds)) + 1e-9)
+    return 0.5 * rustle + 0.04 * air + 0.1 * far_birds / (np.max(np.abs(far_birds)) + 1e-9)
 
 
 _VOWELS = ((730.0, 1090.0), (530.0, 1840.0), (270.0, 2290.0), (570.0, 840.0), (300.0, 870.0), (660.0, 1700.0))

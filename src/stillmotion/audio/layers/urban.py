@@ -47,6 +47,7 @@ def city(inp: LayerInput) -> np.ndarray:
 
 
 _MAINS_HZ = (50.0, 60.0)
+"""Mains frequencies (Europe/Asia, the Americas): the hum of a building is one of them."""
 
 
 def room(inp: LayerInput) -> np.ndarray:

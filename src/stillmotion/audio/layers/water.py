@@ -26,8 +26,8 @@ from stillmotion.audio.dsp import (
 )
 from stillmotion.audio.layers.layer_input import LayerInput
 
-_DROP_PITCHES = (2200.0, 3100.0, 4400.0, 6300.0)
-"""Resonances of drops hitting leaves, stone and puddles (Hz); four kernels spread the texture."""
+_DROP_PITCHES = np.geomspace(1600.0, 7500.0, 10)
+"""Resonances of drops hitting leaves, stone and puddles (Hz); ten kernels, each detuned, so no pitch stands out."""
 _HEAVY_DROPS_PER_SECOND = 1600.0
 """Individually audible near drops in a downpour; a drizzle (density ~0.2) gets a few dozen."""
 
@@ -49,13 +49,13 @@ def rain(inp: LayerInput) -> np.ndarray:
     drops = np.zeros((n, 2))
     for pitch in _DROP_PITCHES:
         at = events(rng, rate / len(_DROP_PITCHES))
-        loudness = rng.lognormal(0.0, 0.7, at.size)  # near drops loud, far drops soft
+        loudness = rng.lognormal(0.0, 0.9, at.size)  # near drops loud, far drops soft
         side = rng.uniform(0.0, np.pi / 2.0, at.size)  # equal-power pan angle per drop
-        kernel = _drop_kernel(rng, pitch * rng.uniform(0.85, 1.15))
+        kernel = _drop_kernel(rng, pitch * rng.uniform(0.9, 1.1))
         drops[:, 0] += place(kernel, at, loudness * np.cos(side), n)
         drops[:, 1] += place(kernel, at, loudness * np.sin(side), n)
     wash = bandpass(stereo_blend(rng, n, 0.9), 700.0, 11000.0)
-    return 0.25 * drops + 0.35 * wash * (density**0.75)[:, None]
+    return 0.3 * drops + 0.15 * wash * (density**0.75)[:, None]
 
 
 def waves(inp: LayerInput) -> np.ndarray:

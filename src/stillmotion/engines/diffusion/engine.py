@@ -28,7 +28,7 @@ from stillmotion.engines.diffusion.cfg_batching import batched_cfg
 from stillmotion.engines.diffusion.spec import DiffusionSpec
 from stillmotion.engines.diffusion.speed import apply_speed_options, resolve_device
 from stillmotion.engines.diffusion.weights import load_pipeline, validate_weights_dir
-from stillmotion.errors import EngineFailure, NotReady
+from stillmotion.errors import EngineFailure, NotReady, StillmotionError
 from stillmotion.media.interpolate import retime, source_positions
 from stillmotion.media.upscale import upscale
 from stillmotion.pipeline.context import TaskContext
@@ -98,9 +98,9 @@ class DiffusionEngine:
         pipe = self.pipe
 
         def on_step_end(pipeline: Any, step: int, timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-            if ctx.cancelled:
-                pipeline._interrupt = True  # the pipelines' own flag: skip remaining steps if we get no further
-            ctx.check()  # raises on cancel or deadline: the exception leaves the pipeline at once
+            # Raising on cancel or deadline leaves the pipeline at once; the pipelines' own
+            # `interrupt` flag would skip the remaining steps but still run the VAE decode.
+            ctx.check()
             ctx.report(_DENOISE_SHARE * (step + 1) / settings.steps)
             return tensors
 
@@ -128,8 +128,8 @@ class DiffusionEngine:
         with self._lock, torch.inference_mode(), batched_cfg(pipe, self.spec.speed.cfg_batch):
             try:
                 video = pipe(**kwargs).frames[0]
-            except (TaskCancelledOrTimedOut) as stop:
-                raise stop
+            except StillmotionError:
+                raise  # cancelled or timed out from the step callback: already the right failure code
             except Exception as error:  # a pipeline failure is an engine failure of this task, not of the server
                 log.exception("diffusion pipeline failed for model %s", self.spec.name)
                 raise EngineFailure() from error
@@ -157,10 +157,13 @@ class DiffusionRender:
         self, engine: DiffusionEngine, request: RenderRequest, settings: GenerationSettings, plan: dict[str, Any]
     ) -> None:
         self._engine, self._request, self.settings, self.plan = engine, request, settings, plan
+        self.generated_frames: int | None = None
+        """How many native frames the pipeline returned (known once `frames()` has started)."""
 
     def frames(self, ctx: TaskContext) -> Iterator[np.ndarray]:
         request = self._request
         video = self._engine.generate(request, self.settings, ctx)
+        self.generated_frames = len(video)
         positions = source_positions(request.num_frames, request.fps, len(video), self.settings.fps)
         yield request.image  # the contract: frame 0 is the framed input itself
         for frame in retime(video, positions[1:]):

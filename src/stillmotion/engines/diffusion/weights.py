@@ -101,7 +101,7 @@ def load_pipeline(spec: DiffusionSpec) -> Any:
         overrides["expand_timesteps"] = True  # TI2V-5B conditions on the first latent frame
     pipeline_type = getattr(diffusers, class_name)
     return pipeline_type.from_pretrained(
-        spec.weights_dir, torch_dtype=getattr(torch, spec.speed.dtype), local_files_only=True, **overrides
+        spec.weights_dir, dtype=getattr(torch, spec.speed.dtype), local_files_only=True, **overrides
     )
 
 

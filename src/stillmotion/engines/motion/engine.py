@@ -1,26 +1,35 @@
 """The motion engine: animates the photo itself on a CPU, no weights.
 
-`prepare()` reads the image and the prompt into a plan and builds everything
-that does not change over time (camera path, layers, fields); the returned
-render then produces each frame as a pure function of (seed, frame index).
+`prepare()` reads the image (depth proxy, region masks) and the prompt into a
+plan, then builds everything that does not change over time (camera path,
+parallax layers, region fields, particles); the returned render produces each
+frame as a pure function of (seed, frame index).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from stillmotion.audio.cues import AudioCues
 from stillmotion.engines.base import RenderRequest
-from stillmotion.engines.motion.camera import build_camera_path
+from stillmotion.engines.motion.camera import CameraPath, build_camera_path
+from stillmotion.engines.motion.fields import FieldGrid
+from stillmotion.engines.motion.parallax import ParallaxWarp
+from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.plan import MotionPlan
+from stillmotion.engines.motion.prompt import plan_motion
+from stillmotion.engines.motion.regions import RegionAnimator, highlight_mask
 from stillmotion.engines.motion.render import FrameRenderer
+from stillmotion.engines.motion.scene import SceneAnalysis, analyze_scene
 from stillmotion.pipeline.context import TaskContext
 
 ENGINE_VERSION = "1"
+SUBJECT_MIN_WEIGHT = 0.05
+"""A subject mask summing to less than 5% of its peak area is noise; push in on the centre."""
 
 
 @dataclass
@@ -31,7 +40,6 @@ class MotionRender:
     audio_cues: AudioCues | None
     renderer: FrameRenderer
     num_frames: int
-    motion_plan: MotionPlan = field(repr=False, default_factory=MotionPlan)
 
     def frames(self, ctx: TaskContext) -> Iterator[np.ndarray]:
         for index in range(self.num_frames):
@@ -46,37 +54,81 @@ class MotionEngine:
     version = ENGINE_VERSION
 
     def prepare(self, request: RenderRequest) -> MotionRender:
-        plan = plan_for(request)
-        return prepare_plan(request, plan)
+        scene = analyze_scene(request.image)
+        plan = plan_motion(request.prompt, request.negative_prompt, request.cfg_scale, request.seed, scene)
+        return prepare_plan(request, plan, scene)
 
 
-def plan_for(request: RenderRequest) -> MotionPlan:
-    """The plan the prompt asks for; until the prompt reader lands, the default slow push-in."""
-    return MotionPlan()
+def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None = None) -> MotionRender:
+    """Build the render of an explicit plan over an (optional) scene analysis.
 
+    Without a scene the image is treated as flat and maskless: camera moves and
+    particles still work, parallax and region effects have nothing to act on.
+    """
+    width, height = request.width, request.height
+    grid = FieldGrid.for_size(width, height)
+    depth = scene.depth if scene is not None else None
+    masks = dict(scene.masks) if scene is not None else {}
+    if any(region.kind == "light" for region in plan.regions) and "light" not in masks:
+        masks["light"] = highlight_mask(request.image)
 
-def prepare_plan(request: RenderRequest, plan: MotionPlan) -> MotionRender:
-    """Build the render of an explicit plan (the seam tests and `--explain` use)."""
-    path = build_camera_path(
-        plan.camera,
-        speed=plan.speed,
-        strength=plan.strength,
-        smoothing=plan.smoothing,
-        loop=plan.loop,
-        num_frames=request.num_frames,
-        fps=request.fps,
-        width=request.width,
-        height=request.height,
-        seed=request.seed,
+    path = _camera_path(request, plan, depth, masks.get("subject"))
+    parallax = None
+    if depth is not None and any(pose.has_parallax for pose in path.poses):
+        parallax = ParallaxWarp.build(request.image, depth, path, grid)
+    regions = RegionAnimator.build(
+        plan.regions, masks, grid, speed=plan.speed, strength=plan.strength, fps=request.fps,
+        num_frames=request.num_frames, loop=plan.loop, seed=request.seed,
     )
-    renderer = FrameRenderer(image=request.image, camera=path)
-    cues = AudioCues(
-        fps=request.fps,
-        num_frames=request.num_frames,
-        loop=plan.loop,
-        elements=frozenset(),
-        curves={"camera": path.progress.astype(np.float32)},
+    particles = ParticleSystem.build(
+        plan.particles, width=width, height=height, fps=request.fps, num_frames=request.num_frames,
+        loop=plan.loop, seed=request.seed, speed=plan.speed, strength=plan.strength,
     )
+    renderer = FrameRenderer(request.image, path, parallax, regions, particles)
     return MotionRender(
-        plan=plan.to_dict(), audio_cues=cues, renderer=renderer, num_frames=request.num_frames, motion_plan=plan
+        plan=plan.to_dict(),
+        audio_cues=_audio_cues(request, plan, path, regions, particles),
+        renderer=renderer,
+        num_frames=request.num_frames,
     )
+
+
+def _camera_path(
+    request: RenderRequest, plan: MotionPlan, depth: np.ndarray | None, subject: np.ndarray | None
+) -> CameraPath:
+    focus_point, subject_depth = None, None
+    if subject is not None and float(subject.sum()) > SUBJECT_MIN_WEIGHT * subject.size * float(subject.max() or 1):
+        ys, xs = np.mgrid[0 : subject.shape[0], 0 : subject.shape[1]]
+        total = float(subject.sum())
+        sx, sy = request.width / subject.shape[1], request.height / subject.shape[0]
+        focus_point = (
+            float((xs * subject).sum() / total + 0.5) * sx - 0.5,
+            float((ys * subject).sum() / total + 0.5) * sy - 0.5,
+        )
+        if depth is not None and depth.shape == subject.shape:
+            subject_depth = float((depth * subject).sum() / total)
+    depth_range = None if depth is None else (float(depth.min()), float(depth.max()))
+    return build_camera_path(
+        plan.camera, speed=plan.speed, strength=plan.strength, smoothing=plan.smoothing, loop=plan.loop,
+        num_frames=request.num_frames, fps=request.fps, width=request.width, height=request.height,
+        seed=request.seed, subject=focus_point, depth_range=depth_range, subject_depth=subject_depth,
+    )
+
+
+def _audio_cues(
+    request: RenderRequest, plan: MotionPlan, path: CameraPath, regions: RegionAnimator | None,
+    particles: ParticleSystem | None,
+) -> AudioCues:
+    """Per-frame curves the audio synthesis follows, from the same time functions as the picture."""
+    n = request.num_frames
+    curves: dict[str, np.ndarray] = {"camera": path.progress.astype(np.float32)}
+    elements = {region.kind for region in plan.regions} | {p.kind for p in plan.particles}
+    if regions is not None:
+        curves.update(regions.curves)
+    rain = next((p for p in plan.particles if p.kind == "rain"), None)
+    if particles is not None and rain is not None:
+        envelope = np.array([particles.envelope(k) for k in range(n)], np.float32)
+        curves["rain"] = envelope * float(np.clip(rain.density, 0.0, 1.0))
+    for name in ("rain", "water", "fire", "wind"):
+        curves.setdefault(name, np.zeros(n, np.float32))
+    return AudioCues(fps=request.fps, num_frames=n, loop=plan.loop, elements=frozenset(elements), curves=curves)

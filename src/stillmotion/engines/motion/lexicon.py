@@ -11,8 +11,10 @@ docs/motion-planning.md is exactly this file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
+
+from stillmotion.engines.motion.plan import Direction
 
 ConceptGroup = Literal[
     "camera", "generic_camera", "handheld", "region", "particle", "loop", "cinemagraph", "smooth"
@@ -26,7 +28,7 @@ class Concept:
     group: ConceptGroup
     kind: str = ""
     """Camera kind, region kind or particle kind; empty for the flag groups."""
-    direction: str | None = None
+    direction: Direction | None = None
     """A direction the phrase itself implies ("waterfall": down, "steam rises": up)."""
 
 
@@ -163,8 +165,8 @@ class Modifier:
     named thing, otherwise "morning light" would slow the whole video down."""
 
 
-def _scaled(base: Modifier, anywhere: bool) -> Modifier:
-    return Modifier(base.speed, base.strength, anywhere)
+def _anywhere(base: Modifier) -> Modifier:
+    return replace(base, anywhere=True)
 
 
 # Factors chosen so that "slowly" and "fast" differ 3.6x in tempo (the issue asks for >= 2x
@@ -176,16 +178,16 @@ FAST = Modifier(speed=1.8, strength=1.15)
 STRONG = Modifier(speed=1.3, strength=1.5)
 
 MODIFIER_PHRASES: dict[str, Modifier] = {
-    "slow|slowly|slower|unhurriedly|leisurely|lazily": _scaled(SLOW, anywhere=True),
+    "slow|slowly|slower|unhurriedly|leisurely|lazily": _anywhere(SLOW),
     "sluggish|unhurried|lazy|creeping": SLOW,
-    "gently|gentle|softly|calmly|peacefully": _scaled(GENTLE, anywhere=True),
+    "gently|gentle|softly|calmly|peacefully": _anywhere(GENTLE),
     "soft|calm|peaceful|tranquil|serene|mellow": GENTLE,
-    "subtle|subtly|slightly|barely|faintly|lightly|minimal|minimally": _scaled(SUBTLE, anywhere=True),
+    "subtle|subtly|slightly|barely|faintly|lightly|minimal|minimally": _anywhere(SUBTLE),
     "slight|faint|light": SUBTLE,
-    "fast|faster|quickly|rapidly|swiftly|briskly|speedily": _scaled(FAST, anywhere=True),
+    "fast|faster|quickly|rapidly|swiftly|briskly|speedily": _anywhere(FAST),
     "quick|rapid|swift|speedy|brisk|hurried|racing|rushing|whooshing|energetic": FAST,
     "strongly|heavily|intensely|violently|wildly|dramatically|powerfully|fiercely":
-        _scaled(STRONG, anywhere=True),
+        _anywhere(STRONG),
     "strong|heavy|intense|violent|raging|wild|dramatic|powerful|stormy|torrential|roaring|fierce":
         STRONG,
     "slow-motion|slow-mo|slowmo": Modifier(speed=0.4, anywhere=True),
@@ -202,7 +204,7 @@ INTENSIFIER_POWER = 1.6
 
 # --- directions ---------------------------------------------------------------------------
 
-DIRECTION_PHRASES: dict[str, str] = {
+DIRECTION_PHRASES: dict[str, Direction] = {
     "from left to right": "right",
     "from right to left": "left",
     "from top to bottom": "down",

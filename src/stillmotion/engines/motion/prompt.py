@@ -18,12 +18,22 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from stillmotion.engines.motion import lexicon, prompt_paraphrase
 from stillmotion.engines.motion.lexicon import Concept
-from stillmotion.engines.motion.plan import CameraMove, MotionPlan, ParticleEffect, RegionEffect
+from stillmotion.engines.motion.plan import (
+    CameraKind,
+    CameraMove,
+    Direction,
+    MotionPlan,
+    ParticleEffect,
+    ParticleKind,
+    RegionEffect,
+    RegionKind,
+)
 from stillmotion.engines.motion.prompt_match import Mention, Reading, read_prompt, tokenize
 from stillmotion.engines.motion.scene import SceneAnalysis
 
@@ -50,8 +60,8 @@ NEGATIVE_SOFTNESS_SPEED = 0.85
 NEGATIVE_SOFTNESS_STRENGTH = 0.9
 """'blurry', 'warped' in the negative prompt: calmer motion blurs and stretches less."""
 
-_HORIZONTAL = ("left", "right")
-_VERTICAL = ("up", "down")
+_HORIZONTAL: tuple[Direction, ...] = ("left", "right")
+_VERTICAL: tuple[Direction, ...] = ("up", "down")
 _AXIS_KIND = {
     # kind -> (kind for a left/right direction, kind for an up/down direction)
     "pan": ("pan", "tilt"),
@@ -86,27 +96,38 @@ def plan_motion(
     """The motion plan for one request; the same arguments always give the same plan."""
     chance = _Chance(seed)
     why: list[str] = []
+    # 1. Read both prompts.
     reading = read_prompt(prompt, prompt_paraphrase.closest_concept if paraphrase else None)
     unwanted = _read_negative(negative_prompt)
+    _note_paraphrases(reading, why)
+    # 2. Clip-wide tempo, strength (cfg_scale) and smoothing.
     speed, strength, smoothing = _globals(reading, unwanted, cfg_scale, why)
-    for mention in reading.mentions:
-        if mention.paraphrase is not None:
-            why.append(f'paraphrase: "{mention.text}" read as {_label(mention.concept)} '
-                       f"(similarity {mention.paraphrase:.2f})")
-
+    # 3. What the prompt names, less what it negates and the negative prompt names.
     named = [m for m in reading.mentions if not m.negated and m.concept.group in ("region", "particle")]
     removed = _removed_kinds(reading, unwanted, why)
-    regions = _effects(named, "region", removed, chance, why)
-    particles = _effects(named, "particle", removed, chance, why)
+    regions = [
+        RegionEffect(cast(RegionKind, e.kind), strength=e.level, speed=e.speed, direction=e.direction)
+        for e in _settings(named, "region", removed, chance, why)
+    ]
+    particles = [
+        ParticleEffect(cast(ParticleKind, e.kind), density=e.level, speed=e.speed, direction=e.direction)
+        for e in _settings(named, "particle", removed, chance, why)
+    ]
+    # 4. What the image shows, when the prompt names nothing or cfg_scale is low.
     camera_named = any(
-        not m.negated and m.concept.group in ("camera", "handheld", "generic_camera")
+        not m.negated and (m.concept.group == "handheld" or camera_kind(m) is not None)
         for m in reading.mentions
     )
     if scene is not None and (cfg_scale <= EXTRAS_MAX_CFG or not (named or camera_named)):
         reason = "cfg_scale is low" if named or camera_named else "the prompt names no motion"
         regions += _scene_regions(scene, {r.kind for r in regions} | removed, reason, chance, why)
-    loop, cinemagraph = _flags(reading, why)
-    camera = _camera(reading, unwanted, loop or cinemagraph, chance, why)
+    if scene is not None:
+        _note_unseen(regions, scene, why)
+    # 5. Loop and camera (the loop decides the default camera).
+    loop = _loop(reading, unwanted, why)
+    camera = _camera(reading, unwanted, loop, chance, why)
+    if reading.unattached:
+        why.append("words with nothing named to apply to: " + ", ".join(f'"{w}"' for w in reading.unattached))
     return MotionPlan(
         camera=camera,
         regions=tuple(regions),
@@ -114,9 +135,16 @@ def plan_motion(
         speed=speed,
         strength=strength,
         smoothing=smoothing,
-        loop=loop or cinemagraph,
+        loop=loop,
         explanation=tuple(why),
     )
+
+
+def _note_paraphrases(reading: Reading, why: list[str]) -> None:
+    for mention in reading.mentions:
+        if mention.paraphrase is not None:
+            why.append(f'paraphrase: "{mention.text}" read as {_label(mention.concept)} '
+                       f"(similarity {mention.paraphrase:.2f})")
 
 
 class _Chance:
@@ -132,7 +160,7 @@ class _Chance:
     def _rng(self, purpose: str) -> np.random.Generator:
         return np.random.default_rng([self.seed, zlib.crc32(purpose.encode())])
 
-    def pick(self, purpose: str, options: Sequence[str]) -> str:
+    def pick(self, purpose: str, options: Sequence[Direction]) -> Direction:
         return options[int(self._rng(purpose).integers(len(options)))]
 
     def jitter(self, purpose: str) -> float:
@@ -203,7 +231,7 @@ def _removed_kinds(reading: Reading, unwanted: _Unwanted, why: list[str]) -> set
     for m in reading.mentions:
         if m.negated and m.concept.group in ("region", "particle"):
             removed.add(m.concept.kind)
-            why.append(f'removed {m.concept.kind}: negated ("{m.text}")')
+            why.append(f'removed {m.concept.kind}: the prompt says no to "{m.text}"')
     effect_kinds = {c.kind for c in lexicon.ALL_PHRASES.values() if c.group in ("region", "particle")}
     for kind in sorted(unwanted.kinds & effect_kinds - removed):
         removed.add(kind)
@@ -219,10 +247,20 @@ def _merged(mentions: Iterable[Mention]) -> dict[str, list[Mention]]:
     return groups
 
 
-def _effects(
+@dataclass(frozen=True)
+class _Setting:
+    """One region or particle effect's numbers, before it becomes a plan item."""
+
+    kind: str
+    level: float
+    speed: float
+    direction: Direction | None
+
+
+def _settings(
     named: list[Mention], group: str, removed: set[str], chance: _Chance, why: list[str]
-) -> list[RegionEffect] | list[ParticleEffect]:
-    out: list = []
+) -> list[_Setting]:
+    out = []
     for kind, mentions in _merged(m for m in named if m.concept.group == group).items():
         if kind in removed:
             continue
@@ -232,10 +270,7 @@ def _effects(
         direction = next((m.direction for m in reversed(mentions) if m.direction), None)
         if direction is None and kind == "sky":
             direction = chance.pick("sky.direction", _HORIZONTAL)
-        if group == "region":
-            out.append(RegionEffect(kind, strength=level, speed=speed, direction=direction))
-        else:
-            out.append(ParticleEffect(kind, density=level, speed=speed, direction=direction))
+        out.append(_Setting(kind, level, speed, direction))
         words = ", ".join(f'"{w}"' for m in mentions for w in [m.text, *m.modifiers])
         why.append(f"{kind}: {words} -> {'strength' if group == 'region' else 'density'} "
                    f"{level:.2f}, speed {speed:.2f}" + (f", toward {direction}" if direction else ""))
@@ -253,36 +288,45 @@ def _scene_regions(
         direction = chance.pick("sky.direction", _HORIZONTAL) if kind == "sky" else None
         strength = SCENE_LEVEL * chance.jitter(f"{kind}.level")
         speed = tempo * chance.jitter(f"{kind}.speed")
-        out.append(RegionEffect(kind, strength=strength, speed=speed, direction=direction))
+        out.append(RegionEffect(cast(RegionKind, kind), strength=strength, speed=speed, direction=direction))
         why.append(f"scene: {element} seen and {reason} -> gentle {kind} motion"
                    + (f" toward {direction} (seed)" if direction else ""))
     return out
 
 
-def _flags(reading: Reading, why: list[str]) -> tuple[bool, bool]:
-    def said(group: str) -> bool:
-        return any(m.concept.group == group and not m.negated for m in reading.mentions)
+def _note_unseen(regions: list[RegionEffect], scene: SceneAnalysis, why: list[str]) -> None:
+    """Say when a named region has no mask at all: the renderer then has nowhere to put it."""
+    for region in regions:
+        mask = scene.masks.get(region.kind)
+        if mask is not None and float(mask.max()) < 0.5:
+            why.append(f"{region.kind}: named, but not found in the image")
 
-    loop, cinemagraph = said("loop"), said("cinemagraph")
-    if loop or cinemagraph:
+
+def _loop(reading: Reading, unwanted: _Unwanted, why: list[str]) -> bool:
+    """"loop", "seamless" or "cinemagraph", unless negated or refused by the negative prompt."""
+    asked = any(m.concept.group in ("loop", "cinemagraph") and not m.negated for m in reading.mentions)
+    if asked and unwanted.kinds & {"loop", "cinemagraph"}:
+        why.append("loop: asked for, but the negative prompt names it")
+        return False
+    if asked:
         why.append("seamless loop: the last frame flows into the first")
-    return loop, cinemagraph
+    return asked
 
 
 def _camera(
     reading: Reading, unwanted: _Unwanted, looping: bool, chance: _Chance, why: list[str]
 ) -> CameraMove:
     handheld = _handheld(reading, unwanted, why)
-    moves = [m for m in reading.mentions if not m.negated and _camera_kind(m) is not None]
+    moves = [m for m in reading.mentions if not m.negated and camera_kind(m) is not None]
     for m in moves[1:]:
         why.append(f'camera: also named "{m.text}"; one camera move per clip, kept the first')
-    if moves and _camera_kind(moves[0]) in unwanted.kinds:
-        why.append(f"camera: {_camera_kind(moves[0])} named in the negative prompt, dropped")
+    if moves and camera_kind(moves[0]) in unwanted.kinds:
+        why.append(f"camera: {camera_kind(moves[0])} named in the negative prompt, dropped")
         moves = []
     if not moves:
         return _default_camera(reading, unwanted, looping, handheld, why)
     move = moves[0]
-    kind = _camera_kind(move)
+    kind = camera_kind(move)
     assert kind is not None
     direction = move.direction
     if kind in _AXIS_KIND and direction is None:
@@ -291,13 +335,15 @@ def _camera(
         why.append(f"camera: no direction named, {direction} (seed)")
     if kind not in _AXIS_KIND:
         direction = None
-    amount = float(np.clip(BASE_LEVEL * move.speed * move.strength * chance.jitter("camera.amount"), 0.05, 1.0))
+    amount = 0.0 if kind == "static" else float(
+        np.clip(BASE_LEVEL * move.speed * move.strength * chance.jitter("camera.amount"), 0.05, 1.0)
+    )
     why.append(f'camera: {kind}{" " + direction if direction else ""} ("{move.text}"'
                + "".join(f', "{w}"' for w in move.modifiers) + f"), amount {amount:.2f}")
-    return CameraMove(kind, direction, amount, handheld)
+    return CameraMove(cast(CameraKind, kind), direction, amount, handheld)
 
 
-def _camera_kind(mention: Mention) -> str | None:
+def camera_kind(mention: Mention) -> str | None:
     """The camera kind a mention names, with its direction applied ("pan up" is a tilt)."""
     concept, direction = mention.concept, mention.direction
     if concept.group == "generic_camera":
@@ -337,15 +383,15 @@ def _default_camera(
     if looping:
         why.append("camera: static, so the loop closes (a one-way move cannot)")
         return CameraMove("static", None, 0.0, handheld)
-    if handheld:
+    if handheld and "static" not in unwanted.kinds:
         why.append("camera: static with handheld drift (no move named)")
         return CameraMove("static", None, 0.0, handheld)
     if "push_in" in unwanted.kinds:
         why.append("camera: static (push-in named in the negative prompt)")
-        return CameraMove("static", None, 0.0, 0.0)
+        return CameraMove("static", None, 0.0, handheld)
     amount = BASE_LEVEL * lexicon.SLOW.speed * lexicon.SLOW.strength
     why.append(f"camera: no move named, default slow push-in (amount {amount:.2f})")
-    return CameraMove("push_in", None, amount, 0.0)
+    return CameraMove("push_in", None, amount, handheld)
 
 
 def _label(concept: Concept) -> str:

@@ -10,6 +10,7 @@ only the rain is negated and only the snow is slow.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Generic, TypeVar
 
 from stillmotion.engines.motion import lexicon
 from stillmotion.engines.motion.lexicon import Concept, Modifier
+from stillmotion.engines.motion.plan import Direction
 
 T = TypeVar("T")
 
@@ -108,7 +110,7 @@ def select(matches: Iterable[Match[T]], rank: Callable[[T], int] = lambda _: 0) 
 
 
 CONCEPTS: PatternIndex[Concept] = PatternIndex(lexicon.ALL_PHRASES)
-DIRECTIONS: PatternIndex[str] = PatternIndex(lexicon.DIRECTION_PHRASES)
+DIRECTIONS: PatternIndex[Direction] = PatternIndex(lexicon.DIRECTION_PHRASES)
 MODIFIERS: PatternIndex[Modifier] = PatternIndex(lexicon.MODIFIER_PHRASES)
 _GAP_WORDS = frozenset(
     word for word in MODIFIERS.words | lexicon.INTENSIFIERS if word not in CONCEPTS.words
@@ -137,7 +139,7 @@ class Mention:
     negated: bool = False
     speed: float = 1.0
     strength: float = 1.0
-    direction: str | None = None
+    direction: Direction | None = None
     modifiers: list[str] = field(default_factory=list)
     paraphrase: float | None = None
     """Similarity score when the embedding tie-breaker, not the lexicon, found it."""
@@ -159,11 +161,12 @@ class Reading:
     """Words the reader saw but could attach to nothing (reported in the explanation)."""
 
 
-Paraphraser = Callable[[str], "tuple[Concept, float] | None"]
+Paraphraser = Callable[[str], tuple[Concept, float] | None]
 """Maps a clause that names nothing to the closest lexicon concept and its score, or None."""
 
 
 def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
+    """Named things, negated or not, with the directions and speed words of their clauses."""
     tokens = tokenize(text)
     free = [True] * len(tokens)
     concepts = select(CONCEPTS.candidates(tokens, free, _GAP_WORDS), _concept_rank)
@@ -181,31 +184,12 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
     ]
     cues = [i for i, tok in enumerate(tokens) if free[i] and tok in lexicon.NEGATION_CUES]
     if paraphrase is not None:
-        mentions += _paraphrase_mentions(tokens, clause_of, mentions, paraphrase)
-        mentions.sort(key=lambda m: m.start)
+        qualified = {clause_of[i] for i in cues} | {clause_of[d.start] for d in directions}
+        mentions = _with_paraphrases(tokens, clause_of, mentions, qualified, paraphrase)
     for mention in mentions:
         mention.negated = any(clause_of[c] == mention.clause and c < mention.end for c in cues)
-
-    unattached: list[str] = []
-    for d in directions:
-        target = _nearest(mentions, clause_of[d.start], d.start, _takes_direction)
-        if target is None:
-            unattached.append(" ".join(tokens[d.start:d.end]))
-        else:
-            target.direction = d.payload
-    global_modifiers: list[GlobalModifier] = []
-    for m in modifiers:
-        modifier = _intensified(m.payload, tokens, m.start)
-        words = " ".join(tokens[m.start:m.end])
-        target = _nearest(mentions, clause_of[m.start], m.start, lambda x: not x.negated)
-        if target is not None:
-            target.speed *= modifier.speed
-            target.strength *= modifier.strength
-            target.modifiers.append(words)
-        elif modifier.anywhere:
-            global_modifiers.append(GlobalModifier(modifier, words))
-        else:
-            unattached.append(words)
+    unattached = _attach_directions(tokens, clause_of, mentions, directions)
+    global_modifiers = _attach_modifiers(tokens, clause_of, mentions, modifiers, unattached)
     return Reading(mentions, global_modifiers, unattached)
 
 
@@ -235,38 +219,91 @@ def _clauses(tokens: list[str], concepts: list[Match[Concept]]) -> list[int]:
     return out
 
 
-def _paraphrase_mentions(
-    tokens: list[str], clause_of: list[int], mentions: list[Mention], paraphrase: Paraphraser
+def _with_paraphrases(
+    tokens: list[str], clause_of: list[int], mentions: list[Mention], qualified: set[int],
+    paraphrase: Paraphraser,
 ) -> list[Mention]:
-    """Ask the tie-breaker about clauses the lexicon understood nothing in.
+    """Mentions plus what the tie-breaker finds in clauses the lexicon understood nothing in.
 
     A clause whose only mention is a bare "camera" counts as understood
-    nothing ("the camera creeps closer"); a camera concept found for it
-    replaces that bare mention.
+    nothing ("the camera creeps closer"), unless a negation or a direction
+    gives it a meaning ("no camera movement", "the camera moves left"); a
+    camera concept found for it replaces that bare mention.
     """
-    named = {m.clause for m in mentions if m.concept.group != "generic_camera"}
-    found: list[Mention] = []
+    named = {m.clause for m in mentions if m.concept.group != "generic_camera" or m.clause in qualified}
+    out = list(mentions)
     for clause in sorted(set(clause_of) - named):
-        words = [t for t, c in zip(tokens, clause_of) if c == clause and t not in _PUNCTUATION]
-        if not words:
+        span = [i for i, c in enumerate(clause_of) if c == clause and tokens[i] not in _SEPARATORS]
+        if not span:
             continue
-        hit = paraphrase(" ".join(words))
+        words = " ".join(tokens[i] for i in span)
+        hit = paraphrase(words)
         if hit is None:
             continue
         concept, score = hit
         if concept.group == "camera":
-            mentions[:] = [m for m in mentions if not (m.clause == clause and m.concept.group == "generic_camera")]
-        span = [i for i, c in enumerate(clause_of) if c == clause]
-        found.append(Mention(concept, " ".join(words), clause, span[0], span[-1] + 1,
-                             direction=concept.direction, paraphrase=score))
-    return found
+            out = [m for m in out if not (m.clause == clause and m.concept.group == "generic_camera")]
+        out.append(Mention(concept, words, clause, span[0], span[-1] + 1,
+                           direction=concept.direction, paraphrase=score))
+    return sorted(out, key=lambda m: m.start)
 
 
-def _takes_direction(mention: Mention) -> bool:
+def _attach_directions(
+    tokens: list[str], clause_of: list[int], mentions: list[Mention], directions: list[Match[Direction]]
+) -> list[str]:
+    """Give each direction to the nearest mention it can steer; return the words left over."""
+    unattached = []
+    for d in directions:
+        steerable = functools.partial(_takes_direction, direction=d.payload)
+        target = _nearest(mentions, clause_of[d.start], d.start, steerable)
+        if target is None:
+            unattached.append(" ".join(tokens[d.start:d.end]))
+        else:
+            target.direction = d.payload
+    return unattached
+
+
+def _attach_modifiers(
+    tokens: list[str], clause_of: list[int], mentions: list[Mention], modifiers: list[Match[Modifier]],
+    unattached: list[str],
+) -> list[GlobalModifier]:
+    """Speed words go to the nearest named thing, else to the whole clip if they can."""
+    global_modifiers = []
+    for m in modifiers:
+        modifier = _intensified(m.payload, tokens, m.start)
+        words = " ".join(tokens[m.start:m.end])
+        target = _nearest(mentions, clause_of[m.start], m.start, lambda x: not x.negated)
+        if target is not None:
+            target.speed *= modifier.speed
+            target.strength *= modifier.strength
+            target.modifiers.append(words)
+        elif modifier.anywhere:
+            global_modifiers.append(GlobalModifier(modifier, words))
+        else:
+            unattached.append(words)
+    return global_modifiers
+
+
+_SEPARATORS = _PUNCTUATION | lexicon.CLAUSE_BREAK_WORDS | lexicon.COORDINATORS
+"""Tokens that start a clause rather than say anything in it."""
+
+
+def _takes_direction(mention: Mention, direction: Direction) -> bool:
+    """Whether a direction word can steer this mention.
+
+    Foliage sways sideways, fire always rises and lights only pulse, so they
+    let a direction pass to a better owner in the clause; "down" is where
+    particles fall anyway, so it does not bind them either.
+    """
     group, kind = mention.concept.group, mention.concept.kind
+    horizontal = direction in ("left", "right")
     if group == "camera":
-        return kind in ("pan", "tilt", "truck", "pedestal", "orbit")
-    return group in ("generic_camera", "particle") or (group == "region" and kind != "light")
+        return kind in ("pan", "tilt", "truck", "pedestal") or (kind == "orbit" and horizontal)
+    if group == "particle":
+        return direction != "down"
+    if group == "region":
+        return kind in ("sky", "water", "smoke") or (kind == "foliage" and horizontal)
+    return group == "generic_camera"
 
 
 def _nearest(

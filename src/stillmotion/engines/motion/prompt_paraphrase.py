@@ -21,10 +21,18 @@ import numpy as np
 
 from stillmotion.engines.motion.lexicon import Concept
 
-MIN_SIMILARITY = 0.35
+MIN_SIMILARITY = 0.4
 """Cosine similarity below which a clause is taken to name no motion at all."""
 MIN_MARGIN = 0.05
 """How far the best concept must lead the best other concept; closer calls are ambiguous."""
+
+FILLER_WORDS = frozenset({
+    "the", "a", "an", "of", "to", "in", "on", "at", "over", "is", "are", "it", "its", "this", "that",
+    "with", "by", "from", "into", "across", "toward", "towards", "camera", "shot", "view", "we",
+    "our", "you",
+})
+"""Dropped before embedding: WordLlama averages word vectors, and words every camera
+prototype shares ("the camera") otherwise outweigh the one word that tells moves apart."""
 
 PROTOTYPES: dict[Concept, tuple[str, ...]] = {
     Concept("camera", "push_in"): (
@@ -88,12 +96,17 @@ def _prototype_table() -> tuple[tuple[Concept, ...], np.ndarray] | None:
     if model is None:
         return None
     owners = tuple(c for c, phrases in PROTOTYPES.items() for _ in phrases)
-    phrases = [p for ps in PROTOTYPES.values() for p in ps]
+    phrases = [_content(p) for ps in PROTOTYPES.values() for p in ps]
     return owners, _unit(np.asarray(model.embed(phrases), dtype=np.float32))
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+
+
+def _content(text: str) -> str:
+    words = [w for w in text.lower().split() if w not in FILLER_WORDS]
+    return " ".join(words) if words else text
 
 
 def available() -> bool:
@@ -109,7 +122,7 @@ def closest_concept(
     if table is None or model is None:
         return None
     owners, prototypes = table
-    query = _unit(np.asarray(model.embed([clause]), dtype=np.float32))[0]
+    query = _unit(np.asarray(model.embed([_content(clause)]), dtype=np.float32))[0]
     scores = prototypes @ query
     best: dict[Concept, float] = {}
     for concept, score in zip(owners, scores.tolist()):

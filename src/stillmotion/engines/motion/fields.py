@@ -1,0 +1,82 @@
+"""Smooth per-pixel fields computed at reduced resolution and applied at full resolution.
+
+Displacements that vary slowly across the frame (parallax, sway, flow) do not
+need full-resolution maths: they are computed on a grid about a quarter of the
+frame size, upsampled with `cv2.resize`, and added to an exact full-resolution
+base grid, so the affine part of every map stays exact to the last pixel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+FIELD_DIVISOR = 4
+"""Fields live on a grid 4x coarser than the frame: at 1080p that is 480x270, fine
+enough for displacements that change over tens of pixels, 16x cheaper to compute."""
+
+
+@dataclass(frozen=True)
+class FieldGrid:
+    """Full- and reduced-resolution coordinate grids for one frame size."""
+
+    width: int
+    height: int
+    small_width: int
+    small_height: int
+    xs: np.ndarray  # (H, W) float32 full-resolution x of each pixel
+    ys: np.ndarray
+    small_xs: np.ndarray  # (h, w) float32: full-resolution x of each coarse cell's centre
+    small_ys: np.ndarray
+
+    @classmethod
+    def for_size(cls, width: int, height: int) -> FieldGrid:
+        sw, sh = max(2, round(width / FIELD_DIVISOR)), max(2, round(height / FIELD_DIVISOR))
+        xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+        # cv2.resize's INTER_LINEAR maps cell centres with the half-pixel convention; match it.
+        sx = (np.arange(sw, dtype=np.float32) + 0.5) * (width / sw) - 0.5
+        sy = (np.arange(sh, dtype=np.float32) + 0.5) * (height / sh) - 0.5
+        small_xs, small_ys = np.meshgrid(sx, sy)
+        return cls(width, height, sw, sh, xs, ys, small_xs, small_ys)
+
+    def shrink(self, field: np.ndarray) -> np.ndarray:
+        """A full- (or any-) resolution field resampled onto the coarse grid."""
+        if field.shape[:2] == (self.small_height, self.small_width):
+            return field.astype(np.float32, copy=False)
+        return cv2.resize(field.astype(np.float32), (self.small_width, self.small_height), interpolation=cv2.INTER_AREA)
+
+    def grow(self, field: np.ndarray) -> np.ndarray:
+        """A coarse field brought to full resolution."""
+        return cv2.resize(field, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+
+
+def full_maps(
+    grid: FieldGrid, affine: np.ndarray, residual_x: np.ndarray | None, residual_y: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Remap maps = exact affine of the full grid + an upsampled coarse residual (may be None).
+
+    The camera affine has no shear or rotation, so each map is one scaled grid plus
+    the residual: a single `addWeighted` pass per map, multithreaded in OpenCV.
+    """
+    if affine[0, 1] != 0 or affine[1, 0] != 0:
+        raise ValueError("camera poses have no rotation or shear")
+    maps = []
+    for base, scale, offset, residual in (
+        (grid.xs, affine[0, 0], affine[0, 2], residual_x),
+        (grid.ys, affine[1, 1], affine[1, 2], residual_y),
+    ):
+        if residual is None:
+            maps.append(cv2.addWeighted(base, float(scale), base, 0.0, float(offset)))
+        else:
+            maps.append(cv2.addWeighted(base, float(scale), grid.grow(residual), 1.0, float(offset)))
+    return maps[0], maps[1]
+
+
+def smooth_noise_field(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
+    """Seeded smooth noise in about -1..1 on `shape`: a `cells`-wide random grid, cubic-upsampled."""
+    h, w = shape
+    ch = max(2, round(cells * h / max(w, 1)))
+    coarse = rng.uniform(-1.0, 1.0, (ch, cells)).astype(np.float32)
+    return cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)

@@ -1,0 +1,189 @@
+"""2.5D parallax: the camera pose applied per pixel by depth, in two layers that never tear.
+
+A single backward warp over a depth map with steps either stretches the
+background at a foreground's edge or leaves holes. Done by hand (After Effects)
+the foreground is cut out, the background filled behind it, and each is moved
+on its own. Here:
+
+* the foreground is where depth steps nearer than its surroundings (a
+  max-filter of depth says "what lies behind"), as a feathered alpha;
+* the background plate is the image with that foreground inpainted away
+  (Telea, on the coarse grid: disocclusions are thin bands, a soft fill reads
+  as out-of-focus background), and its depth filled the same way;
+* each layer's depth is smooth, so each layer's warp is smooth: no tearing;
+  the foreground is composited over the background with its warped alpha.
+
+The warp of a layer follows the pose model of `camera.py`, with depth sampled
+at the source point by two fixed-point iterations (an approximate forward warp).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from stillmotion.engines.motion.camera import CameraPath, CameraPose
+from stillmotion.engines.motion.fields import FieldGrid, full_maps
+
+STEP_LOW, STEP_HIGH = 0.12, 0.22
+"""A pixel belongs to the foreground when it is nearer than what lies around it by more than
+0.12..0.22 of the depth range (a ramp, so the cut is feathered); a smooth ground plane rises
+by less than that across the search radius and stays one continuous layer."""
+SEARCH_FRACTION = 0.03
+"""Least radius, as a fraction of the frame width, within which "what lies behind" is looked
+for; it grows to the farthest a pixel moves, the width of the band the move can uncover."""
+MIN_FOREGROUND_AREA = 0.002
+"""Below 0.2% of the frame a foreground layer is not worth a second warp."""
+FIXED_POINT_ITERATIONS = 2
+LAYER_INTERPOLATION = cv2.INTER_LINEAR
+"""Per-pixel remaps cost ~11 ms (linear) vs ~35 ms (cubic) at 1080p; parallax moves hide the
+difference, the flat camera path keeps cubic."""
+
+
+@dataclass(frozen=True)
+class Layer:
+    depth: np.ndarray  # coarse (h, w) float32, smooth
+    alpha: np.ndarray | None  # full-resolution float32 0..1, None for the opaque background
+    roi: tuple[int, int, int, int]  # x0, y0, x1, y1 of the output the layer can cover
+
+
+@dataclass
+class ParallaxWarp:
+    """Prepared layers of one image for one camera path."""
+
+    grid: FieldGrid
+    focus: float
+    plate: np.ndarray
+    """The image with the foreground filled in (uint8), the background layer's source."""
+    hole: np.ndarray | None
+    """Full-resolution float32 0..1 where the plate differs from the image (None: no foreground)."""
+    background: Layer
+    foreground: Layer | None
+
+    @classmethod
+    def build(cls, image: np.ndarray, depth: np.ndarray, path: CameraPath, grid: FieldGrid) -> ParallaxWarp:
+        small_depth = np.clip(grid.shrink(depth), 0.0, 1.0)
+        full = (0, 0, grid.width, grid.height)
+        reach = _max_reach(path, grid)
+        alpha_small = _foreground_alpha(small_depth, grid, reach)
+        if float(alpha_small.mean()) < MIN_FOREGROUND_AREA:
+            return cls(grid, path.focus, image, None, Layer(small_depth, None, full), None)
+
+        # Fill behind the foreground. The fill is computed over the foreground grown by two
+        # cells, so no rim colour leaks into it, but used only under the opaque core of the
+        # foreground: along the feathered rim the plate keeps the image, so the layers agree
+        # wherever they overlap partially and nothing smears where the foreground fades out.
+        grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+        inpaint_mask = cv2.dilate((alpha_small > 0.02).astype(np.uint8), grow)
+        background_depth = cv2.inpaint(small_depth, inpaint_mask, 3, cv2.INPAINT_TELEA)
+        small_image = cv2.resize(image, (grid.small_width, grid.small_height), interpolation=cv2.INTER_AREA)
+        filled = cv2.inpaint(small_image, inpaint_mask * 255, 3, cv2.INPAINT_TELEA)
+        core = cv2.erode((alpha_small > 0.98).astype(np.float32), np.ones((3, 3), np.uint8))
+        hole = grid.grow(cv2.GaussianBlur(core, (0, 0), 0.75))
+        plate = _blend(_grow_image(filled, grid), image, hole)
+
+        # The foreground's own depth, extended outward from its pixels so its warp is smooth.
+        inside = (alpha_small > 0.5).astype(np.uint8)
+        outside = (1 - inside) * 255
+        foreground_depth = cv2.inpaint(small_depth, outside.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+        alpha = grid.grow(alpha_small)
+        roi = _roi(alpha_small, reach, grid)
+        return cls(
+            grid,
+            path.focus,
+            plate,
+            hole,
+            Layer(background_depth, None, full),
+            Layer(foreground_depth, alpha, roi),
+        )
+
+    def warp(self, source: np.ndarray, pose: CameraPose, animated: bool) -> np.ndarray:
+        """The frame at `pose`; `animated`: `source` differs from the image the plate was made from."""
+        plate = self.plate
+        if animated and self.hole is not None:
+            plate = _blend(self.plate, source, self.hole)
+        elif animated:
+            plate = source
+        frame = self._warp_layer(plate, self.background, pose)
+        if self.foreground is None:
+            return frame
+        x0, y0, x1, y1 = self.foreground.roi
+        map_x, map_y = self._maps(self.foreground, pose)
+        map_x, map_y = map_x[y0:y1, x0:x1], map_y[y0:y1, x0:x1]
+        colour = cv2.remap(source, map_x, map_y, LAYER_INTERPOLATION, borderMode=cv2.BORDER_REFLECT_101)
+        alpha = cv2.remap(self.foreground.alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        frame[y0:y1, x0:x1] = _blend(colour, frame[y0:y1, x0:x1], alpha)
+        return frame
+
+    def _warp_layer(self, source: np.ndarray, layer: Layer, pose: CameraPose) -> np.ndarray:
+        map_x, map_y = self._maps(layer, pose)
+        return cv2.remap(source, map_x, map_y, LAYER_INTERPOLATION, borderMode=cv2.BORDER_REFLECT_101)
+
+    def _maps(self, layer: Layer, pose: CameraPose) -> tuple[np.ndarray, np.ndarray]:
+        """Full-resolution remap maps: the exact affine part plus a coarse per-depth residual."""
+        grid = self.grid
+        cx, cy = (grid.width - 1) / 2.0, (grid.height - 1) / 2.0
+        affine = pose.affine(grid.width, grid.height)
+        base_x = grid.small_xs * affine[0, 0] + affine[0, 2]
+        base_y = grid.small_ys * affine[1, 1] + affine[1, 2]
+        rel_x = ((grid.small_xs - cx) / pose.zoom).astype(np.float32)
+        rel_y = ((grid.small_ys - cy) / pose.zoom).astype(np.float32)
+        depth = layer.depth
+        res_x = res_y = np.zeros_like(depth)
+        for _ in range(FIXED_POINT_ITERATIONS):
+            r = self.focus - depth
+            shrink = 1.0 / (1.0 + pose.parallax_zoom * r) - 1.0
+            res_x = (pose.parallax_shift[0] * r + rel_x * shrink).astype(np.float32)
+            res_y = (pose.parallax_shift[1] * r + rel_y * shrink).astype(np.float32)
+            # Depth where this pixel's content comes from, not where it lands.
+            src_x = (base_x + res_x + 0.5) * (grid.small_width / grid.width) - 0.5
+            src_y = (base_y + res_y + 0.5) * (grid.small_height / grid.height) - 0.5
+            depth = cv2.remap(
+                layer.depth, src_x.astype(np.float32), src_y.astype(np.float32), cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
+        return full_maps(grid, affine, res_x, res_y)
+
+
+def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> np.ndarray:
+    """Where the depth lies in front of a step that the move will uncover (feathered 0..1)."""
+    search = max(SEARCH_FRACTION * grid.width, reach)
+    radius = max(1, round(search * grid.small_width / grid.width))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    behind = cv2.dilate(depth, kernel)  # farthest depth nearby
+    step = behind - depth
+    alpha = np.clip((step - STEP_LOW) / (STEP_HIGH - STEP_LOW), 0.0, 1.0)
+    # Fill the foreground's interior (a flat subject is "behind" only near its rim) and feather.
+    alpha = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, kernel)
+    return cv2.GaussianBlur(alpha, (0, 0), 0.75).astype(np.float32)
+
+
+def _max_reach(path: CameraPath, grid: FieldGrid) -> float:
+    """The most any pixel moves relative to its neighbours at another depth, in full pixels."""
+    half_diagonal = float(np.hypot(grid.width, grid.height)) / 2.0
+    return max(
+        (float(np.hypot(*pose.parallax_shift)) + abs(pose.parallax_zoom) * half_diagonal for pose in path.poses),
+        default=0.0,
+    )
+
+
+def _roi(alpha_small: np.ndarray, reach: float, grid: FieldGrid) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(alpha_small > 0.005)
+    sx, sy = grid.width / grid.small_width, grid.height / grid.small_height
+    pad = reach + 2 * max(sx, sy)
+    x0 = int(max(0, np.floor(xs.min() * sx - pad)))
+    y0 = int(max(0, np.floor(ys.min() * sy - pad)))
+    x1 = int(min(grid.width, np.ceil((xs.max() + 1) * sx + pad)))
+    y1 = int(min(grid.height, np.ceil((ys.max() + 1) * sy + pad)))
+    return x0, y0, x1, y1
+
+
+def _grow_image(small: np.ndarray, grid: FieldGrid) -> np.ndarray:
+    return cv2.resize(small, (grid.width, grid.height), interpolation=cv2.INTER_CUBIC)
+
+
+def _blend(top: np.ndarray, bottom: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """top * alpha + bottom * (1 - alpha) on uint8 images, in OpenCV (no full-frame numpy floats)."""
+    return cv2.blendLinear(top, bottom, alpha, 1.0 - alpha)

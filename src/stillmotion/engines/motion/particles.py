@@ -1,0 +1,214 @@
+"""Procedural particles in three depth layers, drawn on the finished frame.
+
+Each particle is drawn once per clip from the seed (start point, layer,
+wobble phase) and its position is a closed-form function of t, wrapped
+modulo the frame plus a margin: no per-frame random draws. Nearer layers are
+bigger, faster, brighter and fewer, which is what sells depth. For a looping
+clip each particle's speed is rounded so it wraps a whole number of times.
+Particles fade in over the first half second, so frame 0 stays the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from stillmotion.engines.motion.noise import rng_for
+from stillmotion.engines.motion.plan import ParticleEffect
+from stillmotion.engines.motion.timing import smootherstep
+
+REFERENCE_WIDTH = 1920.0
+FADE_SECONDS = 0.5
+LAYERS = (  # (share of particles, size, speed, brightness): far, middle, near
+    (0.55, 0.6, 0.55, 0.55),
+    (0.32, 1.0, 1.0, 0.8),
+    (0.13, 1.9, 1.7, 1.0),
+)
+
+
+@dataclass(frozen=True)
+class ParticleStyle:
+    count: int  # at density 0.5 on a 1080p frame
+    velocity: tuple[float, float]  # px/s at 1080p, before layer speed
+    size: float  # px at 1080p (radius, or streak width)
+    colour: tuple[int, int, int]
+    wobble: float = 0.0  # px of sideways sway
+    wobble_hz: float = 0.3
+    additive: bool = True  # light particles add light; petals and leaves are opaque
+    streak: bool = False
+    twinkle_hz: float = 0.0
+
+
+STYLES: dict[str, ParticleStyle] = {
+    "rain": ParticleStyle(420, (60.0, 1100.0), 1.2, (120, 125, 135), streak=True),
+    "snow": ParticleStyle(320, (8.0, 70.0), 2.4, (235, 235, 240), wobble=22.0, wobble_hz=0.25),
+    "petals": ParticleStyle(70, (25.0, 75.0), 6.0, (238, 170, 190), wobble=45.0, wobble_hz=0.35, additive=False),
+    "leaves": ParticleStyle(45, (30.0, 95.0), 7.0, (170, 115, 45), wobble=55.0, wobble_hz=0.3, additive=False),
+    "dust": ParticleStyle(160, (10.0, -4.0), 1.4, (110, 100, 80), wobble=14.0, wobble_hz=0.1, twinkle_hz=0.3),
+    "fireflies": ParticleStyle(45, (0.0, -6.0), 2.6, (190, 230, 90), wobble=60.0, wobble_hz=0.15, twinkle_hz=0.6),
+    "sparkles": ParticleStyle(70, (0.0, -12.0), 2.0, (230, 225, 200), wobble=6.0, wobble_hz=0.2, twinkle_hz=1.5),
+}
+WIND = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "up": (0.0, -1.0), "down": (0.0, 1.0)}
+WIND_SPEED = 0.35
+"""A named direction bends the fall by this fraction of the fall speed (rain slants, snow drifts)."""
+
+
+@dataclass(frozen=True)
+class ParticleSet:
+    style: ParticleStyle
+    start: np.ndarray  # (n, 2) px
+    velocity: np.ndarray  # (n, 2) px/s
+    size: np.ndarray  # (n,)
+    brightness: np.ndarray  # (n,)
+    phase: np.ndarray  # (n,)
+    angle: np.ndarray  # (n,) radians, for petals/leaves
+
+
+@dataclass
+class ParticleSystem:
+    sets: list[ParticleSet]
+    width: int
+    height: int
+    fps: int
+    num_frames: int
+    loop: bool
+    margin: float
+    rain: bool
+
+    @classmethod
+    def build(
+        cls,
+        effects: tuple[ParticleEffect, ...],
+        *,
+        width: int,
+        height: int,
+        fps: int,
+        num_frames: int,
+        loop: bool,
+        seed: int,
+        speed: float,
+        strength: float,
+    ) -> ParticleSystem | None:
+        if not effects:
+            return None
+        scale = width / REFERENCE_WIDTH
+        area = (width * height) / (1920.0 * 1080.0)
+        margin = 40.0 * scale
+        duration = num_frames / fps
+        sets = []
+        for index, effect in enumerate(effects):
+            style = STYLES[effect.kind]
+            rng = rng_for(seed, f"particles.{effect.kind}.{index}")
+            gain = 0.4 + 1.2 * float(np.clip(strength, 0.0, 1.0))
+            count = max(4, int(style.count * (effect.density / 0.5) * area ** 0.5 * gain))
+            layer = rng.choice(len(LAYERS), size=count, p=[share for share, *_ in LAYERS])
+            size_k, speed_k, bright_k = (np.array([spec[i] for spec in LAYERS])[layer] for i in (1, 2, 3))
+            base = np.array(style.velocity) * scale * effect.speed * speed
+            wind = WIND.get(effect.direction or "")
+            if wind is not None:
+                fall = float(np.hypot(*base))
+                base = base + np.array(wind) * fall * WIND_SPEED
+            jitter = rng.uniform(0.8, 1.2, (count, 1))
+            velocity = base[None, :] * speed_k[:, None] * jitter
+            if loop:
+                velocity = _whole_wraps(velocity, width, height, margin, duration)
+            sets.append(
+                ParticleSet(
+                    style=style,
+                    start=rng.uniform([0.0, 0.0], [width + 2 * margin, height + 2 * margin], (count, 2)),
+                    velocity=velocity,
+                    size=style.size * scale * size_k * rng.uniform(0.7, 1.3, count),
+                    brightness=bright_k * rng.uniform(0.7, 1.0, count),
+                    phase=rng.uniform(0.0, 2.0 * np.pi, count),
+                    angle=rng.uniform(0.0, np.pi, count),
+                )
+            )
+        rain = any(effect.kind == "rain" for effect in effects)
+        return cls(sets, width, height, fps, num_frames, loop, margin, rain)
+
+    def envelope(self, index: int) -> float:
+        """Opacity 0..1: fades in from frame 0 (and, looping, out again before the seam)."""
+        t = index / self.fps
+        duration = self.num_frames / self.fps
+        fade = min(FADE_SECONDS, duration / 4.0)
+        value = float(smootherstep(t / fade)) if fade > 0 else 1.0
+        if self.loop:
+            value = min(value, float(smootherstep((duration - t) / fade)))
+        return value
+
+    def draw(self, frame: np.ndarray, index: int) -> np.ndarray:
+        opacity = self.envelope(index)
+        if opacity <= 0.0:
+            return frame
+        t = index / self.fps
+        if self.rain:  # rain dims and cools the scene a little
+            frame = cv2.convertScaleAbs(frame, alpha=1.0 - 0.12 * opacity)
+        light = np.zeros_like(frame)
+        solid = frame.copy()
+        drew_solid = False
+        for particles in self.sets:
+            target = light if particles.style.additive else solid
+            drew_solid |= not particles.style.additive
+            self._draw_set(target, particles, t)
+        if drew_solid:
+            frame = cv2.addWeighted(solid, opacity, frame, 1.0 - opacity, 0.0)
+        return cv2.addWeighted(light, opacity, frame, 1.0, 0.0) if opacity < 1.0 else cv2.add(frame, light)
+
+    def positions(self, particles: ParticleSet, t: float) -> np.ndarray:
+        """(n, 2) screen positions at time t."""
+        style = particles.style
+        pos = particles.start + particles.velocity * t
+        if style.wobble:
+            omega = 2.0 * np.pi * style.wobble_hz * (self._loop_hz_scale(style.wobble_hz))
+            sway = style.wobble * (self.width / REFERENCE_WIDTH)
+            pos[:, 0] += sway * (np.sin(omega * t + particles.phase) - np.sin(particles.phase))
+            pos[:, 1] += 0.3 * sway * (np.sin(0.7 * omega * t + 2 * particles.phase) - np.sin(2 * particles.phase))
+        wrap = np.array([self.width + 2 * self.margin, self.height + 2 * self.margin])
+        return np.mod(pos, wrap) - self.margin
+
+    def _loop_hz_scale(self, hz: float) -> float:
+        """Looping: bend the wobble frequency to a whole number of cycles per clip."""
+        if not self.loop:
+            return 1.0
+        duration = self.num_frames / self.fps
+        return max(1.0, round(hz * duration)) / (hz * duration)
+
+    def _draw_set(self, target: np.ndarray, particles: ParticleSet, t: float) -> None:
+        style = particles.style
+        pos = self.positions(particles, t)
+        twinkle = np.ones(len(pos))
+        if style.twinkle_hz:
+            omega = 2.0 * np.pi * style.twinkle_hz * self._loop_hz_scale(style.twinkle_hz)
+            twinkle = 0.5 + 0.5 * np.sin(omega * t + particles.phase * 3.0)
+        shift = 4  # cv2 draws with 4 fractional bits: sub-pixel positions, no integer snapping
+        one = 1 << shift
+        streak = particles.velocity / self.fps * 1.3  # a 1/fps shutter, a little open
+        for i in range(len(pos)):
+            level = particles.brightness[i] * twinkle[i]
+            colour = tuple(float(c * level) for c in style.colour) if style.additive else style.colour
+            x, y = pos[i]
+            size = particles.size[i]
+            if style.streak:
+                x0, y0 = x - streak[i, 0], y - streak[i, 1]
+                cv2.line(
+                    target, (int(x0 * one), int(y0 * one)), (int(x * one), int(y * one)), colour,
+                    max(1, int(round(size))), cv2.LINE_AA, shift,
+                )
+            elif style.additive:
+                cv2.circle(target, (int(x * one), int(y * one)), int(size * one), colour, -1, cv2.LINE_AA, shift)
+            else:
+                angle = float(np.degrees(particles.angle[i] + particles.phase[i] * t * 0.5))
+                axes = (int(size * one), int(size * 0.5 * one))
+                cv2.ellipse(target, (int(x * one), int(y * one)), axes, angle, 0, 360, colour, -1, cv2.LINE_AA, shift)
+
+
+def _whole_wraps(velocity: np.ndarray, width: int, height: int, margin: float, duration: float) -> np.ndarray:
+    """Round each velocity so the particle crosses the wrapped frame a whole number of times."""
+    wrap = np.array([width + 2 * margin, height + 2 * margin])
+    turns = np.round(velocity * duration / wrap)
+    # Anything that falls or rises must still move: at least one crossing along its main axis.
+    vertical = np.abs(velocity[:, 1]) > np.abs(velocity[:, 0])
+    turns[vertical, 1] = np.sign(velocity[vertical, 1]) * np.maximum(1.0, np.abs(turns[vertical, 1]))
+    return turns * wrap / duration

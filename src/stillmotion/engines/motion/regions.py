@@ -1,0 +1,288 @@
+"""Region animation in source coordinates: flowing water, drifting clouds and smoke, swaying
+foliage, flickering fire and light. Everything is a function of (seed, t) and the identity at t = 0.
+
+* Flow (water, sky, smoke, fire's rise): one constant velocity field per region
+  (Holynski et al. 2021: a single static Eulerian field carries fluids
+  convincingly), advected with Valve's two-phase flow map (Vlachos 2010): two
+  copies displaced by v * T * (phase - 1/2), phases half a period apart,
+  cross-faded so each copy is invisible when its phase wraps. At t = 0 copy A
+  has phase 1/2 (no displacement) and full weight, so frame 0 is the image.
+  Looping clips use a period that divides the clip, so the seam is exact.
+* Sway (foliage): a smooth displacement that grows with height above the
+  region's base, phased by two seeded spatial noise fields.
+* Gain (fire flicker, light glow): multiplicative luminance noise.
+
+Fields live on the coarse grid; only the regions' bounding box is resampled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from stillmotion.engines.motion.fields import FieldGrid, smooth_noise_field
+from stillmotion.engines.motion.noise import SmoothSignal, rng_for
+from stillmotion.engines.motion.plan import RegionEffect
+
+REFERENCE_WIDTH = 1920.0
+"""Pixel amounts below are for a 1080p-wide frame and scale with the frame width."""
+
+
+@dataclass(frozen=True)
+class RegionStyle:
+    """How one region kind moves at strength 0.5, speed 1."""
+
+    mask: str
+    flow_speed: float = 0.0  # px/s along the direction
+    direction: tuple[float, float] = (1.0, 0.0)
+    turbulence: float = 0.0  # sideways noise, fraction of flow_speed
+    sway: float = 0.0  # px at the top of the region
+    flicker: float = 0.0  # luminance gain amplitude
+    flicker_hz: tuple[float, float] = (0.5, 2.0)
+    glow_radius: float = 0.0  # fraction of width over which flicker lights the surroundings
+
+
+STYLES: dict[str, RegionStyle] = {
+    # Clouds crawl: ~0.6% of the width per second.
+    "sky": RegionStyle(mask="sky", flow_speed=12.0, direction=(1.0, 0.0), turbulence=0.15),
+    # Water shimmers along its flow with some cross-chop.
+    "water": RegionStyle(mask="water", flow_speed=24.0, direction=(1.0, 0.0), turbulence=0.5),
+    "smoke": RegionStyle(mask="smoke", flow_speed=18.0, direction=(0.0, -1.0), turbulence=0.6),
+    "foliage": RegionStyle(mask="foliage", sway=7.0),
+    "fire": RegionStyle(
+        mask="fire", flow_speed=40.0, direction=(0.0, -1.0), turbulence=0.8, flicker=0.22,
+        flicker_hz=(1.5, 5.0), glow_radius=0.04,
+    ),
+    "light": RegionStyle(mask="light", flicker=0.12, flicker_hz=(0.2, 1.2), glow_radius=0.02),
+}
+FLOW_PERIOD_SECONDS = 4.0
+"""Two-phase period: displacement peaks at v*T/2, e.g. 48 px for water at 1080p; longer periods
+ghost visibly, shorter ones pulse."""
+FALLBACK_MASKS = {"smoke": "sky"}
+_DIRECTIONS = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "up": (0.0, -1.0), "down": (0.0, 1.0)}
+
+
+def strength_gain(strength: float) -> float:
+    """Global strength 0..1 (from cfg_scale) as a multiplier: 0.4 subtle .. 1.6 strong, 1 at 0.5."""
+    return 0.4 + 1.2 * float(np.clip(strength, 0.0, 1.0))
+
+
+@dataclass
+class RegionAnimator:
+    grid: FieldGrid
+    fps: int
+    num_frames: int
+    loop: bool
+    period: float
+    flow: np.ndarray | None = None  # coarse (h, w, 2) px/s
+    sway_fields: list[tuple[np.ndarray, np.ndarray, SmoothSignal, SmoothSignal]] = field(default_factory=list)
+    gains: list[tuple[np.ndarray, SmoothSignal, np.ndarray]] = field(default_factory=list)
+    roi: tuple[int, int, int, int] = (0, 0, 0, 0)
+    kinds: tuple[str, ...] = ()
+    curves: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        effects: tuple[RegionEffect, ...],
+        masks: dict[str, np.ndarray],
+        grid: FieldGrid,
+        *,
+        speed: float,
+        strength: float,
+        fps: int,
+        num_frames: int,
+        loop: bool,
+        seed: int,
+    ) -> RegionAnimator | None:
+        duration = num_frames / fps
+        period = _flow_period(duration, loop)
+        animator = cls(grid=grid, fps=fps, num_frames=num_frames, loop=loop, period=period)
+        scale = grid.width / REFERENCE_WIDTH
+        flow = np.zeros((grid.small_height, grid.small_width, 2), np.float32)
+        cover = np.zeros((grid.small_height, grid.small_width), np.float32)
+        u = np.arange(num_frames) / (num_frames if loop else max(num_frames - 1, 1))
+        for index, effect in enumerate(effects):
+            style = STYLES[effect.kind]
+            mask = _mask_for(effect.kind, style, masks, grid)
+            if mask is None:
+                continue
+            rng = rng_for(seed, f"region.{effect.kind}.{index}")
+            amount = (effect.strength / 0.5) * strength_gain(strength)
+            tempo = effect.speed * speed
+            if style.flow_speed:
+                direction = _DIRECTIONS.get(effect.direction or "", style.direction)
+                velocity = style.flow_speed * scale * amount * tempo
+                noise = smooth_noise_field(rng, mask.shape, cells=8) * style.turbulence
+                side = (-direction[1], direction[0])
+                flow[..., 0] += mask * velocity * (direction[0] + side[0] * noise)
+                flow[..., 1] += mask * velocity * (direction[1] + side[1] * noise)
+            if style.sway:
+                animator.sway_fields.append(_sway_field(mask, rng, style.sway * scale * amount, duration, loop))
+            if style.flicker:
+                animator.gains.append(_gain_field(mask, rng, style, amount, duration, loop, grid))
+            cover = np.maximum(cover, mask)
+            animator.kinds += (effect.kind,)
+            animator.curves.update(_audio_curve(effect.kind, animator, u))
+        if not animator.kinds:
+            return None
+        if np.abs(flow).max() > 0:
+            animator.flow = flow
+        animator.roi = _bbox(cover, grid, pad=_max_shift(animator) + 4)
+        return animator
+
+    def animate(self, image: np.ndarray, index: int) -> np.ndarray:
+        """The image with every region moved to frame `index` (identity at frame 0)."""
+        if index == 0:
+            return image
+        t = index / self.fps
+        u = index / (self.num_frames if self.loop else max(self.num_frames - 1, 1))
+        x0, y0, x1, y1 = self.roi
+        shift_x, shift_y = self._sway(u)
+        out = image.copy()
+        if self.flow is not None:
+            phase_a = (t / self.period + 0.5) % 1.0
+            phase_b = (t / self.period) % 1.0
+            weight_a = 1.0 - abs(2.0 * phase_a - 1.0)
+            copies = []
+            for phase in (phase_a, phase_b):
+                travel = self.period * (phase - 0.5)
+                # Backward sampling: the content now at p came from p - v * travel.
+                dx = shift_x - self.flow[..., 0] * travel
+                dy = shift_y - self.flow[..., 1] * travel
+                copies.append(self._remap(image, dx, dy))
+            region = cv2.addWeighted(copies[0], weight_a, copies[1], 1.0 - weight_a, 0.0)
+        else:
+            region = self._remap(image, shift_x, shift_y)
+        region = self._apply_gains(region, u)
+        out[y0:y1, x0:x1] = region
+        return out
+
+    def _sway(self, u: float) -> tuple[np.ndarray, np.ndarray]:
+        dx = np.zeros((self.grid.small_height, self.grid.small_width), np.float32)
+        dy = np.zeros_like(dx)
+        for amplitude, phase_field, signal_a, signal_b in self.sway_fields:
+            a = float(signal_a(u) - signal_a(0.0))
+            b = float(signal_b(u) - signal_b(0.0))
+            dx += amplitude * (a * np.cos(phase_field) + b * np.sin(phase_field))
+            dy += amplitude * 0.15 * (b * np.cos(phase_field) - a * np.sin(phase_field))
+        return dx, dy
+
+    def _remap(self, image: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        x0, y0, x1, y1 = self.roi
+        grid = self.grid
+        map_x = grid.xs[y0:y1, x0:x1] + grid.grow(dx)[y0:y1, x0:x1]
+        map_y = grid.ys[y0:y1, x0:x1] + grid.grow(dy)[y0:y1, x0:x1]
+        return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+
+    def _apply_gains(self, region: np.ndarray, u: float) -> np.ndarray:
+        if not self.gains:
+            return region
+        x0, y0, x1, y1 = self.roi
+        gain = np.ones((self.grid.small_height, self.grid.small_width), np.float32)
+        for mask, signal, spatial in self.gains:
+            value = float(signal(u) - signal(0.0))
+            gain += mask * value * (1.0 + 0.5 * spatial)
+        gain_full = self.grid.grow(gain)[y0:y1, x0:x1]
+        return cv2.multiply(region, cv2.merge([gain_full] * 3), dtype=cv2.CV_8U)
+
+
+def _flow_period(duration: float, loop: bool) -> float:
+    if not loop:
+        return FLOW_PERIOD_SECONDS
+    # Two-phase advection repeats every half period: fit a whole number of those in the clip.
+    halves = max(1, round(2.0 * duration / FLOW_PERIOD_SECONDS))
+    return 2.0 * duration / halves
+
+
+def _mask_for(kind: str, style: RegionStyle, masks: dict[str, np.ndarray], grid: FieldGrid) -> np.ndarray | None:
+    mask = masks.get(style.mask)
+    if mask is None and kind in FALLBACK_MASKS:
+        mask = masks.get(FALLBACK_MASKS[kind])
+    if mask is None:
+        return None
+    small = np.clip(grid.shrink(mask), 0.0, 1.0)
+    if float(small.max()) < 0.1:
+        return None
+    # Feather so motion fades to zero at the region's edge instead of tearing it.
+    return cv2.GaussianBlur(small, (0, 0), 1.0)
+
+
+def _sway_field(
+    mask: np.ndarray, rng: np.random.Generator, amplitude: float, duration: float, loop: bool
+) -> tuple[np.ndarray, np.ndarray, SmoothSignal, SmoothSignal]:
+    """Amplitude map growing with height above each column's lowest foliage pixel."""
+    rows = np.arange(mask.shape[0], dtype=np.float32)[:, None]
+    present = mask > 0.3
+    base = np.where(present.any(axis=0), mask.shape[0] - 1 - np.argmax(present[::-1], axis=0), 0)
+    top = np.where(present.any(axis=0), np.argmax(present, axis=0), 0)
+    span = np.maximum(base - top, 1).astype(np.float32)
+    height = np.clip((base[None, :] - rows) / span[None, :], 0.0, 1.0)
+    height = cv2.GaussianBlur(height.astype(np.float32), (0, 0), 2.0)
+    phase = (smooth_noise_field(rng, mask.shape, cells=6) * np.pi).astype(np.float32)
+    # Gusts: a few sways per second would be a shiver; 0.3-0.8 Hz reads as wind in branches.
+    signal_a = SmoothSignal.draw(rng, 0.3 * duration, 0.8 * duration, 3, loop)
+    signal_b = SmoothSignal.draw(rng, 0.3 * duration, 0.8 * duration, 3, loop)
+    return (amplitude * mask * height ** 1.5).astype(np.float32), phase, signal_a, signal_b
+
+
+def _gain_field(
+    mask: np.ndarray, rng: np.random.Generator, style: RegionStyle, amount: float, duration: float, loop: bool,
+    grid: FieldGrid,
+) -> tuple[np.ndarray, SmoothSignal, np.ndarray]:
+    reach = style.glow_radius * grid.small_width
+    glow = cv2.GaussianBlur(mask, (0, 0), reach) if reach > 0.5 else mask
+    weight = np.maximum(mask, 0.6 * glow / max(float(glow.max()), 1e-6))
+    low, high = (hz * duration for hz in style.flicker_hz)
+    signal = SmoothSignal.draw(rng, low, high, 4, loop)
+    spatial = smooth_noise_field(rng, mask.shape, cells=10)
+    return (style.flicker * amount * weight).astype(np.float32), signal, spatial
+
+
+def _max_shift(animator: RegionAnimator) -> float:
+    shift = max((float(f[0].max()) for f in animator.sway_fields), default=0.0) * 2.0
+    if animator.flow is not None:
+        shift += float(np.abs(animator.flow).max()) * animator.period / 2.0
+    return shift
+
+
+def _bbox(cover: np.ndarray, grid: FieldGrid, pad: float) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(cover > 0.01)
+    if len(xs) == 0:
+        return 0, 0, grid.width, grid.height
+    sx, sy = grid.width / grid.small_width, grid.height / grid.small_height
+    x0 = int(max(0, np.floor(xs.min() * sx - pad)))
+    y0 = int(max(0, np.floor(ys.min() * sy - pad)))
+    x1 = int(min(grid.width, np.ceil((xs.max() + 1) * sx + pad)))
+    y1 = int(min(grid.height, np.ceil((ys.max() + 1) * sy + pad)))
+    return x0, y0, x1, y1
+
+
+def _audio_curve(kind: str, animator: RegionAnimator, u: np.ndarray) -> dict[str, np.ndarray]:
+    """What the sound follows: water swells with the flow period, fire with its flicker, wind with sway."""
+    t = u * animator.num_frames / animator.fps
+    if kind == "water":
+        return {"water": (0.5 - 0.5 * np.cos(2.0 * np.pi * t / animator.period)).astype(np.float32)}
+    if kind == "fire" and animator.gains:
+        _, signal, _ = animator.gains[-1]
+        values = signal(u)
+        return {"fire": (0.5 + 0.5 * values / max(signal.peak(), 1e-6)).astype(np.float32)}
+    if kind == "foliage" and animator.sway_fields:
+        _, _, a, b = animator.sway_fields[-1]
+        return {"wind": np.clip(np.hypot(a(u), b(u)) / max(a.peak(), 1e-6), 0.0, 1.0).astype(np.float32)}
+    return {}
+
+
+HIGHLIGHT_QUANTILE = 0.97
+"""Lamps, windows and the sun's glint are the brightest few percent of a photo."""
+
+
+def highlight_mask(image: np.ndarray) -> np.ndarray:
+    """Soft mask of the image's light sources, for "light flicker/glow" when the scene names none."""
+    small = cv2.resize(image, (max(2, image.shape[1] // 8), max(2, image.shape[0] // 8)), interpolation=cv2.INTER_AREA)
+    value = small.max(axis=2).astype(np.float32)
+    threshold = float(np.quantile(value, HIGHLIGHT_QUANTILE))
+    mask = np.clip((value - threshold) / max(255.0 - threshold, 1.0) * 2.0, 0.0, 1.0)
+    return cv2.GaussianBlur(mask, (0, 0), 1.5)

@@ -1,0 +1,85 @@
+"""Seeing the image without weights: a depth proxy, region masks and what was seen.
+
+Everything is computed at a reduced working resolution (long side
+WORK_LONG_SIDE): the cues are smooth, the renderer resizes the fields to the
+frame size, and a 1080p photo is analysed in tens of milliseconds. The
+detectors are classical and weak (research notes, cpu-animation.md section 3);
+`elements` only lists what they are confident about, so the planner adds
+motion on its own only where the image clearly shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from stillmotion.engines.motion.scene_depth import estimate_depth
+from stillmotion.engines.motion.scene_features import compute_features
+from stillmotion.engines.motion.scene_masks import (
+    fire_mask,
+    foliage_mask,
+    horizon_row,
+    sky_mask,
+    subject_mask,
+    water_mask,
+)
+
+WORK_LONG_SIDE = 384
+"""Long side of the analysis: enough for region shapes and a smooth depth, ~10x fewer pixels
+than 1080p."""
+
+
+@dataclass(frozen=True)
+class SceneAnalysis:
+    """What the engine sees in one image, at the working resolution."""
+
+    depth: np.ndarray
+    """float32 (h, w): 0 near .. 1 far; the sky is the farthest plane."""
+    masks: dict[str, np.ndarray] = field(default_factory=dict)
+    """float32 (h, w) soft masks 0..1: "sky", "water" (weak: use only when the plan names it),
+    "foliage", "fire", "subject"."""
+    elements: frozenset[str] = frozenset()
+    """Mask names the detectors are confident about; what no-prompt plans animate."""
+    horizon: float = 0.4
+    """Where the ground meets the sky, as a fraction of the height from the top."""
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width) of every field."""
+        return int(self.depth.shape[0]), int(self.depth.shape[1])
+
+
+def analyze_scene(image: np.ndarray) -> SceneAnalysis:
+    """Depth proxy, masks and confident elements of an RGB uint8 image of any size."""
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError("analyze_scene expects an RGB uint8 (height, width, 3) array")
+    features = compute_features(_working_copy(image))
+    sky, sky_sure = sky_mask(features)
+    horizon = horizon_row(sky, sky_sure, features.height)
+    water, water_sure = water_mask(features, sky, sky_sure, horizon)
+    foliage, foliage_sure = foliage_mask(features, sky)
+    fire, fire_sure = fire_mask(features, sky)
+    subject, subject_sure = subject_mask(features)
+    depth = estimate_depth(features, sky, horizon, subject)
+    sure = {"sky": sky_sure, "water": water_sure, "foliage": foliage_sure, "fire": fire_sure,
+            "subject": subject_sure}
+    return SceneAnalysis(
+        depth=depth,
+        masks={"sky": sky, "water": water, "foliage": foliage, "fire": fire, "subject": subject},
+        elements=frozenset(name for name, yes in sure.items() if yes),
+        horizon=horizon / features.height,
+    )
+
+
+def _working_copy(image: np.ndarray) -> np.ndarray:
+    height, width = image.shape[:2]
+    scale = WORK_LONG_SIDE / max(height, width)
+    if scale >= 1.0:
+        return np.ascontiguousarray(image)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+__all__ = ["SceneAnalysis", "analyze_scene"]

@@ -1,0 +1,241 @@
+"""Classical region detectors: sky, water, foliage, fire and the salient subject.
+
+Each returns a soft float32 mask 0..1 snapped to image edges by a guided
+filter, and whether the evidence is strong enough to animate the region
+unasked. Thresholds use OpenCV's HSV ranges (hue 0..180, saturation and value
+0..255) and gray gradients in units of intensity (0..1) per pixel.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from stillmotion.engines.motion.scene_features import Features
+
+GUIDE_RADIUS = 6
+GUIDE_EPS = 400.0
+"""Guided-filter regulariser in (uint8 guide units)^2: edges weaker than ~20 levels are smoothed."""
+
+SKY_MAX_TEXTURE = 0.035
+"""Sky gradients are gentle; grass, trees and buildings sit well above this."""
+SKY_SURE_FRACTION = 0.05
+HOLE_FILL_FRACTION = 0.02
+"""Enclosed gaps smaller than this (cloud edges, birds) count as sky."""
+DEFAULT_HORIZON = 0.4
+"""Horizon height (fraction from the top) when no sky is seen; photos put it near here."""
+
+WATER_SKY_COLOUR_DISTANCE = 20.0
+"""Lab distance at which water stops looking like a reflection of the sky."""
+WATER_SURE_FRACTION = 0.05
+MIRROR_SEARCH = 0.3
+"""The waterline is looked for down to this share of the height below the horizon."""
+MIRROR_REACH = 0.15
+"""Rows on each side of a candidate waterline compared when searching for it."""
+MIRROR_MIN_STRUCTURE = 0.03
+"""Mean gray difference between the blocks below: less means there is nothing to reflect."""
+MIRROR_MAX_RATIO = 0.6
+"""A waterline's flipped match must beat the unflipped one by this factor."""
+FOLIAGE_SURE_FRACTION = 0.05
+FOLIAGE_TEXTURE = 0.05
+FIRE_MIN_FRACTION = 0.0005
+FIRE_SURE_FRACTION = 0.0015
+"""Glowing specks smaller than this are lamps and highlights: fire is animated unasked only
+when one blob reaches it."""
+FIRE_WARM_SHARE = 0.35
+"""At least this share of a flame blob is saturated orange-yellow (the rest: white-hot core)."""
+FIRE_RING_DARKNESS = 0.6
+"""A flame's surroundings are at most this bright relative to the flame itself."""
+FIRE_MAX_FRACTION = 0.25
+FIRE_CONTRAST = 40
+"""Flames are at least this many value levels brighter than their ~30 px surroundings."""
+SUBJECT_FRACTION = (0.01, 0.35)
+"""A subject covers between 1% and 35% of the frame; outside that saliency is just texture."""
+
+
+def _soften(mask: np.ndarray, features: Features) -> np.ndarray:
+    soft = cv2.ximgproc.guidedFilter(features.rgb, mask.astype(np.float32), GUIDE_RADIUS, GUIDE_EPS)
+    return np.clip(soft, 0.0, 1.0).astype(np.float32)
+
+
+def _components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    return cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)[:3]
+
+
+def _drop_small(binary: np.ndarray, min_fraction: float) -> np.ndarray:
+    _, labels, stats = _components(binary)
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_fraction * binary.size
+    keep[0] = False
+    return keep[labels]
+
+
+def _fill_small_holes(binary: np.ndarray, max_fraction: float) -> np.ndarray:
+    """Fill gaps fully enclosed by the mask (not touching the border) up to a size."""
+    _, labels, stats = _components(~binary)
+    h, w = binary.shape
+    x, y, bw, bh = (stats[:, i] for i in range(4))
+    inner = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
+    small = stats[:, cv2.CC_STAT_AREA] <= max_fraction * binary.size
+    fill = inner & small
+    fill[0] = False  # label 0 is the mask itself
+    return binary | fill[labels]
+
+
+def sky_mask(f: Features) -> tuple[np.ndarray, bool]:
+    """Blue, white or grey, smooth, and connected to the top border (clouds count as sky)."""
+    hue, sat, val = (f.hsv[..., i].astype(np.int16) for i in range(3))
+    blue = (hue >= 85) & (hue <= 135) & (sat >= 35) & (val >= 40)  # dusk skies are dark
+    neutral = (sat < 60) & (val >= 150)
+    candidate = (blue | neutral) & (f.texture < SKY_MAX_TEXTURE)
+    candidate = cv2.morphologyEx(
+        candidate.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
+    ).astype(bool)
+    _, labels, stats = _components(candidate)
+    touches_top = stats[:, cv2.CC_STAT_TOP] <= 1
+    large = stats[:, cv2.CC_STAT_AREA] >= 0.005 * candidate.size
+    keep = touches_top & large
+    keep[0] = False
+    sky = _fill_small_holes(keep[labels], HOLE_FILL_FRACTION)
+    return _soften(sky, f), bool(sky.mean() >= SKY_SURE_FRACTION)
+
+
+def horizon_row(sky: np.ndarray, sky_sure: bool, height: int) -> int:
+    """Median over sky columns of the lowest sky row; DEFAULT_HORIZON without a sky."""
+    if not sky_sure:
+        return int(DEFAULT_HORIZON * height)
+    inside = sky > 0.5
+    columns = inside.any(axis=0)
+    lowest = height - 1 - np.argmax(inside[::-1], axis=0)
+    return int(np.median(lowest[columns])) + 1
+
+
+def water_mask(
+    f: Features, sky: np.ndarray, sky_sure: bool, horizon: int
+) -> tuple[np.ndarray, bool]:
+    """Below the horizon, smooth or horizontally streaked, and sky-coloured or mirroring.
+
+    Weak by nature (a grey road looks like an overcast lake): `sure` asks for
+    a reflection or ripple streaks on top of the colour, and the planner only
+    animates water unasked when `sure`.
+    """
+    h, w = sky.shape
+    below = np.zeros((h, w), bool)
+    below[min(horizon + 1, h):] = True
+    hue, sat = f.hsv[..., 0].astype(np.int16), f.hsv[..., 1].astype(np.int16)
+    colour = ((hue >= 80) & (hue <= 130) & (sat >= 25)).astype(np.float32) * 0.8
+    sky_inside = sky > 0.5
+    if sky_sure:
+        distance = np.linalg.norm(f.lab - f.lab[sky_inside].mean(axis=0), axis=-1)
+        colour = np.maximum(colour, np.exp(-((distance / WATER_SKY_COLOUR_DISTANCE) ** 2)))
+    smooth = 1.0 - np.clip(f.texture / 0.08, 0.0, 1.0)
+    gx2 = cv2.GaussianBlur(f.grad_x**2, (0, 0), 3.0)
+    gy2 = cv2.GaussianBlur(f.grad_y**2, (0, 0), 3.0)
+    # Ripples are horizontal lines: vertical gradients dominate (share 0.5 = no preference).
+    streaks = np.clip((gy2 / (gx2 + gy2 + 1e-6) - 0.55) / 0.3, 0.0, 1.0) * (gy2 > 1e-4)
+    mirror = _mirror_similarity(f.gray, f.texture, horizon)
+    score = below * np.maximum(smooth, streaks) * np.maximum(colour, 0.9 * mirror)
+    binary = _drop_small(score >= 0.5, 0.01)
+    inside = binary.sum()
+    sure = bool(
+        sky_sure  # water shows the sky's light; without a sky, never animate it unasked
+        and inside >= WATER_SURE_FRACTION * binary.size
+        and (mirror[binary].mean() >= 0.6 or streaks[binary].mean() >= 0.4)
+    ) if inside else False
+    return _soften(binary, f), sure
+
+
+def _mirror_similarity(gray: np.ndarray, texture: np.ndarray, horizon: int) -> np.ndarray:
+    """How much each pixel below the waterline resembles its mirror image above it.
+
+    The waterline is not the sky's horizon (trees and hills stand between
+    them), so the mirror axis is searched between the horizon and the
+    MIRROR_SEARCH share of the height below it.
+    """
+    h = gray.shape[0]
+    out = np.zeros_like(gray)
+    best_axis, best_ratio = -1, MIRROR_MAX_RATIO
+    for axis in range(max(horizon, 4), min(h - 4, horizon + int(MIRROR_SEARCH * h)) + 1, 2):
+        reach = min(axis // 2, h - axis - 1, int(MIRROR_REACH * h))
+        if reach < 4:
+            continue
+        rows = np.arange(axis + 1, axis + 1 + reach)
+        flipped = float(np.abs(gray[rows] - gray[2 * axis - rows]).mean())
+        # The same rows compared unflipped with the block above: a uniform area matches
+        # both equally well, a reflection matches the flipped block clearly better.
+        shifted = float(np.abs(gray[rows] - gray[rows - 2 * reach - 1]).mean())
+        if shifted < MIRROR_MIN_STRUCTURE:
+            continue  # nothing to mirror: a flat wall or a dark room
+        ratio = flipped / shifted
+        if ratio < best_ratio:
+            best_axis, best_ratio = axis, ratio
+    if best_axis < 0:
+        return out
+    rows = np.arange(best_axis + 1, min(h, 2 * best_axis + 1))
+    difference = cv2.GaussianBlur(np.abs(gray[rows] - gray[2 * best_axis - rows]), (0, 0), 2.0)
+    # 0.1 of the gray range: a reflection is darker and softer than what it mirrors.
+    # Only structure can be seen to mirror: flat areas (a dark room) match any flip trivially.
+    structure = np.clip(texture[2 * best_axis - rows] / MIRROR_MIN_STRUCTURE, 0.0, 1.0)
+    out[rows] = (1.0 - np.clip(difference / 0.1, 0.0, 1.0)) * structure
+    return out
+
+
+def foliage_mask(f: Features, sky: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Green and textured (leaves, grass); smooth green walls and cars stay out."""
+    hue, sat, val = (f.hsv[..., i].astype(np.int16) for i in range(3))
+    green = (hue >= 30) & (hue <= 90) & (sat >= 40) & (val >= 25)
+    textured = np.clip(f.texture / FOLIAGE_TEXTURE, 0.0, 1.0)
+    score = green * (0.4 + 0.6 * textured) * (1.0 - sky)
+    binary = cv2.morphologyEx(
+        (score >= 0.5).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
+    ).astype(bool)
+    binary = _drop_small(binary, 0.005)
+    sure = bool(binary.mean() >= FOLIAGE_SURE_FRACTION and textured[binary].mean() >= 0.4)
+    return _soften(binary, f), sure
+
+
+def fire_mask(f: Features, sky: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Glowing orange-yellow blobs, much brighter than their surroundings, not set in the sky.
+
+    Orange objects (a jacket, a cup of coffee) are bright and warm too; what
+    sets flames apart is that they emit light: they outshine their ring of
+    surroundings by a wide margin. Red is left out (hue < 5): red objects are
+    common, red flames are not bright enough to be seen as red.
+    """
+    hue, sat, val = (f.hsv[..., i].astype(np.int16) for i in range(3))
+    warm = (hue >= 5) & (hue <= 35) & (sat >= 100) & (val >= 190)
+    near_warm = cv2.dilate(warm.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    hot_core = (val >= 240) & (sat < 100) & near_warm
+    surround = cv2.GaussianBlur(val.astype(np.float32), (0, 0), 15.0)
+    candidate = (warm | hot_core) & (val - surround >= FIRE_CONTRAST) & (sky < 0.5)
+    _, labels, stats = _components(candidate)
+    keep = stats[:, cv2.CC_STAT_AREA] >= FIRE_MIN_FRACTION * candidate.size
+    keep[0] = False
+    for label in np.flatnonzero(keep):
+        keep[label] = _glows_like_fire(labels == label, warm, val, sky)
+    fire = keep[labels]
+    largest = stats[keep, cv2.CC_STAT_AREA].max(initial=0) / candidate.size
+    sure = bool(largest >= FIRE_SURE_FRACTION and fire.mean() <= FIRE_MAX_FRACTION)
+    return _soften(fire, f), sure
+
+
+def _glows_like_fire(blob: np.ndarray, warm: np.ndarray, val: np.ndarray, sky: np.ndarray) -> bool:
+    ring = cv2.dilate(blob.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool) & ~blob
+    if not ring.any() or sky[ring].mean() > 0.5:  # the sun, not a fire
+        return False
+    return bool(
+        warm[blob].mean() >= FIRE_WARM_SHARE
+        and val[ring].mean() <= FIRE_RING_DARKNESS * val[blob].mean()
+    )
+
+
+def subject_mask(f: Features) -> tuple[np.ndarray, bool]:
+    """Spectral-residual saliency, smoothed to object scale and normalised."""
+    saliency = cv2.saliency.StaticSaliencySpectralResidual_create()  # type: ignore[attr-defined]
+    ok, raw = saliency.computeSaliency(f.rgb)
+    if not ok:
+        return np.zeros(f.gray.shape, np.float32), False
+    smooth = cv2.GaussianBlur(raw.astype(np.float32), (0, 0), 0.02 * max(f.height, f.width))
+    low, high = float(smooth.mean()), float(np.percentile(smooth, 99.5))
+    subject = np.clip((smooth - low) / max(high - low, 1e-6), 0.0, 1.0)
+    share = float((subject >= 0.5).mean())
+    return _soften(subject, f), SUBJECT_FRACTION[0] <= share <= SUBJECT_FRACTION[1]

@@ -1,0 +1,58 @@
+"""Periodic clean-up in the server process: expired videos (retention) and old idempotency keys.
+
+A deleted video's task keeps its row, with `video_deleted_at` set, so GET can say what
+happened instead of pretending the task never existed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+
+from stillmotion.storage.local import LocalStorage
+from stillmotion.tasks.models import utcnow
+from stillmotion.tasks.repository import TaskRepository
+
+log = logging.getLogger("stillmotion.housekeeping")
+
+
+class Housekeeper:
+    def __init__(self, tasks: TaskRepository, storage: LocalStorage, period_seconds: float) -> None:
+        self.tasks = tasks
+        self.storage = storage
+        self.period_seconds = period_seconds
+        self._loop: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._loop = asyncio.create_task(self._run_forever(), name="housekeeping")
+
+    async def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._loop
+
+    async def sweep(self) -> int:
+        """Delete every video past its expiry and forget stale idempotency keys; returns videos deleted."""
+        now = utcnow()
+        deleted = 0
+        while expired := await self.tasks.expired_videos(now):
+            for task in expired:
+                path = self.storage.video_file(task.video_key) if task.video_key else None
+                if path is not None:
+                    await asyncio.to_thread(path.unlink, True)
+                await self.tasks.mark_video_deleted(task.id)
+                deleted += 1
+        forgotten = await self.tasks.forget_idempotency_keys(now)
+        if deleted or forgotten:
+            log.info("deleted %d expired videos, forgot %d idempotency keys", deleted, forgotten)
+        return deleted
+
+    async def _run_forever(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("housekeeping failed; retrying next period")
+            await asyncio.sleep(self.period_seconds)

@@ -1,0 +1,47 @@
+"""`Idempotency-Key` on create: a retried request returns the task the first one made.
+
+The key is remembered per account for `IDEMPOTENCY_TTL`; the request body is compared by
+the digest of its canonical JSON (keys sorted, compact), so a client that re-serialises
+the same fields in another order is still "the same request".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from stillmotion.errors import InvalidField, StillmotionError
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyConflict(StillmotionError):
+    """The same Idempotency-Key came back with a different request body."""
+
+    http_status, code = 409, 1202
+    default_message = "Idempotency-Key was already used with a different request."
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    key: str
+    request_hash: str
+
+
+def request_digest(fields: dict[str, Any]) -> str:
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotency_claim(header: str | None, fields: dict[str, Any]) -> IdempotencyClaim | None:
+    """The claim a create request makes, or None without the header; 1000 for a bad key."""
+    if header is None:
+        return None
+    key = header.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidField(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.")
+    return IdempotencyClaim(key=key, request_hash=request_digest(fields))

@@ -1,0 +1,59 @@
+"""Where a callback may go: the same address rules as `image_url` (SPEC "Callback").
+
+The address classification and the operator's allow-list are the fetcher's own
+(`stillmotion.inputs.addresses`); only the wording differs, because a refused callback is a
+1000 on `callback_url` at create time, and a failed attempt (never a fetch error) later.
+The check runs again before every attempt, since DNS may change between create and
+delivery, and the connection then goes to exactly the address checked.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from stillmotion.config import Settings
+from stillmotion.errors import ImageRejected, InvalidField
+from stillmotion.inputs.addresses import AllowList, IPAddress, refused_kind, resolve_host
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class CallbackRefused(Exception):
+    """The callback URL may not be called now; the message says why (shown to its owner)."""
+
+
+def parse_callback_url(url: str) -> httpx.URL:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise CallbackRefused("callback_url is not a valid URL.") from None
+    if parsed.scheme not in _DEFAULT_PORTS or not parsed.raw_host:
+        raise CallbackRefused("callback_url must be an http or https URL with a host.")
+    return parsed
+
+
+async def resolve_callback(url: httpx.URL, settings: Settings) -> list[IPAddress]:
+    """Every address the callback host resolves to, all of them allowed, or CallbackRefused."""
+    host = url.raw_host.decode("ascii")
+    try:
+        addresses = await resolve_host(host, url.port or _DEFAULT_PORTS[url.scheme], settings.fetch_connect_timeout)
+    except ImageRejected:
+        raise CallbackRefused(f"callback_url host {host} could not be resolved.") from None
+    allow = AllowList.parse(settings.fetch_allow)
+    if allow.allows_host(host):
+        return addresses
+    for address in addresses:
+        kind = refused_kind(address)
+        if kind is not None and not allow.allows_address(address):
+            raise CallbackRefused(f"callback_url resolves to a {kind} address; refused.")
+    return addresses
+
+
+async def precheck_callback_url(url: str | None, settings: Settings) -> None:
+    """Create-time check: 400/1000 naming `callback_url` if it could never be called."""
+    if url is None:
+        return
+    try:
+        await resolve_callback(parse_callback_url(url), settings)
+    except CallbackRefused as exc:
+        raise InvalidField(str(exc)) from None

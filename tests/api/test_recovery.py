@@ -1,0 +1,69 @@
+"""A server killed with -9 in the middle of a render: the task still ends, once."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import httpx
+import pytest
+
+from tests.conftest import create_task, wait_for_task
+from tests.support.images import encode, landscape
+from tests.support.servers import ImageHost, ServerProcess
+
+
+def wait_until_rendering(client: httpx.Client, task_id: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        data = client.get(f"/api/vdr/videos/image2video/{task_id}").json()["data"]
+        if data["status"] == "TASK_PROCESSING" and data["progress"] >= 15:
+            return
+        assert data["status"] in ("TASK_PENDING", "TASK_PROCESSING"), data
+        time.sleep(0.05)
+    raise AssertionError("render did not start")
+
+
+@pytest.fixture
+def crashable(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
+    attempts = getattr(request, "param", 2)
+    server = ServerProcess(tmp_path / "data", STILLMOTION_LEASE_SECONDS="2", STILLMOTION_MAX_ATTEMPTS=str(attempts))
+    server.keys = {"carol": server.create_key("carol")}  # type: ignore[attr-defined]
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_kill_9_mid_render_then_restart_finishes_the_task_once(crashable: ServerProcess, image_host: ImageHost) -> None:
+    url = image_host.add("/crash.jpg", encode(landscape(1920, 1080, seed=9)), "image/jpeg")
+    with crashable.client(crashable.keys["carol"]["api_key"]) as client:  # type: ignore[attr-defined]
+        task_id = create_task(client, image_url=url, resolution="1080p", duration=6, seed=5)
+        wait_until_rendering(client, task_id)
+        crashable.kill()
+        crashable.start()
+        task = wait_for_task(client, task_id, timeout=180)
+    assert task["status"] == "TASK_SUCCEEDED", task
+    with sqlite3.connect(crashable.data_dir / "stillmotion.db") as db:
+        rows = db.execute("SELECT status, attempts FROM tasks WHERE id = ?", (task_id,)).fetchall()
+        assert rows == [("TASK_SUCCEEDED", 2)]
+        assert db.execute("SELECT COUNT(*) FROM tasks").fetchone() == (1,)
+    videos = sorted(p.name for p in (crashable.data_dir / "videos").iterdir())
+    assert videos == [f"{task_id}.mp4"], "no partial file of the killed attempt may remain"
+    with av.open(str(crashable.data_dir / "videos" / videos[0])) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 180
+
+
+@pytest.mark.parametrize("crashable", [1], indirect=True)
+def test_a_task_out_of_attempts_fails_with_5004(crashable: ServerProcess, image_host: ImageHost) -> None:
+    url = image_host.add("/crash2.jpg", encode(landscape(1920, 1080, seed=10)), "image/jpeg")
+    with crashable.client(crashable.keys["carol"]["api_key"]) as client:  # type: ignore[attr-defined]
+        task_id = create_task(client, image_url=url, resolution="1080p", duration=6)
+        wait_until_rendering(client, task_id)
+        crashable.kill()
+        crashable.start()
+        task = wait_for_task(client, task_id, timeout=60)
+    assert task["status"] == "TASK_FAILED" and task["failure_code"] == 5004, task
+    assert "attempt" in task["message"]

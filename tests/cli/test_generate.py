@@ -1,0 +1,40 @@
+"""`stillmotion generate`: the same engine and encoder as the server, with no server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+
+from tests.support.images import encode, landscape
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "stillmotion", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+def test_generate_writes_the_requested_video(tmp_path: Path) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(encode(landscape(1000, 1000, seed=2)))
+    out = tmp_path / "out.mp4"
+    result = run_cli("generate", str(photo), "-p", "pan right", "--duration", "2", "--fps", "24",
+                     "--seed", "11", "--explain", "-o", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Wrote" in result.stdout and "seed 11" in result.stdout
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (720, 720)
+        assert stream.average_rate == 24
+        assert sum(1 for _ in container.decode(stream)) == 48
+
+
+def test_generate_reports_a_bad_image_clearly(tmp_path: Path) -> None:
+    bad = tmp_path / "small.png"
+    bad.write_bytes(encode(landscape(100, 100), "PNG"))
+    result = run_cli("generate", str(bad), "-o", str(tmp_path / "x.mp4"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "1001" in result.stdout and "300" in result.stdout
+    assert not (tmp_path / "x.mp4").exists()

@@ -1,0 +1,76 @@
+"""Configuration and weights problems are found at start, in words an operator can act on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from stillmotion.engines.diffusion import DiffusionSpec, validate_weights_dir
+from tests.diffusion.tiny_models import tiny_spec
+
+
+def test_spec_from_json_shape(tmp_path: Path) -> None:
+    lora = tmp_path / "distill.safetensors"
+    spec = DiffusionSpec.from_dict(
+        "wan-fast",
+        {
+            "engine": "diffusion",
+            "family": "wan",
+            "weights_dir": str(tmp_path),
+            "steps": 4,
+            "guidance_scale": 1.0,
+            "native_size": [1280, 720],
+            "speed": {"cache": {"kind": "first_block", "params": {"threshold": 0.05}}, "lora": str(lora),
+                      "compile": "regional", "cfg_batch": True},
+        },
+    )
+    assert spec.native_size == (1280, 720) and spec.steps == 4
+    assert spec.speed.cache is not None and spec.speed.cache.params == {"threshold": 0.05}
+    assert spec.speed.lora is not None and spec.speed.lora.path == lora
+    with pytest.raises(ValueError, match="unknown speed option"):
+        DiffusionSpec.from_dict("x", {"family": "wan", "weights_dir": "/w", "speed": {"compiel": "regional"}})
+    with pytest.raises(ValueError, match="family must be one of"):
+        DiffusionSpec.from_dict("x", {"family": "sora", "weights_dir": "/w"})
+
+
+def test_complete_tiny_checkpoint_has_no_problems(tiny_wan_dir: Path, tiny_weights_root: Path) -> None:
+    assert validate_weights_dir(tiny_spec(tiny_weights_root, "wan2.1")) == []
+
+
+def test_missing_directory_and_index_are_reported(tmp_path: Path) -> None:
+    spec = DiffusionSpec(name="w", family="wan", weights_dir=tmp_path / "absent")
+    assert any("does not exist" in problem for problem in validate_weights_dir(spec))
+    spec = DiffusionSpec(name="w", family="wan", weights_dir=tmp_path)
+    assert any("model_index.json is missing" in problem for problem in validate_weights_dir(spec))
+
+
+def test_incomplete_checkpoint_names_each_missing_part(tiny_wan_dir: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_wan_dir, broken)
+    shutil.rmtree(broken / "vae")
+    for weights in (broken / "transformer").glob("*.safetensors"):
+        weights.unlink()
+    index = json.loads((broken / "model_index.json").read_text())
+    del index["scheduler"]
+    (broken / "model_index.json").write_text(json.dumps(index))
+    problems = validate_weights_dir(DiffusionSpec(name="w", family="wan", weights_dir=broken))
+    text = "\n".join(problems)
+    assert "vae" in text and "missing" in text
+    assert "transformer has no weight files" in text
+    assert "lists no 'scheduler'" in text
+    assert len(problems) == 3
+
+
+def test_wrong_family_and_bad_switches_are_reported(tiny_wan_dir: Path, tmp_path: Path) -> None:
+    spec = DiffusionSpec.from_dict(
+        "w",
+        {"family": "ltx", "weights_dir": str(tiny_wan_dir),
+         "speed": {"attention_backend": "flash_hub", "lora": str(tmp_path / "none.safetensors")}},
+    )
+    text = "\n".join(validate_weights_dir(spec))
+    assert "not a ltx image-to-video pipeline" in text
+    assert "downloads kernels" in text
+    assert "LoRA file" in text

@@ -1,0 +1,72 @@
+"""The lexicon notation, word boundaries and the shipped lexicon's integrity."""
+
+from __future__ import annotations
+
+import pytest
+
+from stillmotion.moderation.lexicon import LexiconError, compile_lexicon, default_lexicon
+
+
+def _tiny(**category: object) -> dict[str, object]:
+    return {
+        "groups": {"human": ["man", "woman"], "filler": ["a", "the", "young"]},
+        "negators": ["no"],
+        "safe": ["kill the lights"],
+        "categories": [{"id": "c", "label": "c", **category}],
+    }
+
+
+def _matches(lexicon_raw: dict[str, object], text: str, *, negative: bool = False) -> bool:
+    lexicon = compile_lexicon(lexicon_raw)
+    return lexicon.matches(lexicon.categories[0], lexicon.mask_safe(text), negative=negative)
+
+
+def test_whole_words_only() -> None:
+    raw = _tiny(explicit=["sex"])
+    assert _matches(raw, "sex scene")
+    assert not _matches(raw, "essex coast")  # the Scunthorpe problem
+    assert not _matches(raw, "sextant")
+
+
+def test_plural_and_stretched_letters() -> None:
+    raw = _tiny(explicit=["corpse"])
+    assert _matches(raw, "two corpses")
+    assert _matches(raw, "a corrrpseee")
+
+
+def test_prefix_words() -> None:
+    raw = _tiny(explicit=["decapitat*"])
+    assert _matches(raw, "decapitation")
+    assert not _matches(raw, "capitate")
+
+
+def test_groups_alternatives_and_repeats() -> None:
+    raw = _tiny(explicit=["kill|stab {filler}* {human}"])
+    assert _matches(raw, "stab the young man")
+    assert not _matches(raw, "stab the young tree")
+    assert not _matches(raw, "kill the lights")  # masked by the safe phrase
+    assert not _matches(raw, "kill a a a a man")  # more fillers than MAX_REPEAT
+
+
+def test_topic_rules_skip_negations_and_negative_prompts() -> None:
+    raw = _tiny(topic=["gore"])
+    assert _matches(raw, "lots of gore")
+    assert not _matches(raw, "no blood or gore")
+    assert not _matches(raw, "gore", negative=True)
+
+
+def test_together_rules_need_every_part() -> None:
+    raw = _tiny(together=[{"all": ["{human}", "nude"]}])
+    assert _matches(raw, "a nude young man")
+    assert not _matches(raw, "a nude statue")
+
+
+@pytest.mark.parametrize("pattern", ["{nogroup} x", "x {filler}?", "{filler}* x", "bad-token"])
+def test_malformed_patterns_are_rejected(pattern: str) -> None:
+    with pytest.raises(LexiconError):
+        compile_lexicon(_tiny(explicit=[pattern]))
+
+
+def test_shipped_lexicon_compiles_with_the_required_categories() -> None:
+    ids = [category.id for category in default_lexicon().categories]
+    assert ids == ["sexual/minors", "sexual", "violence/graphic", "self-harm", "hate"]

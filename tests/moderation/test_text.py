@@ -1,0 +1,90 @@
+"""Text moderation: traps stay allowed, violations are refused, messages never echo words."""
+
+from __future__ import annotations
+
+import pytest
+
+from stillmotion.errors import ModerationRefused
+from stillmotion.moderation.text import check_text, classify_text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "shoot a photo of the harbour",
+        "kill the lights and show the stars",
+        "a knife on a cutting board",
+        "breast cancer awareness walk",
+        "sunrise over Scunthorpe",
+        "a cottage in Essex",
+        "the sunset was killer",
+        "a shot of espresso",
+        "a murder of crows at dusk",
+        "Al Gore giving a speech",
+        "in the style of David Lynch, a woman walks down a hallway",
+        "a photographer shooting a portrait of a woman",
+        "a lion killing a zebra",
+        "suicide prevention hotline poster",
+        "a Maine Coon cat",
+        "a peaceful scene without violence, no gore",
+    ],
+)
+def test_benign_traps_pass(text: str) -> None:
+    assert classify_text(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("a naked woman on a bed", "sexual"),
+        ("a n@k3d w0man", "sexual"),
+        ("a nude 12-year-old", "sexual/minors"),
+        ("a man stabbing a woman", "violence/graphic"),
+        ("k i l l i n g the hostage", "violence/graphic"),
+        ("a gоry scene", "violence/graphic"),  # Cyrillic о
+        ("a man about to kill himself", "self-harm"),
+        ("su1c1de scene", "self-harm"),
+        ("kill all the jews", "hate"),
+    ],
+)
+def test_violations_are_found(text: str, category: str) -> None:
+    assert classify_text(text) == [category]
+
+
+def test_minors_subsumes_sexual() -> None:
+    assert classify_text("a naked child") == ["sexual/minors"]
+
+
+def test_negative_prompt_may_name_categories_but_not_describe_them() -> None:
+    assert classify_text("nudity, nsfw, gore, blood, suicide", negative=True) == []
+    assert classify_text("nudity, nsfw, gore, blood, suicide") != []
+    assert classify_text("a man stabbing a woman", negative=True) == ["violence/graphic"]
+
+
+def test_refusal_names_field_and_category_without_echoing_words() -> None:
+    with pytest.raises(ModerationRefused) as caught:
+        check_text({"prompt": "a calm lake", "audio_prompt": "screams of a man being tortured"})
+    assert caught.value.message == (
+        "Audio prompt was refused by content moderation (category: graphic violence)."
+    )
+    assert caught.value.code == 1002 and caught.value.http_status == 400
+    for word in ("screams", "tortured", "man"):
+        assert word not in caught.value.message.lower().split()
+
+
+@pytest.mark.parametrize(
+    ("field", "name"), [("prompt", "Prompt"), ("negative_prompt", "Negative prompt")]
+)
+def test_field_names(field: str, name: str) -> None:
+    with pytest.raises(ModerationRefused, match=rf"^{name} was refused .*\(category: hate\)\.$"):
+        check_text({field: "n1gg3r"})
+
+
+def test_negative_prompt_field_is_judged_as_a_list_of_exclusions() -> None:
+    check_text({"prompt": "a beach", "negative_prompt": "nudity, gore", "audio_prompt": None})
+    with pytest.raises(ModerationRefused, match="^Prompt was refused"):
+        check_text({"prompt": "nudity, gore", "negative_prompt": "nudity, gore"})
+
+
+def test_empty_fields_are_skipped() -> None:
+    check_text({"prompt": "", "negative_prompt": None})
