@@ -21,7 +21,7 @@ for a 5 s clip. MFU counts the transformer's matmul and attention FLOPs per step
 Without a GPU it runs the same code on a reduced model (2 blocks, quarter width) at a
 reduced size, and says so: those numbers compare switches, they do not predict a GPU.
 
-    python bench/diffusion.py [--model wan2.1-i2v-14b] [--resolutions 480p,720p] [--steps 3]
+    python bench/diffusion.py [--model wan2.1-i2v-14b] [--resolutions 480p,720p] [--steps 3] [--switches ...]
 """
 
 from __future__ import annotations
@@ -275,8 +275,11 @@ def cpu_matmul_rate(dtype: torch.dtype) -> float:
     return 5 * 2 * 1024**3 / (time.perf_counter() - start)
 
 
+SWITCHES = ("native_cudnn", "flash_3", "cfg_batch", "no_cfg", "cache", "compile")
+
+
 def run_variants(model: Model, pipe: Any, size: tuple[int, int], frames: int, steps: int, device: str,
-                 dtype: torch.dtype, peak: float) -> list[dict[str, Any]]:
+                 dtype: torch.dtype, peak: float, switches: set[str]) -> list[dict[str, Any]]:
     guidance = 5.0
     base = call_kwargs(model, pipe, size, frames, steps, guidance, device, dtype)
     flops = step_flops(model, pipe.transformer.config, size, frames, cfg=True)
@@ -287,36 +290,48 @@ def run_variants(model: Model, pipe: Any, size: tuple[int, int], frames: int, st
         setup()
         timing = time_steps(pipe, kwargs or base, device, cfg_batch)
         work = flops if (kwargs or base)["guidance_scale"] > 1 else flops / 2
+        mfu = work / timing.step / peak if video_steps is not None else None  # a cache hit skips the work
         rows.append({"variant": name, "s_per_step": timing.step, "setup_s": timing.setup,
-                     "peak_gib": timing.peak_gib, "mfu": work / timing.step / peak, "video_steps": video_steps})
-        print(f"  {name:<34} {timing.step:8.3f} s/step  MFU {work / timing.step / peak:6.1%}", flush=True)
+                     "peak_gib": timing.peak_gib, "mfu": mfu, "video_steps": video_steps})
+        print(f"  {name:<46} {timing.step:8.3f} s/step  MFU {mfu or 0:6.1%}", flush=True)
         return timing
 
+    def attempt(name: str, **options: Any) -> Timing | None:
+        """A switch that may be missing here (FA3 not installed, a compile failure) is reported, not fatal."""
+        try:
+            return measure(name, **options)
+        except Exception as error:  # noqa: BLE001 - any failure of an optional switch is a table line
+            print(f"  {name}: unavailable ({type(error).__name__}: {str(error).splitlines()[0][:120]})")
+            return None
+
     transformer = pipe.transformer
-    stock = measure("stock (SDPA, sequential CFG)", lambda: transformer.set_attention_backend("native"))
-    best_backend = "native"
-    if device == "cuda":
-        for backend in ("_native_cudnn", "_flash_3"):
-            try:
-                timing = measure(f"attention {backend}", lambda b=backend: transformer.set_attention_backend(b))
-            except (RuntimeError, ImportError, ValueError) as error:
-                print(f"  attention {backend}: unavailable ({type(error).__name__})")
-                continue
-            if timing.step < stock.step and (best_backend == "native" or timing.step < rows[-2]["s_per_step"]):
-                best_backend = backend
-        transformer.set_attention_backend(best_backend)
-    batched = measure("CFG batching", cfg_batch=True)
-    use_batch = batched.step < stock.step
-    measure("no CFG, 4 steps (distilled LoRA)", kwargs={**base, "guidance_scale": 1.0}, video_steps=DISTILLED_STEPS)
-    # A first-block-cache hit: an infinite threshold makes every step after the first a hit.
-    transformer.enable_cache(cache_config(CacheOptions("first_block", {"threshold": 1e9}), pipe))
-    measure("first-block cache: a cached step", video_steps=None)
-    transformer.disable_cache()
-    compile_denoiser(transformer, "regional")
-    # Setup of this row includes the compilation warm-up (paid once per worker, not per video).
-    ours = measure(f"ours: {best_backend}, regional compile{', CFG batch' if use_batch else ''}", cfg_batch=use_batch)
-    rows[-1]["warmup_s"] = ours.setup
-    rows[-1]["setup_s"] = stock.setup
+    best = measure("stock (SDPA, sequential CFG)", setup=lambda: transformer.set_attention_backend("native"))
+    stock_setup = best.setup
+    backend = "native"
+    for candidate in ("_native_cudnn", "_flash_3") if device == "cuda" else ():
+        if candidate.strip("_") not in switches:
+            continue
+        timing = attempt(f"attention {candidate}", setup=lambda b=candidate: transformer.set_attention_backend(b))
+        if timing is not None and timing.step < best.step:
+            best, backend = timing, candidate
+    transformer.set_attention_backend(backend)
+    use_batch = False
+    if "cfg_batch" in switches:
+        timing = measure(f"{backend} + CFG batching", cfg_batch=True)
+        use_batch = timing.step < best.step
+    if "no_cfg" in switches:
+        measure(f"{backend}, no CFG, 4 steps (distilled LoRA)", kwargs={**base, "guidance_scale": 1.0},
+                video_steps=DISTILLED_STEPS)
+    if "cache" in switches:
+        # A first-block-cache hit: an infinite threshold makes every step after the first a hit.
+        transformer.enable_cache(cache_config(CacheOptions("first_block", {"threshold": 1e9}), pipe))
+        measure("first-block cache: a cached step", video_steps=None)
+        transformer.disable_cache()
+    if "compile" in switches:
+        name = f"ours: {backend}, regional compile{', CFG batch' if use_batch else ''}"
+        ours = attempt(name, setup=lambda: compile_denoiser(transformer, "regional"), cfg_batch=use_batch)
+        if ours is not None:  # its setup included the compile warm-up, paid once per worker
+            rows[-1].update(warmup_s=ours.setup, setup_s=stock_setup)
     return rows
 
 
@@ -325,6 +340,7 @@ def main() -> None:
     parser.add_argument("--model", default="wan2.1-i2v-14b", choices=sorted(MODELS))
     parser.add_argument("--resolutions", default="480p,720p")
     parser.add_argument("--steps", type=int, default=3, help="denoising steps timed per variant (first is warm-up)")
+    parser.add_argument("--switches", default=",".join(SWITCHES), help="which switches to measure after stock")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
@@ -347,7 +363,8 @@ def main() -> None:
             continue
         size = model.sizes[resolution]
         print(f"{resolution}: {size[0]}x{size[1]}, {model.frames} frames", flush=True)
-        rows = run_variants(model, pipe, size, model.frames, args.steps, device, dtype, peak)
+        rows = run_variants(model, pipe, size, model.frames, args.steps, device, dtype, peak,
+                            set(args.switches.split(",")))
         decode = time_decode(pipe, model, size, model.frames, device, tiled=False)
         decode_tiled = time_decode(pipe, model, size, model.frames, device, tiled=True)
         post = time_post(size, model.frames, model.fps, OUTPUT_SIZE.get(resolution, (1280, 720)))
@@ -374,7 +391,8 @@ def print_table(name: str, where: str, reduced: bool, results: list[dict[str, An
         for row in result["rows"]:
             peak = f"{row['peak_gib']:.1f}" if row["peak_gib"] is not None else "n/a"
             video = "n/a" if row["s_per_video"] is None else f"{row['s_per_video']:.1f} ({row['video_steps']} steps)"
-            print(f"| {result['resolution']} | {row['variant']} | {row['s_per_step']:.3f} | {row['mfu']:.1%} "
+            mfu = "n/a" if row["mfu"] is None else f"{row['mfu']:.1%}"
+            print(f"| {result['resolution']} | {row['variant']} | {row['s_per_step']:.3f} | {mfu} "
                   f"| {peak} | {video} |")
     for result in results:
         print(f"\n{result['resolution']}: VAE decode {result['decode_s']:.2f} s, tiled {result['decode_tiled_s']:.2f} s;"

@@ -260,6 +260,9 @@ def generate(
     cfg_scale: Annotated[float, typer.Option(min=1.0, max=15.0)] = 5.0,
     seed: Annotated[Optional[int], typer.Option(min=0, max=10_000_000)] = None,
     model: Annotated[str, typer.Option(help="Model name (see settings).")] = "bach-1.0-preview",
+    audio: Annotated[bool, typer.Option("--audio", help="Add a synchronised ambient sound track.")] = False,
+    audio_prompt: Annotated[str, typer.Option("--audio-prompt", help="What the sound should be.")] = "",
+    enhance: Annotated[bool, typer.Option("--enhance/--no-enhance", help="Enrich the prompt from the image.")] = True,
     explain: Annotated[bool, typer.Option("--explain", help="Print the motion plan.")] = False,
 ) -> None:
     """Render one video locally, with no server: the same engine and encoder as the API."""
@@ -278,14 +281,17 @@ def generate(
         raise typer.BadParameter(f"unknown model; known: {', '.join(registry.model_names)}", param_hint="--model")
     spec = VideoSpec(resolution=resolution, duration=duration, fps=fps,
                      seed=seed if seed is not None else secrets.randbelow(10_000_001),
-                     prompt=prompt, negative_prompt=negative_prompt, cfg_scale=cfg_scale)
+                     prompt=prompt, negative_prompt=negative_prompt, cfg_scale=cfg_scale,
+                     enhance_prompt=enhance, generate_audio=audio, audio_prompt=audio_prompt)
     ctx = TaskContext()
     outcome: dict[str, object] = {}
 
     def work() -> None:
         try:
             engine = registry.engine_for(model)
-            outcome["produced"] = produce_video(image.read_bytes(), spec, engine, output, ctx, settings)
+            outcome["produced"] = produce_video(
+                image.read_bytes(), spec, engine, registry.audio, output, ctx, settings
+            )
         except BaseException as exc:  # reported on the main thread
             outcome["error"] = exc
 

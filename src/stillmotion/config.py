@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    # Sound for generate_audio: procedural synthesis (CPU) or a diffusers audio model from local weights.
+    audio_backend: Literal["procedural", "diffusers"] = "procedural"
+    audio_model_dir: Path | None = None
+    audio_model_device: str = "auto"
+    audio_model_dtype: str = "float16"
+    audio_model_steps: int = Field(default=100, ge=1)
+
     bootstrap_account: str = "default"
     """`serve` creates this account with a key on first start when no account exists."""
 

@@ -92,3 +92,16 @@ def test_a_data_url_is_accepted(alice: httpx.Client) -> None:
 def test_upload_refuses_what_is_not_an_image(alice: httpx.Client) -> None:
     response = alice.post("/api/vdr/uploads", files={"file": ("x.jpg", b"<html>hello</html>", "image/jpeg")})
     assert response.status_code == 400 and response.json()["code"] == 1001, response.text
+
+
+def test_generate_audio_adds_an_aac_track_of_the_videos_length(alice: httpx.Client, image_host: Any) -> None:
+    import io
+
+    task = wait_for_task(alice, create_task(alice, image_url=image_host.url("/landscape.jpg"), duration=2,
+                                            generate_audio=True, audio_prompt="waves crash on the shore, gulls"))
+    assert task["status"] == "TASK_SUCCEEDED", task
+    with av.open(io.BytesIO(httpx.get(task["video_url"]).content)) as container:
+        audio = container.streams.audio[0]
+        assert audio.codec_context.name == "aac" and audio.codec_context.channels == 2
+        samples = sum(frame.samples for frame in container.decode(audio))
+    assert abs(samples / 48_000 - 2.0) <= 2 * 1024 / 48_000

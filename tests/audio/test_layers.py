@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.io import wavfile
 
 from stillmotion.audio import AudioCues, synthesize_audio
 from stillmotion.audio.control import Timeline, default_drive
@@ -155,4 +156,6 @@ def test_writes_a_spectrogram_per_sound_type(layers: dict[str, np.ndarray], arti
     for name, samples in layers.items():
         path = write_spectrogram(samples, artifacts / f"audio-{name}.png", f"{name} (2 s, seeded stand-in curves)")
         assert path.stat().st_size > 2000
-    print(f"spectrograms in {artifacts}")
+        peak = np.max(np.abs(samples))
+        wavfile.write(artifacts / f"audio-{name}.wav", 48_000, (0.5 * samples / peak).astype(np.float32))
+    print(f"spectrograms and WAVs to listen to in {artifacts}")

@@ -65,14 +65,17 @@ def test_a_loop_flows_from_its_end_into_its_start() -> None:
     assert step <= np.quantile(np.abs(np.diff(samples, axis=0)).max(axis=1), 0.999)
 
 
-def test_mp4_audio_stream_lasts_as_long_as_the_video(tmp_path: Path) -> None:
+def test_mp4_audio_stream_lasts_as_long_as_the_video(artifacts: Path) -> None:
     frames, fps = 45, 30
-    samples = synthesize_audio("", "rain", None, num_frames=frames, fps=fps, seed=1)
-    path = tmp_path / "rain.mp4"
+    samples = synthesize_audio(
+        "a seascape", "waves crash on the shore, gulls", None, num_frames=frames, fps=fps, seed=1
+    )
+    path = artifacts / "waves-and-gulls.mp4"
     with Mp4Writer(path, 64, 64, fps, audio=True) as writer:
         for index in range(frames):
             writer.write(np.full((64, 64, 3), index * 5, np.uint8))
         writer.write_audio(samples)
+    print(f"listen: {path}")
     with av.open(str(path)) as container:
         video, audio = container.streams.video[0], container.streams.audio[0]
         video_seconds = float(video.duration * video.time_base)

@@ -49,7 +49,9 @@ def test_intensity_follows_light_and_heavy_words() -> None:
 
 
 def test_describe_says_what_follows_the_picture() -> None:
-    cues = AudioCues(fps=24, num_frames=24, curves={"rain": np.zeros(24)})
-    [choice] = describe_audio("", "rain", cues)
-    assert choice.synced and choice.drive == "rain"
-    assert str(choice) == "rain (from audio_prompt, +0 dB, follows the picture's rain curve)"
+    cues = AudioCues(fps=24, num_frames=24, curves={"rain": np.linspace(0.0, 1.0, 24), "fire": np.zeros(24)})
+    [rain] = describe_audio("", "rain", cues)
+    assert rain.synced and rain.drive == "rain"
+    assert str(rain) == "rain (from audio_prompt, +0 dB, follows the picture's rain curve)"
+    [fire] = describe_audio("", "campfire", cues)  # an all-zero curve: the picture does not move fire
+    assert not fire.synced and str(fire) == "fire (from audio_prompt, +0 dB)"

@@ -60,3 +60,11 @@ def test_the_plan_elements_choose_and_drive_without_words() -> None:
     cues = AudioCues(fps=FPS, num_frames=FRAMES, elements=frozenset({"rain"}), curves={"rain": curve})
     samples = synthesize_audio("slow zoom towards a window", None, cues, num_frames=FRAMES, fps=FPS, seed=0)
     assert correlation(frame_envelope(samples, FPS), curve) >= 0.5
+
+
+def test_a_curve_the_picture_leaves_at_zero_falls_back_to_a_stand_in() -> None:
+    """Engines report every curve, unmoved ones as zeros; the words still get their sound."""
+    still = AudioCues(fps=FPS, num_frames=FRAMES, curves={"rain": np.zeros(FRAMES)})
+    samples = synthesize_audio("", "heavy rain", still, num_frames=FRAMES, fps=FPS, seed=0)
+    level = frame_envelope(samples, FPS)
+    assert level[5:-5].min() > 0.3 * level.max()  # steady rain throughout, not silence

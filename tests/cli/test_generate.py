@@ -38,3 +38,17 @@ def test_generate_reports_a_bad_image_clearly(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "1001" in result.stdout and "300" in result.stdout
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_generate_with_audio_has_a_sound_track_of_the_videos_length(tmp_path: Path) -> None:
+    photo = tmp_path / "sea.jpg"
+    photo.write_bytes(encode(landscape(1280, 720, seed=3)))
+    out = tmp_path / "sea.mp4"
+    result = run_cli("generate", str(photo), "-p", "waves roll in", "--audio", "--audio-prompt",
+                     "waves crash on the shore, gulls", "--duration", "2", "-o", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with av.open(str(out)) as container:
+        audio = container.streams.audio[0]
+        assert audio.codec_context.name == "aac" and audio.sample_rate == 48_000
+        samples = sum(frame.samples for frame in container.decode(audio))
+    assert abs(samples / 48_000 - 2.0) <= 1024 / 48_000 * 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -59,9 +58,3 @@ def ledger_rows(server: ServerProcess, account: str, task_id: str) -> dict[str, 
 def deliveries(server: ServerProcess) -> list[dict[str, Any]]:
     out = server.cli("webhooks", "list", "--json", "--limit", "1000")
     return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def artifact_dir(name: str) -> Path:
-    path = Path(__file__).resolve().parents[2] / "test-artifacts" / "control" / name
-    path.mkdir(parents=True, exist_ok=True)
-    return path

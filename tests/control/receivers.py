@@ -57,7 +57,7 @@ class WebhookReceiver:
         lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 call = Call(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
                 with lock:

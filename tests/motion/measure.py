@@ -18,11 +18,25 @@ def gray(frame: np.ndarray) -> np.ndarray:
 def affine_to(reference: np.ndarray, frame: np.ndarray, init: np.ndarray | None = None) -> np.ndarray:
     """ECC estimate of the 2x3 affine warp W with frame(W(x)) ~ reference(x).
 
-    W maps a pixel of `reference` to where that content sits in `frame`.
+    W maps a pixel of `reference` to where that content sits in `frame`. Without an
+    initial guess, ECC runs coarse to fine (1/4, 1/2, full size) so large moves converge.
     """
-    warp = np.eye(2, 3, dtype=np.float32) if init is None else init.astype(np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 200, 1e-7)
-    _, warp = cv2.findTransformECC(gray(reference), gray(frame), warp, cv2.MOTION_AFFINE, criteria, None, 5)
+    if init is not None:
+        levels, warp = [1], init.astype(np.float32)
+    else:
+        levels, warp = [4, 2, 1], np.eye(2, 3, dtype=np.float32)
+    for level in levels:
+        ref, img = gray(reference), gray(frame)
+        if level > 1:
+            size = (ref.shape[1] // level, ref.shape[0] // level)
+            ref = cv2.resize(ref, size, interpolation=cv2.INTER_AREA)
+            img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+        scaled = warp.copy()
+        scaled[:, 2] /= level
+        _, scaled = cv2.findTransformECC(ref, img, scaled, cv2.MOTION_AFFINE, criteria, None, 5)
+        warp = scaled.copy()
+        warp[:, 2] *= level
     return warp
 
 

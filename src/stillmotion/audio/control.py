@@ -23,6 +23,10 @@ LAPPING_SWELL_SECONDS = 2.5
 """Lake/pond lapping: short, choppy wavelets."""
 
 
+_STILL = 1e-3
+"""A curve that never rises above this is a region the picture does not move (0..1 scale)."""
+
+
 @dataclass(frozen=True)
 class Timeline:
     """How many samples the output has, and how many are rendered (a loop renders a tail to crossfade)."""
@@ -80,6 +84,14 @@ def default_drive(
     return np.zeros(n)
 
 
+def animates(cues: AudioCues | None, name: str) -> bool:
+    """Whether the picture moves `name`: an engine reports curves it does not animate as all zeros."""
+    if cues is None or name not in cues.curves:
+        return False
+    curve = np.asarray(cues.curves[name], dtype=np.float64)
+    return curve.size > 0 and float(curve.max()) > _STILL
+
+
 def drive_for(
     name: str,
     cues: AudioCues | None,
@@ -89,7 +101,8 @@ def drive_for(
     intensity: float = 1.0,
     swell: float = DEFAULT_SWELL_SECONDS,
 ) -> np.ndarray:
-    """The picture's curve `name` if it has one, otherwise a seeded stand-in."""
-    if cues is not None and name in cues.curves and np.asarray(cues.curves[name]).size:
+    """The picture's curve `name` if it animates it, otherwise a seeded stand-in."""
+    if animates(cues, name):
+        assert cues is not None
         return frames_to_samples(cues.curves[name], timeline)
     return default_drive(name, rng, timeline, intensity=intensity, swell=swell)

@@ -26,6 +26,7 @@ _GATING_BLOCK_SECONDS = 0.4
 _LOOKAHEAD_SECONDS = 0.01
 """Limiter attack/hold: 10 ms is slow enough not to distort low rumble, fast enough for crackles."""
 _ROUNDS = 8
+_MAX_LIMITING_DB = 12.0
 _TOLERANCE_LU = 0.05
 
 
@@ -86,7 +87,7 @@ def normalize(samples: np.ndarray, target_lufs: float, *, loop: bool = False) ->
     loudness = integrated_loudness(samples)
     if not np.isfinite(loudness):
         return samples  # silence: nothing to normalise
-    gain_db = target_lufs - loudness
+    plain_gain_db = gain_db = target_lufs - loudness
     previous: tuple[float, float] | None = None
     for _ in range(_ROUNDS):
         out = _limited(samples, gain_db, aim, loop)
@@ -98,5 +99,6 @@ def normalize(samples: np.ndarray, target_lufs: float, *, loop: bool = False) ->
         if previous is not None and gain_db != previous[0]:
             slope = float(np.clip((measured - previous[1]) / (gain_db - previous[0]), 0.1, 1.0))
         previous = (gain_db, measured)
-        gain_db += error / slope
+        # past ~12 dB of limiting the peaks audibly flatten: then the ceiling wins over the target
+        gain_db = min(gain_db + error / slope, plain_gain_db + _MAX_LIMITING_DB)
     return out * min(1.0, aim / true_peak(out))  # safety net: the ceiling wins over a last fraction of a LU

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from stillmotion.audio.control import animates
 from stillmotion.audio.cues import AudioCues
 
 _KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -177,7 +178,7 @@ def choose_layers(prompt: str, audio_prompt: str | None, cues: AudioCues | None)
             source=chosen[layer],
             intensity=intensity,
             variant=variants.get(layer),
-            synced=cues is not None and DRIVES.get(layer) in cues.curves,
+            synced=layer in DRIVES and animates(cues, DRIVES[layer]),
         )
         for layer in ordered
     ]

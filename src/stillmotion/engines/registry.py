@@ -1,7 +1,8 @@
-"""Model names -> engines, built once per process (engines load at construction)."""
+"""What a worker process loads once: the engines behind model names, and the audio backend."""
 
 from __future__ import annotations
 
+from stillmotion.audio.backend import AudioBackend, load_audio_backend
 from stillmotion.config import Settings
 from stillmotion.engines.base import Engine
 
@@ -18,8 +19,17 @@ class EngineRegistry:
     """Engines are shared between models that name the same kind, and built on first use."""
 
     def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._models = dict(settings.models)
         self._engines: dict[str, Engine] = {}
+        self._audio: AudioBackend | None = None
+
+    @property
+    def audio(self) -> AudioBackend:
+        """The audio backend, loaded on first use (weights, for the model backend)."""
+        if self._audio is None:
+            self._audio = load_audio_backend(self._settings)
+        return self._audio
 
     @property
     def model_names(self) -> list[str]:

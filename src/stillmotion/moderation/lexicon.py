@@ -77,7 +77,9 @@ def _phrase(phrase: str, groups: Mapping[str, str]) -> str:
             if not word:
                 raise LexiconError(f"bad token {token!r} in {phrase!r}")
             alternatives, star, modifier = word.groups()
-            body = "(?:" + "|".join(_word(w, prefix=bool(star)) for w in alternatives.split("|")) + ")"
+            body = (
+                "(?:" + "|".join(_word(w, prefix=bool(star)) for w in alternatives.split("|")) + ")"
+            )
         if modifier and edge:
             raise LexiconError(f"first and last tokens must be required in {phrase!r}")
         sep = "" if index == len(tokens) - 1 else r"\s"

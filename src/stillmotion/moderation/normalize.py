@@ -20,8 +20,21 @@ from importlib import resources
 
 # Leetspeak digits and symbols, replaced only inside tokens that also hold a letter, so "4 cats"
 # and "1080p"-style numbers keep their digits where it matters ("12 year old" stays a number).
-_LEET_COMMON = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g",
-                              "@": "a", "$": "s", "!": "i", "+": "t", "€": "e"})
+_LEET_COMMON = str.maketrans(
+    {
+        "0": "o",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "9": "g",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "+": "t",
+        "€": "e",
+    }
+)
 # "1" and "|" read as either "i" or "l"; both readings are produced.
 _LEET_ONE_AS = ("i", "l")
 _LEET_CHARS = set("0134579@$!+|€")

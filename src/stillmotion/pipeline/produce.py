@@ -1,6 +1,6 @@
 """The CPU half of a task, as one readable chain: the same code for the worker and `stillmotion generate`.
 
-    decode image -> frame it -> enhance prompt -> plan (engine.prepare) -> render frames -> encode MP4
+    decode image -> frame it -> enhance prompt -> plan (engine.prepare) -> audio -> render frames -> encode MP4
 
 It runs in a worker thread (OpenCV, x264 and numpy release the GIL in their hot
 loops), takes plain values and returns plain values, and reports progress and
@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from stillmotion.audio import describe_audio
+from stillmotion.audio.backend import AudioBackend
 from stillmotion.config import Settings
 from stillmotion.engines.base import Engine, RenderRequest
 from stillmotion.errors import EngineFailure
@@ -67,6 +69,7 @@ def produce_video(
     image_bytes: bytes,
     spec: VideoSpec,
     engine: Engine,
+    audio: AudioBackend,
     out_path: Path,
     ctx: TaskContext,
     settings: Settings,
@@ -100,9 +103,21 @@ def produce_video(
     ctx.stage(*_RENDER)
     height, width = framed.shape[:2]
     encoder = settings.encoder
+    soundtrack = None
+    if spec.generate_audio:
+        # The track needs only the plan's cues, so it is made before the frames stream.
+        soundtrack = audio(
+            prompt, spec.audio_prompt or None, prepared.audio_cues,
+            num_frames=spec.num_frames, fps=spec.fps, seed=spec.seed,
+        )
+        plan["audio"] = [str(choice) for choice in describe_audio(prompt, spec.audio_prompt or None, prepared.audio_cues)]
+        ctx.check()
     with Mp4Writer(
-        out_path, width, height, spec.fps, crf=encoder.crf, preset=encoder.preset, threads=encoder.threads
+        out_path, width, height, spec.fps, crf=encoder.crf, preset=encoder.preset, threads=encoder.threads,
+        audio=soundtrack is not None,
     ) as writer:
+        if soundtrack is not None:
+            writer.write_audio(soundtrack)
         for frame in prepared.frames(ctx):
             ctx.check()
             writer.write(frame)

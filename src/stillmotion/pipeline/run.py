@@ -79,7 +79,9 @@ class TaskRunner:
             image_bytes = await fetch_image(task.image_url, self.settings)
             engine = self.engines.engine_for(task.model_name)
             render = asyncio.create_task(
-                asyncio.to_thread(produce_video, image_bytes, spec_of(task), engine, scratch, ctx, self.settings)
+                asyncio.to_thread(
+                    produce_video, image_bytes, spec_of(task), engine, self.engines.audio, scratch, ctx, self.settings
+                )
             )
             while not render.done():
                 await asyncio.wait({render}, timeout=HEARTBEAT_SECONDS)

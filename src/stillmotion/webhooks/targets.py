@@ -13,7 +13,7 @@ import httpx
 
 from stillmotion.config import Settings
 from stillmotion.errors import ImageRejected, InvalidField
-from stillmotion.inputs.addresses import AllowList, IPAddress, refused_kind, resolve_host
+from stillmotion.inputs.addresses import AllowList, IPAddress, refused_among, resolve_host
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -39,13 +39,9 @@ async def resolve_callback(url: httpx.URL, settings: Settings) -> list[IPAddress
         addresses = await resolve_host(host, url.port or _DEFAULT_PORTS[url.scheme], settings.fetch_connect_timeout)
     except ImageRejected:
         raise CallbackRefused(f"callback_url host {host} could not be resolved.") from None
-    allow = AllowList.parse(settings.fetch_allow)
-    if allow.allows_host(host):
-        return addresses
-    for address in addresses:
-        kind = refused_kind(address)
-        if kind is not None and not allow.allows_address(address):
-            raise CallbackRefused(f"callback_url resolves to a {kind} address; refused.")
+    kind = refused_among(host, addresses, AllowList.parse(settings.fetch_allow))
+    if kind is not None:
+        raise CallbackRefused(f"callback_url resolves to a {kind} address; refused.")
     return addresses
 
 

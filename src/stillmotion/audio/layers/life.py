@@ -102,14 +102,15 @@ def birds(inp: LayerInput) -> np.ndarray:
     gulls = inp.variant == "gull"
     distant = inp.variant == "distant"
     out = np.zeros((n, 2))
-    for _ in range(int(rng.integers(2, 5))):
+    flock = rng.integers(1, 4) if gulls else rng.integers(2, 5)  # gulls over surf call now and then, not in chorus
+    for _ in range(int(flock)):
         call = _gull if gulls else _SONGBIRDS[int(rng.integers(len(_SONGBIRDS)))]
         pitch, position = rng.uniform(0.85, 1.2), rng.uniform(-0.8, 0.8)
         gain = rng.uniform(0.3, 1.0)
         at = rng.uniform(0.0, 1.2)
         while at * SAMPLE_RATE < n:
             add_at(out, int(at * SAMPLE_RATE), pan(gain * call(rng, pitch), position))
-            at += rng.uniform(1.5, 4.0) if not gulls else rng.uniform(1.2, 3.5)
+            at += rng.uniform(2.5, 7.0) if gulls else rng.uniform(1.5, 4.0)
     if distant:
         out = lowpass(out, 4000.0)
     return _space(rng, out, 0.6 if gulls or distant else 0.35)

@@ -28,6 +28,8 @@ from stillmotion.audio.layers.layer_input import LayerInput
 
 _DROP_PITCHES = np.geomspace(1600.0, 7500.0, 10)
 """Resonances of drops hitting leaves, stone and puddles (Hz); ten kernels, each detuned, so no pitch stands out."""
+_NEAREST_DROP = 4.0
+"""Loudest drop relative to a typical one (~12 dB): keeps a lone splash from dominating the level."""
 _HEAVY_DROPS_PER_SECOND = 1600.0
 """Individually audible near drops in a downpour; a drizzle (density ~0.2) gets a few dozen."""
 
@@ -49,7 +51,8 @@ def rain(inp: LayerInput) -> np.ndarray:
     drops = np.zeros((n, 2))
     for pitch in _DROP_PITCHES:
         at = events(rng, rate / len(_DROP_PITCHES))
-        loudness = rng.lognormal(0.0, 0.9, at.size)  # near drops loud, far drops soft
+        # near drops loud, far drops soft; capped, as no drop falls closer than the microphone
+        loudness = np.minimum(rng.lognormal(0.0, 0.9, at.size), _NEAREST_DROP)
         side = rng.uniform(0.0, np.pi / 2.0, at.size)  # equal-power pan angle per drop
         kernel = _drop_kernel(rng, pitch * rng.uniform(0.9, 1.1))
         drops[:, 0] += place(kernel, at, loudness * np.cos(side), n)

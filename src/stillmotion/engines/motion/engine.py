@@ -84,7 +84,7 @@ def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis 
         plan.particles, width=width, height=height, fps=request.fps, num_frames=request.num_frames,
         loop=plan.loop, seed=request.seed, speed=plan.speed, strength=plan.strength,
     )
-    renderer = FrameRenderer(request.image, path, parallax, regions, particles)
+    renderer = FrameRenderer(request.image, path, grid, parallax, regions, particles)
     return MotionRender(
         plan=plan.to_dict(),
         audio_cues=_audio_cues(request, plan, path, regions, particles),

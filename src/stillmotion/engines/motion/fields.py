@@ -53,24 +53,31 @@ class FieldGrid:
 
 
 def full_maps(
-    grid: FieldGrid, affine: np.ndarray, residual_x: np.ndarray | None, residual_y: np.ndarray | None
+    grid: FieldGrid,
+    affine: np.ndarray,
+    residual_x: np.ndarray | None,
+    residual_y: np.ndarray | None,
+    roi: tuple[int, int, int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Remap maps = exact affine of the full grid + an upsampled coarse residual (may be None).
 
     The camera affine has no shear or rotation, so each map is one scaled grid plus
     the residual: a single `addWeighted` pass per map, multithreaded in OpenCV.
+    `roi` (x0, y0, x1, y1) limits the maps to part of the output.
     """
     if affine[0, 1] != 0 or affine[1, 0] != 0:
         raise ValueError("camera poses have no rotation or shear")
+    x0, y0, x1, y1 = roi or (0, 0, grid.width, grid.height)
     maps = []
     for base, scale, offset, residual in (
-        (grid.xs, affine[0, 0], affine[0, 2], residual_x),
-        (grid.ys, affine[1, 1], affine[1, 2], residual_y),
+        (grid.xs[y0:y1, x0:x1], affine[0, 0], affine[0, 2], residual_x),
+        (grid.ys[y0:y1, x0:x1], affine[1, 1], affine[1, 2], residual_y),
     ):
         if residual is None:
             maps.append(cv2.addWeighted(base, float(scale), base, 0.0, float(offset)))
         else:
-            maps.append(cv2.addWeighted(base, float(scale), grid.grow(residual), 1.0, float(offset)))
+            grown = grid.grow(residual)[y0:y1, x0:x1]
+            maps.append(cv2.addWeighted(base, float(scale), grown, 1.0, float(offset)))
     return maps[0], maps[1]
 
 

@@ -25,7 +25,16 @@ import cv2
 import numpy as np
 
 from stillmotion.engines.motion.camera import CameraPath, CameraPose
-from stillmotion.engines.motion.fields import FieldGrid, full_maps
+from stillmotion.engines.motion.fields import FieldGrid
+from stillmotion.engines.motion.regions import RegionFields
+from stillmotion.engines.motion.warp import (
+    apply_gain,
+    coarse_to_small,
+    copy_residuals,
+    sample,
+    sample_coarse,
+    source_positions,
+)
 
 STEP_LOW, STEP_HIGH = 0.12, 0.22
 """A pixel belongs to the foreground when it is nearer than what lies around it by more than
@@ -35,6 +44,10 @@ SEARCH_FRACTION = 0.03
 """Least radius, as a fraction of the frame width, within which "what lies behind" is looked
 for; it grows to the farthest a pixel moves, the width of the band the move can uncover."""
 MIN_FOREGROUND_AREA = 0.002
+MIN_LAYER_AREA = 0.01
+"""A piece of foreground smaller than 1% of the frame is a blotch of the depth proxy, not an
+object: moving it on its own would tear the picture for no visible depth."""
+DEPTH_SMOOTHING_CELLS = 1.5
 """Below 0.2% of the frame a foreground layer is not worth a second warp."""
 FIXED_POINT_ITERATIONS = 2
 LAYER_INTERPOLATION = cv2.INTER_LINEAR
@@ -57,8 +70,6 @@ class ParallaxWarp:
     focus: float
     plate: np.ndarray
     """The image with the foreground filled in (uint8), the background layer's source."""
-    hole: np.ndarray | None
-    """Full-resolution float32 0..1 where the plate differs from the image (None: no foreground)."""
     background: Layer
     foreground: Layer | None
 
@@ -69,7 +80,7 @@ class ParallaxWarp:
         reach = _max_reach(path, grid)
         alpha_small = _foreground_alpha(small_depth, grid, reach)
         if float(alpha_small.mean()) < MIN_FOREGROUND_AREA:
-            return cls(grid, path.focus, image, None, Layer(small_depth, None, full), None)
+            return cls(grid, path.focus, image, Layer(small_depth, None, full), None)
 
         # Fill behind the foreground. The fill is computed over the foreground grown by two
         # cells, so no rim colour leaks into it, but used only under the opaque core of the
@@ -77,11 +88,13 @@ class ParallaxWarp:
         # wherever they overlap partially and nothing smears where the foreground fades out.
         grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
         inpaint_mask = cv2.dilate((alpha_small > 0.02).astype(np.uint8), grow)
-        background_depth = cv2.inpaint(small_depth, inpaint_mask, 3, cv2.INPAINT_TELEA)
         small_image = cv2.resize(image, (grid.small_width, grid.small_height), interpolation=cv2.INTER_AREA)
         filled = cv2.inpaint(small_image, inpaint_mask * 255, 3, cv2.INPAINT_TELEA)
-        core = cv2.erode((alpha_small > 0.98).astype(np.float32), np.ones((3, 3), np.uint8))
-        hole = grid.grow(cv2.GaussianBlur(core, (0, 0), 0.75))
+        core = cv2.erode((alpha_small > 0.98).astype(np.uint8), np.ones((3, 3), np.uint8))
+        # The background moves with the depth behind the foreground only where it shows the
+        # fill; elsewhere it shows the image, which must move with the image's own depth.
+        background_depth = cv2.inpaint(small_depth, core, 3, cv2.INPAINT_TELEA)
+        hole = grid.grow(cv2.GaussianBlur(core.astype(np.float32), (0, 0), 0.75))
         plate = _blend(_grow_image(filled, grid), image, hole)
 
         # The foreground's own depth, extended outward from its pixels so its warp is smooth.
@@ -94,40 +107,31 @@ class ParallaxWarp:
             grid,
             path.focus,
             plate,
-            hole,
             Layer(background_depth, None, full),
             Layer(foreground_depth, alpha, roi),
         )
 
-    def warp(self, source: np.ndarray, pose: CameraPose, animated: bool) -> np.ndarray:
-        """The frame at `pose`; `animated`: `source` differs from the image the plate was made from."""
-        plate = self.plate
-        if animated and self.hole is not None:
-            plate = _blend(self.plate, source, self.hole)
-        elif animated:
-            plate = source
-        frame = self._warp_layer(plate, self.background, pose)
-        if self.foreground is None:
-            return frame
-        x0, y0, x1, y1 = self.foreground.roi
-        map_x, map_y = self._maps(self.foreground, pose)
-        map_x, map_y = map_x[y0:y1, x0:x1], map_y[y0:y1, x0:x1]
-        colour = cv2.remap(source, map_x, map_y, LAYER_INTERPOLATION, borderMode=cv2.BORDER_REFLECT_101)
-        alpha = cv2.remap(self.foreground.alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-        frame[y0:y1, x0:x1] = _blend(colour, frame[y0:y1, x0:x1], alpha)
+    def warp(self, source: np.ndarray, pose: CameraPose, fields: RegionFields | None) -> np.ndarray:
+        """The frame at `pose`, with the regions' motion folded into each layer's warp."""
+        weights = fields.weights if fields is not None else (1.0,)
+        background = self.residual(self.background, pose)
+        copies = copy_residuals(self.grid, pose, background, fields)
+        frame, _ = sample(self.plate, self.grid, pose, copies, weights, LAYER_INTERPOLATION)
+        if self.foreground is not None:
+            roi = self.foreground.roi
+            x0, y0, x1, y1 = roi
+            copies = copy_residuals(self.grid, pose, self.residual(self.foreground, pose), fields)
+            colour, (map_x, map_y) = sample(source, self.grid, pose, copies, weights, LAYER_INTERPOLATION, roi)
+            alpha = cv2.remap(self.foreground.alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+            frame[y0:y1, x0:x1] = _blend(colour, frame[y0:y1, x0:x1], alpha)
+        if fields is not None and fields.gain is not None:
+            apply_gain(frame, self.grid, pose, background, fields.gain)
         return frame
 
-    def _warp_layer(self, source: np.ndarray, layer: Layer, pose: CameraPose) -> np.ndarray:
-        map_x, map_y = self._maps(layer, pose)
-        return cv2.remap(source, map_x, map_y, LAYER_INTERPOLATION, borderMode=cv2.BORDER_REFLECT_101)
-
-    def _maps(self, layer: Layer, pose: CameraPose) -> tuple[np.ndarray, np.ndarray]:
-        """Full-resolution remap maps: the exact affine part plus a coarse per-depth residual."""
+    def residual(self, layer: Layer, pose: CameraPose) -> tuple[np.ndarray, np.ndarray]:
+        """The layer's coarse per-depth offset from the pose's affine, depth sampled at the source."""
         grid = self.grid
         cx, cy = (grid.width - 1) / 2.0, (grid.height - 1) / 2.0
-        affine = pose.affine(grid.width, grid.height)
-        base_x = grid.small_xs * affine[0, 0] + affine[0, 2]
-        base_y = grid.small_ys * affine[1, 1] + affine[1, 2]
         rel_x = ((grid.small_xs - cx) / pose.zoom).astype(np.float32)
         rel_y = ((grid.small_ys - cy) / pose.zoom).astype(np.float32)
         depth = layer.depth
@@ -138,25 +142,29 @@ class ParallaxWarp:
             res_x = (pose.parallax_shift[0] * r + rel_x * shrink).astype(np.float32)
             res_y = (pose.parallax_shift[1] * r + rel_y * shrink).astype(np.float32)
             # Depth where this pixel's content comes from, not where it lands.
-            src_x = (base_x + res_x + 0.5) * (grid.small_width / grid.width) - 0.5
-            src_y = (base_y + res_y + 0.5) * (grid.small_height / grid.height) - 0.5
-            depth = cv2.remap(
-                layer.depth, src_x.astype(np.float32), src_y.astype(np.float32), cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_REPLICATE,
-            )
-        return full_maps(grid, affine, res_x, res_y)
+            x, y = coarse_to_small(grid, *source_positions(grid, pose, (res_x, res_y)))
+            depth = sample_coarse(layer.depth, x, y)
+        return res_x, res_y
 
 
 def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> np.ndarray:
-    """Where the depth lies in front of a step that the move will uncover (feathered 0..1)."""
+    """Where the depth lies in front of a step that the move will uncover (feathered 0..1).
+
+    Depth proxies are blotchy; steps are looked for on a smoothed copy, and only
+    regions large enough to be an object (not a blotch) become a layer.
+    """
     search = max(SEARCH_FRACTION * grid.width, reach)
     radius = max(1, round(search * grid.small_width / grid.width))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    behind = cv2.dilate(depth, kernel)  # farthest depth nearby
-    step = behind - depth
-    alpha = np.clip((step - STEP_LOW) / (STEP_HIGH - STEP_LOW), 0.0, 1.0)
-    # Fill the foreground's interior (a flat subject is "behind" only near its rim) and feather.
+    smooth = cv2.GaussianBlur(depth, (0, 0), DEPTH_SMOOTHING_CELLS)
+    behind = cv2.dilate(smooth, kernel)  # farthest depth nearby
+    alpha = np.clip((behind - smooth - STEP_LOW) / (STEP_HIGH - STEP_LOW), 0.0, 1.0)
+    # Fill the foreground's interior (a flat subject is "behind" only near its rim).
     alpha = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, kernel)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((alpha > 0.5).astype(np.uint8))
+    keep = np.zeros(count, bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= MIN_LAYER_AREA * alpha.size
+    alpha *= cv2.dilate(keep[labels].astype(np.uint8), kernel).astype(np.float32)
     return cv2.GaussianBlur(alpha, (0, 0), 0.75).astype(np.float32)
 
 

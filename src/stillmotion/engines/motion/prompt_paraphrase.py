@@ -21,7 +21,7 @@ import numpy as np
 
 from stillmotion.engines.motion.lexicon import Concept
 
-MIN_SIMILARITY = 0.4
+MIN_SIMILARITY = 0.45
 """Cosine similarity below which a clause is taken to name no motion at all."""
 MIN_MARGIN = 0.05
 """How far the best concept must lead the best other concept; closer calls are ambiguous."""

@@ -12,7 +12,10 @@ foliage, flickering fire and light. Everything is a function of (seed, t) and th
   region's base, phased by two seeded spatial noise fields.
 * Gain (fire flicker, light glow): multiplicative luminance noise.
 
-Fields live on the coarse grid; only the regions' bounding box is resampled.
+Fields live on the coarse grid, in source coordinates. The animator does not
+resample the image itself: it hands the renderer displacement fields (one per
+flow copy) and a gain field, which the renderer folds into the camera's own
+warp, so each frame is resampled once (twice where a two-phase flow runs).
 """
 
 from __future__ import annotations
@@ -42,11 +45,14 @@ class RegionStyle:
     flicker: float = 0.0  # luminance gain amplitude
     flicker_hz: tuple[float, float] = (0.5, 2.0)
     glow_radius: float = 0.0  # fraction of width over which flicker lights the surroundings
+    drift: bool = False
+    """Translate steadily instead of two-phase flow when the clip does not loop: a crawling
+    sky has no texture that hides the flow map's cross-fade, which reads as a slow pulse."""
 
 
 STYLES: dict[str, RegionStyle] = {
     # Clouds crawl: ~0.6% of the width per second.
-    "sky": RegionStyle(mask="sky", flow_speed=12.0, direction=(1.0, 0.0), turbulence=0.15),
+    "sky": RegionStyle(mask="sky", flow_speed=12.0, direction=(1.0, 0.0), turbulence=0.15, drift=True),
     # Water shimmers along its flow with some cross-chop.
     "water": RegionStyle(mask="water", flow_speed=24.0, direction=(1.0, 0.0), turbulence=0.5),
     "smoke": RegionStyle(mask="smoke", flow_speed=18.0, direction=(0.0, -1.0), turbulence=0.6),
@@ -76,10 +82,10 @@ class RegionAnimator:
     num_frames: int
     loop: bool
     period: float
-    flow: np.ndarray | None = None  # coarse (h, w, 2) px/s
+    flow: np.ndarray | None = None  # coarse (h, w, 2) px/s, advected two-phase
+    drift: np.ndarray | None = None  # coarse (h, w, 2) px/s, translated steadily
     sway_fields: list[tuple[np.ndarray, np.ndarray, SmoothSignal, SmoothSignal]] = field(default_factory=list)
     gains: list[tuple[np.ndarray, SmoothSignal, np.ndarray]] = field(default_factory=list)
-    roi: tuple[int, int, int, int] = (0, 0, 0, 0)
     kinds: tuple[str, ...] = ()
     curves: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -102,7 +108,7 @@ class RegionAnimator:
         animator = cls(grid=grid, fps=fps, num_frames=num_frames, loop=loop, period=period)
         scale = grid.width / REFERENCE_WIDTH
         flow = np.zeros((grid.small_height, grid.small_width, 2), np.float32)
-        cover = np.zeros((grid.small_height, grid.small_width), np.float32)
+        drift = np.zeros_like(flow)
         u = np.arange(num_frames) / (num_frames if loop else max(num_frames - 1, 1))
         for index, effect in enumerate(effects):
             style = STYLES[effect.kind]
@@ -117,48 +123,45 @@ class RegionAnimator:
                 velocity = style.flow_speed * scale * amount * tempo
                 noise = smooth_noise_field(rng, mask.shape, cells=8) * style.turbulence
                 side = (-direction[1], direction[0])
-                flow[..., 0] += mask * velocity * (direction[0] + side[0] * noise)
-                flow[..., 1] += mask * velocity * (direction[1] + side[1] * noise)
+                target = drift if style.drift and not loop else flow
+                target[..., 0] += mask * velocity * (direction[0] + side[0] * noise)
+                target[..., 1] += mask * velocity * (direction[1] + side[1] * noise)
             if style.sway:
                 animator.sway_fields.append(_sway_field(mask, rng, style.sway * scale * amount, duration, loop))
             if style.flicker:
                 animator.gains.append(_gain_field(mask, rng, style, amount, duration, loop, grid))
-            cover = np.maximum(cover, mask)
             animator.kinds += (effect.kind,)
             animator.curves.update(_audio_curve(effect.kind, animator, u))
         if not animator.kinds:
             return None
         if np.abs(flow).max() > 0:
             animator.flow = flow
-        animator.roi = _bbox(cover, grid, pad=_max_shift(animator) + 4)
+        if np.abs(drift).max() > 0:
+            animator.drift = drift
         return animator
 
-    def animate(self, image: np.ndarray, index: int) -> np.ndarray:
-        """The image with every region moved to frame `index` (identity at frame 0)."""
+    def fields(self, index: int) -> RegionFields | None:
+        """The regions' displacement and gain at frame `index`; None at rest (frame 0)."""
         if index == 0:
-            return image
+            return None
         t = index / self.fps
         u = index / (self.num_frames if self.loop else max(self.num_frames - 1, 1))
-        x0, y0, x1, y1 = self.roi
         shift_x, shift_y = self._sway(u)
-        out = image.copy()
-        if self.flow is not None:
-            phase_a = (t / self.period + 0.5) % 1.0
-            phase_b = (t / self.period) % 1.0
-            weight_a = 1.0 - abs(2.0 * phase_a - 1.0)
-            copies = []
-            for phase in (phase_a, phase_b):
-                travel = self.period * (phase - 0.5)
-                # Backward sampling: the content now at p came from p - v * travel.
-                dx = shift_x - self.flow[..., 0] * travel
-                dy = shift_y - self.flow[..., 1] * travel
-                copies.append(self._remap(image, dx, dy))
-            region = cv2.addWeighted(copies[0], weight_a, copies[1], 1.0 - weight_a, 0.0)
-        else:
-            region = self._remap(image, shift_x, shift_y)
-        region = self._apply_gains(region, u)
-        out[y0:y1, x0:x1] = region
-        return out
+        if self.drift is not None:
+            # Backward sampling: the content now at p came from p - v * t.
+            shift_x = shift_x - self.drift[..., 0] * t
+            shift_y = shift_y - self.drift[..., 1] * t
+        gain = self._gain(u)
+        if self.flow is None:
+            return RegionFields(shifts=((shift_x, shift_y),), weights=(1.0,), gain=gain)
+        phase_a = (t / self.period + 0.5) % 1.0
+        phase_b = (t / self.period) % 1.0
+        weight_a = 1.0 - abs(2.0 * phase_a - 1.0)
+        shifts = []
+        for phase in (phase_a, phase_b):
+            travel = self.period * (phase - 0.5)
+            shifts.append((shift_x - self.flow[..., 0] * travel, shift_y - self.flow[..., 1] * travel))
+        return RegionFields(shifts=tuple(shifts), weights=(weight_a, 1.0 - weight_a), gain=gain)
 
     def _sway(self, u: float) -> tuple[np.ndarray, np.ndarray]:
         dx = np.zeros((self.grid.small_height, self.grid.small_width), np.float32)
@@ -170,23 +173,26 @@ class RegionAnimator:
             dy += amplitude * 0.15 * (b * np.cos(phase_field) - a * np.sin(phase_field))
         return dx, dy
 
-    def _remap(self, image: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
-        x0, y0, x1, y1 = self.roi
-        grid = self.grid
-        map_x = grid.xs[y0:y1, x0:x1] + grid.grow(dx)[y0:y1, x0:x1]
-        map_y = grid.ys[y0:y1, x0:x1] + grid.grow(dy)[y0:y1, x0:x1]
-        return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
-
-    def _apply_gains(self, region: np.ndarray, u: float) -> np.ndarray:
+    def _gain(self, u: float) -> np.ndarray | None:
         if not self.gains:
-            return region
-        x0, y0, x1, y1 = self.roi
+            return None
         gain = np.ones((self.grid.small_height, self.grid.small_width), np.float32)
         for mask, signal, spatial in self.gains:
             value = float(signal(u) - signal(0.0))
             gain += mask * value * (1.0 + 0.5 * spatial)
-        gain_full = self.grid.grow(gain)[y0:y1, x0:x1]
-        return cv2.multiply(region, cv2.merge([gain_full] * 3), dtype=cv2.CV_8U)
+        return gain
+
+
+@dataclass(frozen=True)
+class RegionFields:
+    """One frame of region motion on the coarse grid, in source coordinates."""
+
+    shifts: tuple[tuple[np.ndarray, np.ndarray], ...]
+    """Per copy: (dx, dy) to add to where each pixel samples from; one copy, or two for flow."""
+    weights: tuple[float, ...]
+    """Cross-fade weight of each copy (they sum to 1)."""
+    gain: np.ndarray | None
+    """Multiplicative luminance (1 = unchanged), or None."""
 
 
 def _flow_period(duration: float, loop: bool) -> float:
@@ -239,25 +245,6 @@ def _gain_field(
     signal = SmoothSignal.draw(rng, low, high, 4, loop)
     spatial = smooth_noise_field(rng, mask.shape, cells=10)
     return (style.flicker * amount * weight).astype(np.float32), signal, spatial
-
-
-def _max_shift(animator: RegionAnimator) -> float:
-    shift = max((float(f[0].max()) for f in animator.sway_fields), default=0.0) * 2.0
-    if animator.flow is not None:
-        shift += float(np.abs(animator.flow).max()) * animator.period / 2.0
-    return shift
-
-
-def _bbox(cover: np.ndarray, grid: FieldGrid, pad: float) -> tuple[int, int, int, int]:
-    ys, xs = np.nonzero(cover > 0.01)
-    if len(xs) == 0:
-        return 0, 0, grid.width, grid.height
-    sx, sy = grid.width / grid.small_width, grid.height / grid.small_height
-    x0 = int(max(0, np.floor(xs.min() * sx - pad)))
-    y0 = int(max(0, np.floor(ys.min() * sy - pad)))
-    x1 = int(min(grid.width, np.ceil((xs.max() + 1) * sx + pad)))
-    y1 = int(min(grid.height, np.ceil((ys.max() + 1) * sy + pad)))
-    return x0, y0, x1, y1
 
 
 def _audio_curve(kind: str, animator: RegionAnimator, u: np.ndarray) -> dict[str, np.ndarray]:

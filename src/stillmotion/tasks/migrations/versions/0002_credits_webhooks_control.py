@@ -17,7 +17,6 @@ from alembic import op
 
 import stillmotion.tasks.models
 
-
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
