@@ -6,9 +6,11 @@ its own peak RSS. The baseline is ffmpeg's `zoompan` (the static binary of the
 `imageio-ffmpeg` wheel) doing the same 15% push-in on a 4x prescaled copy of
 the same image, with the same x264 preset, CRF and thread count. Jitter is the
 RMS second difference of the frame corners' motion, estimated by ECC on a
-480-wide decode and scaled to 1080p: a smooth move scores near 0.
+480-wide decode and scaled to 1080p: a smooth move scores near 0. The machine is
+shared, so every case runs `--repeat` times, interleaved with the baseline, and
+the fastest run of each counts (noise only ever adds time).
 
-    .venv/bin/python bench/engine.py [--duration 6] [--write-docs]
+    .venv/bin/python bench/engine.py [--duration 6] [--repeat 2] [--write-docs]
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ def child_main(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=6)
+    parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--plan")
     parser.add_argument("--resolution")
@@ -141,21 +144,33 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for resolution in ("720p", "1080p"):
-            zp_wall, zp_rss, zp_out = zoompan(resolution, args.duration, workdir)
-            zp_jitter = jitter_px(zp_out)
-            rows.append(("ffmpeg zoompan push-in", "zoompan", resolution, zp_wall, zp_rss, zp_jitter, 1.0))
-            for name in PLANS:
-                out = workdir / f"{name.replace(' ', '_').replace('+', '')}-{resolution}.mp4"
-                command = [sys.executable, __file__, "--plan", name, "--resolution", resolution,
-                           "--duration", str(args.duration), "--out", str(out)]
-                result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-                jitter = jitter_px(out) if name == "camera only" else float("nan")
+            best: dict[str, dict[str, object]] = {}
+            zp_runs = []
+            for _ in range(args.repeat):
+                zp_runs.append(zoompan(resolution, args.duration, workdir))
+                for name in PLANS:
+                    out = workdir / f"{name.replace(' ', '_').replace('+', '')}-{resolution}.mp4"
+                    command = [sys.executable, __file__, "--plan", name, "--resolution", resolution,
+                               "--duration", str(args.duration), "--out", str(out)]
+                    run = subprocess.run(command, check=True, capture_output=True, text=True)
+                    result = json.loads(run.stdout) | {"out": out}
+                    if name not in best or result["wall"] < best[name]["wall"]:
+                        best[name] = result
+                    if name == "camera only" and best[name] is result:
+                        result["jitter"] = jitter_px(out)
+            zp_wall = min(run[0] for run in zp_runs)
+            zp_rss = max(run[1] for run in zp_runs)
+            rows.append(("ffmpeg zoompan push-in", "zoompan", resolution, zp_wall, zp_rss,
+                         jitter_px(zp_runs[0][2]), 1.0))
+            for name, result in best.items():
                 rows.append((name, "+".join(result["effects"]), resolution, result["wall"], result["rss_mb"],
-                             jitter, result["wall"] / zp_wall))
+                             result.get("jitter", float("nan")), result["wall"] / zp_wall))
     frames = args.duration * 30
     lines = [
         f"{args.duration} s at 30 fps ({frames} frames), x264 preset/CRF/threads from Settings, "
-        f"{os.cpu_count()} CPUs, run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        f"{os.cpu_count()} CPUs (shared), best of {args.repeat} interleaved runs, "
+        f"load average {os.getloadavg()[0]:.1f}, run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
+        "Wall time includes scene analysis and planning.",
         "",
         "| plan | effects | resolution | wall s | frames/s | peak RSS MB | jitter px (1080p) | wall vs zoompan |",
         "|---|---|---|---|---|---|---|---|",

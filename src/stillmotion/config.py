@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     encoder_crf: int = Field(default=18, ge=0, le=51)
     encoder_preset: str = "veryfast"
 
+    # Moderation of texts (at create) and the input image (in the worker).
+    moderation_required: bool = False
+    """When true, a request's `enable_moderation: false` is ignored."""
+    moderation_image_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
+    """NSFW score at or above which an input image is refused (open_nsfw's "highly probable")."""
+    moderation_semantic: bool = True
+    """Also match paraphrases with the MiniLM model when the `moderation-semantic` extra is installed."""
+
     # Prompt enhancement through an OpenAI-compatible chat-completions endpoint (off when unset).
     llm_base_url: str | None = None
     llm_model: str | None = None

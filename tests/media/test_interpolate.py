@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from stillmotion.media.interpolate import FramePair, retime, source_positions, visibility
+from stillmotion.media.interpolate import FramePair, estimate_flow, flow_estimator, retime, source_positions
 
 WIDTH, HEIGHT, SIDE = 192, 96, 32
 SPEED = (7.5, 2.25)  # pixels per source frame (x, y): sub-pixel on purpose
@@ -112,3 +112,15 @@ def test_visibility_marks_background_uncovered_behind_a_moving_square() -> None:
     print(f"\nvisibility: uncovered strip {uncovered.mean():.2f}, open background {open_background.mean():.2f}")
     assert uncovered.mean() < 0.3
     assert open_background.mean() > 0.9
+
+
+def test_flow_of_a_large_frame_is_estimated_small_and_scaled_back_exactly() -> None:
+    """A 1280-wide frame takes the downscaled path; the flow must still be in full-frame pixels."""
+    big = cv2.resize(_texture(180, 320, 3), (1280, 720), interpolation=cv2.INTER_CUBIC)
+    shift = (6.5, -3.25)
+    moved = cv2.warpAffine(big, np.float32([[1, 0, shift[0]], [0, 1, shift[1]]]), (1280, 720),
+                           borderMode=cv2.BORDER_REFLECT)
+    flow = estimate_flow(flow_estimator(), big, moved)
+    inner = flow[40:-40, 40:-40].reshape(-1, 2)
+    assert flow.shape == (720, 1280, 2)
+    assert np.allclose(np.median(inner, axis=0), shift, atol=0.25)

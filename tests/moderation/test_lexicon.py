@@ -11,6 +11,7 @@ def _tiny(**category: object) -> dict[str, object]:
     return {
         "groups": {"human": ["man", "woman"], "filler": ["a", "the", "young"]},
         "negators": ["no"],
+        "negation_bridge": ["blood", "or"],
         "safe": ["kill the lights"],
         "categories": [{"id": "c", "label": "c", **category}],
     }
@@ -52,6 +53,7 @@ def test_topic_rules_skip_negations_and_negative_prompts() -> None:
     raw = _tiny(topic=["gore"])
     assert _matches(raw, "lots of gore")
     assert not _matches(raw, "no blood or gore")
+    assert _matches(raw, "no blood a gore scene")  # "a" is no bridge: a new phrase begins
     assert not _matches(raw, "gore", negative=True)
 
 

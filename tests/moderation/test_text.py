@@ -38,6 +38,7 @@ def test_benign_traps_pass(text: str) -> None:
     [
         ("a naked woman on a bed", "sexual"),
         ("a n@k3d w0man", "sexual"),
+        ("no nudity, a naked woman", "sexual"),  # the negation does not reach past "a"
         ("a nude 12-year-old", "sexual/minors"),
         ("a man stabbing a woman", "violence/graphic"),
         ("k i l l i n g the hostage", "violence/graphic"),

@@ -117,3 +117,22 @@ def test_speed_words_change_the_speed_at_least_twofold() -> None:
         return abs(content_shift(frames[11], frames[12])[0])
 
     assert shift("pan left fast") >= 2.0 * shift("pan left slowly")
+
+
+@pytest.mark.parametrize("kind", ["push_in", "pull_out", "truck", "pedestal", "orbit", "dolly_zoom"])
+def test_parallax_layers_never_sample_outside_the_image(kind: str) -> None:
+    from stillmotion.engines.motion.fields import full_maps
+    from stillmotion.engines.motion.warp import copy_residuals
+
+    plan = MotionPlan(camera=CameraMove(kind=kind, direction="left" if kind in ("truck", "orbit") else "up",
+                                        amount=1.0, handheld=0.5))
+    prepared = prepare_plan(request_for(landscape(W, H), frames=24, seed=2), plan, scene())
+    parallax = prepared.renderer.parallax
+    assert parallax is not None
+    layers = [parallax.background] + ([parallax.foreground] if parallax.foreground is not None else [])
+    for pose in prepared.renderer.camera.poses:
+        for layer in layers:
+            (residual,) = copy_residuals(parallax.grid, pose, parallax.residual(layer, pose), None)
+            map_x, map_y = full_maps(parallax.grid, pose.affine(W, H), *residual, layer.roi)
+            assert map_x.min() >= -0.5 and map_x.max() <= W - 0.5, (kind, map_x.min(), map_x.max())
+            assert map_y.min() >= -0.5 and map_y.max() <= H - 0.5, (kind, map_y.min(), map_y.max())

@@ -41,13 +41,13 @@ def lake(height: int = 270, width: int = 480) -> np.ndarray:
     image = np.zeros((height, width, 3), np.float32)
     sky_end, hills_end, lake_end = int(0.35 * height), int(0.45 * height), int(0.85 * height)
     image[:sky_end] = _sky(sky_end, width)
-    hills = np.array([35, 80, 40], np.float32) + 30.0 * _texture(rng, hills_end - sky_end, width, 1.0)[..., None]
-    image[sky_end:hills_end] = hills
+    hills = 30.0 * _texture(rng, hills_end - sky_end, width, 1.0)[..., None]
+    image[sky_end:hills_end] = np.array([35, 80, 40], np.float32) + hills
     above = image[2 * hills_end - lake_end:hills_end][::-1]
     ripples = 6.0 * np.sin(np.arange(lake_end - hills_end, dtype=np.float32) * 1.3)[:, None, None]
     image[hills_end:lake_end] = 0.85 * above + ripples
-    sand = np.array([170, 150, 110], np.float32) + 20.0 * _texture(rng, height - lake_end, width, 1.0)[..., None]
-    image[lake_end:] = sand
+    sand = 20.0 * _texture(rng, height - lake_end, width, 1.0)[..., None]
+    image[lake_end:] = np.array([170, 150, 110], np.float32) + sand
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
@@ -69,4 +69,27 @@ def grey_street(height: int = 270, width: int = 480) -> np.ndarray:
     image[split:] = (150, 152, 155)
     for x in range(0, width, 60):  # lane marks converge: vertical structure, not ripples
         cv2.line(image, (width // 2, split), (x, height), (230, 230, 230), 2)
+    return image
+
+
+def sunset(height: int = 270, width: int = 480) -> np.ndarray:
+    """Orange-to-pink sky with a low bright sun over dark hill silhouettes: sky, not fire."""
+    image = np.zeros((height, width, 3), np.float32)
+    split = int(0.55 * height)
+    t = np.linspace(0.0, 1.0, split, dtype=np.float32)[:, None, None]
+    top, bottom = np.array([200, 110, 140], np.float32), np.array([250, 160, 60], np.float32)
+    image[:split] = np.repeat(top + (bottom - top) * t, width, axis=1)
+    cv2.circle(image, (int(0.7 * width), split - 12), 14, (255, 230, 150), -1)
+    hills = 0.5 + 0.5 * np.sin(np.linspace(0, 3 * np.pi, width))
+    for x in range(width):
+        image[split - int(18 * hills[x]):, x] = (30, 22, 28)
+    return np.clip(cv2.GaussianBlur(image, (0, 0), 1.0), 0, 255).astype(np.uint8)
+
+
+def figure_on_ground(height: int = 270, width: int = 480) -> np.ndarray:
+    """A dark red upright figure standing on the grass, its head above the horizon."""
+    image = sky_over_ground(height, width)
+    left, right = int(0.44 * width), int(0.56 * width)
+    top, feet = int(0.25 * height), int(0.9 * height)
+    image[top:feet, left:right] = (150, 30, 35)
     return image

@@ -42,3 +42,9 @@ def test_lexicon_words_win_over_the_embedding() -> None:
     # The tie-breaker is only asked about clauses the lexicon understood nothing in.
     plan = plan_motion("pan left, the wind bends the tall stalks", "", 5.0, 0, None)
     assert plan.camera.kind == "pan" and plan.camera.direction == "left"
+
+
+def test_a_negated_bare_camera_is_understood_without_the_embedding() -> None:
+    plan = plan_motion("a waterfall, no camera movement", "", 5.0, 0, None)
+    assert plan.camera.kind == "static"
+    assert not any(line.startswith("paraphrase:") for line in plan.explanation)

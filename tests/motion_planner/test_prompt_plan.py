@@ -164,6 +164,8 @@ def test_negative_prompt_removes_what_it_names() -> None:
     assert plan("handheld pan left", negative="camera shake").camera.handheld == 0.0
     assert plan("zoom out", negative="zoom out").camera.kind == "push_in"
     assert plan("a harbour", negative="zoom, push in").camera.kind == "static"
+    assert plan("a harbour", negative="camera movement").camera.kind == "static"
+    assert plan("pan left", negative="camera movement").camera.kind == "pan"  # named wins
 
 
 def test_negative_quality_words_change_smoothing_speed_strength() -> None:
@@ -227,8 +229,10 @@ def test_particle_directions_are_wind(prompt: str, kind: str, direction: str | N
 def test_a_direction_skips_what_it_cannot_steer() -> None:
     p = plan("trees sway while the camera tilts, pan up")
     assert p.camera.kind == "tilt"
-    assert next(r for r in plan("the candle flickers to the left, clouds").regions if r.kind == "fire").direction is None
-    assert next(r for r in plan("trees sway to the right").regions if r.kind == "foliage").direction == "right"
+    fire = next(r for r in plan("the candle flickers to the left, clouds").regions if r.kind == "fire")
+    assert fire.direction is None
+    foliage = next(r for r in plan("trees sway to the right").regions if r.kind == "foliage")
+    assert foliage.direction == "right"
 
 
 def test_negative_prompt_can_refuse_the_loop() -> None:

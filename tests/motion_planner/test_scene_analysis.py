@@ -2,20 +2,51 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import cv2
 import numpy as np
 import pytest
 
 from stillmotion.engines.motion.plan import MotionPlan
 from stillmotion.engines.motion.prompt import plan_motion
 from stillmotion.engines.motion.scene import WORK_LONG_SIDE, SceneAnalysis, analyze_scene
-from tests.motion_planner.synthetic_scenes import flame_on_dark, grey_street, lake, sky_over_ground
+from tests.motion_planner.synthetic_scenes import (
+    figure_on_ground,
+    flame_on_dark,
+    grey_street,
+    lake,
+    sky_over_ground,
+    sunset,
+)
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "motion_planner"
+SHEET_FIELDS = ("sky", "water", "foliage", "fire", "subject")
 
 
 @pytest.fixture(scope="module")
 def scenes() -> dict[str, SceneAnalysis]:
     drawn = {"sky_over_ground": sky_over_ground(), "lake": lake(), "flame": flame_on_dark(),
-             "street": grey_street()}
-    return {name: analyze_scene(image) for name, image in drawn.items()}
+             "street": grey_street(), "sunset": sunset()}
+    analysed = {name: analyze_scene(image) for name, image in drawn.items()}
+    _save_sheet(drawn, analysed)
+    return analysed
+
+
+def _save_sheet(drawn: dict[str, np.ndarray], analysed: dict[str, SceneAnalysis]) -> None:
+    """One row per scene: the image, each mask, then the depth (dark = near)."""
+    rows = []
+    for name, image in drawn.items():
+        scene = analysed[name]
+        h, w = scene.size
+        tiles = [cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)]
+        for field in (*(scene.masks[k] for k in SHEET_FIELDS), scene.depth):
+            tiles.append(np.repeat((field * 255).astype(np.uint8)[..., None], 3, axis=2))
+        rows.append(np.hstack(tiles))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / "scene_analysis.png"
+    cv2.imwrite(str(path), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR))
+    print(f"scene analysis sheet (image, {', '.join(SHEET_FIELDS)}, depth): {path}")
 
 
 def _rows(field: np.ndarray, top: float, bottom: float) -> np.ndarray:
@@ -23,16 +54,20 @@ def _rows(field: np.ndarray, top: float, bottom: float) -> np.ndarray:
     return field[int(top * h):int(bottom * h)]
 
 
-@pytest.mark.parametrize("shape", [(1080, 1920), (1920, 1080), (40, 90), (384, 384)])
+# Slivers and specks included: OpenCV's SEEDS hangs or crashes on them unless guarded.
+@pytest.mark.parametrize(
+    "shape", [(1080, 1920), (1920, 1080), (40, 90), (384, 384), (8, 200), (2, 3), (100, 4000)]
+)
 def test_fields_have_the_working_size_and_ranges(shape: tuple[int, int]) -> None:
     h, w = shape
     image = np.random.default_rng(0).integers(0, 256, (h, w, 3), dtype=np.uint8)
     scene = analyze_scene(image)
-    expected = (round(h * min(1.0, WORK_LONG_SIDE / max(h, w))), round(w * min(1.0, WORK_LONG_SIDE / max(h, w))))
+    scale = min(1.0, WORK_LONG_SIDE / max(h, w))
+    expected = (round(h * scale), round(w * scale))
     assert scene.size == expected
     for field in (scene.depth, *scene.masks.values()):
         assert field.shape == expected and field.dtype == np.float32
-        assert 0.0 <= field.min() and field.max() <= 1.0
+        assert field.min() >= 0.0 and field.max() <= 1.0
     assert set(scene.masks) == {"sky", "water", "foliage", "fire", "subject"}
 
 
@@ -59,6 +94,18 @@ def test_depth_order(scenes: dict[str, SceneAnalysis]) -> None:
     assert np.all(np.diff(ground_rows) < 0.01)  # nearer all the way down to the bottom edge
 
 
+def test_an_upright_figure_stands_at_the_depth_of_its_feet() -> None:
+    scene = analyze_scene(figure_on_ground())  # figure: x 44-56%, y 25-90%; horizon at 40%
+    depth = scene.depth
+    h, w = depth.shape
+    figure = depth[int(0.3 * h):int(0.85 * h), int(0.47 * w):int(0.53 * w)]
+    assert figure.std() < 0.05  # one card, not leaning with the ground's gradient
+    beside_feet = depth[int(0.86 * h):int(0.9 * h), int(0.2 * w)].mean()
+    assert abs(float(figure.mean()) - float(beside_feet)) < 0.1
+    beside_head = depth[int(0.42 * h):int(0.46 * h), int(0.2 * w)].mean()
+    assert figure.mean() < beside_head - 0.3
+
+
 def test_lake(scenes: dict[str, SceneAnalysis]) -> None:
     scene = scenes["lake"]  # sky 0-35%, hills 35-45%, lake 45-85%, sand below
     water = scene.masks["water"]
@@ -78,6 +125,14 @@ def test_flame(scenes: dict[str, SceneAnalysis]) -> None:
     assert not {"sky", "water", "foliage"} & scene.elements
     subject = scene.masks["subject"]
     assert subject[int(0.55 * h), w // 2] > 0.5 > subject[int(0.1 * h), int(0.1 * w)]
+
+
+def test_a_sunset_sky_is_sky_and_its_sun_is_not_fire(scenes: dict[str, SceneAnalysis]) -> None:
+    scene = scenes["sunset"]  # warm sky above 0.55 h minus the hills, sun low in the sky
+    assert _rows(scene.masks["sky"], 0.0, 0.4).mean() > 0.9
+    assert _rows(scene.masks["sky"], 0.6, 1.0).mean() < 0.05
+    assert "sky" in scene.elements and "fire" not in scene.elements
+    assert scene.masks["fire"].max() < 0.05
 
 
 def test_a_grey_road_is_not_confident_water(scenes: dict[str, SceneAnalysis]) -> None:

@@ -2,20 +2,43 @@
 
 Kept apart from the route so the route stays a few lines and every check that
 can refuse a task at create time lives in one place: the model is served, the
-image URL passes its cheap checks (code 1001).
+texts pass moderation (1002), the image URL passes its cheap checks (1001).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from stillmotion.api.schemas import CreateTaskRequest
 from stillmotion.config import Settings
 from stillmotion.engines.registry import EngineRegistry
-from stillmotion.errors import InvalidField
+from stillmotion.errors import InvalidField, ModerationRefused
 from stillmotion.inputs import precheck_image_url
+from stillmotion.moderation import check_text, load_semantic_matcher
+
+audit = logging.getLogger("stillmotion.audit")
 
 
-async def admit(body: CreateTaskRequest, settings: Settings, engines: EngineRegistry) -> None:
+async def admit(body: CreateTaskRequest, settings: Settings, engines: EngineRegistry, account_id: int) -> None:
     """Raise the user-facing error for the first rule the request breaks."""
     if body.model_name not in engines.model_names:
         raise InvalidField(f"model_name must be one of: {', '.join(engines.model_names)}.")
+    if body.enable_moderation or settings.moderation_required:
+        await moderate_texts(body, settings, account_id)
     await precheck_image_url(body.image_url, settings)
+
+
+async def moderate_texts(body: CreateTaskRequest, settings: Settings, account_id: int) -> None:
+    """Refuse with 1002. The audit line names account and category, never the words."""
+    fields = {"prompt": body.prompt, "negative_prompt": body.negative_prompt, "audio_prompt": body.audio_prompt}
+
+    def check() -> None:
+        semantic = load_semantic_matcher() if settings.moderation_semantic else None
+        check_text(fields, semantic=semantic)
+
+    try:
+        await asyncio.to_thread(check)  # the first call compiles the lexicon (~1 s)
+    except ModerationRefused as refusal:
+        audit.warning("moderation refused a create request: account=%s reason=%r", account_id, refusal.message)
+        raise

@@ -68,7 +68,7 @@ async def create_task(
     ] = None,
 ) -> JSONResponse:
     state = request.app.state
-    await admit(body, state.settings, state.engines)
+    await admit(body, state.settings, state.engines, credential.account_id)
     await precheck_callback_url(body.callback_url, state.settings)
     rules = admission_rules(body, state.settings, idempotency_key)
     fields = body.model_dump()

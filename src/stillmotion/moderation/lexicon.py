@@ -16,8 +16,9 @@ Each category has three kinds of rules:
 
 - ``explicit``  descriptions of the content itself; they apply in every field.
 - ``topic``     words that merely *name* the category ("nudity", "gore"). They are ignored in a
-                negative prompt, where they mean "keep this out", and when a negation ("no",
-                "without", ...) stands just before them.
+                negative prompt, where they mean "keep this out", and when negated: "no",
+                "without", ... just before them, or before a list of bridge words ("no blood or
+                gore").
 - ``together``  co-occurrence rules: every listed pattern must match somewhere in the text
                 (for example a minor and a sexual term); ``topic`` says which of the two
                 behaviours above applies.
@@ -38,9 +39,9 @@ from importlib import resources
 # `{group}*` repeats a group up to this many times: enough for "the two unarmed young men",
 # few enough that a violent verb cannot reach a person mentioned much later in the sentence.
 MAX_REPEAT = 3
-# A topic word counts as negated when one of the negators is among the words just before it
-# ("no blood or gore": "gore" is two words after "no").
-NEGATION_WINDOW = 3
+# A topic word counts as negated when a negator stands at most this many words before it with
+# only bridge words between ("no blood, violence or gore": "gore" is four words after "no").
+NEGATION_WINDOW = 4
 # What masked safe phrases become: no pattern can match across or into it.
 _MASK = " | "
 
@@ -134,13 +135,21 @@ class Lexicon:
     """In order of severity: the first match is the one a refusal names."""
     safe: re.Pattern[str]
     negators: frozenset[str]
+    negation_bridge: frozenset[str] = frozenset()
+    """Words that may stand between a negator and the word it negates ("or", "blood", ...)."""
 
     def mask_safe(self, spelling: str) -> str:
         return self.safe.sub(_MASK, spelling)
 
     def _negated(self, text: str, start: int) -> bool:
-        before = text[:start].split()[-NEGATION_WINDOW:]
-        return any(word in self.negators for word in before)
+        # Walk back from the match over "bridge" words ("no blood or gore"); any other word
+        # ("no nudity, a naked woman": "a") ends the negated list.
+        for word in reversed(text[:start].split()[-NEGATION_WINDOW:]):
+            if word in self.negators:
+                return True
+            if word not in self.negation_bridge:
+                return False
+        return False
 
     def _hits(self, pattern: re.Pattern[str], text: str, *, topic: bool) -> bool:
         return any(not (topic and self._negated(text, m.start())) for m in pattern.finditer(text))
@@ -209,6 +218,7 @@ def compile_lexicon(raw: Mapping[str, object]) -> Lexicon:
         categories=tuple(categories),
         safe=_pattern(_strings(raw, "safe"), groups) or never,
         negators=frozenset(_strings(raw, "negators")),
+        negation_bridge=frozenset(_strings(raw, "negation_bridge")),
     )
 
 

@@ -4,7 +4,7 @@ People who want past a word list write "K1LL", "k i l l", "k.i.l.l", "ｋｉｌ�
 (a Cyrillic і) or "kíll". Each trick is undone here, once, so the lexicon only ever has to spell a
 word the plain way. Some tricks are ambiguous ("1" is "i" in "k1ll" but "l" in "b100d"; "ki.ll" is
 one word but "blood.Gore" is two), so `spellings` returns every reading and the matcher tries them
-all: a few short strings per prompt cost microseconds.
+all: a few short strings per prompt cost well under a millisecond.
 
 Every spelling contains only ``[a-z0-9 ]`` with single spaces, which is what lets the lexicon
 use simple ``[a-z0-9]`` word boundaries (no Scunthorpe problem: "Scunthorpe" stays one word).

@@ -1,6 +1,6 @@
 """The CPU half of a task, as one readable chain: the same code for the worker and `stillmotion generate`.
 
-    decode image -> frame it -> enhance prompt -> plan (engine.prepare) -> audio -> render frames -> encode MP4
+    decode image -> moderate it -> frame it -> enhance prompt -> plan (engine.prepare) -> audio -> render frames -> encode MP4
 
 It runs in a worker thread (OpenCV, x264 and numpy release the GIL in their hot
 loops), takes plain values and returns plain values, and reports progress and
@@ -23,6 +23,7 @@ from stillmotion.errors import EngineFailure
 from stillmotion.inputs import decode_image
 from stillmotion.media.encode import Mp4Writer
 from stillmotion.media.framing import FRAME_SIZES, cover_crop, frame_size
+from stillmotion.moderation import check_image
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.prompts import enhance_prompt
 
@@ -77,6 +78,8 @@ def produce_video(
     ctx.stage(*_DECODE)
     # Big JPEGs decode at a reduced scale that still covers the output frame: faster, less memory.
     image = decode_image(image_bytes, reduce_to=max(max(size) for size in FRAME_SIZES[spec.resolution].values()))
+    if spec.enable_moderation or settings.moderation_required:
+        check_image(image, settings.moderation_image_threshold)
     framed = frame_input(image, spec.resolution)
     ctx.check()
 

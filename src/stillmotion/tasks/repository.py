@@ -77,11 +77,6 @@ class TaskRepository:
         self._video_url = video_url
         self._retention = retention
 
-    async def add(self, task: Task) -> Task:
-        async with self._sessions() as session, session.begin():
-            session.add(task)
-        return task
-
     async def create(self, task: Task, admission: Admission) -> Created:
         """Store a new task after every create-time rule, atomically.
 
@@ -181,7 +176,7 @@ class TaskRepository:
         return Claim(task=task, attempt=task.attempts)
 
     async def renew(self, task_id: str, worker_id: str, lease: timedelta, progress: float) -> bool:
-        """Extend the lease and record progress; False if the lease was lost."""
+        """Extend the lease and record progress; False if the lease was lost or the task cancelled."""
         now = utcnow()
         async with self._sessions() as session, session.begin():
             result = await session.execute(

@@ -16,7 +16,7 @@ from contextlib import suppress
 from stillmotion.config import Settings
 from stillmotion.tasks.accounts import AccountStore
 from stillmotion.tasks.models import WebhookDelivery, utcnow
-from stillmotion.webhooks.send import post_once
+from stillmotion.webhooks.send import ATTEMPT_TIMEOUT_SECONDS, post_once
 from stillmotion.webhooks.signing import signed_headers
 from stillmotion.webhooks.store import DeliveryStore
 
@@ -38,13 +38,18 @@ class WebhookDispatcher:
         self._loop = asyncio.create_task(self._run_forever(), name="webhook-dispatcher")
 
     async def stop(self) -> None:
-        """Cancel the loop and attempts in flight; their rows become due again after the grace."""
-        tasks = [t for t in (self._loop, *self._in_flight) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
+        """Stop looking for work, let attempts in flight finish (they end within their 5 s
+        timeout), and cancel any that do not; a cancelled one is due again after the grace."""
+        if self._loop is not None:
+            self._loop.cancel()
             with suppress(asyncio.CancelledError):
-                await task
+                await self._loop
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=ATTEMPT_TIMEOUT_SECONDS + 1)
+        for attempt in list(self._in_flight):
+            attempt.cancel()
+            with suppress(asyncio.CancelledError):
+                await attempt
 
     async def dispatch_due(self) -> int:
         """Claim and start every due attempt there is room for; returns how many started."""

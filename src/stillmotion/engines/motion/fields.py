@@ -2,8 +2,11 @@
 
 Displacements that vary slowly across the frame (parallax, sway, flow) do not
 need full-resolution maths: they are computed on a grid about a quarter of the
-frame size, upsampled with `cv2.resize`, and added to an exact full-resolution
-base grid, so the affine part of every map stays exact to the last pixel.
+frame size, upsampled, and added to an exact full-resolution base grid, so the
+affine part of every map stays exact to the last pixel. The coarse grid is
+corner-aligned (its first and last cells sit on the frame's first and last
+pixels), so upsampling interpolates all the way to the edges instead of
+clamping the outermost pixels to the nearest cell.
 """
 
 from __future__ import annotations
@@ -35,11 +38,20 @@ class FieldGrid:
     def for_size(cls, width: int, height: int) -> FieldGrid:
         sw, sh = max(2, round(width / FIELD_DIVISOR)), max(2, round(height / FIELD_DIVISOR))
         xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-        # cv2.resize's INTER_LINEAR maps cell centres with the half-pixel convention; match it.
-        sx = (np.arange(sw, dtype=np.float32) + 0.5) * (width / sw) - 0.5
-        sy = (np.arange(sh, dtype=np.float32) + 0.5) * (height / sh) - 0.5
-        small_xs, small_ys = np.meshgrid(sx, sy)
+        small_xs, small_ys = np.meshgrid(
+            np.linspace(0.0, width - 1.0, sw, dtype=np.float32), np.linspace(0.0, height - 1.0, sh, dtype=np.float32)
+        )
         return cls(width, height, sw, sh, xs, ys, small_xs, small_ys)
+
+    @property
+    def step(self) -> tuple[float, float]:
+        """Full-resolution pixels per coarse cell along x and y."""
+        return (self.width - 1) / (self.small_width - 1), (self.height - 1) / (self.small_height - 1)
+
+    def to_small(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Full-resolution coordinates -> coarse-grid coordinates."""
+        sx, sy = self.step
+        return (x * np.float32(1.0 / sx)).astype(np.float32), (y * np.float32(1.0 / sy)).astype(np.float32)
 
     def shrink(self, field: np.ndarray) -> np.ndarray:
         """A full- (or any-) resolution field resampled onto the coarse grid."""
@@ -47,9 +59,15 @@ class FieldGrid:
             return field.astype(np.float32, copy=False)
         return cv2.resize(field.astype(np.float32), (self.small_width, self.small_height), interpolation=cv2.INTER_AREA)
 
-    def grow(self, field: np.ndarray) -> np.ndarray:
-        """A coarse field brought to full resolution."""
-        return cv2.resize(field, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+    def grow(self, field: np.ndarray, roi: tuple[int, int, int, int] | None = None) -> np.ndarray:
+        """A coarse field brought to full resolution, whole or just the window `roi` (x0, y0, x1, y1)."""
+        x0, y0, x1, y1 = roi or (0, 0, self.width, self.height)
+        sx, sy = self.step
+        to_coarse = np.array([[1.0 / sx, 0.0, x0 / sx], [0.0, 1.0 / sy, y0 / sy]])
+        return cv2.warpAffine(
+            field, to_coarse, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
 
 
 def full_maps(
@@ -76,7 +94,7 @@ def full_maps(
         if residual is None:
             maps.append(cv2.addWeighted(base, float(scale), base, 0.0, float(offset)))
         else:
-            grown = grid.grow(residual)[y0:y1, x0:x1]
+            grown = grid.grow(residual, roi)
             maps.append(cv2.addWeighted(base, float(scale), grown, 1.0, float(offset)))
     return maps[0], maps[1]
 

@@ -42,6 +42,8 @@ CAMERA_PHRASES: dict[str, Concept] = {
     "camera move|moves|moving|moved|goes|heads in|forward|closer": Concept("camera", "push_in"),
     "move|moves|moving|moved|come|comes|coming|get|gets|getting closer|forward":
         Concept("camera", "push_in"),
+    "ken burns": Concept("camera", "push_in"),
+    "flythrough|fly-through|flyover|fly-over": Concept("camera", "push_in"),
     "pull|pulls|pulling|pulled out|back|away": Concept("camera", "pull_out"),
     "pull-out|pullback|pull-back|zoom-out": Concept("camera", "pull_out"),
     "zoom|zooms|zooming|zoomed out|back|away": Concept("camera", "pull_out"),
@@ -83,7 +85,7 @@ REGION_PHRASES: dict[str, Concept] = {
     "sky|skies|cloud|clouds|cloudy|cloudscape|overcast|cumulus": Concept("region", "sky"),
     "water|waters|wave|waves|ripple|ripples|rippling|river|rivers|stream|streams|creek|brook":
         Concept("region", "water"),
-    "lake|lakes|pond|ponds|ocean|oceans|sea|seas|surf|tide|tides|shore|lagoon|bay|harbor":
+    "lake|lakes|pond|ponds|ocean|oceans|sea|seas|surf|tide|tides|shore|lagoon|bay|harbor|harbour":
         Concept("region", "water"),
     "shimmer|shimmers|shimmering|reflection|reflections|rapids|fountain|fountains":
         Concept("region", "water"),
@@ -105,7 +107,7 @@ REGION_PHRASES: dict[str, Concept] = {
     "clouds|cloud of smoke|steam|mist": Concept("region", "smoke"),
     "glow|glows|glowing|flicker|flickers|flickering|twinkle|twinkles|twinkling|neon|lamp|lamps":
         Concept("region", "light"),
-    "light|lights|lighting|lantern|lanterns flicker|flickers|flickering|glow|glows|glowing|pulse|pulses|pulsing":
+    "light|lights|lighting|lantern|lanterns flicker|flickers|flickering|glow|glows|glowing|pulse|pulses":
         Concept("region", "light"),
     "flickering|glowing|twinkling|pulsing light|lights|lantern|lanterns": Concept("region", "light"),
     "sunbeams|sunbeam|sunrays|lanterns|lantern": Concept("region", "light"),

@@ -29,7 +29,6 @@ from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.regions import RegionFields
 from stillmotion.engines.motion.warp import (
     apply_gain,
-    coarse_to_small,
     copy_residuals,
     sample,
     sample_coarse,
@@ -58,7 +57,6 @@ difference, the flat camera path keeps cubic."""
 @dataclass(frozen=True)
 class Layer:
     depth: np.ndarray  # coarse (h, w) float32, smooth
-    alpha: np.ndarray | None  # full-resolution float32 0..1, None for the opaque background
     roi: tuple[int, int, int, int]  # x0, y0, x1, y1 of the output the layer can cover
 
 
@@ -72,15 +70,17 @@ class ParallaxWarp:
     """The image with the foreground filled in (uint8), the background layer's source."""
     background: Layer
     foreground: Layer | None
+    foreground_rgba: np.ndarray | None = None
+    """The image with the foreground's alpha as a fourth channel (uint8)."""
 
     @classmethod
     def build(cls, image: np.ndarray, depth: np.ndarray, path: CameraPath, grid: FieldGrid) -> ParallaxWarp:
         small_depth = np.clip(grid.shrink(depth), 0.0, 1.0)
         full = (0, 0, grid.width, grid.height)
         reach = _max_reach(path, grid)
-        alpha_small = _foreground_alpha(small_depth, grid, reach)
+        alpha_small, standing_out = _foreground_alpha(small_depth, grid, reach)
         if float(alpha_small.mean()) < MIN_FOREGROUND_AREA:
-            return cls(grid, path.focus, image, Layer(small_depth, None, full), None)
+            return cls(grid, path.focus, image, Layer(small_depth, full), None)
 
         # Fill behind the foreground. The fill is computed over the foreground grown by two
         # cells, so no rim colour leaks into it, but used only under the opaque core of the
@@ -88,30 +88,38 @@ class ParallaxWarp:
         # wherever they overlap partially and nothing smears where the foreground fades out.
         grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
         inpaint_mask = cv2.dilate((alpha_small > 0.02).astype(np.uint8), grow)
+        # Whatever stands out nearby (a subject's base, which touches the ground and so is not
+        # cut as foreground) must not lend its colour to the fill either.
+        near_hole = cv2.dilate(inpaint_mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
+        inpaint_mask |= standing_out & near_hole
         small_image = cv2.resize(image, (grid.small_width, grid.small_height), interpolation=cv2.INTER_AREA)
         filled = cv2.inpaint(small_image, inpaint_mask * 255, 3, cv2.INPAINT_TELEA)
         core = cv2.erode((alpha_small > 0.98).astype(np.uint8), np.ones((3, 3), np.uint8))
         # The background moves with the depth behind the foreground only where it shows the
         # fill; elsewhere it shows the image, which must move with the image's own depth.
-        background_depth = cv2.inpaint(small_depth, core, 3, cv2.INPAINT_TELEA)
+        # Telea on float data can overshoot; the overscan assumed the image's own depth range.
+        low, high = float(small_depth.min()), float(small_depth.max())
+        background_depth = np.clip(cv2.inpaint(small_depth, core, 3, cv2.INPAINT_TELEA), low, high)
         hole = grid.grow(cv2.GaussianBlur(core.astype(np.float32), (0, 0), 0.75))
         plate = _blend(_grow_image(filled, grid), image, hole)
 
         # The foreground's own depth, extended outward from its pixels so its warp is smooth.
         inside = (alpha_small > 0.5).astype(np.uint8)
         outside = (1 - inside) * 255
-        foreground_depth = cv2.inpaint(small_depth, outside.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+        foreground_depth = np.clip(cv2.inpaint(small_depth, outside.astype(np.uint8), 3, cv2.INPAINT_TELEA), low, high)
         alpha = grid.grow(alpha_small)
         roi = _roi(alpha_small, reach, grid)
+        rgba = np.dstack([image, np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)])
         return cls(
             grid,
             path.focus,
             plate,
-            Layer(background_depth, None, full),
-            Layer(foreground_depth, alpha, roi),
+            Layer(background_depth, full),
+            Layer(foreground_depth, roi),
+            rgba,
         )
 
-    def warp(self, source: np.ndarray, pose: CameraPose, fields: RegionFields | None) -> np.ndarray:
+    def warp(self, pose: CameraPose, fields: RegionFields | None) -> np.ndarray:
         """The frame at `pose`, with the regions' motion folded into each layer's warp."""
         weights = fields.weights if fields is not None else (1.0,)
         background = self.residual(self.background, pose)
@@ -121,9 +129,10 @@ class ParallaxWarp:
             roi = self.foreground.roi
             x0, y0, x1, y1 = roi
             copies = copy_residuals(self.grid, pose, self.residual(self.foreground, pose), fields)
-            colour, (map_x, map_y) = sample(source, self.grid, pose, copies, weights, LAYER_INTERPOLATION, roi)
-            alpha = cv2.remap(self.foreground.alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-            frame[y0:y1, x0:x1] = _blend(colour, frame[y0:y1, x0:x1], alpha)
+            # Colour and alpha travel together: one 4-channel remap instead of two.
+            rgba, _ = sample(self.foreground_rgba, self.grid, pose, copies, weights, LAYER_INTERPOLATION, roi)
+            alpha = rgba[..., 3].astype(np.float32) * np.float32(1.0 / 255.0)
+            frame[y0:y1, x0:x1] = _blend(cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB), frame[y0:y1, x0:x1], alpha)
         if fields is not None and fields.gain is not None:
             apply_gain(frame, self.grid, pose, background, fields.gain)
         return frame
@@ -142,13 +151,14 @@ class ParallaxWarp:
             res_x = (pose.parallax_shift[0] * r + rel_x * shrink).astype(np.float32)
             res_y = (pose.parallax_shift[1] * r + rel_y * shrink).astype(np.float32)
             # Depth where this pixel's content comes from, not where it lands.
-            x, y = coarse_to_small(grid, *source_positions(grid, pose, (res_x, res_y)))
+            x, y = grid.to_small(*source_positions(grid, pose, (res_x, res_y)))
             depth = sample_coarse(layer.depth, x, y)
         return res_x, res_y
 
 
-def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> np.ndarray:
-    """Where the depth lies in front of a step that the move will uncover (feathered 0..1).
+def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where the depth lies in front of a step that the move will uncover (feathered 0..1),
+    and (uint8 0/1) every pixel markedly nearer than its surroundings, object-sized or not.
 
     Depth proxies are blotchy; steps are looked for on a smoothed copy, and only
     regions large enough to be an object (not a blotch) become a layer.
@@ -158,14 +168,16 @@ def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> np.nd
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     smooth = cv2.GaussianBlur(depth, (0, 0), DEPTH_SMOOTHING_CELLS)
     behind = cv2.dilate(smooth, kernel)  # farthest depth nearby
-    alpha = np.clip((behind - smooth - STEP_LOW) / (STEP_HIGH - STEP_LOW), 0.0, 1.0)
+    step = behind - smooth
+    alpha = np.clip((step - STEP_LOW) / (STEP_HIGH - STEP_LOW), 0.0, 1.0)
     # Fill the foreground's interior (a flat subject is "behind" only near its rim).
     alpha = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, kernel)
     count, labels, stats, _ = cv2.connectedComponentsWithStats((alpha > 0.5).astype(np.uint8))
     keep = np.zeros(count, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= MIN_LAYER_AREA * alpha.size
     alpha *= cv2.dilate(keep[labels].astype(np.uint8), kernel).astype(np.float32)
-    return cv2.GaussianBlur(alpha, (0, 0), 0.75).astype(np.float32)
+    standing_out = (step > STEP_LOW).astype(np.uint8)
+    return cv2.GaussianBlur(alpha, (0, 0), 0.75).astype(np.float32), standing_out
 
 
 def _max_reach(path: CameraPath, grid: FieldGrid) -> float:
@@ -179,12 +191,12 @@ def _max_reach(path: CameraPath, grid: FieldGrid) -> float:
 
 def _roi(alpha_small: np.ndarray, reach: float, grid: FieldGrid) -> tuple[int, int, int, int]:
     ys, xs = np.nonzero(alpha_small > 0.005)
-    sx, sy = grid.width / grid.small_width, grid.height / grid.small_height
+    sx, sy = grid.step
     pad = reach + 2 * max(sx, sy)
     x0 = int(max(0, np.floor(xs.min() * sx - pad)))
     y0 = int(max(0, np.floor(ys.min() * sy - pad)))
-    x1 = int(min(grid.width, np.ceil((xs.max() + 1) * sx + pad)))
-    y1 = int(min(grid.height, np.ceil((ys.max() + 1) * sy + pad)))
+    x1 = int(min(grid.width, np.ceil(xs.max() * sx + pad) + 1))
+    y1 = int(min(grid.height, np.ceil(ys.max() * sy + pad) + 1))
     return x0, y0, x1, y1
 
 

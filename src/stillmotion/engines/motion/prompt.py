@@ -155,7 +155,7 @@ class _Chance:
     """
 
     def __init__(self, seed: int) -> None:
-        self.seed = seed
+        self.seed = int(seed) % 2**63  # numpy seeds must be non-negative
 
     def _rng(self, purpose: str) -> np.random.Generator:
         return np.random.default_rng([self.seed, zlib.crc32(purpose.encode())])
@@ -386,8 +386,8 @@ def _default_camera(
     if handheld and "static" not in unwanted.kinds:
         why.append("camera: static with handheld drift (no move named)")
         return CameraMove("static", None, 0.0, handheld)
-    if "push_in" in unwanted.kinds:
-        why.append("camera: static (push-in named in the negative prompt)")
+    if unwanted.kinds & {"push_in", "generic_camera"}:
+        why.append("camera: static (camera movement or push-in named in the negative prompt)")
         return CameraMove("static", None, 0.0, handheld)
     amount = BASE_LEVEL * lexicon.SLOW.speed * lexicon.SLOW.strength
     why.append(f"camera: no move named, default slow push-in (amount {amount:.2f})")

@@ -125,7 +125,7 @@ def closest_concept(
     query = _unit(np.asarray(model.embed([_content(clause)]), dtype=np.float32))[0]
     scores = prototypes @ query
     best: dict[Concept, float] = {}
-    for concept, score in zip(owners, scores.tolist()):
+    for concept, score in zip(owners, scores.tolist(), strict=True):
         best[concept] = max(score, best.get(concept, -1.0))
     ranked = sorted(best.items(), key=lambda item: -item[1])
     (top, top_score), (_, runner_up) = ranked[0], ranked[1]

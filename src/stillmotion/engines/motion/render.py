@@ -62,7 +62,7 @@ class FrameRenderer:
         pose = self.camera.poses[index]
         fields = self.regions.fields(index) if self.regions is not None else None
         if self.parallax is not None and pose.has_parallax:
-            frame = self.parallax.warp(self.image, pose, fields)
+            frame = self.parallax.warp(pose, fields)
         elif fields is not None:
             frame = self._warp_regions(pose, fields)
         elif is_identity(pose, width, height):

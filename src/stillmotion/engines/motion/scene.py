@@ -62,7 +62,7 @@ def analyze_scene(image: np.ndarray) -> SceneAnalysis:
     foliage, foliage_sure = foliage_mask(features, sky)
     fire, fire_sure = fire_mask(features, sky)
     subject, subject_sure = subject_mask(features)
-    depth = estimate_depth(features, sky, horizon, subject)
+    depth = estimate_depth(features, sky, sky_sure, horizon, subject)
     sure = {"sky": sky_sure, "water": water_sure, "foliage": foliage_sure, "fire": fire_sure,
             "subject": subject_sure}
     return SceneAnalysis(

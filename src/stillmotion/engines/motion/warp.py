@@ -19,12 +19,6 @@ Residual = tuple[np.ndarray, np.ndarray] | None
 GAIN_EPSILON = 1e-3  # below a 0.1% brightness change the multiply is skipped
 
 
-def coarse_to_small(grid: FieldGrid, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Full-resolution coordinates -> coarse-grid coordinates (cv2.resize's half-pixel convention)."""
-    fx, fy = grid.small_width / grid.width, grid.small_height / grid.height
-    return ((x + 0.5) * fx - 0.5).astype(np.float32), ((y + 0.5) * fy - 0.5).astype(np.float32)
-
-
 def sample_coarse(field: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return cv2.remap(field, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
@@ -45,7 +39,7 @@ def copy_residuals(
     """The residual of each copy: the layer's own plus the region shift at its source point."""
     if fields is None:
         return [residual]
-    x, y = coarse_to_small(grid, *source_positions(grid, pose, residual))
+    x, y = grid.to_small(*source_positions(grid, pose, residual))
     copies: list[Residual] = []
     for dx, dy in fields.shifts:
         rx, ry = sample_coarse(dx, x, y), sample_coarse(dy, x, y)
@@ -80,13 +74,13 @@ def sample(
 
 def apply_gain(frame: np.ndarray, grid: FieldGrid, pose: CameraPose, residual: Residual, gain: np.ndarray) -> None:
     """Multiply the frame's luminance by the (source-space) gain field, seen through the camera."""
-    x, y = coarse_to_small(grid, *source_positions(grid, pose, residual))
+    x, y = grid.to_small(*source_positions(grid, pose, residual))
     screen = sample_coarse(gain, x, y)
     rows, cols = np.nonzero(np.abs(screen - 1.0) > GAIN_EPSILON)
     if len(rows) == 0:
         return
-    sx, sy = grid.width / grid.small_width, grid.height / grid.small_height
-    x0, x1 = int(max(0, (cols.min() - 1) * sx)), int(min(grid.width, (cols.max() + 2) * sx))
-    y0, y1 = int(max(0, (rows.min() - 1) * sy)), int(min(grid.height, (rows.max() + 2) * sy))
-    full = grid.grow(screen)[y0:y1, x0:x1]
+    sx, sy = grid.step
+    x0, x1 = int(max(0, (cols.min() - 1) * sx)), int(min(grid.width, (cols.max() + 1) * sx + 1))
+    y0, y1 = int(max(0, (rows.min() - 1) * sy)), int(min(grid.height, (rows.max() + 1) * sy + 1))
+    full = grid.grow(screen, (x0, y0, x1, y1))
     frame[y0:y1, x0:x1] = cv2.multiply(frame[y0:y1, x0:x1], cv2.merge([full] * 3), dtype=cv2.CV_8U)
