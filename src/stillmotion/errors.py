@@ -64,6 +64,13 @@ class TaskNotCancellable(StillmotionError):
     default_message = "Task can no longer be cancelled."
 
 
+class IdempotencyConflict(StillmotionError):
+    """Extension: the same Idempotency-Key came back with a different request body."""
+
+    http_status, code = 409, 1202
+    default_message = "Idempotency-Key was already used with a different request."
+
+
 class InsufficientCredits(StillmotionError):
     http_status, code = 403, 1302
     default_message = "Insufficient credit package."

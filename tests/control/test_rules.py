@@ -8,7 +8,8 @@ import pytest
 
 from stillmotion.errors import InvalidField
 from stillmotion.tasks.credits import task_cost
-from stillmotion.tasks.idempotency import IdempotencyConflict, idempotency_claim, request_digest
+from stillmotion.errors import IdempotencyConflict
+from stillmotion.tasks.idempotency import idempotency_claim, request_digest
 from stillmotion.webhooks import MAX_ATTEMPTS, retry_delay, sign
 
 

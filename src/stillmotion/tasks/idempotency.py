@@ -13,17 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from stillmotion.errors import InvalidField, StillmotionError
+from stillmotion.errors import InvalidField
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
-
-
-class IdempotencyConflict(StillmotionError):
-    """The same Idempotency-Key came back with a different request body."""
-
-    http_status, code = 409, 1202
-    default_message = "Idempotency-Key was already used with a different request."
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stillmotion.errors import NotReady, RateLimited, TaskCancelled, TaskNotCancellable, TaskNotFound
 from stillmotion.tasks.credits import reserve_credits, settle_credits
-from stillmotion.tasks.idempotency import IDEMPOTENCY_TTL, IdempotencyClaim, IdempotencyConflict
+from stillmotion.errors import IdempotencyConflict
+from stillmotion.tasks.idempotency import IDEMPOTENCY_TTL, IdempotencyClaim
 from stillmotion.tasks.models import Account, IdempotencyKey, Task, TaskStatus, utcnow
 from stillmotion.webhooks.outbox import delivery_for
 

@@ -54,7 +54,9 @@ def apply_speed_options(pipe: Any, speed: SpeedOptions, device: str) -> None:
         pipe.vae.enable_slicing()
     place_on_device(pipe, speed.offload, device)
     for model in denoisers(pipe):
-        compile_denoiser(model, speed.compile)
+        # Cache hooks decide per step in Python (they inspect call signatures): dynamo cannot trace
+        # them whole, so with a cache the blocks compile with graph breaks at the hooks.
+        compile_denoiser(model, speed.compile, fullgraph=speed.cache is None)
 
 
 def cache_config(options: CacheOptions, pipe: Any) -> Any:
@@ -83,12 +85,12 @@ def place_on_device(pipe: Any, offload: str, device: str) -> None:
         pipe.enable_group_offload(onload_device=torch.device(device), offload_type="leaf_level", use_stream=True)
 
 
-def compile_denoiser(model: Any, mode: str) -> None:
+def compile_denoiser(model: Any, mode: str, fullgraph: bool = True) -> None:
     """Regional compilation compiles one transformer block and reuses it for all of them:
     the same speed as a full compile with a warm-up several times shorter."""
     if mode == "none":
         return
     if mode == "regional" and getattr(model, "_repeated_blocks", None):
-        model.compile_repeated_blocks(fullgraph=True)
-    else:
+        model.compile_repeated_blocks(fullgraph=fullgraph)
+    else:  # CogVideoX declares no repeated blocks: compile the whole denoiser
         model.compile(fullgraph=False)
