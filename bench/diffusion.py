@@ -368,8 +368,8 @@ def main() -> None:
         decode = time_decode(pipe, model, size, model.frames, device, tiled=False)
         decode_tiled = time_decode(pipe, model, size, model.frames, device, tiled=True)
         post = time_post(size, model.frames, model.fps, OUTPUT_SIZE.get(resolution, (1280, 720)))
-        print(f"  VAE decode {decode.step:.2f} s (peak {decode.peak_gib or 0:.1f} GiB), tiled {decode_tiled.step:.2f} s"
-              f" (peak {decode_tiled.peak_gib or 0:.1f} GiB); interpolate+upscale {post:.2f} s")
+        print(f"  VAE decode {decode.step:.2f} s{_peak(decode)}, tiled {decode_tiled.step:.2f} s{_peak(decode_tiled)};"
+              f" interpolate+upscale {post:.2f} s")
         for row in rows:
             steps = row["video_steps"]
             row["s_per_video"] = None if steps is None else row["setup_s"] + steps * row["s_per_step"] + decode.step + post
@@ -381,6 +381,10 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps({"model": args.model, "device": where, "reduced": reduced,
                                          "results": results}, indent=2, default=str))
+
+
+def _peak(timing: Timing) -> str:
+    return "" if timing.peak_gib is None else f" (peak {timing.peak_gib:.1f} GiB)"
 
 
 def print_table(name: str, where: str, reduced: bool, results: list[dict[str, Any]]) -> None:

@@ -30,8 +30,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from stillmotion.config import Settings  # noqa: E402
-from tests.motion.scenes import landscape  # noqa: E402
+from stillmotion.config import Settings
+from tests.motion.scenes import landscape
 
 SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
 PLANS: dict[str, str | None] = {
@@ -167,10 +167,12 @@ def main() -> None:
                              result.get("jitter", float("nan")), result["wall"] / zp_wall))
     frames = args.duration * 30
     lines = [
-        f"{args.duration} s at 30 fps ({frames} frames), x264 preset/CRF/threads from Settings, "
-        f"{os.cpu_count()} CPUs (shared), best of {args.repeat} interleaved runs, "
-        f"load average {os.getloadavg()[0]:.1f}, run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
-        "Wall time includes scene analysis and planning.",
+        (
+            f"{args.duration} s at 30 fps ({frames} frames), x264 preset/CRF/threads from Settings, "
+            f"{os.cpu_count()} CPUs (shared), best of {args.repeat} interleaved runs, "
+            f"load average {os.getloadavg()[0]:.1f}, run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
+            "Wall time includes scene analysis and planning."
+        ),
         "",
         "| plan | effects | resolution | wall s | frames/s | peak RSS MB | jitter px (1080p) | wall vs zoompan |",
         "|---|---|---|---|---|---|---|---|",

@@ -23,5 +23,5 @@ def request_for(
     )
 
 
-def render_all(prepared) -> list[np.ndarray]:  # noqa: ANN001 - any PreparedRender
+def render_all(prepared) -> list[np.ndarray]:
     return list(prepared.frames(TaskContext()))

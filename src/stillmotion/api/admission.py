@@ -16,6 +16,7 @@ from stillmotion.engines.registry import EngineRegistry
 from stillmotion.errors import InvalidField, ModerationRefused
 from stillmotion.inputs import precheck_image_url
 from stillmotion.moderation import check_text, load_semantic_matcher
+from stillmotion.moderation.lexicon import default_lexicon
 
 audit = logging.getLogger("stillmotion.audit")
 
@@ -27,6 +28,13 @@ async def admit(body: CreateTaskRequest, settings: Settings, engines: EngineRegi
     if body.enable_moderation or settings.moderation_required:
         await moderate_texts(body, settings, account_id)
     await precheck_image_url(body.image_url, settings)
+
+
+def warm_up(settings: Settings) -> None:
+    """Compile the lexicon and load the semantic model before the first request, not during it."""
+    default_lexicon()
+    if settings.moderation_semantic:
+        load_semantic_matcher()
 
 
 async def moderate_texts(body: CreateTaskRequest, settings: Settings, account_id: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -12,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 
 from stillmotion import __version__
 from stillmotion.api import routes_control, routes_files, routes_service, routes_tasks
+from stillmotion.api.admission import warm_up
 from stillmotion.api.body_limit import BodyLimitMiddleware
 from stillmotion.api.errors import install_error_handlers
 from stillmotion.api.rate_limits import AccountRateLimiter
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state.deliveries = DeliveryStore(sessions)
         state.rate_limiter = AccountRateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)
         state.engines = EngineRegistry(settings)
+        await asyncio.to_thread(warm_up, settings)
         runner = TaskRunner(settings, state.tasks, state.storage, state.engines)
         state.executor = LocalExecutor(
             runner, settings.workers, settings.max_attempts, sweep_seconds=settings.lease_seconds / 2

@@ -97,13 +97,22 @@ def load_exemplars() -> tuple[dict[str, list[str]], list[str]]:
     return data["categories"], data["benign"]
 
 
-@lru_cache(maxsize=1)
+_LOADING = threading.Lock()
+
+
 def load_semantic_matcher() -> SemanticMatcher | None:
     """The MiniLM matcher, built once per process; None when the optional extra is not installed.
 
     Building takes seconds (importing torch, loading the model, embedding the examples): call it
-    at start-up, not inside a request. Each check then costs ~15-25 ms on one CPU core.
+    at start-up, not inside a request. Each check then costs ~15-25 ms on one CPU core. The
+    lock matters: transformers' lazy imports break when two threads import it at once.
     """
+    with _LOADING:
+        return _build_semantic_matcher()
+
+
+@lru_cache(maxsize=1)
+def _build_semantic_matcher() -> SemanticMatcher | None:
     embed = minilm_embedder()
     if embed is None:
         return None

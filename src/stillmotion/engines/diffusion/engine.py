@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 import torch
 from PIL import Image
@@ -29,6 +30,7 @@ from stillmotion.engines.diffusion.spec import DiffusionSpec
 from stillmotion.engines.diffusion.speed import apply_speed_options, resolve_device
 from stillmotion.engines.diffusion.weights import load_pipeline, validate_weights_dir
 from stillmotion.errors import EngineFailure, NotReady, StillmotionError
+from stillmotion.media.framing import cover_crop
 from stillmotion.media.interpolate import retime, source_positions
 from stillmotion.media.upscale import upscale
 from stillmotion.pipeline.context import TaskContext
@@ -74,6 +76,7 @@ class DiffusionEngine:
         settings = GenerationSettings(
             width=width,
             height=height,
+            box=picture_box(width, height, request.width, request.height),
             num_frames=families.native_frame_count(fmt, request.num_frames, request.fps),
             fps=families.native_fps(fmt, request.fps),
             steps=self.spec.steps or defaults.steps,
@@ -88,9 +91,13 @@ class DiffusionEngine:
             "native": asdict(settings),
             "output": {"width": request.width, "height": request.height, "fps": request.fps,
                        "num_frames": request.num_frames},
-            "interpolated": settings.fps != request.fps or settings.num_frames < request.num_frames,
             "seed": request.seed,
         }
+        positions = source_positions(request.num_frames, request.fps, settings.num_frames, settings.fps)
+        plan["interpolated"] = bool(np.any(np.abs(positions - np.round(positions)) > 1e-6))
+        if request.num_frames > 1:
+            # 1.0 plays at the model's own pace; below 1, a clip longer than the model's frame limit is slowed.
+            plan["speed"] = round(float(positions[-1]) / settings.fps / ((request.num_frames - 1) / request.fps), 4)
         return DiffusionRender(self, request, settings, plan)
 
     def generate(self, request: RenderRequest, settings: GenerationSettings, ctx: TaskContext) -> np.ndarray:
@@ -104,7 +111,7 @@ class DiffusionEngine:
             ctx.report(_DENOISE_SHARE * (step + 1) / settings.steps)
             return tensors
 
-        image = Image.fromarray(request.image).resize((settings.width, settings.height), Image.Resampling.LANCZOS)
+        image = Image.fromarray(condition_image(request.image, settings))
         kwargs: dict[str, Any] = {
             **families.DEFAULTS[self.spec.family].pipeline_kwargs,
             **self.spec.pipeline_kwargs,
@@ -134,18 +141,52 @@ class DiffusionEngine:
                 log.exception("diffusion pipeline failed for model %s", self.spec.name)
                 raise EngineFailure() from error
         ctx.report(1.0)
-        return np.clip(np.asarray(video) * 255 + 0.5, 0, 255).astype(np.uint8)
+        x, y, width, height = settings.box
+        frames = np.clip(np.asarray(video) * 255 + 0.5, 0, 255).astype(np.uint8)
+        return frames[:, y : y + height, x : x + width]
+
+
+_STRETCH_TOLERANCE = 0.02
+"""Aspect mismatch up to which the input is stretched onto the native grid (and `upscale`
+stretches back, keeping the framing exactly): 832x464 is 0.8% wider than 16:9."""
+_BACKDROP_BLUR = 0.05
+"""Blur of the backdrop around a letterboxed picture, as a share of the frame's longer side."""
 
 
 @dataclass(frozen=True)
 class GenerationSettings:
     width: int
     height: int
+    box: tuple[int, int, int, int]
+    """(x, y, width, height) of the native frame that holds the picture; the whole frame unless a
+    fixed-size checkpoint (CogVideoX 1.0) gets an output aspect it cannot generate."""
     num_frames: int
     fps: float
     steps: int
     guidance_scale: float
     max_sequence_length: int
+
+
+def picture_box(width: int, height: int, out_width: int, out_height: int) -> tuple[int, int, int, int]:
+    """The largest centred region of a width x height frame with the output's aspect."""
+    aspect = out_width / out_height
+    if abs(width / height / aspect - 1) <= _STRETCH_TOLERANCE:
+        return (0, 0, width, height)
+    box_w, box_h = (round(height * aspect), height) if width / height > aspect else (width, round(width / aspect))
+    return ((width - box_w) // 2, (height - box_h) // 2, box_w, box_h)
+
+
+def condition_image(image: np.ndarray, settings: GenerationSettings) -> np.ndarray:
+    """The input on the native grid: stretched onto it when the aspects agree, otherwise placed in
+    its box over a blurred, cover-cropped copy of itself (a backdrop the model can animate plausibly
+    and that is cut away afterwards)."""
+    x, y, width, height = settings.box
+    if (width, height) == (settings.width, settings.height):
+        return upscale(image, width, height)  # shrinks (area-averaged) in practice: output > native
+    backdrop = cover_crop(image, settings.width, settings.height)
+    backdrop = cv2.GaussianBlur(backdrop, (0, 0), _BACKDROP_BLUR * max(settings.width, settings.height))
+    backdrop[y : y + height, x : x + width] = upscale(image, width, height)
+    return backdrop
 
 
 class DiffusionRender:

@@ -23,6 +23,7 @@ import numpy as np
 
 from stillmotion.engines.motion.noise import SmoothSignal, rng_for
 from stillmotion.engines.motion.plan import CameraMove
+from stillmotion.engines.motion.scale import strength_gain
 from stillmotion.engines.motion.timing import eased_progress, fade_in, frame_times
 
 ZOOM_RATE, ZOOM_CAP = 0.025, 0.45
@@ -117,7 +118,7 @@ def build_camera_path(
     duration = num_frames / fps
     # Loops go out and back, so each half has half the clip to travel.
     travel_seconds = (duration / 2.0 if loop else duration) * max(speed, 0.0)
-    gain = (move.amount / 0.5) * (0.4 + 1.2 * float(np.clip(strength, 0.0, 1.0)))
+    gain = (move.amount / 0.5) * strength_gain(strength)
     shape = _shape_move(move, travel_seconds * gain, width, height, subject, depth_range, subject_depth)
 
     e = eased_progress(u, smoothing, loop) if move.kind != "static" else np.zeros_like(u)

@@ -17,9 +17,9 @@ import numpy as np
 
 from stillmotion.engines.motion.noise import rng_for
 from stillmotion.engines.motion.plan import ParticleEffect
+from stillmotion.engines.motion.scale import REFERENCE_WIDTH, strength_gain
 from stillmotion.engines.motion.timing import smootherstep
 
-REFERENCE_WIDTH = 1920.0
 FADE_SECONDS = 0.5
 LAYERS = (  # (share of particles, size, speed, brightness): far, middle, near
     (0.55, 0.6, 0.55, 0.55),
@@ -101,7 +101,7 @@ class ParticleSystem:
         for index, effect in enumerate(effects):
             style = STYLES[effect.kind]
             rng = rng_for(seed, f"particles.{effect.kind}.{index}")
-            gain = 0.4 + 1.2 * float(np.clip(strength, 0.0, 1.0))
+            gain = strength_gain(strength)
             count = max(4, int(style.count * (effect.density / 0.5) * area ** 0.5 * gain))
             layer = rng.choice(len(LAYERS), size=count, p=[share for share, *_ in LAYERS])
             size_k, speed_k, bright_k = (np.array([spec[i] for spec in LAYERS])[layer] for i in (1, 2, 3))
@@ -194,7 +194,7 @@ class ParticleSystem:
                 x0, y0 = x - streak[i, 0], y - streak[i, 1]
                 cv2.line(
                     target, (int(x0 * one), int(y0 * one)), (int(x * one), int(y * one)), colour,
-                    max(1, int(round(size))), cv2.LINE_AA, shift,
+                    max(1, round(size)), cv2.LINE_AA, shift,
                 )
             elif style.additive:
                 cv2.circle(target, (int(x * one), int(y * one)), int(size * one), colour, -1, cv2.LINE_AA, shift)

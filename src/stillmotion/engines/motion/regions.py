@@ -28,9 +28,7 @@ import numpy as np
 from stillmotion.engines.motion.fields import FieldGrid, smooth_noise_field
 from stillmotion.engines.motion.noise import SmoothSignal, rng_for
 from stillmotion.engines.motion.plan import RegionEffect
-
-REFERENCE_WIDTH = 1920.0
-"""Pixel amounts below are for a 1080p-wide frame and scale with the frame width."""
+from stillmotion.engines.motion.scale import REFERENCE_WIDTH, strength_gain
 
 
 @dataclass(frozen=True)
@@ -68,11 +66,6 @@ FLOW_PERIOD_SECONDS = 4.0
 ghost visibly, shorter ones pulse."""
 FALLBACK_MASKS = {"smoke": "sky"}
 _DIRECTIONS = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "up": (0.0, -1.0), "down": (0.0, 1.0)}
-
-
-def strength_gain(strength: float) -> float:
-    """Global strength 0..1 (from cfg_scale) as a multiplier: 0.4 subtle .. 1.6 strong, 1 at 0.5."""
-    return 0.4 + 1.2 * float(np.clip(strength, 0.0, 1.0))
 
 
 @dataclass

@@ -19,7 +19,7 @@ from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.parallax import ParallaxWarp
 from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.regions import RegionAnimator, RegionFields
-from stillmotion.engines.motion.warp import copy_residuals, sample, apply_gain
+from stillmotion.engines.motion.warp import apply_gain, copy_residuals, sample
 
 # Bilinear: ~6 ms at 1080p against ~15 ms for cubic (research notes, section 3.11). On
 # two cores every render millisecond is taken from x264, and a push-in magnifies by
