@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import sys
 import time
 from collections.abc import Callable
@@ -41,12 +40,12 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-from stillmotion.engines.diffusion.cfg_batching import batched_cfg  # noqa: E402
-from stillmotion.engines.diffusion.spec import CacheOptions  # noqa: E402
-from stillmotion.engines.diffusion.speed import cache_config, compile_denoiser  # noqa: E402
-from stillmotion.media.interpolate import retime, source_positions  # noqa: E402
-from stillmotion.media.upscale import upscale  # noqa: E402
+sys.path.insert(0, str(ROOT / "src"))  # a bare GPU machine has the checkout, not the package
+from stillmotion.engines.diffusion.cfg_batching import batched_cfg
+from stillmotion.engines.diffusion.spec import CacheOptions
+from stillmotion.engines.diffusion.speed import cache_config, compile_denoiser
+from stillmotion.media.interpolate import retime, source_positions
+from stillmotion.media.upscale import upscale
 
 H100_BF16_PEAK = 989e12  # dense bf16 FLOP/s, H100 SXM datasheet
 DISTILLED_STEPS = 4  # LightX2V-style step-and-CFG distilled LoRAs
@@ -371,8 +370,8 @@ def main() -> None:
         print(f"  VAE decode {decode.step:.2f} s{_peak(decode)}, tiled {decode_tiled.step:.2f} s{_peak(decode_tiled)};"
               f" interpolate+upscale {post:.2f} s")
         for row in rows:
-            steps = row["video_steps"]
-            row["s_per_video"] = None if steps is None else row["setup_s"] + steps * row["s_per_step"] + decode.step + post
+            steps, per_video = row["video_steps"], decode.step + post + row["setup_s"]
+            row["s_per_video"] = None if steps is None else per_video + steps * row["s_per_step"]
         results.append({"resolution": resolution, "size": size, "frames": model.frames, "rows": rows,
                         "decode_s": decode.step, "decode_tiled_s": decode_tiled.step,
                         "decode_peak_gib": decode.peak_gib, "decode_tiled_peak_gib": decode_tiled.peak_gib,
@@ -399,8 +398,9 @@ def print_table(name: str, where: str, reduced: bool, results: list[dict[str, An
             print(f"| {result['resolution']} | {row['variant']} | {row['s_per_step']:.3f} | {mfu} "
                   f"| {peak} | {video} |")
     for result in results:
-        print(f"\n{result['resolution']}: VAE decode {result['decode_s']:.2f} s, tiled {result['decode_tiled_s']:.2f} s;"
-              f" interpolation + upscale to 30 fps 1280x720: {result['post_s']:.2f} s per video")
+        print(f"\n{result['resolution']}: VAE decode {result['decode_s']:.2f} s,"
+              f" tiled {result['decode_tiled_s']:.2f} s; interpolation + upscale to 30 fps 1280x720:"
+              f" {result['post_s']:.2f} s per video")
 
 
 if __name__ == "__main__":

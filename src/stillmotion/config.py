@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     fetch_read_timeout: float = 15.0
     fetch_total_timeout: float = 60.0
 
-    models: dict[str, str] = Field(default_factory=lambda: {"bach-1.0-preview": "motion"})
-    """Model name -> engine (JSON in the environment). `bach-1.0-preview` is always served."""
+    models: dict[str, str | dict[str, Any]] = Field(default_factory=lambda: {"bach-1.0-preview": "motion"})
+    """Model name -> "motion" or a diffusion spec dict (JSON in the environment; docs/diffusion.md)."""
 
     workers: int = Field(default=1, ge=1, le=64)
     executor: Literal["local", "celery"] = "local"
@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     """Pending + processing tasks per account (0: no limit)."""
     max_queued_tasks: int = Field(default=1000, ge=0)
     """Pending tasks over all accounts before create answers 503 (0: unbounded)."""
+
+    @field_validator("models")
+    @classmethod
+    def _bach_is_always_served(cls, value: dict[str, str | dict[str, Any]]) -> dict[str, str | dict[str, Any]]:
+        # SPEC: `bach-1.0-preview` is always accepted; it keeps the motion engine unless remapped.
+        return {"bach-1.0-preview": "motion", **value}
 
     @field_validator("fetch_allow", mode="before")
     @classmethod

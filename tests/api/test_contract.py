@@ -173,7 +173,7 @@ def test_health_ready_models_and_docs(server: ServerProcess, alice: httpx.Client
     assert httpx.get(server.base_url + "/healthz").json()["code"] == 200
     assert httpx.get(server.base_url + "/readyz").json()["data"] == {"status": "ready"}
     models = alice.get("/api/vdr/models").json()["data"]["models"]
-    assert {"model_name": "bach-1.0-preview", "engine": "motion", "ready": True} in models
+    assert {"model_name": "bach-1.0-preview", "engine": "motion", "family": None, "ready": True} in models
     assert httpx.get(server.base_url + "/docs").status_code == 200
     schema = httpx.get(server.base_url + "/openapi.json").json()
     create = schema["paths"][CREATE]["post"]

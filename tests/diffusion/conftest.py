@@ -9,7 +9,7 @@ import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"  # before diffusers/transformers are imported by any test
 
-from tests.diffusion.tiny_models import Variant, build_tiny_weights  # noqa: E402
+from tests.diffusion.tiny_models import Variant, build_tiny_weights
 
 
 @pytest.fixture(scope="session")

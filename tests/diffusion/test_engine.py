@@ -165,3 +165,13 @@ def test_distillation_lora_from_a_local_file_is_fused(
     assert not any("lora" in name for name, _ in fused.pipe.transformer.named_modules())  # merged, no adapters
     assert np.abs(reference.astype(int) - result.astype(int)).mean() > 1
     assert plain.version != fused.version
+
+
+def test_plan_records_interpolation_and_slows_a_clip_longer_than_the_model_limit(tiny_weights_root: Path) -> None:
+    engine = _engine(tiny_weights_root, "wan2.1")
+    plan = engine.prepare(_request(num_frames=24, fps=24)).plan
+    assert plan["interpolated"] and plan["speed"] == pytest.approx(1.0, abs=0.01)
+    capped = _engine(tiny_weights_root, "wan2.1", max_frames=9)  # 9 frames = 0.5 s at 16 fps
+    plan = capped.prepare(_request(num_frames=24, fps=24)).plan
+    assert plan["native"]["num_frames"] == 9
+    assert plan["speed"] == pytest.approx(0.5 / (23 / 24), abs=0.01)

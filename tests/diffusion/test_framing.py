@@ -5,7 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from stillmotion.engines.diffusion.engine import GenerationSettings, condition_image, picture_box
+from stillmotion.engines.diffusion.engine import (
+    GenerationSettings,
+    condition_image,
+    picture_box,
+)
 from stillmotion.media.upscale import upscale
 
 

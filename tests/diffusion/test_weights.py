@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from stillmotion.engines.diffusion import DiffusionSpec, validate_weights_dir
-from tests.diffusion.tiny_models import tiny_spec
+from tests.diffusion.tiny_models import tiny_model_setting, tiny_spec
 
 
 def test_spec_from_json_shape(tmp_path: Path) -> None:
@@ -38,6 +38,8 @@ def test_spec_from_json_shape(tmp_path: Path) -> None:
 
 def test_complete_tiny_checkpoint_has_no_problems(tiny_wan_dir: Path, tiny_weights_root: Path) -> None:
     assert validate_weights_dir(tiny_spec(tiny_weights_root, "wan2.1")) == []
+    as_setting = DiffusionSpec.from_dict("tiny-wan", tiny_model_setting(tiny_weights_root, "wan2.1"))
+    assert as_setting == tiny_spec(tiny_weights_root, "wan2.1", name="tiny-wan")
 
 
 def test_missing_directory_and_index_are_reported(tmp_path: Path) -> None:
@@ -74,3 +76,14 @@ def test_wrong_family_and_bad_switches_are_reported(tiny_wan_dir: Path, tmp_path
     assert "not a ltx image-to-video pipeline" in text
     assert "downloads kernels" in text
     assert "LoRA file" in text
+
+
+def test_missing_gpu_packages_are_named(tiny_wan_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "diffusers" else real(name))
+    problems = validate_weights_dir(DiffusionSpec(name="w", family="wan", weights_dir=tiny_wan_dir))
+    assert problems == [
+        "python package 'diffusers' is not installed (install the gpu extra: pip install 'stillmotion[gpu]')"
+    ]

@@ -8,6 +8,7 @@ a downloaded checkpoint, so tests load it through the production path.
 
     build_tiny_weights(root, "wan2.1") -> Path  # also "wan2.2", "wan2.2-ti2v", "ltx", "ltx-condition", "cogvideox"
     tiny_spec(root, "wan2.1", name="tiny-wan") -> DiffusionSpec  # builds the weights too
+    tiny_model_setting(root, "wan2.1") -> dict  # the same, as one entry of the `models` setting (JSON)
 """
 
 from __future__ import annotations
@@ -204,6 +205,21 @@ def tiny_spec(root: Path, variant: Variant = "wan2.1", name: str = "tiny-wan", *
         speed=speed,
         **options,
     )
+
+
+def tiny_model_setting(root: Path, variant: Variant = "wan2.1") -> dict[str, Any]:
+    """One `models` setting entry serving the tiny checkpoint, for end-to-end server tests:
+    `STILLMOTION_MODELS=json.dumps({"tiny-wan": tiny_model_setting(tmp_path)})`."""
+    width, height = NATIVE_SIZE[variant]
+    return {
+        "engine": "diffusion",
+        "family": FAMILY[variant],
+        "weights_dir": str(build_tiny_weights(root, variant)),
+        "steps": 2,
+        "native_size": [width, height],
+        "max_sequence_length": 16,
+        "speed": {"dtype": "float32", "device": "cpu"},
+    }
 
 
 def build_tiny_lora(weights_dir: Path, target: Path, rank: int = 2) -> Path:

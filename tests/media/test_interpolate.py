@@ -14,7 +14,13 @@ import cv2
 import numpy as np
 import pytest
 
-from stillmotion.media.interpolate import FramePair, estimate_flow, flow_estimator, retime, source_positions
+from stillmotion.media.interpolate import (
+    FramePair,
+    estimate_flow,
+    flow_estimator,
+    retime,
+    source_positions,
+)
 
 WIDTH, HEIGHT, SIDE = 192, 96, 32
 SPEED = (7.5, 2.25)  # pixels per source frame (x, y): sub-pixel on purpose

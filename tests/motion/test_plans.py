@@ -136,3 +136,31 @@ def test_parallax_layers_never_sample_outside_the_image(kind: str) -> None:
             map_x, map_y = full_maps(parallax.grid, pose.affine(W, H), *residual, layer.roi)
             assert map_x.min() >= -0.5 and map_x.max() <= W - 0.5, (kind, map_x.min(), map_x.max())
             assert map_y.min() >= -0.5 and map_y.max() <= H - 0.5, (kind, map_y.min(), map_y.max())
+
+
+def test_cancelling_stops_between_frames() -> None:
+    from stillmotion.errors import TaskCancelled
+    from stillmotion.pipeline.context import TaskContext
+
+    ctx = TaskContext()
+    stream = prepare_plan(request_for(landscape(W, H), frames=12), FULL, scene()).frames(ctx)
+    next(stream)
+    ctx.cancel()
+    with pytest.raises(TaskCancelled):
+        next(stream)
+
+
+def test_audio_cues_follow_the_picture() -> None:
+    plan = MotionPlan(
+        camera=CameraMove(kind="push_in"),
+        regions=(RegionEffect(kind="water"), RegionEffect(kind="fire"), RegionEffect(kind="foliage")),
+        particles=(ParticleEffect(kind="rain", density=0.8),),
+    )
+    prepared = prepare_plan(request_for(landscape(W, H), frames=48, fps=12), plan, scene())
+    cues = prepared.audio_cues
+    assert cues is not None and cues.elements == {"water", "fire", "foliage", "rain"}
+    curves = cues.curves
+    assert curves["camera"][0] == 0.0 and curves["camera"][-1] == pytest.approx(1.0)
+    assert curves["rain"][0] == 0.0 and curves["rain"][-1] == pytest.approx(0.8)  # fades in with the drops
+    for name in ("water", "fire", "wind"):
+        assert 0.0 <= curves[name].min() and curves[name].max() <= 1.0 and np.ptp(curves[name]) > 0.1, name

@@ -87,3 +87,23 @@ def test_static_camera_keeps_global_motion_near_zero_while_regions_move() -> Non
     flow = dense_flow(frames[4], frames[5])
     assert np.abs(flow[ground]).mean() < 0.02
     assert np.abs(flow[sky_mask(W, H) > 0.99]).mean() > 0.05
+
+
+def test_light_glow_flickers_the_brightest_spots_only() -> None:
+    image = landscape(W, H)
+    image[20:30, 200:210] = 255  # a lamp
+    plan = MotionPlan(camera=STILL, regions=(RegionEffect(kind="light", strength=1.0),))
+    frames = render_all(prepare_plan(request_for(image, frames=24, fps=12), plan, scene_with()))
+    luma = np.array([f.astype(np.float32).mean(axis=2) for f in frames])
+    assert luma[:, 15:35, 195:215].std(axis=0).max() > 1.0, "the lamp's surroundings must breathe"
+    assert luma[:, 120:, :100].std(axis=0).max() == 0.0, "dark ground far from it must not"
+
+
+def test_smoke_rises_where_there_is_no_smoke_mask_in_the_sky() -> None:
+    image = landscape(W, H)
+    plan = MotionPlan(camera=STILL, regions=(RegionEffect(kind="smoke", strength=1.0, speed=2.0),))
+    frames = render_all(prepare_plan(request_for(image, frames=16, fps=12), plan, scene_with(sky=sky_mask(W, H))))
+    _, dy = mean_flow(frames, sky_mask(W, H))
+    assert dy < -0.05
+    ground = band_mask(W, H, 0.5, 1.0) > 0
+    assert np.array_equal(frames[-1][ground], image[ground])

@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state.rate_limiter = AccountRateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)
         state.engines = EngineRegistry(settings)
         await asyncio.to_thread(warm_up, settings)
+        # Weights can take minutes to load: /readyz says when they are in.
+        state.engines_loading = asyncio.create_task(asyncio.to_thread(state.engines.load_all))
         runner = TaskRunner(settings, state.tasks, state.storage, state.engines)
         state.executor = LocalExecutor(
             runner, settings.workers, settings.max_attempts, sweep_seconds=settings.lease_seconds / 2

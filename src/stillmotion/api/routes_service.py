@@ -20,7 +20,7 @@ async def healthz() -> JSONResponse:
 
 @router.get("/readyz", tags=["service"])
 async def readyz(request: Request) -> JSONResponse:
-    """Ready to take tasks: the database answers and the executor runs."""
+    """Ready to take tasks: the database answers, the executor runs, every model loaded."""
     state = request.app.state
     problems: list[str] = []
     try:
@@ -30,6 +30,9 @@ async def readyz(request: Request) -> JSONResponse:
         problems.append("database unreachable")
     if not state.executor_running:
         problems.append("executor not running")
+    if not state.engines.loaded:
+        problems.append("models still loading")
+    problems.extend(state.engines.problems)
     if problems:
         return JSONResponse(
             {"code": 5001, "message": "Not ready: " + "; ".join(problems) + ".", "data": None},
@@ -43,5 +46,4 @@ async def readyz(request: Request) -> JSONResponse:
 async def list_models(request: Request) -> JSONResponse:
     """Extension: the model names this server serves, and their engines."""
     engines = request.app.state.engines
-    models = [{"model_name": name, "engine": engines.engine_kind(name), "ready": True} for name in engines.model_names]
-    return success({"models": models})
+    return success({"models": [engines.describe(name) for name in engines.model_names]})

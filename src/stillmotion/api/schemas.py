@@ -168,8 +168,9 @@ class UploadedImage(BaseModel):
 
 class ModelInfo(BaseModel):
     model_name: str
-    engine: str
-    ready: bool
+    engine: str = Field(examples=["motion"])
+    family: str | None = Field(description="Diffusion model family (wan, ltx, cogvideox); null for motion.")
+    ready: bool = Field(description="Loaded and servable; false while loading or when its configuration is broken.")
 
 
 class ModelList(BaseModel):

@@ -1,45 +1,125 @@
-"""What a worker process loads once: the engines behind model names, and the audio backend."""
+"""What a worker process loads once: the engines behind model names, and the audio backend.
+
+The `models` setting maps a name to `"motion"` or to a diffusion spec (a dict with
+`"engine": "diffusion"`, see docs/diffusion.md). Configuration problems (an
+unknown engine, a missing or incomplete weights directory) are found by
+`load_all()` at start and reported through `/readyz` and the log, never at a
+task; model weights load there too, once, and stay resident.
+"""
 
 from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
 
 from stillmotion.audio.backend import AudioBackend, load_audio_backend
 from stillmotion.config import Settings
 from stillmotion.engines.base import Engine
+from stillmotion.errors import NotReady
+
+log = logging.getLogger("stillmotion.engines")
 
 
-def build_engine(kind: str) -> Engine:
-    if kind == "motion":
-        from stillmotion.engines.motion import MotionEngine
-
-        return MotionEngine()
-    raise ValueError(f"unknown engine {kind!r}")
+@dataclass
+class ModelEntry:
+    name: str
+    kind: str
+    config: str | dict[str, Any]
+    family: str | None = None
+    engine: Engine | None = None
+    problems: list[str] = field(default_factory=list)
 
 
 class EngineRegistry:
-    """Engines are shared between models that name the same kind, and built on first use."""
-
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._models = dict(settings.models)
-        self._engines: dict[str, Engine] = {}
+        self._entries = {name: _entry(name, config) for name, config in settings.models.items()}
+        self._motion: Engine | None = None  # one motion engine serves every name that maps to it
         self._audio: AudioBackend | None = None
+        self._lock = threading.Lock()
+        self.loaded = False
+
+    @property
+    def model_names(self) -> list[str]:
+        return sorted(self._entries)
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{entry.name}: {problem}" for entry in self._entries.values() for problem in entry.problems]
+
+    def engine_kind(self, model_name: str) -> str:
+        return self._entries[model_name].kind
+
+    def describe(self, model_name: str) -> dict[str, Any]:
+        entry = self._entries[model_name]
+        ready = entry.engine is not None and not entry.problems
+        return {"model_name": entry.name, "engine": entry.kind, "family": entry.family, "ready": ready}
 
     @property
     def audio(self) -> AudioBackend:
         """The audio backend, loaded on first use (weights, for the model backend)."""
-        if self._audio is None:
-            self._audio = load_audio_backend(self._settings)
-        return self._audio
+        with self._lock:
+            if self._audio is None:
+                self._audio = load_audio_backend(self._settings)
+            return self._audio
 
-    @property
-    def model_names(self) -> list[str]:
-        return sorted(self._models)
-
-    def engine_kind(self, model_name: str) -> str:
-        return self._models[model_name]
+    def load_all(self) -> None:
+        """Check every model's configuration and load its engine; slow for big weights, so run in a thread."""
+        for entry in self._entries.values():
+            try:
+                self._load(entry)
+            except Exception as exc:  # a broken model must not stop the others from serving
+                entry.problems.append(f"failed to load: {exc}")
+            for problem in entry.problems:
+                log.error("model %s is not servable: %s", entry.name, problem)
+        self.loaded = True
 
     def engine_for(self, model_name: str) -> Engine:
-        kind = self._models[model_name]
-        if kind not in self._engines:
-            self._engines[kind] = build_engine(kind)
-        return self._engines[kind]
+        entry = self._entries[model_name]
+        if entry.engine is None and not entry.problems:
+            self._load(entry)
+        if entry.problems or entry.engine is None:
+            raise NotReady(f"Model {model_name} is not available: {'; '.join(entry.problems)}", retry_after=60)
+        return entry.engine
+
+    def _load(self, entry: ModelEntry) -> None:
+        with self._lock:
+            if entry.engine is not None or entry.problems:
+                return
+            if entry.kind == "motion":
+                if self._motion is None:
+                    from stillmotion.engines.motion import MotionEngine
+
+                    self._motion = MotionEngine()
+                entry.engine = self._motion
+            elif entry.kind == "diffusion":
+                entry.engine = _load_diffusion(entry)
+
+
+def _entry(name: str, config: str | dict[str, Any]) -> ModelEntry:
+    if config == "motion":
+        return ModelEntry(name, "motion", config)
+    if isinstance(config, dict) and config.get("engine") == "diffusion":
+        entry = ModelEntry(name, "diffusion", config, family=config.get("family"))
+        return entry
+    return ModelEntry(name, str(config), config, problems=[f"unknown engine {config!r} (motion or a diffusion spec)"])
+
+
+def _load_diffusion(entry: ModelEntry) -> Engine | None:
+    from stillmotion.engines.diffusion import DiffusionSpec, validate_weights_dir
+
+    assert isinstance(entry.config, dict)
+    try:
+        spec = DiffusionSpec.from_dict(entry.name, dict(entry.config))
+    except (ValueError, TypeError, KeyError) as exc:
+        entry.problems.append(f"invalid spec: {exc}")
+        return None
+    entry.problems.extend(validate_weights_dir(spec))
+    if entry.problems:
+        return None
+    from stillmotion.engines.diffusion import DiffusionEngine
+
+    engine: Engine = DiffusionEngine(spec)
+    return engine

@@ -97,7 +97,7 @@ def estimate_flow(estimator: cv2.DISOpticalFlow, source: np.ndarray, target: np.
     grey = [cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) for frame in (source, target)]
     if scale < 1:
         grey = [cv2.resize(frame, small, interpolation=cv2.INTER_AREA) for frame in grey]
-    flow = estimator.calc(grey[0], grey[1], None)
+    flow: np.ndarray = estimator.calc(grey[0], grey[1], None)  # type: ignore[call-overload]  # stub lacks None
     if scale < 1:
         flow = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR) / scale
     return flow
@@ -135,7 +135,7 @@ def visibility(flow_forward: np.ndarray, flow_backward: np.ndarray) -> np.ndarra
     return (consistent & inside).astype(np.float32)
 
 
-def retime(frames: Sequence[np.ndarray], positions: Sequence[float] | np.ndarray) -> Iterator[np.ndarray]:
+def retime(frames: Sequence[np.ndarray] | np.ndarray, positions: Sequence[float] | np.ndarray) -> Iterator[np.ndarray]:
     """Yield one frame per position on `frames`' axis (see `source_positions`), interpolating between neighbours."""
     estimator = flow_estimator()
     pair: FramePair | None = None

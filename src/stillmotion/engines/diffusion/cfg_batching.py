@@ -32,11 +32,10 @@ def batched_cfg(pipe: Any, enabled: bool) -> Iterator[None]:
         yield
         return
     batcher = _CfgBatcher(pipe)
-    with batcher.observe_prompts():
-        with contextlib.ExitStack() as stack:
-            for model in denoisers(pipe):
-                stack.enter_context(batcher.wrap(model))
-            yield
+    with batcher.observe_prompts(), contextlib.ExitStack() as stack:
+        for model in denoisers(pipe):
+            stack.enter_context(batcher.wrap(model))
+        yield
 
 
 class _CfgBatcher:

@@ -15,10 +15,9 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
-import cv2
 import numpy as np
 import torch
 from PIL import Image
@@ -26,11 +25,15 @@ from PIL import Image
 from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.diffusion import families
 from stillmotion.engines.diffusion.cfg_batching import batched_cfg
+from stillmotion.engines.diffusion.conditioning import (
+    GenerationSettings,
+    condition_image,
+    picture_box,
+)
 from stillmotion.engines.diffusion.spec import DiffusionSpec
 from stillmotion.engines.diffusion.speed import apply_speed_options, resolve_device
 from stillmotion.engines.diffusion.weights import load_pipeline, validate_weights_dir
 from stillmotion.errors import EngineFailure, NotReady, StillmotionError
-from stillmotion.media.framing import cover_crop
 from stillmotion.media.interpolate import retime, source_positions
 from stillmotion.media.upscale import upscale
 from stillmotion.pipeline.context import TaskContext
@@ -144,49 +147,6 @@ class DiffusionEngine:
         x, y, width, height = settings.box
         frames = np.clip(np.asarray(video) * 255 + 0.5, 0, 255).astype(np.uint8)
         return frames[:, y : y + height, x : x + width]
-
-
-_STRETCH_TOLERANCE = 0.02
-"""Aspect mismatch up to which the input is stretched onto the native grid (and `upscale`
-stretches back, keeping the framing exactly): 832x464 is 0.8% wider than 16:9."""
-_BACKDROP_BLUR = 0.05
-"""Blur of the backdrop around a letterboxed picture, as a share of the frame's longer side."""
-
-
-@dataclass(frozen=True)
-class GenerationSettings:
-    width: int
-    height: int
-    box: tuple[int, int, int, int]
-    """(x, y, width, height) of the native frame that holds the picture; the whole frame unless a
-    fixed-size checkpoint (CogVideoX 1.0) gets an output aspect it cannot generate."""
-    num_frames: int
-    fps: float
-    steps: int
-    guidance_scale: float
-    max_sequence_length: int
-
-
-def picture_box(width: int, height: int, out_width: int, out_height: int) -> tuple[int, int, int, int]:
-    """The largest centred region of a width x height frame with the output's aspect."""
-    aspect = out_width / out_height
-    if abs(width / height / aspect - 1) <= _STRETCH_TOLERANCE:
-        return (0, 0, width, height)
-    box_w, box_h = (round(height * aspect), height) if width / height > aspect else (width, round(width / aspect))
-    return ((width - box_w) // 2, (height - box_h) // 2, box_w, box_h)
-
-
-def condition_image(image: np.ndarray, settings: GenerationSettings) -> np.ndarray:
-    """The input on the native grid: stretched onto it when the aspects agree, otherwise placed in
-    its box over a blurred, cover-cropped copy of itself (a backdrop the model can animate plausibly
-    and that is cut away afterwards)."""
-    x, y, width, height = settings.box
-    if (width, height) == (settings.width, settings.height):
-        return upscale(image, width, height)  # shrinks (area-averaged) in practice: output > native
-    backdrop = cover_crop(image, settings.width, settings.height)
-    backdrop = cv2.GaussianBlur(backdrop, (0, 0), _BACKDROP_BLUR * max(settings.width, settings.height))
-    backdrop[y : y + height, x : x + width] = upscale(image, width, height)
-    return backdrop
 
 
 class DiffusionRender:

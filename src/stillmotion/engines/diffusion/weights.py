@@ -49,9 +49,12 @@ def validate_weights_dir(spec: DiffusionSpec) -> list[str]:
     class_name = index.get("_class_name")
     accepted = DEFAULTS[spec.family].accepted_classes
     if spec.pipeline_class is None and class_name not in accepted:
-        problems.append(f"{root} holds a {class_name!r}, not a {spec.family} image-to-video pipeline ({', '.join(accepted)})")
+        problems.append(
+            f"{root} holds a {class_name!r}, not a {spec.family} image-to-video pipeline ({', '.join(accepted)})"
+        )
     components = {name: entry for name, entry in index.items() if _is_component(entry)}
-    problems += [f"{root}: model_index.json lists no {name!r}" for name in REQUIRED_COMPONENTS if name not in components]
+    problems += [f"{root}: model_index.json lists no {name!r}" for name in REQUIRED_COMPONENTS
+                 if name not in components]
     for name, entry in components.items():
         problems += _component_problems(root / name, name, entry)
     return problems

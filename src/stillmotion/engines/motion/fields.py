@@ -3,10 +3,10 @@
 Displacements that vary slowly across the frame (parallax, sway, flow) do not
 need full-resolution maths: they are computed on a grid about a quarter of the
 frame size, upsampled, and added to an exact full-resolution base grid, so the
-affine part of every map stays exact to the last pixel. The coarse grid is
-corner-aligned (its first and last cells sit on the frame's first and last
-pixels), so upsampling interpolates all the way to the edges instead of
-clamping the outermost pixels to the nearest cell.
+affine part of every map stays exact to the last pixel. The coarse grid has one
+extra cell beyond each edge of the frame, so `cv2.resize` interpolates all the
+way to the frame's edges (then crops) instead of clamping the outermost pixels
+to the nearest cell.
 """
 
 from __future__ import annotations
@@ -36,38 +36,39 @@ class FieldGrid:
 
     @classmethod
     def for_size(cls, width: int, height: int) -> FieldGrid:
-        sw, sh = max(2, round(width / FIELD_DIVISOR)), max(2, round(height / FIELD_DIVISOR))
+        cells_x, cells_y = -(-width // FIELD_DIVISOR), -(-height // FIELD_DIVISOR)
         xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-        small_xs, small_ys = np.meshgrid(
-            np.linspace(0.0, width - 1.0, sw, dtype=np.float32), np.linspace(0.0, height - 1.0, sh, dtype=np.float32)
-        )
-        return cls(width, height, sw, sh, xs, ys, small_xs, small_ys)
-
-    @property
-    def step(self) -> tuple[float, float]:
-        """Full-resolution pixels per coarse cell along x and y."""
-        return (self.width - 1) / (self.small_width - 1), (self.height - 1) / (self.small_height - 1)
+        # Cell j (0 = the pad before the frame) is centred on full pixel (j - 1/2) * d - 1/2,
+        # the half-pixel convention cv2.resize uses when it enlarges by exactly d.
+        centres = lambda n: ((np.arange(n + 2, dtype=np.float32) - 0.5) * FIELD_DIVISOR - 0.5)
+        small_xs, small_ys = np.meshgrid(centres(cells_x), centres(cells_y))
+        return cls(width, height, cells_x + 2, cells_y + 2, xs, ys, small_xs, small_ys)
 
     def to_small(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Full-resolution coordinates -> coarse-grid coordinates."""
-        sx, sy = self.step
-        return (x * np.float32(1.0 / sx)).astype(np.float32), (y * np.float32(1.0 / sy)).astype(np.float32)
+        """Full-resolution coordinates -> coarse-grid coordinates (pad included)."""
+        scale = np.float32(1.0 / FIELD_DIVISOR)
+        return (x * scale + np.float32(0.5 / FIELD_DIVISOR + 0.5)), (y * scale + np.float32(0.5 / FIELD_DIVISOR + 0.5))
 
     def shrink(self, field: np.ndarray) -> np.ndarray:
-        """A full- (or any-) resolution field resampled onto the coarse grid."""
+        """A field of any resolution resampled onto the coarse grid, edges repeated into the pad."""
         if field.shape[:2] == (self.small_height, self.small_width):
             return field.astype(np.float32, copy=False)
-        return cv2.resize(field.astype(np.float32), (self.small_width, self.small_height), interpolation=cv2.INTER_AREA)
+        inner = cv2.resize(
+            field.astype(np.float32), (self.small_width - 2, self.small_height - 2), interpolation=cv2.INTER_AREA
+        )
+        return cv2.copyMakeBorder(inner, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
 
     def grow(self, field: np.ndarray, roi: tuple[int, int, int, int] | None = None) -> np.ndarray:
         """A coarse field brought to full resolution, whole or just the window `roi` (x0, y0, x1, y1)."""
         x0, y0, x1, y1 = roi or (0, 0, self.width, self.height)
-        sx, sy = self.step
-        to_coarse = np.array([[1.0 / sx, 0.0, x0 / sx], [0.0, 1.0 / sy, y0 / sy]])
-        return cv2.warpAffine(
-            field, to_coarse, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
+        d = FIELD_DIVISOR
+        a_x, a_y = x0 // d, y0 // d
+        b_x, b_y = -(-x1 // d), -(-y1 // d)
+        window = field[a_y : b_y + 2, a_x : b_x + 2]
+        grown = cv2.resize(window, (window.shape[1] * d, window.shape[0] * d), interpolation=cv2.INTER_LINEAR)
+        # Pixel X of `grown` lies at full x = X + (a - 1) * d.
+        ox, oy = x0 - (a_x - 1) * d, y0 - (a_y - 1) * d
+        return grown[oy : oy + (y1 - y0), ox : ox + (x1 - x0)]
 
 
 def full_maps(

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from stillmotion.engines.motion.camera import CameraPath, CameraPose
-from stillmotion.engines.motion.fields import FieldGrid
+from stillmotion.engines.motion.fields import FIELD_DIVISOR, FieldGrid
 from stillmotion.engines.motion.regions import RegionFields
 from stillmotion.engines.motion.warp import (
     apply_gain,
@@ -91,7 +91,7 @@ class ParallaxWarp:
         # Whatever stands out nearby (a subject's base, which touches the ground and so is not
         # cut as foreground) must not lend its colour to the fill either.
         near_hole = cv2.dilate(inpaint_mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
-        inpaint_mask |= standing_out & near_hole
+        inpaint_mask = cv2.bitwise_or(inpaint_mask, cv2.bitwise_and(standing_out, near_hole))
         small_image = cv2.resize(image, (grid.small_width, grid.small_height), interpolation=cv2.INTER_AREA)
         filled = cv2.inpaint(small_image, inpaint_mask * 255, 3, cv2.INPAINT_TELEA)
         core = cv2.erode((alpha_small > 0.98).astype(np.uint8), np.ones((3, 3), np.uint8))
@@ -125,7 +125,7 @@ class ParallaxWarp:
         background = self.residual(self.background, pose)
         copies = copy_residuals(self.grid, pose, background, fields)
         frame, _ = sample(self.plate, self.grid, pose, copies, weights, LAYER_INTERPOLATION)
-        if self.foreground is not None:
+        if self.foreground is not None and self.foreground_rgba is not None:
             roi = self.foreground.roi
             x0, y0, x1, y1 = roi
             copies = copy_residuals(self.grid, pose, self.residual(self.foreground, pose), fields)
@@ -164,7 +164,7 @@ def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> tuple
     regions large enough to be an object (not a blotch) become a layer.
     """
     search = max(SEARCH_FRACTION * grid.width, reach)
-    radius = max(1, round(search * grid.small_width / grid.width))
+    radius = max(1, round(search / FIELD_DIVISOR))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     smooth = cv2.GaussianBlur(depth, (0, 0), DEPTH_SMOOTHING_CELLS)
     behind = cv2.dilate(smooth, kernel)  # farthest depth nearby
@@ -191,12 +191,11 @@ def _max_reach(path: CameraPath, grid: FieldGrid) -> float:
 
 def _roi(alpha_small: np.ndarray, reach: float, grid: FieldGrid) -> tuple[int, int, int, int]:
     ys, xs = np.nonzero(alpha_small > 0.005)
-    sx, sy = grid.step
-    pad = reach + 2 * max(sx, sy)
-    x0 = int(max(0, np.floor(xs.min() * sx - pad)))
-    y0 = int(max(0, np.floor(ys.min() * sy - pad)))
-    x1 = int(min(grid.width, np.ceil(xs.max() * sx + pad) + 1))
-    y1 = int(min(grid.height, np.ceil(ys.max() * sy + pad) + 1))
+    pad = reach + 2 * FIELD_DIVISOR
+    x0 = int(max(0, np.floor(grid.small_xs[0, xs.min()] - pad)))
+    y0 = int(max(0, np.floor(grid.small_ys[ys.min(), 0] - pad)))
+    x1 = int(min(grid.width, np.ceil(grid.small_xs[0, xs.max()] + pad) + 1))
+    y1 = int(min(grid.height, np.ceil(grid.small_ys[ys.max(), 0] + pad) + 1))
     return x0, y0, x1, y1
 
 

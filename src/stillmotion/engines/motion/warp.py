@@ -79,8 +79,10 @@ def apply_gain(frame: np.ndarray, grid: FieldGrid, pose: CameraPose, residual: R
     rows, cols = np.nonzero(np.abs(screen - 1.0) > GAIN_EPSILON)
     if len(rows) == 0:
         return
-    sx, sy = grid.step
-    x0, x1 = int(max(0, (cols.min() - 1) * sx)), int(min(grid.width, (cols.max() + 1) * sx + 1))
-    y0, y1 = int(max(0, (rows.min() - 1) * sy)), int(min(grid.height, (rows.max() + 1) * sy + 1))
+    # One cell of margin around the cells that change, in full-resolution pixels.
+    x0 = int(max(0, grid.small_xs[0, max(cols.min() - 1, 0)]))
+    x1 = int(min(grid.width, grid.small_xs[0, min(cols.max() + 1, grid.small_width - 1)] + 1))
+    y0 = int(max(0, grid.small_ys[max(rows.min() - 1, 0), 0]))
+    y1 = int(min(grid.height, grid.small_ys[min(rows.max() + 1, grid.small_height - 1), 0] + 1))
     full = grid.grow(screen, (x0, y0, x1, y1))
     frame[y0:y1, x0:x1] = cv2.multiply(frame[y0:y1, x0:x1], cv2.merge([full] * 3), dtype=cv2.CV_8U)
