@@ -188,3 +188,13 @@ def test_unknown_route_and_method_use_the_envelope(server: ServerProcess, alice:
     assert_error(alice.get("/api/vdr/nothing-here"), 404, 1200)
     response = alice.delete(CREATE)
     assert response.status_code == 405 and set(response.json()) == {"code", "message", "data"}
+
+
+def test_metrics_count_created_and_finished_tasks(server: ServerProcess, alice: httpx.Client, image_host: Any) -> None:
+    from tests.conftest import wait_for_task
+
+    wait_for_task(alice, create_task(alice, image_url=image_host.url("/landscape.jpg")))
+    text = httpx.get(server.base_url + "/metrics").text
+    assert 'stillmotion_tasks_created_total{model="bach-1.0-preview"}' in text
+    assert 'stillmotion_tasks_finished_total{outcome="succeeded"}' in text
+    assert "stillmotion_render_seconds_bucket" in text and "stillmotion_queue_depth" in text

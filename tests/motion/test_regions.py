@@ -96,7 +96,7 @@ def test_light_glow_flickers_the_brightest_spots_only() -> None:
     frames = render_all(prepare_plan(request_for(image, frames=24, fps=12), plan, scene_with()))
     luma = np.array([f.astype(np.float32).mean(axis=2) for f in frames])
     assert luma[:, 15:35, 195:215].std(axis=0).max() > 1.0, "the lamp's surroundings must breathe"
-    assert luma[:, 120:, :100].std(axis=0).max() == 0.0, "dark ground far from it must not"
+    assert all(np.array_equal(f[120:, :100], image[120:, :100]) for f in frames), "far from it, nothing changes"
 
 
 def test_smoke_rises_where_there_is_no_smoke_mask_in_the_sky() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from stillmotion.api.routes_tasks import success
 from stillmotion.api.schemas import Envelope, ModelList
+from stillmotion.metrics import QUEUE_DEPTH
 
 router = APIRouter()
 
@@ -40,6 +42,13 @@ async def readyz(request: Request) -> JSONResponse:
             headers={"Retry-After": "5"},
         )
     return success({"status": "ready"})
+
+
+@router.get("/metrics", tags=["service"], response_class=PlainTextResponse)
+async def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus metrics: tasks created and finished by outcome, render time, queue depth."""
+    QUEUE_DEPTH.set(len(request.app.state.executor.queued))
+    return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/api/vdr/models", tags=["extensions"], response_model=Envelope[ModelList])

@@ -19,6 +19,7 @@ from stillmotion.api.schemas import MAX_SEED, CreatedTask, CreateTaskRequest, En
 from stillmotion.api.task_views import TaskDetail, describe
 from stillmotion.config import Settings
 from stillmotion.errors import TaskNotFound
+from stillmotion.metrics import TASKS_CREATED
 from stillmotion.tasks.credits import task_cost
 from stillmotion.tasks.idempotency import idempotency_claim
 from stillmotion.tasks.models import Task
@@ -79,6 +80,7 @@ async def create_task(
         Task(account_id=credential.account_id, seed_requested=seed_requested, **fields), rules
     )
     if not created.replayed:
+        TASKS_CREATED.labels(model=body.model_name).inc()
         state.executor.submit(created.task.id)
     headers = {"Idempotent-Replayed": "true"} if created.replayed else None
     return success({"task_id": created.task.id, "create_at": unix_seconds(created.task.created_at)}, headers)

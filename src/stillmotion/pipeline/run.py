@@ -21,6 +21,7 @@ from stillmotion.config import Settings
 from stillmotion.engines.registry import EngineRegistry
 from stillmotion.errors import EngineFailure, StillmotionError, TaskCancelled
 from stillmotion.inputs import fetch_image
+from stillmotion.metrics import RENDER_SECONDS, TASKS_FINISHED
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.produce import VideoSpec, produce_video
 from stillmotion.storage.local import LocalStorage
@@ -72,7 +73,8 @@ class TaskRunner:
             return  # finished, or another worker holds a live lease
         task = claim.task
         log.info("task %s: attempt %d on %s", task_id, claim.attempt, self.worker_id)
-        ctx = TaskContext(deadline=time.monotonic() + self.settings.task_timeout_seconds)
+        started = time.monotonic()
+        ctx = TaskContext(deadline=started + self.settings.task_timeout_seconds)
         scratch = self.storage.scratch_path(task_id)
         self._running[task_id] = ctx
         try:
@@ -101,14 +103,18 @@ class TaskRunner:
                     await asyncio.to_thread(self._unpublish, key)
                 log.info("task %s: ended elsewhere while publishing", task_id)
                 return
+            TASKS_FINISHED.labels(outcome="succeeded").inc()
+            RENDER_SECONDS.observe(time.monotonic() - started)
             log.info("task %s: succeeded (%dx%d, %d frames)", task_id, produced.width, produced.height, produced.frames)
         except TaskCancelled:
             # Either a user cancel (recorded by whoever cancelled) or a lost lease: nothing to write here.
             log.info("task %s: stopped", task_id)
         except StillmotionError as exc:
+            TASKS_FINISHED.labels(outcome=str(exc.code)).inc()
             log.info("task %s: failed with %d: %s", task_id, exc.code, exc.message)
             await self.tasks.fail(task_id, self.worker_id, exc.code, exc.message)
         except Exception:
+            TASKS_FINISHED.labels(outcome="5002").inc()
             log.exception("task %s: engine error", task_id)
             error = EngineFailure("Video generation failed because of an internal engine error.")
             await self.tasks.fail(task_id, self.worker_id, error.code, error.message)

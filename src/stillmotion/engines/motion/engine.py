@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from stillmotion.audio.cues import AudioCues
@@ -52,6 +53,11 @@ class MotionEngine:
 
     name = "motion"
     version = ENGINE_VERSION
+
+    def __init__(self, threads: int = 0) -> None:
+        """`threads`: OpenCV's thread count (process-wide; `Settings.engine_threads`), 0 keeps its default."""
+        if threads > 0:
+            cv2.setNumThreads(threads)
 
     def prepare(self, request: RenderRequest) -> MotionRender:
         scene = analyze_scene(request.image)
