@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from stillmotion.engines.motion.prompt_paraphrase import _model as wordllama_model
 from stillmotion.moderation.evaluation import (
     LabelledPrompt,
     TextEvaluation,
@@ -109,16 +110,13 @@ def _memoised(embed: Embedder) -> Embedder:
 
 
 def _wordllama_embedder() -> Embedder | None:
-    """WordLlama's static embeddings (no torch), measured for comparison; not shipped."""
-    if importlib.util.find_spec("wordllama") is None:
-        return None
-    import wordllama
+    """WordLlama's static embeddings (no torch), measured for comparison; not shipped.
 
-    # The loader looks for `tokenizer/` while the wheel ships `tokenizers/`; pointing cache_dir
-    # at the package finds the bundled files, and disable_download forbids fetching.
-    model = wordllama.WordLlama.load(
-        cache_dir=Path(wordllama.__file__).parent, disable_download=True
-    )
+    Loaded by the motion engine's own loader, which reads the weights from the wheel offline.
+    """
+    model = wordllama_model()
+    if model is None:
+        return None
     return lambda texts: np.asarray(model.embed(list(texts), norm=True), dtype=np.float32)
 
 

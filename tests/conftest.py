@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +9,9 @@ import httpx
 import pytest
 
 from tests.support.images import encode, landscape
-from tests.support.servers import ImageHost, ServerProcess
+from tests.support.keyed_server import KeyedServer
+from tests.support.servers import ImageHost
+from tests.support.tasks import TASKS, wait_until
 
 TERMINAL = {"TASK_SUCCEEDED", "TASK_FAILED"}
 
@@ -24,39 +25,31 @@ def image_host() -> Iterator[ImageHost]:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path_factory.mktemp("server"), STILLMOTION_WORKERS="2")
-    process.keys = {name: process.create_key(name) for name in ("alice", "bob")}  # type: ignore[attr-defined]
-    process.start()
-    yield process
-    process.stop()
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyedServer]:
+    process = KeyedServer(tmp_path_factory.mktemp("server"), ("alice", "bob"), STILLMOTION_WORKERS="2")
+    with process.running():
+        yield process
 
 
 @pytest.fixture
-def alice(server: ServerProcess) -> Iterator[httpx.Client]:
-    with server.client(server.keys["alice"]["api_key"]) as client:  # type: ignore[attr-defined]
+def alice(server: KeyedServer) -> Iterator[httpx.Client]:
+    with server.client_for("alice") as client:
         yield client
 
 
 @pytest.fixture
-def bob(server: ServerProcess) -> Iterator[httpx.Client]:
-    with server.client(server.keys["bob"]["api_key"]) as client:  # type: ignore[attr-defined]
+def bob(server: KeyedServer) -> Iterator[httpx.Client]:
+    with server.client_for("bob") as client:
         yield client
 
 
 def wait_for_task(client: httpx.Client, task_id: str, timeout: float = 120.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = client.get(f"/api/vdr/videos/image2video/{task_id}").json()
-        assert body["code"] == 200, body
-        if body["data"]["status"] in TERMINAL:
-            return body["data"]
-        time.sleep(0.2)
-    raise AssertionError(f"task {task_id} not finished after {timeout} s: {body}")
+    """The task once it has succeeded or failed."""
+    return wait_until(client, task_id, lambda task: task["status"] in TERMINAL, timeout)
 
 
 def create_task(client: httpx.Client, **fields: Any) -> str:
     payload = {"model_name": "bach-1.0-preview", "resolution": "720p", "duration": 1, **fields}
-    response = client.post("/api/vdr/videos/image2video", json=payload)
+    response = client.post(TASKS, json=payload)
     assert response.status_code == 200, response.text
     return response.json()["data"]["task_id"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import av
 
 from tests.support.images import encode, landscape
+from tests.support.videos import video_shape
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -24,11 +25,7 @@ def test_generate_writes_the_requested_video(tmp_path: Path) -> None:
                      "--seed", "11", "--explain", "-o", str(out), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Wrote" in result.stdout and "seed 11" in result.stdout
-    with av.open(str(out)) as container:
-        stream = container.streams.video[0]
-        assert (stream.codec_context.width, stream.codec_context.height) == (720, 720)
-        assert stream.average_rate == 24
-        assert sum(1 for _ in container.decode(stream)) == 48
+    assert video_shape(out) == (720, 720, 24, 48)
 
 
 def test_generate_reports_a_bad_image_clearly(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.control.receivers import WebhookReceiver
+from tests.support.keyed_server import KeyedServer
 from tests.support.servers import ServerProcess
 
 # Backoff base for tests: retries after 0.4, 0.8, 1.6 s (defaults: 10, 20, 40 s).
@@ -31,17 +32,15 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture(scope="session")
-def control_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path_factory.mktemp("control"), **CONTROL_ENV)
-    process.keys = {name: process.create_key(name) for name in ("carol", "dave")}  # type: ignore[attr-defined]
-    process.start()
-    yield process
-    process.stop()
+def control_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyedServer]:
+    process = KeyedServer(tmp_path_factory.mktemp("control"), ("carol", "dave"), **CONTROL_ENV)
+    with process.running():
+        yield process
 
 
 @pytest.fixture
-def carol(control_server: ServerProcess) -> Iterator[httpx.Client]:
-    with control_server.client(control_server.keys["carol"]["api_key"]) as client:  # type: ignore[attr-defined]
+def carol(control_server: KeyedServer) -> Iterator[httpx.Client]:
+    with control_server.client_for("carol") as client:
         yield client
 
 

@@ -11,40 +11,25 @@ import httpx
 from tests.conftest import create_task, wait_for_task
 from tests.control.conftest import ledger_rows
 from tests.control.receivers import WebhookReceiver, always
-from tests.support.servers import ServerProcess
-
-CREATE = "/api/vdr/videos/image2video"
-
-
-def get(client: httpx.Client, task_id: str) -> dict[str, Any]:
-    return client.get(f"{CREATE}/{task_id}").json()["data"]
-
-
-def wait_until(client: httpx.Client, task_id: str, check: Any, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        task = get(client, task_id)
-        if check(task):
-            return task
-        time.sleep(0.05)
-    raise AssertionError(f"{task_id}: condition not met after {timeout} s: {task}")
+from tests.support.keyed_server import KeyedServer
+from tests.support.tasks import TASKS, get_task, wait_until
 
 
 def test_cancel_a_queued_and_a_running_task(
-    control_server: ServerProcess, carol: httpx.Client, receiver: WebhookReceiver, image_host: Any
+    control_server: KeyedServer, carol: httpx.Client, receiver: WebhookReceiver, image_host: Any
 ) -> None:
     url = image_host.url("/landscape.jpg")
     hook = receiver.route("/cancelled", always(200))
     # One worker: a long 1080p render occupies it, so the next task waits in the queue.
     running = create_task(carol, image_url=url, resolution="1080p", duration=6, callback_url=hook)
     queued = create_task(carol, image_url=url, resolution="1080p", duration=2)
-    wait_until(carol, running, lambda t: t["status"] == "TASK_PROCESSING" and t["progress"] > 8)
+    wait_until(carol, running, lambda t: t["status"] == "TASK_PROCESSING" and t["progress"] > 8, timeout=60)
 
-    waiting = get(carol, queued)
+    waiting = get_task(carol, queued)
     assert waiting["status"] == "TASK_PENDING" and waiting["queue_position"] >= 1
     # Cancel both at once, before the long render can finish; check the outcomes afterwards.
-    dropped_response = carol.post(f"{CREATE}/{queued}/cancel")
-    stopped_response = carol.post(f"{CREATE}/{running}/cancel")
+    dropped_response = carol.post(f"{TASKS}/{queued}/cancel")
+    stopped_response = carol.post(f"{TASKS}/{running}/cancel")
     started = time.monotonic()
     # The render stops at its next frame: the only worker takes a new task at once, while the
     # rest of a 6 s 1080p render would take far longer.
@@ -52,27 +37,27 @@ def test_cancel_a_queued_and_a_running_task(
     wait_until(carol, after, lambda t: t["status"] != "TASK_PENDING", timeout=30)
     assert time.monotonic() - started < 5
     assert dropped_response.status_code == 200 and stopped_response.status_code == 200, stopped_response.text
-    for task in (dropped_response.json()["data"], get(carol, running)):
+    for task in (dropped_response.json()["data"], get_task(carol, running)):
         assert task["status"] == "TASK_FAILED" and task["cancelled"] is True and task["failure_code"] == 5003
         assert "queue_position" not in task
     assert ledger_rows(control_server, "carol", queued) == {"reserve": -4, "refund": 4}
     assert ledger_rows(control_server, "carol", running) == {"reserve": -12, "refund": 12}
     payload = receiver.wait_for("/cancelled", 1, timeout=10)[0].json()
     assert payload["status"] == "TASK_FAILED" and payload["cancelled"] is True and payload["failure_code"] == 5003
-    assert get(carol, running)["progress"] < 100 and "video_url" not in get(carol, running)
+    assert get_task(carol, running)["progress"] < 100 and "video_url" not in get_task(carol, running)
     videos = control_server.data_dir / "videos"
     assert not list(videos.glob(f"*{running}*")), "a cancelled render leaves no file behind"
 
     # Finished tasks cannot be cancelled; unknown and foreign ones are not found.
-    again = carol.post(f"{CREATE}/{running}/cancel")
+    again = carol.post(f"{TASKS}/{running}/cancel")
     assert again.status_code == 409 and again.json()["code"] == 1201
-    assert carol.post(f"{CREATE}/00000000-0000-4000-8000-000000000000/cancel").json()["code"] == 1200
-    with control_server.client(control_server.keys["dave"]["api_key"]) as dave:  # type: ignore[attr-defined]
-        assert dave.post(f"{CREATE}/{after}/cancel").status_code == 404
+    assert carol.post(f"{TASKS}/00000000-0000-4000-8000-000000000000/cancel").json()["code"] == 1200
+    with control_server.client_for("dave") as dave:
+        assert dave.post(f"{TASKS}/{after}/cancel").status_code == 404
     wait_for_task(carol, after)
 
 
-def test_list_is_newest_first_paginated_and_filtered(control_server: ServerProcess, image_host: Any) -> None:
+def test_list_is_newest_first_paginated_and_filtered(control_server: KeyedServer, image_host: Any) -> None:
     key = control_server.create_key("gina")
     with control_server.client(key["api_key"]) as gina:
         made = [create_task(gina, image_url=image_host.url("/nowhere.jpg")) for _ in range(5)]
@@ -82,38 +67,38 @@ def test_list_is_newest_first_paginated_and_filtered(control_server: ServerProce
         cursor = None
         for _ in range(3):
             params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
-            page = gina.get(CREATE, params=params).json()["data"]
+            page = gina.get(TASKS, params=params).json()["data"]
             seen += [task["task_id"] for task in page["tasks"]]
             cursor = page["next_cursor"]
         assert seen == made[::-1] and cursor is None
-        failed = gina.get(CREATE, params={"status": "TASK_FAILED"}).json()["data"]["tasks"]
+        failed = gina.get(TASKS, params={"status": "TASK_FAILED"}).json()["data"]["tasks"]
         assert [t["task_id"] for t in failed] == made[::-1]
-        assert gina.get(CREATE, params={"status": "TASK_SUCCEEDED"}).json()["data"] == {"tasks": [], "next_cursor": None}
+        assert gina.get(TASKS, params={"status": "TASK_SUCCEEDED"}).json()["data"] == {"tasks": [], "next_cursor": None}
         for bad in ({"status": "done"}, {"cursor": "bm90LWEtY3Vyc29y"}, {"limit": "0"}, {"limit": "x"}):
-            response = gina.get(CREATE, params=bad)
+            response = gina.get(TASKS, params=bad)
             assert response.status_code == 400 and response.json()["code"] == 1000, (bad, response.text)
-    with control_server.client(control_server.keys["dave"]["api_key"]) as dave:  # type: ignore[attr-defined]
-        assert not set(made) & {t["task_id"] for t in dave.get(CREATE, params={"limit": "100"}).json()["data"]["tasks"]}
+    with control_server.client_for("dave") as dave:
+        assert not set(made) & {t["task_id"] for t in dave.get(TASKS, params={"limit": "100"}).json()["data"]["tasks"]}
 
 
-def test_idempotency_key_replays_the_task_and_charges_once(control_server: ServerProcess, image_host: Any) -> None:
+def test_idempotency_key_replays_the_task_and_charges_once(control_server: KeyedServer, image_host: Any) -> None:
     key = control_server.create_key("hana", credits=100)
     body = {"model_name": "bach-1.0-preview", "image_url": image_host.url("/nowhere.jpg"), "resolution": "720p",
             "duration": 3}
     with control_server.client(key["api_key"]) as hana:
-        first = hana.post(CREATE, json=body, headers={"Idempotency-Key": "order-42"})
+        first = hana.post(TASKS, json=body, headers={"Idempotency-Key": "order-42"})
         reordered = dict(reversed(list(body.items())))
-        second = hana.post(CREATE, json=reordered, headers={"Idempotency-Key": "order-42"})
+        second = hana.post(TASKS, json=reordered, headers={"Idempotency-Key": "order-42"})
         assert first.status_code == second.status_code == 200, second.text
         assert first.json()["data"] == second.json()["data"]
         assert second.headers.get("idempotent-replayed") == "true"
         task_id = first.json()["data"]["task_id"]
 
-        conflict = hana.post(CREATE, json={**body, "duration": 4}, headers={"Idempotency-Key": "order-42"})
+        conflict = hana.post(TASKS, json={**body, "duration": 4}, headers={"Idempotency-Key": "order-42"})
         assert conflict.status_code == 409 and conflict.json()["code"] == 1202, conflict.text
-        other = hana.post(CREATE, json=body, headers={"Idempotency-Key": "order-43"}).json()["data"]["task_id"]
+        other = hana.post(TASKS, json=body, headers={"Idempotency-Key": "order-43"}).json()["data"]["task_id"]
         assert other != task_id
-        plain = [hana.post(CREATE, json=body).json()["data"]["task_id"] for _ in range(2)]
+        plain = [hana.post(TASKS, json=body).json()["data"]["task_id"] for _ in range(2)]
         assert len(set(plain)) == 2
         wait_for_task(hana, task_id)
     # One reservation for the two identical requests, refunded once when the task failed.
@@ -121,7 +106,7 @@ def test_idempotency_key_replays_the_task_and_charges_once(control_server: Serve
 
 
 def test_retention_deletes_the_video_and_get_says_so(
-    control_server: ServerProcess, carol: httpx.Client, image_host: Any
+    control_server: KeyedServer, carol: httpx.Client, image_host: Any
 ) -> None:
     task = wait_for_task(carol, create_task(carol, image_url=image_host.url("/landscape.jpg")))
     assert task["status"] == "TASK_SUCCEEDED", task
@@ -131,10 +116,10 @@ def test_retention_deletes_the_video_and_get_says_so(
     assert httpx.get(task["video_url"]).status_code == 404
 
 
-def test_a_revoked_key_stops_working(control_server: ServerProcess) -> None:
+def test_a_revoked_key_stops_working(control_server: KeyedServer) -> None:
     key = control_server.create_key("judy")
     with control_server.client(key["api_key"]) as judy:
-        assert judy.get(CREATE).status_code == 200
+        assert judy.get(TASKS).status_code == 200
         control_server.cli("keys", "revoke", key["access_key"])
-        response = judy.get(CREATE)
+        response = judy.get(TASKS)
         assert response.status_code == 401 and response.json()["code"] == 1101

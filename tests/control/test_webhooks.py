@@ -12,23 +12,17 @@ import pytest
 from tests.conftest import create_task, wait_for_task
 from tests.control.conftest import TEST_BACKOFF, deliveries
 from tests.control.receivers import WebhookReceiver, always, fail_first, sleep_first, verify_standard_webhook
+from tests.support.keyed_server import KeyedServer
 from tests.support.servers import ServerProcess
-
-CREATE = "/api/vdr/videos/image2video"
+from tests.support.tasks import TASKS, wait_until
 
 
 def wait_for_callback(client: httpx.Client, task_id: str, status: str, timeout: float = 30) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        task = client.get(f"{CREATE}/{task_id}").json()["data"]
-        if task["callback"]["status"] == status:
-            return task
-        time.sleep(0.1)
-    raise AssertionError(f"callback of {task_id} not {status} after {timeout} s: {task}")
+    return wait_until(client, task_id, lambda task: task["callback"]["status"] == status, timeout)
 
 
 def test_a_flaky_receiver_gets_the_same_signed_event_until_it_accepts(
-    control_server: ServerProcess, carol: httpx.Client, receiver: WebhookReceiver, image_host: Any
+    control_server: KeyedServer, carol: httpx.Client, receiver: WebhookReceiver, image_host: Any
 ) -> None:
     url = receiver.route("/flaky", fail_first(2))
     task_id = create_task(carol, image_url=image_host.url("/landscape.jpg"), callback_url=url)
@@ -40,7 +34,7 @@ def test_a_flaky_receiver_gets_the_same_signed_event_until_it_accepts(
     calls = receiver.calls_to("/flaky")
     assert [call.answered for call in calls] == [500, 500, 200]
     assert len({call.headers["webhook-id"] for call in calls}) == 1, "webhook-id must not change between retries"
-    secret = control_server.keys["carol"]["webhook_secret"]  # type: ignore[attr-defined]
+    secret = control_server.keys["carol"]["webhook_secret"]
     for call in calls:
         verify_standard_webhook(secret, call.headers, call.body)
         assert call.body == calls[0].body
@@ -55,7 +49,7 @@ def test_a_flaky_receiver_gets_the_same_signed_event_until_it_accepts(
 
 
 def test_a_receiver_answering_500_forever_gets_exactly_four_attempts(
-    control_server: ServerProcess, carol: httpx.Client, receiver: WebhookReceiver, image_host: Any
+    control_server: KeyedServer, carol: httpx.Client, receiver: WebhookReceiver, image_host: Any
 ) -> None:
     url = receiver.route("/broken", always(500))
     # A failed task (the image is missing) is called back too, without video_url.
@@ -86,8 +80,8 @@ def test_a_receiver_slower_than_5_s_is_a_failed_attempt(
 
 @pytest.mark.parametrize("url", ["http://10.0.0.1/hook", "http://169.254.169.254/hook", "http://[::1]:9/hook"])
 def test_private_callback_addresses_are_refused_at_create(carol: httpx.Client, image_host: Any, url: str) -> None:
-    response = carol.post(CREATE, json={"model_name": "bach-1.0-preview", "image_url": image_host.url("/landscape.jpg"),
-                                        "resolution": "720p", "duration": 1, "callback_url": url})
+    response = carol.post(TASKS, json={"model_name": "bach-1.0-preview", "image_url": image_host.url("/landscape.jpg"),
+                                       "resolution": "720p", "duration": 1, "callback_url": url})
     body = response.json()
     assert response.status_code == 400 and body["code"] == 1000, body
     assert "callback_url" in body["message"] and "refused" in body["message"]
@@ -107,10 +101,7 @@ def test_kill_9_during_retries_then_restart_completes_the_delivery(
             task_id = create_task(client, image_url=image_host.url("/nowhere.jpg"), callback_url=url)
             first = receiver.wait_for("/after-crash", 1, timeout=30)[0]
             # Kill only once the failed attempt is recorded: then the retry is waiting on its backoff.
-            deadline = time.monotonic() + 10
-            while client.get(f"{CREATE}/{task_id}").json()["data"]["callback"]["last_error"] is None:
-                assert time.monotonic() < deadline, "first attempt never recorded"
-                time.sleep(0.05)
+            wait_until(client, task_id, lambda task: task["callback"]["last_error"] is not None, timeout=10)
         server.kill()
         time.sleep(2.5)  # the retry falls due while no server runs
         assert len(receiver.calls_to("/after-crash")) == 1
@@ -125,7 +116,7 @@ def test_kill_9_during_retries_then_restart_completes_the_delivery(
 
 
 def test_rotated_secret_signs_the_next_delivery(
-    control_server: ServerProcess, receiver: WebhookReceiver, image_host: Any
+    control_server: KeyedServer, receiver: WebhookReceiver, image_host: Any
 ) -> None:
     key = control_server.create_key("frank")
     out = control_server.cli("keys", "rotate-webhook-secret", "frank")

@@ -12,10 +12,12 @@ from typing import Protocol
 import numpy as np
 
 from stillmotion.audio.cues import AudioCues
-from stillmotion.audio.synthesis import synthesize_audio
+from stillmotion.audio.synthesis import DEFAULT_TARGET_LUFS, synthesize_audio
 
 
 class AudioBackend(Protocol):
+    """What the render chain calls: `synthesize_audio` and `DiffusersAudio` both answer it."""
+
     def __call__(
         self,
         prompt: str,
@@ -25,7 +27,7 @@ class AudioBackend(Protocol):
         num_frames: int,
         fps: int,
         seed: int,
-        target_lufs: float = -16.0,
+        target_lufs: float = DEFAULT_TARGET_LUFS,
     ) -> np.ndarray: ...
 
 

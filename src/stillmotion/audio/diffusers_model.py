@@ -23,6 +23,7 @@ from stillmotion.audio.cues import AudioCues
 from stillmotion.audio.dsp import SAMPLE_RATE
 from stillmotion.audio.mastering import master, timeline_for
 from stillmotion.audio.selection import choose_layers
+from stillmotion.audio.synthesis import DEFAULT_TARGET_LUFS
 
 SUPPORTED_PIPELINES = ("StableAudioPipeline",)
 """Stereo, variable length, ambience-capable; AudioLDM 2 (mono 16 kHz) is not wired in."""
@@ -94,7 +95,7 @@ class DiffusersAudio:
         num_frames: int,
         fps: int,
         seed: int,
-        target_lufs: float = -16.0,
+        target_lufs: float = DEFAULT_TARGET_LUFS,
     ) -> np.ndarray:
         import torch
 

@@ -19,6 +19,8 @@ from stillmotion.audio.loudness import db_to_gain, integrated_loudness
 from stillmotion.audio.mastering import master, timeline_for
 from stillmotion.audio.selection import LayerChoice, choose_layers
 
+DEFAULT_TARGET_LUFS = -16.0
+"""The usual loudness of online video; every audio backend masters to it unless told otherwise."""
 _LAYER_REFERENCE_LUFS = -23.0
 """Each layer is brought here before its relative level applies, so levels mean the same for all."""
 
@@ -55,7 +57,7 @@ def synthesize_audio(
     num_frames: int,
     fps: int,
     seed: int,
-    target_lufs: float = -16.0,
+    target_lufs: float = DEFAULT_TARGET_LUFS,
 ) -> np.ndarray:
     """Stereo float32 (n, 2) in [-1, 1] at 48 kHz, n = round(num_frames * 48000 / fps).
 

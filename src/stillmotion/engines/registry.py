@@ -92,7 +92,7 @@ class EngineRegistry:
                 if self._motion is None:
                     from stillmotion.engines.motion import MotionEngine
 
-                    self._motion = MotionEngine()
+                    self._motion = MotionEngine(threads=self._settings.engine_threads)
                 entry.engine = self._motion
             elif entry.kind == "diffusion":
                 entry.engine = _load_diffusion(entry)

@@ -2,10 +2,8 @@
 
 The http(s) download is the SSRF-sensitive part. Each hop (the URL, then every redirect) is
 resolved here, every resolved address is checked (addresses.py), and the connection goes to
-exactly that address: the request URL carries the IP, the Host header and the TLS server name
-(httpcore's documented `sni_hostname` extension) carry the real name, so certificates are still
-verified against the name and DNS is never asked again. Redirects are followed by hand for the
-same reason. The body is streamed with a running count, so the size cap holds whether or not
+exactly that address (pinned.py), so DNS is never asked again. Redirects are followed by
+hand for the same reason. The body is streamed with a running count, so the size cap holds whether or not
 the server announces a Content-Length, and the whole download runs under one deadline.
 """
 
@@ -14,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import numpy as np
@@ -23,10 +19,11 @@ import numpy as np
 from stillmotion import __version__
 from stillmotion.config import Settings
 from stillmotion.errors import ImageRejected
-from stillmotion.inputs.addresses import AllowList, IPAddress, resolve_allowed
+from stillmotion.inputs.addresses import AllowList, resolve_allowed
 from stillmotion.inputs.data_url import decode_data_url, is_data_url
 from stillmotion.inputs.decode import decode_image
 from stillmotion.inputs.limits import MAX_IMAGE_BYTES, MAX_IMAGE_MB, MAX_REDIRECTS, MAX_URL_LENGTH
+from stillmotion.inputs.pinned import pinned_tls, send_pinned
 from stillmotion.inputs.sniff import looks_like_html
 from stillmotion.inputs.uploads import check_upload, read_upload, upload_path
 
@@ -114,9 +111,11 @@ def _port(url: httpx.URL) -> int:
 
 async def _download(url: str, settings: Settings) -> bytes:
     allow = AllowList.parse(settings.fetch_allow)
-    # trust_env=True only for the CA bundle (SSL_CERT_FILE / SSL_CERT_DIR, e.g. a corporate
-    # CA); the client itself ignores proxy variables, since a proxy would undo the pinning.
-    tls = httpx.create_ssl_context(trust_env=True)
+    timeout = httpx.Timeout(
+        connect=settings.fetch_connect_timeout, read=settings.fetch_read_timeout,
+        write=settings.fetch_read_timeout, pool=settings.fetch_connect_timeout,
+    )  # fmt: skip
+    tls = pinned_tls()  # loading the CA bundle takes time: once per download, not per hop
     try:
         async with asyncio.timeout(settings.fetch_total_timeout):
             current = parse_http_url(url)
@@ -125,7 +124,9 @@ async def _download(url: str, settings: Settings) -> bytes:
                     _dns_host(current), _port(current), allow, settings.fetch_connect_timeout,
                     via_redirect=hop > 0,
                 )  # fmt: skip
-                async with _pinned_get(current, addresses, settings, tls) as response:
+                async with send_pinned(
+                    "GET", current, addresses, headers=_HEADERS, timeout=timeout, tls=tls
+                ) as response:
                     if response.status_code not in _REDIRECT_STATUSES:
                         return await _read_image_body(response)
                     current = _redirect_target(current, response)
@@ -136,40 +137,6 @@ async def _download(url: str, settings: Settings) -> bytes:
         ) from None
     except httpx.HTTPError as exc:
         raise ImageRejected(_transport_message(exc, settings)) from None
-
-
-@asynccontextmanager
-async def _pinned_get(
-    url: httpx.URL, addresses: list[IPAddress], settings: Settings, tls: ssl.SSLContext
-) -> AsyncIterator[httpx.Response]:
-    """GET `url` on a connection to one of the checked `addresses` (the next one is tried only
-    when the previous refused the connection), the response body left unread.
-
-    A fresh client per hop: a pooled connection made for one name must not carry a request
-    for another name that happens to share the address.
-    """
-    timeout = httpx.Timeout(
-        connect=settings.fetch_connect_timeout, read=settings.fetch_read_timeout,
-        write=settings.fetch_read_timeout, pool=settings.fetch_connect_timeout,
-    )  # fmt: skip
-    headers = {**_HEADERS, "Host": url.netloc.decode("ascii")}
-    async with httpx.AsyncClient(timeout=timeout, verify=tls, trust_env=False) as client:
-        for index, address in enumerate(addresses):
-            request = client.build_request(
-                "GET", url.copy_with(host=str(address)), headers=headers,
-                extensions={"sni_hostname": _dns_host(url)},
-            )  # fmt: skip
-            try:
-                response = await client.send(request, stream=True)
-            except httpx.ConnectError:
-                if index + 1 < len(addresses):
-                    continue
-                raise
-            try:
-                yield response
-            finally:
-                await response.aclose()
-            return
 
 
 def _redirect_target(current: httpx.URL, response: httpx.Response) -> httpx.URL:

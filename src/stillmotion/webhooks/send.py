@@ -14,6 +14,8 @@ import httpx
 
 from stillmotion import __version__
 from stillmotion.config import Settings
+from stillmotion.inputs.addresses import IPAddress
+from stillmotion.inputs.pinned import send_pinned
 from stillmotion.webhooks.targets import CallbackRefused, parse_callback_url, resolve_callback
 
 ATTEMPT_TIMEOUT_SECONDS = 5.0  # SPEC: "HTTP 200 within 5 s"
@@ -31,7 +33,7 @@ async def post_once(url: str, headers: dict[str, str], body: str, settings: Sett
         async with asyncio.timeout(ATTEMPT_TIMEOUT_SECONDS):
             target = parse_callback_url(url)
             addresses = await resolve_callback(target, settings)
-            status = await _pinned_post(target, [str(a) for a in addresses], headers, body)
+            status = await _pinned_post(target, addresses, headers, body)
     except CallbackRefused as exc:
         return AttemptOutcome(delivered=False, error=str(exc))
     except TimeoutError:
@@ -45,30 +47,14 @@ async def post_once(url: str, headers: dict[str, str], body: str, settings: Sett
     return AttemptOutcome(delivered=False, status_code=status, error=f"answered HTTP {status}, not 200")
 
 
-async def _pinned_post(url: httpx.URL, addresses: list[str], headers: dict[str, str], body: str) -> int:
-    """POST on a connection to one of the checked addresses (the next is tried only when one
-    refuses the connection). The name goes in Host and in TLS SNI, so certificates are still
-    verified against it and DNS is not asked again."""
-    host = url.raw_host.decode("ascii")
+async def _pinned_post(url: httpx.URL, addresses: list[IPAddress], headers: dict[str, str], body: str) -> int:
+    """The status of a POST to one of the checked addresses (pinned: DNS is not asked again)."""
     request_headers = {
         **headers,
-        "Host": url.netloc.decode("ascii"),
         "Content-Type": "application/json",
         "User-Agent": f"stillmotion/{__version__} (webhook)",
     }
-    tls = httpx.create_ssl_context(trust_env=True)
-    async with httpx.AsyncClient(verify=tls, trust_env=False, timeout=ATTEMPT_TIMEOUT_SECONDS) as client:
-        for index, address in enumerate(addresses):
-            request = client.build_request(
-                "POST", url.copy_with(host=address), headers=request_headers, content=body.encode(),
-                extensions={"sni_hostname": host},
-            )  # fmt: skip
-            try:
-                response = await client.send(request, stream=True)
-            except httpx.ConnectError:
-                if index + 1 < len(addresses):
-                    continue
-                raise
-            await response.aclose()  # the status is all we need; never read an unbounded body
-            return response.status_code
-    raise CallbackRefused("callback_url has no address to connect to.")
+    async with send_pinned(
+        "POST", url, addresses, headers=request_headers, timeout=ATTEMPT_TIMEOUT_SECONDS, content=body.encode()
+    ) as response:
+        return response.status_code  # the body is never read: it could be unbounded

@@ -24,7 +24,9 @@ SUNSET_SKY_REACH = 0.6
 """Warm sky colours count as sky only in this upper share of the frame."""
 SUNSET_MAX_TEXTURE = 0.012
 """Warm skies must be smoother than other skies: wood, skin and fur share their colours
-(measured: sunset gradients ~0.003, a wooden table ~0.027, a cat's blurred backdrop ~0.015)."""
+(measured on `texture`: sunset gradients ~0.003, a wooden table ~0.027, a cat's blurred backdrop
+~0.015). Compared with `denoised_texture`: pixel noise of 3 levels alone reads 0.0127 on
+`texture` (1.08 sigma) and would push a noisy sunset out, ~0.004 after the pre-blur."""
 HOLE_FILL_FRACTION = 0.02
 """Enclosed gaps smaller than this (cloud edges, birds) count as sky."""
 DEFAULT_HORIZON = 0.4
@@ -33,6 +35,8 @@ DEFAULT_HORIZON = 0.4
 WATER_SKY_COLOUR_DISTANCE = 20.0
 """Lab distance at which water stops looking like a reflection of the sky."""
 WATER_SURE_FRACTION = 0.05
+WATER_MIN_VALUE = 40
+"""Water's own blue needs some light (value 0..255) to be told from a dark night."""
 MIRROR_SEARCH = 0.3
 """The waterline is looked for down to this share of the height below the horizon."""
 MIRROR_REACH = 0.15
@@ -49,10 +53,26 @@ FIRE_MIN_FRACTION = 0.0005
 FIRE_SURE_FRACTION = 0.0015
 """Glowing specks smaller than this are lamps and highlights: fire is animated unasked only
 when one blob reaches it."""
+FIRE_MIN_SATURATION = 140
+"""Flames are deeply saturated orange (~0.55 and up); lamps, lit windows (measured 0.33-0.40),
+skin (0.35-0.45) and beige walls (0.40) are paler."""
+FIRE_HOT_VALUE = 240
+"""White-hot cores are near the top of the value range (and paler than the flame around them)."""
+FIRE_HUE_MIN_SATURATION = 60
+"""Hue is only read where there is colour: below this saturation it is noise."""
+FIRE_MIN_HUE_SPREAD = 4
+"""Flame-like texture: a flame shades from a yellow core to an orange rim, at least 8 degrees
+(4 OpenCV hue units) between its 10th and 90th hue percentiles (drawn campfire 5, candle 7); a
+lamp, a window or an evenly lit orange object is one colour (0-2)."""
+SKIN_CR = (133, 173)
+SKIN_CB = (77, 127)
+"""Chai & Ngan's (1999) skin chroma box in YCrCb: faces and hands stay out of the fire mask
+under any light; saturated flame colours have far less blue (Cb < 70)."""
 FIRE_WARM_SHARE = 0.35
 """At least this share of a flame blob is saturated orange-yellow (the rest: white-hot core)."""
 FIRE_RING_DARKNESS = 0.6
-"""A flame's surroundings are at most this bright relative to the flame itself."""
+"""A flame's surroundings are at most this bright relative to the flame itself: flames light up
+a darker scene; a face on a wall of similar brightness has no such contrast."""
 FIRE_MAX_FRACTION = 0.25
 FIRE_CONTRAST = 40
 """Flames are at least this many value levels brighter than their surroundings."""
@@ -60,6 +80,15 @@ FIRE_SURROUND = 41
 """Side of the box whose mean is a flame's surroundings (working pixels)."""
 SUBJECT_FRACTION = (0.01, 0.35)
 """A subject covers between 1% and 35% of the frame; outside that saliency is just texture."""
+SUBJECT_DOMINANCE = 0.6
+"""The largest salient blob holds at least this share of all salient area: one subject, not
+several equal spots (lamps, clouds, bricks)."""
+SUBJECT_MAX_SPAN = 0.6
+"""A compact subject spans at most this share of the width and of the height, and touches at
+most one border: saliency along a horizon spans the frame and is not an object."""
+SUBJECT_CONTRAST = 5.0
+"""Mean saliency inside the blob over the mean outside it: drawn figures and flames measure 5-50,
+a road's vanishing point 4.8, a faint trunk in fog 4.3, a horizon line 2-3."""
 
 
 def _soften(mask: np.ndarray, features: Features) -> np.ndarray:
@@ -101,7 +130,7 @@ def sky_mask(f: Features) -> tuple[np.ndarray, bool]:
     # Sunset and dawn skies: warm or pink, bright; only counted in the upper part of the frame
     # (a smooth orange wall lower down is more likely a wall).
     upper = np.arange(f.height)[:, None] < SUNSET_SKY_REACH * f.height
-    glowing = ((hue <= 35) | (hue >= 140)) & (val >= 120) & upper & (f.texture < SUNSET_MAX_TEXTURE)
+    glowing = ((hue <= 35) | (hue >= 140)) & (val >= 120) & upper & (f.denoised_texture < SUNSET_MAX_TEXTURE)
     candidate = (blue | neutral | glowing) & (f.texture < SKY_MAX_TEXTURE)
     candidate = cv2.morphologyEx(
         candidate.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
@@ -138,7 +167,10 @@ def water_mask(
     below = np.zeros((h, w), bool)
     below[min(horizon + 1, h):] = True
     hue, sat = f.hsv[..., 0].astype(np.int16), f.hsv[..., 1].astype(np.int16)
-    colour = ((hue >= 80) & (hue <= 130) & (sat >= 25)).astype(np.float32) * 0.8
+    # Hue is noise in near-black pixels: a night sky is not blue water.
+    colour = (
+        (hue >= 80) & (hue <= 130) & (sat >= 25) & (f.hsv[..., 2] >= WATER_MIN_VALUE)
+    ).astype(np.float32) * 0.8
     sky_inside = sky > 0.5
     if sky_sure and sky_inside.any():
         distance = np.linalg.norm(f.lab - f.lab[sky_inside].mean(axis=0), axis=-1)
@@ -211,43 +243,66 @@ def foliage_mask(f: Features, sky: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def fire_mask(f: Features, sky: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Glowing orange-yellow blobs, much brighter than their surroundings, not set in the sky.
+    """Glowing, saturated orange blobs that shade from yellow to orange, not set in the sky.
 
     Orange objects (a jacket, a cup of coffee) are bright and warm too; what
     sets flames apart is that they emit light: they outshine their ring of
     surroundings by a wide margin. Red is left out (hue < 5): red objects are
-    common, red flames are not bright enough to be seen as red.
+    common, red flames are not bright enough to be seen as red. Skin chroma,
+    pale lamps and windows (not saturated enough) and one-coloured blobs (no
+    hue spread: lamps, lit faces) are refused. A warm sky the sky detector
+    missed fails the ring test: the sky above a glowing band is as bright.
     """
     hue, sat, val = (f.hsv[..., i].astype(np.int16) for i in range(3))
-    warm = (hue >= 5) & (hue <= 35) & (sat >= 100) & (val >= 190)
+    ycrcb = cv2.cvtColor(f.rgb, cv2.COLOR_RGB2YCrCb)
+    cr, cb = ycrcb[..., 1], ycrcb[..., 2]
+    skin = (cr >= SKIN_CR[0]) & (cr <= SKIN_CR[1]) & (cb >= SKIN_CB[0]) & (cb <= SKIN_CB[1])
+    warm = (hue >= 5) & (hue <= 35) & (sat >= FIRE_MIN_SATURATION) & (val >= 190) & ~skin
     near_warm = cv2.dilate(warm.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
-    hot_core = (val >= 240) & (sat < 100) & near_warm
+    hot_core = (val >= FIRE_HOT_VALUE) & (sat < FIRE_MIN_SATURATION) & near_warm & ~skin
     # Box mean over ~41 px (about a Gaussian of sigma 12) at a fraction of the cost.
     surround = cv2.blur(val.astype(np.float32), (FIRE_SURROUND, FIRE_SURROUND))
     candidate = (warm | hot_core) & (val - surround >= FIRE_CONTRAST) & (sky < 0.5)
     _, labels, stats = _components(candidate)
-    keep = stats[:, cv2.CC_STAT_AREA] >= FIRE_MIN_FRACTION * candidate.size
+    area = stats[:, cv2.CC_STAT_AREA]
+    keep = area >= FIRE_MIN_FRACTION * candidate.size
     keep[0] = False
     for label in np.flatnonzero(keep):
-        keep[label] = _glows_like_fire(labels == label, warm, val, sky)
+        keep[label] = _glows_like_fire(labels == label, warm, hue, sat, val, sky)
     fire = keep[labels]
-    largest = stats[keep, cv2.CC_STAT_AREA].max(initial=0) / candidate.size
+    largest = area[keep].max(initial=0) / candidate.size
     sure = bool(largest >= FIRE_SURE_FRACTION and fire.mean() <= FIRE_MAX_FRACTION)
     return _soften(fire, f), sure
 
 
-def _glows_like_fire(blob: np.ndarray, warm: np.ndarray, val: np.ndarray, sky: np.ndarray) -> bool:
+def _glows_like_fire(
+    blob: np.ndarray,
+    warm: np.ndarray,
+    hue: np.ndarray,
+    sat: np.ndarray,
+    val: np.ndarray,
+    sky: np.ndarray,
+) -> bool:
     ring = cv2.dilate(blob.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool) & ~blob
     if not ring.any() or sky[ring].mean() > 0.5:  # the sun, not a fire
         return False
+    coloured = hue[blob & (sat >= FIRE_HUE_MIN_SATURATION)]
+    if coloured.size == 0:
+        return False
+    low, high = np.percentile(coloured, (10, 90))
     return bool(
         warm[blob].mean() >= FIRE_WARM_SHARE
         and val[ring].mean() <= FIRE_RING_DARKNESS * val[blob].mean()
+        and high - low >= FIRE_MIN_HUE_SPREAD
     )
 
 
 def subject_mask(f: Features) -> tuple[np.ndarray, bool]:
-    """Spectral-residual saliency, smoothed to object scale and normalised."""
+    """Spectral-residual saliency, smoothed to object scale and normalised.
+
+    The mask is always returned (the camera aims at it); `sure` needs one
+    compact, clearly dominant salient blob, see `_one_clear_subject`.
+    """
     saliency = cv2.saliency.StaticSaliencySpectralResidual_create()  # type: ignore[attr-defined]
     ok, raw = saliency.computeSaliency(f.rgb)
     if not ok:
@@ -255,5 +310,34 @@ def subject_mask(f: Features) -> tuple[np.ndarray, bool]:
     smooth = cv2.GaussianBlur(raw.astype(np.float32), (0, 0), 0.02 * max(f.height, f.width))
     low, high = float(smooth.mean()), float(np.percentile(smooth, 99.5))
     subject = np.clip((smooth - low) / max(high - low, 1e-6), 0.0, 1.0)
-    share = float((subject >= 0.5).mean())
-    return _soften(subject, f), SUBJECT_FRACTION[0] <= share <= SUBJECT_FRACTION[1]
+    return _soften(subject, f), _one_clear_subject(subject >= 0.5, smooth)
+
+
+def _one_clear_subject(salient: np.ndarray, saliency: np.ndarray) -> bool:
+    """Whether the salient area is one compact object that clearly stands out.
+
+    All must hold for the largest connected blob of `salient`: it covers
+    SUBJECT_FRACTION of the frame; it holds SUBJECT_DOMINANCE of the salient
+    area; it spans at most SUBJECT_MAX_SPAN of the width and of the height and
+    touches at most one border; and its mean saliency is SUBJECT_CONTRAST
+    times the mean outside it. A low sun in a plain sky passes: it is the
+    one object there is.
+    """
+    count, labels, stats = _components(salient)
+    if count < 2:
+        return False
+    area = stats[1:, cv2.CC_STAT_AREA]
+    label = 1 + int(np.argmax(area))
+    h, w = salient.shape
+    x, y, bw, bh = (int(stats[label, i]) for i in range(4))
+    borders = (x == 0) + (y == 0) + (x + bw == w) + (y + bh == h)
+    blob = labels == label
+    # Short-circuit order matters: the size test guarantees pixels outside the blob.
+    return bool(
+        SUBJECT_FRACTION[0] <= area.max() / salient.size <= SUBJECT_FRACTION[1]
+        and area.max() >= SUBJECT_DOMINANCE * area.sum()
+        and bw <= SUBJECT_MAX_SPAN * w
+        and bh <= SUBJECT_MAX_SPAN * h
+        and borders <= 1
+        and saliency[blob].mean() >= SUBJECT_CONTRAST * max(float(saliency[~blob].mean()), 1e-9)
+    )

@@ -1,0 +1,34 @@
+"""Reading and polling one task through the public API, as a client would."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+TASKS = "/api/vdr/videos/image2video"
+# Often enough that a test sees a state change at once, rarely enough not to load the server.
+POLL_SECONDS = 0.1
+
+
+def get_task(client: httpx.Client, task_id: str) -> dict[str, Any]:
+    """The task's `data`, asserting the envelope says 200."""
+    body = client.get(f"{TASKS}/{task_id}").json()
+    assert body["code"] == 200, body
+    return body["data"]
+
+
+def wait_until(
+    client: httpx.Client, task_id: str, check: Callable[[dict[str, Any]], bool], timeout: float
+) -> dict[str, Any]:
+    """The task as soon as `check` holds for it; AssertionError with its last state after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        task = get_task(client, task_id)
+        if check(task):
+            return task
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"task {task_id}: condition not met after {timeout} s: {task}")
+        time.sleep(POLL_SECONDS)
