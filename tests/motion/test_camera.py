@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from stillmotion.engines.motion import MotionEngine
-from stillmotion.engines.motion.camera import CameraPose, _required_zoom, build_camera_path
+from stillmotion.engines.motion.camera import (
+    CameraPose,
+    _required_zoom,
+    build_camera_path,
+)
 from stillmotion.engines.motion.engine import prepare_plan
 from stillmotion.engines.motion.plan import CameraMove, MotionPlan
 from tests.motion.harness import render_all, request_for

@@ -10,7 +10,12 @@ import pytest
 
 from stillmotion.engines.motion import MotionEngine
 from stillmotion.engines.motion.engine import prepare_plan
-from stillmotion.engines.motion.plan import CameraMove, MotionPlan, ParticleEffect, RegionEffect
+from stillmotion.engines.motion.plan import (
+    CameraMove,
+    MotionPlan,
+    ParticleEffect,
+    RegionEffect,
+)
 from stillmotion.engines.motion.scene import SceneAnalysis
 from tests.motion.harness import render_all, request_for
 from tests.motion.measure import dense_flow, psnr
@@ -122,7 +127,7 @@ def test_speed_words_change_the_speed_at_least_twofold() -> None:
 @pytest.mark.parametrize("kind", ["push_in", "pull_out", "truck", "pedestal", "orbit", "dolly_zoom"])
 def test_parallax_layers_never_sample_outside_the_image(kind: str) -> None:
     from stillmotion.engines.motion.fields import full_maps
-    from stillmotion.engines.motion.warp import copy_residuals
+    from stillmotion.engines.motion.warp import copy_positions
 
     plan = MotionPlan(camera=CameraMove(kind=kind, direction="left" if kind in ("truck", "orbit") else "up",
                                         amount=1.0, handheld=0.5))
@@ -132,8 +137,8 @@ def test_parallax_layers_never_sample_outside_the_image(kind: str) -> None:
     layers = [parallax.background] + ([parallax.foreground] if parallax.foreground is not None else [])
     for pose in prepared.renderer.camera.poses:
         for layer in layers:
-            (residual,) = copy_residuals(parallax.grid, pose, parallax.residual(layer, pose), None)
-            map_x, map_y = full_maps(parallax.grid, pose.affine(W, H), *residual, layer.roi)
+            (positions,) = copy_positions(parallax.grid, pose, parallax.residual(layer, pose), None)
+            map_x, map_y = full_maps(parallax.grid, *positions, layer.roi)
             assert map_x.min() >= -0.5 and map_x.max() <= W - 0.5, (kind, map_x.min(), map_x.max())
             assert map_y.min() >= -0.5 and map_y.max() <= H - 0.5, (kind, map_y.min(), map_y.max())
 

@@ -1,5 +1,6 @@
 """Scenes that fooled the detectors: warm skies, lit faces and street lamps are not fire,
-a dark night is not water, and "subject" needs one compact salient object.
+a dark night is not water, a flat warm wall is not sky, and "subject" needs one compact
+salient object.
 
 The pictures are the prompt tests' drawings (tests/prompts/conftest.py), some
 perturbed the way real photos differ from them: sensor noise, a warm white
@@ -39,7 +40,8 @@ from tests.prompts.conftest import (
 def _noisy(image: np.ndarray, sigma: float) -> np.ndarray:
     """Gray sensor noise of `sigma` levels, seeded."""
     noise = np.random.default_rng(0).normal(0.0, sigma, (*image.shape[:2], 1))
-    return np.clip(image + noise, 0, 255).astype(np.uint8)
+    out: np.ndarray = np.clip(image + noise, 0, 255).astype(np.uint8)
+    return out
 
 
 def _lit_face_in_the_dark(image: np.ndarray) -> np.ndarray:
@@ -48,13 +50,15 @@ def _lit_face_in_the_dark(image: np.ndarray) -> np.ndarray:
     face = np.zeros(image.shape[:2], np.uint8)
     cv2.ellipse(face, (128, 128), (60, 80), 0, 0, 360, 1, -1)  # the face drawn by draw_portrait
     lit[face == 0] *= 0.3
-    return np.clip(lit, 0, 255).astype(np.uint8)
+    out: np.ndarray = np.clip(lit, 0, 255).astype(np.uint8)
+    return out
 
 
 def _sodium_lamps(image: np.ndarray) -> np.ndarray:
     """The night street with a warm white balance: lamps and windows turn saturated orange."""
     warm = image * np.array([1.0, 0.9, 0.3])
-    return np.clip(warm, 0, 255).astype(np.uint8)
+    out: np.ndarray = np.clip(warm, 0, 255).astype(np.uint8)
+    return out
 
 
 def _top(field: np.ndarray, share: float) -> np.ndarray:
@@ -74,6 +78,12 @@ def test_a_face_is_not_fire(light: str) -> None:
     image = draw_portrait()
     scene = analyze_scene(image if light == "as drawn" else _lit_face_in_the_dark(image))
     assert "fire" not in scene.elements and scene.masks["fire"].max() < 0.05
+
+
+def test_a_plain_warm_wall_behind_a_face_is_neither_sky_nor_water() -> None:
+    scene = analyze_scene(draw_portrait())  # beige wall: warm, smooth, touching the top, flat
+    assert scene.masks["sky"].max() < 0.05 and scene.masks["water"].mean() < 0.05
+    assert not {"sky", "water"} & scene.elements
 
 
 @pytest.mark.parametrize("lamps", ["as drawn", "sodium orange"])

@@ -10,7 +10,7 @@ Particles fade in over the first half second, so frame 0 stays the input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -76,6 +76,7 @@ class ParticleSystem:
     loop: bool
     margin: float
     rain: bool
+    _light: np.ndarray | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(
@@ -139,22 +140,33 @@ class ParticleSystem:
         return value
 
     def draw(self, frame: np.ndarray, index: int) -> np.ndarray:
+        """Draw frame `index`'s particles onto `frame` (RGB uint8, modified in place) and return it."""
         opacity = self.envelope(index)
         if opacity <= 0.0:
             return frame
         t = index / self.fps
         if self.rain:  # rain dims and cools the scene a little
-            frame = cv2.convertScaleAbs(frame, alpha=1.0 - 0.12 * opacity)
-        light = np.zeros_like(frame)
-        solid = frame.copy()
-        drew_solid = False
+            cv2.convertScaleAbs(frame, dst=frame, alpha=1.0 - 0.12 * opacity)
+        solid = frame.copy() if any(not p.style.additive for p in self.sets) else None
+        light = self._light_layer(frame)
         for particles in self.sets:
             target = light if particles.style.additive else solid
-            drew_solid |= not particles.style.additive
+            assert target is not None
             self._draw_set(target, particles, t)
-        if drew_solid:
-            frame = cv2.addWeighted(solid, opacity, frame, 1.0 - opacity, 0.0)
-        return cv2.addWeighted(light, opacity, frame, 1.0, 0.0) if opacity < 1.0 else cv2.add(frame, light)
+        if solid is not None:
+            cv2.addWeighted(solid, opacity, frame, 1.0 - opacity, 0.0, dst=frame)
+        if opacity < 1.0:
+            return cv2.addWeighted(light, opacity, frame, 1.0, 0.0, dst=frame)
+        return cv2.add(frame, light, dst=frame)
+
+    def _light_layer(self, frame: np.ndarray) -> np.ndarray:
+        """The additive particles' layer, cleared: kept between frames, since a fresh
+        full-frame buffer each frame costs more (page faults) than clearing the old one."""
+        if self._light is None or self._light.shape != frame.shape:
+            self._light = np.zeros_like(frame)
+        else:
+            self._light.fill(0)
+        return self._light
 
     def positions(self, particles: ParticleSet, t: float) -> np.ndarray:
         """(n, 2) screen positions at time t."""
@@ -184,24 +196,27 @@ class ParticleSystem:
             twinkle = 0.5 + 0.5 * np.sin(omega * t + particles.phase * 3.0)
         shift = 4  # cv2 draws with 4 fractional bits: sub-pixel positions, no integer snapping
         one = 1 << shift
-        streak = particles.velocity / self.fps * 1.3  # a 1/fps shutter, a little open
-        for i in range(len(pos)):
-            level = particles.brightness[i] * twinkle[i]
-            colour = tuple(float(c * level) for c in style.colour) if style.additive else style.colour
-            x, y = pos[i]
-            size = particles.size[i]
-            if style.streak:
-                x0, y0 = x - streak[i, 0], y - streak[i, 1]
-                cv2.line(
-                    target, (int(x0 * one), int(y0 * one)), (int(x * one), int(y * one)), colour,
-                    max(1, round(size)), cv2.LINE_AA, shift,
-                )
-            elif style.additive:
-                cv2.circle(target, (int(x * one), int(y * one)), int(size * one), colour, -1, cv2.LINE_AA, shift)
-            else:
-                angle = float(np.degrees(particles.angle[i] + particles.phase[i] * t * 0.5))
-                axes = (int(size * one), int(size * 0.5 * one))
-                cv2.ellipse(target, (int(x * one), int(y * one)), axes, angle, 0, 360, colour, -1, cv2.LINE_AA, shift)
+        # Everything per particle is computed as arrays and handed to the loop as Python
+        # ints/tuples: the loop itself is then only OpenCV calls (hundreds per frame).
+        levels = (particles.brightness * twinkle)[:, None]
+        colours = np.array(style.colour, np.float64)[None, :] * (levels if style.additive else 1.0)
+        colour_list = [tuple(c) for c in np.broadcast_to(colours, (len(pos), 3)).tolist()]
+        ends = (pos * one).astype(np.int64).tolist()
+        if style.streak:
+            streak = particles.velocity / self.fps * 1.3  # a 1/fps shutter, a little open
+            starts = ((pos - streak) * one).astype(np.int64).tolist()
+            widths = np.maximum(1, np.round(particles.size)).astype(int).tolist()
+            for start, end, colour, width in zip(starts, ends, colour_list, widths):
+                cv2.line(target, start, end, colour, width, cv2.LINE_AA, shift)
+        elif style.additive:
+            radii = (particles.size * one).astype(np.int64).tolist()
+            for centre, radius, colour in zip(ends, radii, colour_list):
+                cv2.circle(target, centre, radius, colour, -1, cv2.LINE_AA, shift)
+        else:
+            angles = np.degrees(particles.angle + particles.phase * t * 0.5).tolist()
+            axes = np.stack([particles.size * one, particles.size * 0.5 * one], axis=1).astype(np.int64).tolist()
+            for centre, axis, angle, colour in zip(ends, axes, angles, colour_list):
+                cv2.ellipse(target, centre, axis, angle, 0, 360, colour, -1, cv2.LINE_AA, shift)
 
 
 def _whole_wraps(velocity: np.ndarray, width: int, height: int, margin: float, duration: float) -> np.ndarray:

@@ -78,6 +78,7 @@ class RegionAnimator:
     flow: np.ndarray | None = None  # coarse (h, w, 2) px/s, advected two-phase
     drift: np.ndarray | None = None  # coarse (h, w, 2) px/s, translated steadily
     sway_fields: list[tuple[np.ndarray, np.ndarray, SmoothSignal, SmoothSignal]] = field(default_factory=list)
+    """Per foliage region: amplitude x cos(phase), amplitude x sin(phase) and the two gust signals."""
     gains: list[tuple[np.ndarray, SmoothSignal, np.ndarray]] = field(default_factory=list)
     kinds: tuple[str, ...] = ()
     curves: dict[str, np.ndarray] = field(default_factory=dict)
@@ -159,11 +160,11 @@ class RegionAnimator:
     def _sway(self, u: float) -> tuple[np.ndarray, np.ndarray]:
         dx = np.zeros((self.grid.small_height, self.grid.small_width), np.float32)
         dy = np.zeros_like(dx)
-        for amplitude, phase_field, signal_a, signal_b in self.sway_fields:
+        for cos_part, sin_part, signal_a, signal_b in self.sway_fields:
             a = float(signal_a(u) - signal_a(0.0))
             b = float(signal_b(u) - signal_b(0.0))
-            dx += amplitude * (a * np.cos(phase_field) + b * np.sin(phase_field))
-            dy += amplitude * 0.15 * (b * np.cos(phase_field) - a * np.sin(phase_field))
+            dx += a * cos_part + b * sin_part
+            dy += 0.15 * (b * cos_part - a * sin_part)
         return dx, dy
 
     def _gain(self, u: float) -> np.ndarray | None:
@@ -212,7 +213,8 @@ def _mask_for(kind: str, style: RegionStyle, masks: dict[str, np.ndarray], grid:
 def _sway_field(
     mask: np.ndarray, rng: np.random.Generator, amplitude: float, duration: float, loop: bool
 ) -> tuple[np.ndarray, np.ndarray, SmoothSignal, SmoothSignal]:
-    """Amplitude map growing with height above each column's lowest foliage pixel."""
+    """Amplitude map growing with height above each column's lowest foliage pixel, split by a
+    seeded spatial phase into cos and sin parts (computed once, not per frame)."""
     rows = np.arange(mask.shape[0], dtype=np.float32)[:, None]
     present = mask > 0.3
     base = np.where(present.any(axis=0), mask.shape[0] - 1 - np.argmax(present[::-1], axis=0), 0)
@@ -224,7 +226,8 @@ def _sway_field(
     # Gusts: a few sways per second would be a shiver; 0.3-0.8 Hz reads as wind in branches.
     signal_a = SmoothSignal.draw(rng, 0.3 * duration, 0.8 * duration, 3, loop)
     signal_b = SmoothSignal.draw(rng, 0.3 * duration, 0.8 * duration, 3, loop)
-    return (amplitude * mask * height ** 1.5).astype(np.float32), phase, signal_a, signal_b
+    amplitudes = (amplitude * mask * height**1.5).astype(np.float32)
+    return amplitudes * np.cos(phase), amplitudes * np.sin(phase), signal_a, signal_b
 
 
 def _gain_field(

@@ -1,15 +1,17 @@
 """Frame composition: camera (with parallax) and region motion in one warp, then particles.
 
-Work stays on uint8 frames inside OpenCV. A flat camera move with nothing else
-is one `warpAffine` (sub-pixel: never integer crops); region motion folds into
-a `remap` of the same pass; a move with depth goes through the two-layer
-parallax warp. Frame 0 of every plan is the identity pose with every effect at
-rest, returned as an exact copy of the input.
+Work stays on uint8 frames inside OpenCV, resampled as RGBA (OpenCV's bilinear
+warps are vectorised for four channels, not three: ~2x faster) and turned back
+into RGB once per frame. A flat camera move with nothing else is one
+`warpAffine` (sub-pixel: never integer crops); region motion folds into a
+`remap` of the same pass; a move with depth goes through the two-layer parallax
+warp. Frame 0 of every plan is the identity pose with every effect at rest,
+returned as an exact copy of the input.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -19,7 +21,12 @@ from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.parallax import ParallaxWarp
 from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.regions import RegionAnimator, RegionFields
-from stillmotion.engines.motion.warp import apply_gain, copy_residuals, sample
+from stillmotion.engines.motion.warp import (
+    apply_gain,
+    copy_positions,
+    sample,
+    source_positions,
+)
 
 # Bilinear: ~6 ms at 1080p against ~15 ms for cubic (research notes, section 3.11). On
 # two cores every render millisecond is taken from x264, and a push-in magnifies by
@@ -56,28 +63,33 @@ class FrameRenderer:
     parallax: ParallaxWarp | None = None
     regions: RegionAnimator | None = None
     particles: ParticleSystem | None = None
+    rgba: np.ndarray = field(init=False, repr=False)
+    """The image with a fourth channel, the source every warp resamples."""
+
+    def __post_init__(self) -> None:
+        self.rgba = cv2.cvtColor(self.image, cv2.COLOR_RGB2RGBA)
 
     def render(self, index: int) -> np.ndarray:
         height, width = self.image.shape[:2]
         pose = self.camera.poses[index]
         fields = self.regions.fields(index) if self.regions is not None else None
         if self.parallax is not None and pose.has_parallax:
-            frame = self.parallax.warp(pose, fields)
+            frame = cv2.cvtColor(self.parallax.warp(pose, fields), cv2.COLOR_RGBA2RGB)
         elif fields is not None:
-            frame = self._warp_regions(pose, fields)
+            frame = cv2.cvtColor(self._warp_regions(pose, fields), cv2.COLOR_RGBA2RGB)
         elif is_identity(pose, width, height):
             frame = self.image.copy()
         else:
-            frame = warp_flat(self.image, pose)
+            frame = cv2.cvtColor(warp_flat(self.rgba, pose), cv2.COLOR_RGBA2RGB)
         if self.particles is not None:
             frame = self.particles.draw(frame, index)
         return frame
 
     def _warp_regions(self, pose: CameraPose, fields: RegionFields) -> np.ndarray:
-        """A flat camera move with the regions' motion folded into the same remap."""
+        """A flat camera move with the regions' motion folded into the same remap (RGBA)."""
         assert self.grid is not None
-        copies = copy_residuals(self.grid, pose, None, fields)
-        frame, _ = sample(self.image, self.grid, pose, copies, fields.weights, REGION_INTERPOLATION)
+        copies = copy_positions(self.grid, pose, None, fields)
+        frame = sample(self.rgba, self.grid, copies, fields.weights, REGION_INTERPOLATION)
         if fields.gain is not None:
-            apply_gain(frame, self.grid, pose, None, fields.gain)
+            apply_gain(frame, self.grid, source_positions(self.grid, pose, None), fields.gain)
         return frame

@@ -27,6 +27,10 @@ SUNSET_MAX_TEXTURE = 0.012
 (measured on `texture`: sunset gradients ~0.003, a wooden table ~0.027, a cat's blurred backdrop
 ~0.015). Compared with `denoised_texture`: pixel noise of 3 levels alone reads 0.0127 on
 `texture` (1.08 sigma) and would push a noisy sunset out, ~0.004 after the pre-blur."""
+SUNSET_MIN_COLOUR_CHANGE = 8.0
+"""A warm sky grades from the zenith to the glow at the horizon: its top and bottom fifths differ
+by at least this Lab distance (drawn sunsets 18 and 51). An evenly lit beige wall behind a
+portrait measures 3.6 and is not sky."""
 HOLE_FILL_FRACTION = 0.02
 """Enclosed gaps smaller than this (cloud edges, birds) count as sky."""
 DEFAULT_HORIZON = 0.4
@@ -44,9 +48,9 @@ MIRROR_REACH = 0.15
 MIRROR_MIN_STRUCTURE = 0.03
 """Mean gray difference between the blocks below: less means there is nothing to reflect."""
 MIRROR_MAX_RATIO = 0.6
+"""A waterline's flipped match must beat the unflipped one by this factor."""
 MIRROR_SEARCH_STEP = 4
 """Every fourth column is enough to locate the waterline."""
-"""A waterline's flipped match must beat the unflipped one by this factor."""
 FOLIAGE_SURE_FRACTION = 0.05
 FOLIAGE_TEXTURE = 0.05
 FIRE_MIN_FRACTION = 0.0005
@@ -54,8 +58,8 @@ FIRE_SURE_FRACTION = 0.0015
 """Glowing specks smaller than this are lamps and highlights: fire is animated unasked only
 when one blob reaches it."""
 FIRE_MIN_SATURATION = 140
-"""Flames are deeply saturated orange (~0.55 and up); lamps, lit windows (measured 0.33-0.40),
-skin (0.35-0.45) and beige walls (0.40) are paler."""
+"""Flames are deeply saturated orange (~0.55 and up; drawn flames 0.77-0.92); the drawn lamps
+(0.33), lit windows (0.40), skin (0.36) and beige wall (0.40) are paler."""
 FIRE_HOT_VALUE = 240
 """White-hot cores are near the top of the value range (and paler than the flame around them)."""
 FIRE_HUE_MIN_SATURATION = 60
@@ -67,7 +71,7 @@ lamp, a window or an evenly lit orange object is one colour (0-2)."""
 SKIN_CR = (133, 173)
 SKIN_CB = (77, 127)
 """Chai & Ngan's (1999) skin chroma box in YCrCb: faces and hands stay out of the fire mask
-under any light; saturated flame colours have far less blue (Cb < 70)."""
+under any light; saturated flame orange has far less blue (drawn flames: Cb 49-60)."""
 FIRE_WARM_SHARE = 0.35
 """At least this share of a flame blob is saturated orange-yellow (the rest: white-hot core)."""
 FIRE_RING_DARKNESS = 0.6
@@ -104,7 +108,8 @@ def _drop_small(binary: np.ndarray, min_fraction: float) -> np.ndarray:
     _, labels, stats = _components(binary)
     keep = stats[:, cv2.CC_STAT_AREA] >= min_fraction * binary.size
     keep[0] = False
-    return keep[labels]
+    kept: np.ndarray = keep[labels]
+    return kept
 
 
 def _fill_small_holes(binary: np.ndarray, max_fraction: float) -> np.ndarray:
@@ -116,7 +121,8 @@ def _fill_small_holes(binary: np.ndarray, max_fraction: float) -> np.ndarray:
     small = stats[:, cv2.CC_STAT_AREA] <= max_fraction * binary.size
     fill = inner & small
     fill[0] = False  # label 0 is the mask itself
-    return binary | fill[labels]
+    filled: np.ndarray = binary | fill[labels]
+    return filled
 
 
 def sky_mask(f: Features) -> tuple[np.ndarray, bool]:
@@ -130,7 +136,8 @@ def sky_mask(f: Features) -> tuple[np.ndarray, bool]:
     # Sunset and dawn skies: warm or pink, bright; only counted in the upper part of the frame
     # (a smooth orange wall lower down is more likely a wall).
     upper = np.arange(f.height)[:, None] < SUNSET_SKY_REACH * f.height
-    glowing = ((hue <= 35) | (hue >= 140)) & (val >= 120) & upper & (f.denoised_texture < SUNSET_MAX_TEXTURE)
+    warm_hue = (hue <= 35) | (hue >= 140)
+    glowing = warm_hue & (val >= 120) & upper & (f.denoised_texture < SUNSET_MAX_TEXTURE)
     candidate = (blue | neutral | glowing) & (f.texture < SKY_MAX_TEXTURE)
     candidate = cv2.morphologyEx(
         candidate.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
@@ -140,8 +147,22 @@ def sky_mask(f: Features) -> tuple[np.ndarray, bool]:
     large = stats[:, cv2.CC_STAT_AREA] >= 0.005 * candidate.size
     keep = touches_top & large
     keep[0] = False
+    warm_only = glowing & ~(blue | neutral)
+    for label in np.flatnonzero(keep):
+        region = labels == label
+        if warm_only[region].mean() > 0.5:
+            keep[label] = _vertical_colour_change(f.lab, region) >= SUNSET_MIN_COLOUR_CHANGE
     sky = _fill_small_holes(keep[labels], HOLE_FILL_FRACTION)
     return _soften(sky, f), bool(sky.mean() >= SKY_SURE_FRACTION)
+
+
+def _vertical_colour_change(lab: np.ndarray, region: np.ndarray) -> float:
+    """Lab distance between the mean colours of the top and bottom fifths of a region's rows."""
+    rows = np.flatnonzero(region.any(axis=1))
+    fifth = max(1, len(rows) // 5)
+    top = lab[rows[:fifth]][region[rows[:fifth]]].mean(axis=0)
+    bottom = lab[rows[-fifth:]][region[rows[-fifth:]]].mean(axis=0)
+    return float(np.linalg.norm(top - bottom))
 
 
 def horizon_row(sky: np.ndarray, sky_sure: bool, height: int) -> int:
