@@ -62,7 +62,8 @@ def render_case(prompt: str | None, resolution: str, duration: int, out: Path) -
     request = RenderRequest(image=image, prompt=prompt or "", negative_prompt="", cfg_scale=7.0, seed=1,
                             num_frames=duration * 30, fps=30)
     start = time.perf_counter()
-    prepared = MotionEngine().prepare(request) if prompt is not None else prepare_plan(request, MotionPlan())
+    engine = MotionEngine(threads=settings.engine_threads)  # as the service builds it
+    prepared = engine.prepare(request) if prompt is not None else prepare_plan(request, MotionPlan())
     with Mp4Writer(out, width, height, 30, crf=settings.encoder_crf, preset=settings.encoder_preset,
                    threads=settings.encoder_threads) as writer:
         for frame in prepared.frames(TaskContext()):

@@ -56,6 +56,23 @@ def test_water_flows_only_where_named() -> None:
     assert np.array_equal(frames[-1][sky], image[sky])
 
 
+def test_water_motion_follows_its_audio_swell() -> None:
+    """The exported `water` curve is what the sound of the waves follows; the picture must
+    follow it too: frame-to-frame change in the water rises and falls with it (issue 4 asks
+    audio envelope vs motion energy >= 0.5; a steadily flowing water scores ~0)."""
+    image = landscape(W, H)
+    water = band_mask(W, H, 0.6, 1.0)
+    plan = MotionPlan(camera=STILL, regions=(RegionEffect(kind="water"),))
+    # 8 s: two swells, at a low frame rate to keep the test cheap.
+    prepared = prepare_plan(request_for(image, frames=96, fps=12), plan, scene_with(water=water))
+    frames = np.array(render_all(prepared), np.float32)
+    energy = np.abs(np.diff(frames, axis=0))[:, water > 0.99].mean(axis=(1, 2))
+    assert prepared.audio_cues is not None
+    curve = prepared.audio_cues.curves["water"]
+    between = (curve[1:] + curve[:-1]) / 2.0  # frame k - 1 -> k shows the motion between them
+    assert np.corrcoef(energy, between)[0, 1] >= 0.5
+
+
 def test_foliage_sways_more_at_the_top() -> None:
     image = landscape(W, H)
     foliage = band_mask(W, H, 0.45, 1.0, 0.0, 0.35)

@@ -67,6 +67,26 @@ class FieldGrid:
         ox, oy = x0 - (a_x - 1) * d, y0 - (a_y - 1) * d
         return grown[oy : oy + (y1 - y0), ox : ox + (x1 - x0)]
 
+    def cell_box(
+        self, active: np.ndarray, margin: int, roi: tuple[int, int, int, int] | None = None
+    ) -> tuple[int, int, int, int] | None:
+        """The output window (x0, y0, x1, y1), inside `roi`, that the coarse cells marked in
+        `active` reach once grown to full resolution, widened by `margin` cells; None if none.
+
+        Cell j (pad included) is centred on full pixel (j - 1/2) d - 1/2, and bilinear
+        growth carries its value as far as its neighbours' centres.
+        """
+        rows, cols = np.flatnonzero(active.any(axis=1)), np.flatnonzero(active.any(axis=0))
+        if len(rows) == 0:
+            return None
+        d = FIELD_DIVISOR
+        rx0, ry0, rx1, ry1 = roi or (0, 0, self.width, self.height)
+        x0 = max(rx0, int(np.floor((cols[0] - 1.5 - margin) * d - 0.5)))
+        y0 = max(ry0, int(np.floor((rows[0] - 1.5 - margin) * d - 0.5)))
+        x1 = min(rx1, int(np.ceil((cols[-1] + 0.5 + margin) * d - 0.5)) + 1)
+        y1 = min(ry1, int(np.ceil((rows[-1] + 0.5 + margin) * d - 0.5)) + 1)
+        return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
+
 
 def full_maps(
     grid: FieldGrid, source_x: np.ndarray, source_y: np.ndarray, roi: tuple[int, int, int, int] | None = None

@@ -162,18 +162,12 @@ class ParallaxWarp:
             cv2.max(seen, sample_coarse(layer.alpha, *grid.to_small(*positions)), seen)
         active = seen > VISIBLE_ALPHA
         rows = np.flatnonzero(active.any(axis=1))
-        if len(rows) == 0:
-            return []
         boxes = []
-        rx0, ry0, rx1, ry1 = layer.roi
-        for run in np.split(rows, np.flatnonzero(np.diff(rows) > BAND_GAP_CELLS) + 1):
-            cols = np.flatnonzero(active[run[0] : run[-1] + 1].any(axis=0))
-            # Cell j (pad included) is centred on full pixel (j - 1/2) d - 1/2 and reaches, by
-            # bilinear interpolation, to its neighbours' centres.
-            x0, x1 = (cols[0] - 1.5 - BAND_MARGIN_CELLS) * FIELD_DIVISOR, (cols[-1] + 0.5 + BAND_MARGIN_CELLS) * FIELD_DIVISOR
-            y0, y1 = (run[0] - 1.5 - BAND_MARGIN_CELLS) * FIELD_DIVISOR, (run[-1] + 0.5 + BAND_MARGIN_CELLS) * FIELD_DIVISOR
-            box = (max(rx0, int(x0)), max(ry0, int(y0)), min(rx1, int(x1) + 1), min(ry1, int(y1) + 1))
-            if box[0] < box[2] and box[1] < box[3]:
+        for run in np.split(rows, np.flatnonzero(np.diff(rows) > BAND_GAP_CELLS) + 1) if len(rows) else []:
+            band = np.zeros_like(active)
+            band[run[0] : run[-1] + 1] = active[run[0] : run[-1] + 1]
+            box = grid.cell_box(band, BAND_MARGIN_CELLS, layer.roi)
+            if box is not None:
                 boxes.append(box)
         return boxes
 

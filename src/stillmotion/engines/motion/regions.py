@@ -8,6 +8,11 @@ foliage, flickering fire and light. Everything is a function of (seed, t) and th
   cross-faded so each copy is invisible when its phase wraps. At t = 0 copy A
   has phase 1/2 (no displacement) and full weight, so frame 0 is the image.
   Looping clips use a period that divides the clip, so the seam is exact.
+* Swell (water): the flow runs on a clock that speeds up and slows down with a
+  slow swell, 0.4x..1.6x of its mean speed; the same swell is the `water` audio
+  curve, so the sound of the waves rises as the water visibly moves faster. One
+  clock drives all two-phase flow (a second clock would need two more copies),
+  so smoke or fire named beside water swell with it.
 * Sway (foliage): a smooth displacement that grows with height above the
   region's base, phased by two seeded spatial noise fields.
 * Gain (fire flicker, light glow): multiplicative luminance noise.
@@ -64,6 +69,10 @@ STYLES: dict[str, RegionStyle] = {
 FLOW_PERIOD_SECONDS = 4.0
 """Two-phase period: displacement peaks at v*T/2, e.g. 48 px for water at 1080p; longer periods
 ghost visibly, shorter ones pulse."""
+SWELL_SECONDS = 4.0
+"""Period of the water's swell: lake chop and small waves come every few seconds."""
+SWELL_FLOOR = 0.4
+"""Flow speed in the lull of a swell, relative to the mean; the crest runs at 2 - 0.4 = 1.6x."""
 FALLBACK_MASKS = {"smoke": "sky"}
 _DIRECTIONS = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "up": (0.0, -1.0), "down": (0.0, 1.0)}
 
@@ -82,6 +91,8 @@ class RegionAnimator:
     gains: list[tuple[np.ndarray, SmoothSignal, np.ndarray]] = field(default_factory=list)
     kinds: tuple[str, ...] = ()
     curves: dict[str, np.ndarray] = field(default_factory=dict)
+    swell_period: float | None = None
+    """Seconds per swell of the flow clock (water named), or None: the flow runs steadily."""
 
     @classmethod
     def build(
@@ -110,6 +121,8 @@ class RegionAnimator:
             if mask is None:
                 continue
             rng = rng_for(seed, f"region.{effect.kind}.{index}")
+            if effect.kind == "water":
+                animator.swell_period = _fit_period(SWELL_SECONDS, duration, loop)
             amount = (effect.strength / 0.5) * strength_gain(strength)
             tempo = effect.speed * speed
             if style.flow_speed:
@@ -148,8 +161,9 @@ class RegionAnimator:
         gain = self._gain(u)
         if self.flow is None:
             return RegionFields(shifts=((shift_x, shift_y),), weights=(1.0,), gain=gain)
-        phase_a = (t / self.period + 0.5) % 1.0
-        phase_b = (t / self.period) % 1.0
+        clock = t if self.swell_period is None else flow_clock(t, self.swell_period)
+        phase_a = (clock / self.period + 0.5) % 1.0
+        phase_b = (clock / self.period) % 1.0
         weight_a = 1.0 - abs(2.0 * phase_a - 1.0)
         shifts = []
         for phase in (phase_a, phase_b):
@@ -189,12 +203,31 @@ class RegionFields:
     """Multiplicative luminance (1 = unchanged), or None."""
 
 
-def _flow_period(duration: float, loop: bool) -> float:
+def swell(t: np.ndarray, period: float) -> np.ndarray:
+    """0..1 swell at times t: 0 in the lull (and at t = 0), 1 at the crest."""
+    return 0.5 - 0.5 * np.cos(2.0 * np.pi * t / period)
+
+
+def flow_clock(t: float, period: float) -> float:
+    """Flow time elapsed at t when the flow's speed is SWELL_FLOOR + 2 (1 - SWELL_FLOOR) swell(t).
+
+    The closed-form integral of that speed: a whole number of swells adds up to exactly
+    the clip's own time, so a looping clip's flow still meets its start at the seam.
+    """
+    omega = 2.0 * np.pi / period
+    return t - (1.0 - SWELL_FLOOR) * float(np.sin(omega * t)) / omega
+
+
+def _fit_period(nominal: float, duration: float, loop: bool) -> float:
+    """`nominal`, or for a loop the nearest period that fits a whole number of times in the clip."""
     if not loop:
-        return FLOW_PERIOD_SECONDS
-    # Two-phase advection repeats every half period: fit a whole number of those in the clip.
-    halves = max(1, round(2.0 * duration / FLOW_PERIOD_SECONDS))
-    return 2.0 * duration / halves
+        return nominal
+    return duration / max(1, round(duration / nominal))
+
+
+def _flow_period(duration: float, loop: bool) -> float:
+    # Two-phase advection repeats every half period: a loop fits a whole number of those.
+    return 2.0 * _fit_period(FLOW_PERIOD_SECONDS / 2.0, duration, loop)
 
 
 def _mask_for(kind: str, style: RegionStyle, masks: dict[str, np.ndarray], grid: FieldGrid) -> np.ndarray | None:
@@ -244,10 +277,10 @@ def _gain_field(
 
 
 def _audio_curve(kind: str, animator: RegionAnimator, u: np.ndarray) -> dict[str, np.ndarray]:
-    """What the sound follows: water swells with the flow period, fire with its flicker, wind with sway."""
-    t = u * animator.num_frames / animator.fps
-    if kind == "water":
-        return {"water": (0.5 - 0.5 * np.cos(2.0 * np.pi * t / animator.period)).astype(np.float32)}
+    """What the sound follows: water its swell, fire its flicker, wind the sway."""
+    if kind == "water" and animator.swell_period is not None:
+        frame_times = np.arange(animator.num_frames) / animator.fps  # the clock `fields()` runs on
+        return {"water": swell(frame_times, animator.swell_period).astype(np.float32)}
     if kind == "fire" and animator.gains:
         _, signal, _ = animator.gains[-1]
         values = signal(u)

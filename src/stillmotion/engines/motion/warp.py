@@ -4,7 +4,7 @@ A frame's map is: affine of the pose + a coarse residual (the layer's parallax)
 + the region displacement found where that pixel's content comes from, all
 summed on the coarse grid and upsampled once. Resampling once keeps the
 picture sharp and costs one `remap` per copy (two copies only while a
-two-phase flow runs).
+two-phase flow runs, the second only over the window where something flows).
 """
 
 from __future__ import annotations
@@ -54,31 +54,42 @@ def sample(
     interpolation: int,
     roi: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
-    """Remap `source` once per copy and cross-fade.
+    """Remap `source` through each copy's positions (one, or two for a two-phase flow) and cross-fade.
 
     Sources are 4-channel: OpenCV vectorises bilinear remapping of four 8-bit
     channels and not of three, so RGBA resamples ~2x faster than RGB (measured
     with OpenCV 5.0: 2.2 against 5.1 ms per 720p frame).
     """
-    frames = []
-    for x, y in copies:
-        map_x, map_y = full_maps(grid, x, y, roi)
-        frames.append(cv2.remap(source, map_x, map_y, interpolation, borderMode=cv2.BORDER_REFLECT_101))
-    if len(frames) == 1:
-        return frames[0]
-    return cv2.addWeighted(frames[0], weights[0], frames[1], weights[1], 0.0)
+    roi = roi or (0, 0, grid.width, grid.height)
+    x0, y0 = roi[:2]
+    frame = _remap(source, grid, copies[0], interpolation, roi)
+    if len(copies) == 1:
+        return frame
+    # The copies of a two-phase flow differ only where something flows (water, smoke):
+    # the second is resampled and cross-faded there alone.
+    (ax, ay), (bx, by) = copies
+    box = grid.cell_box((ax != bx) | (ay != by), margin=0, roi=roi)
+    if box is not None:
+        bx0, by0, bx1, by1 = box
+        window = frame[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0]
+        cv2.addWeighted(window, weights[0], _remap(source, grid, copies[1], interpolation, box), weights[1], 0.0,
+                        dst=window)
+    return frame
+
+
+def _remap(
+    source: np.ndarray, grid: FieldGrid, positions: Positions, interpolation: int, roi: tuple[int, int, int, int]
+) -> np.ndarray:
+    map_x, map_y = full_maps(grid, *positions, roi)
+    return cv2.remap(source, map_x, map_y, interpolation, borderMode=cv2.BORDER_REFLECT_101)
 
 
 def apply_gain(frame: np.ndarray, grid: FieldGrid, positions: Positions, gain: np.ndarray) -> None:
     """Multiply the frame's luminance by the (source-space) gain field, seen at `positions`."""
     screen = sample_coarse(gain, *grid.to_small(*positions))
-    rows, cols = np.nonzero(np.abs(screen - 1.0) > GAIN_EPSILON)
-    if len(rows) == 0:
+    box = grid.cell_box(np.abs(screen - 1.0) > GAIN_EPSILON, margin=0)
+    if box is None:
         return
-    # One cell of margin around the cells that change, in full-resolution pixels.
-    x0 = int(max(0, grid.small_xs[0, max(cols.min() - 1, 0)]))
-    x1 = int(min(grid.width, grid.small_xs[0, min(cols.max() + 1, grid.small_width - 1)] + 1))
-    y0 = int(max(0, grid.small_ys[max(rows.min() - 1, 0), 0]))
-    y1 = int(min(grid.height, grid.small_ys[min(rows.max() + 1, grid.small_height - 1), 0] + 1))
-    full = grid.grow(screen, (x0, y0, x1, y1))
+    x0, y0, x1, y1 = box
+    full = grid.grow(screen, box)
     frame[y0:y1, x0:x1] = cv2.multiply(frame[y0:y1, x0:x1], cv2.merge([full] * frame.shape[2]), dtype=cv2.CV_8U)
