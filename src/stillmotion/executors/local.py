@@ -13,6 +13,7 @@ import logging
 from contextlib import suppress
 
 from stillmotion.errors import TaskTimedOut
+from stillmotion.periodic import every
 from stillmotion.pipeline.run import TaskRunner
 from stillmotion.tasks.models import TaskStatus
 
@@ -45,9 +46,8 @@ class LocalExecutor:
         return list(self._queue._queue)  # type: ignore[attr-defined]  # asyncio.Queue keeps a deque
 
     async def start(self) -> None:
-        await self.sweep()
         self._loops = [asyncio.create_task(self._work(), name=f"worker-{i}") for i in range(self.workers)]
-        self._loops.append(asyncio.create_task(self._sweep_forever(), name="sweeper"))
+        self._loops.append(asyncio.create_task(every(self.sweep_seconds, self.sweep, "sweep", log), name="sweeper"))
 
     async def stop(self) -> None:
         for loop in self._loops:
@@ -66,14 +66,6 @@ class LocalExecutor:
                 log.warning("task %s: gave up after %d attempts", task.id, task.attempts)
                 continue
             self.submit(task.id)
-
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.sweep_seconds)
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("sweep failed; retrying next period")
 
     async def _work(self) -> None:
         while True:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from contextlib import suppress
 
+from stillmotion.periodic import every
 from stillmotion.storage.local import LocalStorage
 from stillmotion.tasks.models import utcnow
 from stillmotion.tasks.repository import TaskRepository
@@ -25,7 +26,7 @@ class Housekeeper:
         self._loop: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._loop = asyncio.create_task(self._run_forever(), name="housekeeping")
+        self._loop = asyncio.create_task(every(self.period_seconds, self.sweep, "housekeeping", log), name="housekeeping")
 
     async def stop(self) -> None:
         if self._loop is not None:
@@ -49,10 +50,3 @@ class Housekeeper:
             log.info("deleted %d expired videos, forgot %d idempotency keys", deleted, forgotten)
         return deleted
 
-    async def _run_forever(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("housekeeping failed; retrying next period")
-            await asyncio.sleep(self.period_seconds)

@@ -14,6 +14,7 @@ import time
 from contextlib import suppress
 
 from stillmotion.config import Settings
+from stillmotion.periodic import every
 from stillmotion.tasks.accounts import AccountStore
 from stillmotion.tasks.models import WebhookDelivery, utcnow
 from stillmotion.webhooks.send import ATTEMPT_TIMEOUT_SECONDS, post_once
@@ -35,7 +36,9 @@ class WebhookDispatcher:
         self._loop: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._loop = asyncio.create_task(self._run_forever(), name="webhook-dispatcher")
+        self._loop = asyncio.create_task(
+            every(self.settings.webhook_poll_seconds, self.dispatch_due, "webhook dispatch", log), name="webhook-dispatcher"
+        )
 
     async def stop(self) -> None:
         """Stop looking for work, let attempts in flight finish (they end within their 5 s
@@ -67,14 +70,6 @@ class WebhookDispatcher:
             attempt.add_done_callback(self._in_flight.discard)
             started += 1
         return started
-
-    async def _run_forever(self) -> None:
-        while True:
-            try:
-                await self.dispatch_due()
-            except Exception:
-                log.exception("webhook dispatch failed; retrying next period")
-            await asyncio.sleep(self.settings.webhook_poll_seconds)
 
     async def _attempt(self, delivery: WebhookDelivery) -> None:
         try:
