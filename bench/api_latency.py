@@ -16,7 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.images import encode, landscape  # noqa: E402
