@@ -87,7 +87,7 @@ def serve(
     from stillmotion.tasks.accounts import AccountStore
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    settings = Settings(**overrides)
+    settings = get_settings().model_copy(update=overrides)
 
     async def bootstrap(sessions):  # type: ignore[no-untyped-def]
         accounts = AccountStore(sessions)

@@ -17,6 +17,9 @@ def _split_csv(value: object) -> object:
     return value
 
 
+_DEFAULT_MODELS: dict[str, str | dict[str, Any]] = {"bach-1.0-preview": "motion"}
+
+
 @dataclass(frozen=True)
 class EncoderSettings:
     crf: int
@@ -42,7 +45,7 @@ class Settings(BaseSettings):
     fetch_read_timeout: float = 15.0
     fetch_total_timeout: float = 60.0
 
-    models: dict[str, str | dict[str, Any]] = Field(default_factory=lambda: {"bach-1.0-preview": "motion"})
+    models: dict[str, str | dict[str, Any]] = Field(default_factory=lambda: dict(_DEFAULT_MODELS))
     """Model name -> "motion" or a diffusion spec dict (JSON in the environment; docs/diffusion.md)."""
 
     workers: int = Field(default=1, ge=1, le=64)

@@ -63,7 +63,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         messages = {404: "Not found.", 405: "Method not allowed."}
         code = 1200 if exc.status_code == 404 else exc.status_code  # outside the table: the HTTP status
-        return envelope(exc.status_code, code, messages.get(exc.status_code, str(exc.detail)), exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return envelope(exc.status_code, code, messages.get(exc.status_code, str(exc.detail)), headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

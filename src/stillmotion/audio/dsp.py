@@ -134,4 +134,4 @@ def decay(n: int, seconds: float, attack: float = 0.0005) -> np.ndarray:
 def sweep_tone(freqs: np.ndarray, harmonics: tuple[float, ...] = (1.0,)) -> np.ndarray:
     """A tone following a per-sample frequency trajectory (phase-integrated, so glides are smooth)."""
     phase = 2.0 * np.pi * np.cumsum(freqs) / SAMPLE_RATE
-    return sum(weight * np.sin((k + 1) * phase) for k, weight in enumerate(harmonics))
+    return np.sum([weight * np.sin((k + 1) * phase) for k, weight in enumerate(harmonics)], axis=0)

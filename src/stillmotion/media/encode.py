@@ -68,7 +68,7 @@ class Mp4Writer:
             raise ValueError(f"frame must be uint8 {(self.height, self.width, 3)}, got {frame.dtype} {frame.shape}")
         self._raise_if_failed()
         # I420 planes laid out as PyAV's yuv420p ndarray: (height * 3 / 2, width).
-        yuv = cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420)
+        yuv = cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).astype(np.uint8, copy=False)
         video_frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         video_frame.pts = self.frames_written
         self.frames_written += 1
@@ -117,7 +117,7 @@ class Mp4Writer:
             try:
                 if isinstance(item, tuple):
                     self._encode_audio(item[1])
-                else:
+                elif isinstance(item, av.VideoFrame):
                     for packet in self._video.encode(item):
                         self._container.mux(packet)
             except Exception as exc:  # surfaced to the producer on its next call

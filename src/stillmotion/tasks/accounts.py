@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stillmotion.tasks.credits import grant_credits
+from stillmotion.tasks.db import affected_rows
 from stillmotion.tasks.models import Account, Credential
 
 API_KEY_PREFIX = "sm_"
@@ -118,14 +119,14 @@ class AccountStore:
                 .where((Credential.access_key == key) | (Credential.api_key_hash == hash_api_key(key)))
                 .values(revoked=True)
             )
-            return result.rowcount > 0
+            return affected_rows(result) > 0
 
     async def rotate_webhook_secret(self, name: str) -> str:
         """Give the account a new signing secret; deliveries sign with it from the next attempt."""
         secret = new_webhook_secret()
         async with self._sessions() as session, session.begin():
             result = await session.execute(update(Account).where(Account.name == name).values(webhook_secret=secret))
-            if result.rowcount != 1:
+            if affected_rows(result) != 1:
                 raise LookupError(f"no account named {name!r}")
         return secret
 

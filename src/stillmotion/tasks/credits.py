@@ -21,7 +21,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stillmotion.errors import InsufficientCredits
-from stillmotion.tasks.models import Account, CreditEntry, CreditReason, CreditState, Task
+from stillmotion.tasks.db import affected_rows
+from stillmotion.tasks.models import (
+    Account,
+    CreditEntry,
+    CreditReason,
+    CreditState,
+    Task,
+)
 
 # Credits per second of video, by resolution (SPEC "Credits").
 CREDITS_PER_SECOND = {"720p": 1, "1080p": 2}
@@ -69,7 +76,7 @@ async def settle_credits(session: AsyncSession, task: Task, succeeded: bool) -> 
         .where(Task.id == task.id, Task.credit_state == CreditState.RESERVED.value)
         .values(credit_state=target.value)
     )
-    if flipped.rowcount != 1:
+    if affected_rows(flipped) != 1:
         return  # credits off for this task, or already settled
     delta = 0 if succeeded else task.credits
     balance = (

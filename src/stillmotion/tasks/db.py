@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import CursorResult, Result, event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from stillmotion.config import Settings
 
@@ -34,3 +39,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched: the guard of every conditional state change.
+
+    `AsyncSession.execute` is typed as returning `Result`, which hides the
+    `CursorResult.rowcount` that DML statements actually carry.
+    """
+    return int(cast("CursorResult[Any]", result).rowcount or 0)

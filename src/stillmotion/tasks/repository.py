@@ -21,9 +21,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from stillmotion.errors import NotReady, RateLimited, TaskCancelled, TaskNotCancellable, TaskNotFound
+from stillmotion.errors import (
+    IdempotencyConflict,
+    NotReady,
+    RateLimited,
+    TaskCancelled,
+    TaskNotCancellable,
+    TaskNotFound,
+)
 from stillmotion.tasks.credits import reserve_credits, settle_credits
-from stillmotion.errors import IdempotencyConflict
+from stillmotion.tasks.db import affected_rows
 from stillmotion.tasks.idempotency import IDEMPOTENCY_TTL, IdempotencyClaim
 from stillmotion.tasks.models import Account, IdempotencyKey, Task, TaskStatus, utcnow
 from stillmotion.webhooks.outbox import delivery_for
@@ -170,7 +177,7 @@ class TaskRepository:
                     updated_at=now,
                 )
             )
-            if result.rowcount != 1:
+            if affected_rows(result) != 1:
                 return None
             task = await session.get(Task, task_id, populate_existing=True)
         assert task is not None
@@ -185,7 +192,7 @@ class TaskRepository:
                 .where(Task.id == task_id, Task.worker_id == worker_id, Task.status == TaskStatus.PROCESSING.value)
                 .values(lease_expires_at=now + lease, progress=round(progress, 1), updated_at=now)
             )
-            return result.rowcount == 1
+            return affected_rows(result) == 1
 
     async def record(self, task_id: str, worker_id: str, **fields: Any) -> None:
         """Store what a stage learned (enhanced prompt, plan, engine) while the lease is held."""
@@ -246,7 +253,7 @@ class TaskRepository:
                 .where(Task.id == task_id, Task.status.in_(ACTIVE), *conditions)
                 .values(completed_at=now, updated_at=now, lease_expires_at=None, **values)
             )
-            if result.rowcount != 1:
+            if affected_rows(result) != 1:
                 return None
             task = await session.get(Task, task_id, populate_existing=True)
             assert task is not None
@@ -317,4 +324,4 @@ class TaskRepository:
             result = await session.execute(
                 delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_TTL)
             )
-            return int(result.rowcount or 0)
+            return affected_rows(result)

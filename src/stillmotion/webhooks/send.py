@@ -16,7 +16,11 @@ from stillmotion import __version__
 from stillmotion.config import Settings
 from stillmotion.inputs.addresses import IPAddress
 from stillmotion.inputs.pinned import send_pinned
-from stillmotion.webhooks.targets import CallbackRefused, parse_callback_url, resolve_callback
+from stillmotion.webhooks.targets import (
+    CallbackRefused,
+    parse_callback_url,
+    resolve_callback,
+)
 
 ATTEMPT_TIMEOUT_SECONDS = 5.0  # SPEC: "HTTP 200 within 5 s"
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from stillmotion.tasks.db import affected_rows
 from stillmotion.tasks.models import Account, DeliveryStatus, WebhookDelivery, utcnow
 from stillmotion.webhooks.send import ATTEMPT_TIMEOUT_SECONDS, AttemptOutcome
 
@@ -53,7 +54,7 @@ class DeliveryStore:
                 )
                 .values(attempts=WebhookDelivery.attempts + 1, next_attempt_at=now + IN_FLIGHT_GRACE, updated_at=now)
             )
-            if result.rowcount != 1:
+            if affected_rows(result) != 1:
                 return None
             return await session.get(WebhookDelivery, delivery_id, populate_existing=True)
 

@@ -13,7 +13,12 @@ import httpx
 
 from stillmotion.config import Settings
 from stillmotion.errors import ImageRejected, InvalidField
-from stillmotion.inputs.addresses import AllowList, IPAddress, refused_among, resolve_host
+from stillmotion.inputs.addresses import (
+    AllowList,
+    IPAddress,
+    refused_among,
+    resolve_host,
+)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -153,7 +153,8 @@ def crowd(inp: LayerInput) -> np.ndarray:
         current = vowel_of_syllable[(t * _SYLLABLES_PER_SECOND).astype(int)]
         for k in range(len(_VOWELS)):
             mixtures[k] += voice * (current == k)[:, None]
-    talk = sum(
-        resonator(mix, f1, 5.0) + 0.6 * resonator(mix, f2, 8.0) for mix, (f1, f2) in zip(mixtures, _VOWELS, strict=True)
+    talk = np.sum(
+        [resonator(mix, f1, 5.0) + 0.6 * resonator(mix, f2, 8.0) for mix, (f1, f2) in zip(mixtures, _VOWELS, strict=True)],
+        axis=0,
     )
     return _space(rng, bandpass(talk, 150.0, 4000.0), 0.5)

@@ -57,5 +57,5 @@ def room(inp: LayerInput) -> np.ndarray:
     air = lowpass(stereo_blend(rng, n, 0.6, noise=pink), 1500.0)
     ventilation = bandpass(pink(rng, n), 80.0, 300.0)
     mains = float(rng.choice(_MAINS_HZ))
-    hum = sum(a * np.sin(2 * np.pi * mains * h * t) for h, a in ((1, 1.0), (2, 0.5), (3, 0.25)))
+    hum = np.sum([a * np.sin(2 * np.pi * mains * h * t) for h, a in ((1, 1.0), (2, 0.5), (3, 0.25))], axis=0)
     return 0.5 * air + 0.4 * ventilation + 0.02 * hum[:, None]

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from stillmotion.audio.cues import AudioCues
 from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.diffusion import families
 from stillmotion.engines.diffusion.cfg_batching import batched_cfg
@@ -152,7 +153,7 @@ class DiffusionEngine:
 class DiffusionRender:
     """One task: generate natively, then stream the retimed and upscaled frames."""
 
-    audio_cues = None
+    audio_cues: AudioCues | None = None  # no motion plan to follow; the audio picks its own stand-ins
 
     def __init__(
         self, engine: DiffusionEngine, request: RenderRequest, settings: GenerationSettings, plan: dict[str, Any]
