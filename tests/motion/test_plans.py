@@ -169,3 +169,31 @@ def test_audio_cues_follow_the_picture() -> None:
     assert curves["rain"][0] == 0.0 and curves["rain"][-1] == pytest.approx(0.8)  # fades in with the drops
     for name in ("water", "fire", "wind"):
         assert 0.0 <= curves[name].min() and curves[name].max() <= 1.0 and np.ptp(curves[name]) > 0.1, name
+
+
+def test_skipping_the_plate_under_an_opaque_foreground_changes_no_pixel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows the foreground hides from edge to edge skip the plate's resampling: the frames must
+    be exactly those of resampling it everywhere."""
+    from stillmotion.engines.motion.parallax import ParallaxWarp
+
+    depth = np.ones((H, W), np.float32)
+    depth[int(H * 0.35) :] = 0.1  # a near, full-width foreground below a far backdrop
+    plan = MotionPlan(camera=CameraMove(kind="truck", direction="left", amount=1.0),
+                      regions=(RegionEffect(kind="foliage"),))
+    scene_with_step = SceneAnalysis(depth=depth, masks={"foliage": band_mask(W, H, 0.4, 1.0, 0.0, 0.5)})
+    covered = []
+    original = ParallaxWarp.covered_rows
+
+    def spy(self: ParallaxWarp, *args: object) -> tuple[int, int] | None:
+        rows = original(self, *args)  # type: ignore[arg-type]
+        covered.append(rows)
+        return rows
+
+    monkeypatch.setattr(ParallaxWarp, "covered_rows", spy)
+    # A long clip: the truck's reach, and with it the foreground's opaque band, grows with the travel.
+    fast = render_all(prepare_plan(request_for(landscape(W, H), frames=48), plan, scene_with_step))
+    assert sum(rows is not None for rows in covered) >= 24, covered
+    monkeypatch.setattr(ParallaxWarp, "covered_rows", lambda self, *args: None)
+    slow = render_all(prepare_plan(request_for(landscape(W, H), frames=48), plan, scene_with_step))
+    for index, (a, b) in enumerate(zip(fast, slow)):
+        assert np.array_equal(a, b), (index, covered[index - 1] if index else None)

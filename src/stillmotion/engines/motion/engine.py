@@ -89,6 +89,9 @@ def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis 
     particles = ParticleSystem.build(
         plan.particles, width=width, height=height, fps=request.fps, num_frames=request.num_frames,
         loop=plan.loop, seed=request.seed, speed=plan.speed, strength=plan.strength,
+        # Particles take the depth the picture moves with: none when it is warped flat.
+        depth_range=(float(depth.min()), float(depth.max())) if parallax is not None and depth is not None else None,
+        focus=path.focus,
     )
     renderer = FrameRenderer(request.image, path, grid, parallax, regions, particles)
     return MotionRender(

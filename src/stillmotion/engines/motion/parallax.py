@@ -63,6 +63,8 @@ cell centres, and the full-resolution alpha also lies between them."""
 BAND_GAP_CELLS = 8
 """Bands of the foreground closer than this (32 px) are composited as one: each band costs
 its own OpenCV calls."""
+OPAQUE_ALPHA = 254.5 / 255.0
+"""Coverage from which the uint8 alpha channel rounds to 255: the foreground hides the plate."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ class Layer:
     depth: np.ndarray  # coarse (h, w) float32, smooth
     roi: tuple[int, int, int, int]  # x0, y0, x1, y1 of the output the layer can cover
     alpha: np.ndarray | None = None  # coarse (h, w) coverage 0..1 of a layer that is not opaque
+    solid: np.ndarray | None = None
+    """Coarse 0/1 float32: cells whose whole 3x3 neighbourhood is opaque, so that any point
+    within a cell of them samples alpha 255 at full resolution."""
 
 
 @dataclass
@@ -128,39 +133,55 @@ class ParallaxWarp:
             path.focus,
             cv2.cvtColor(plate, cv2.COLOR_RGB2RGBA),
             Layer(background_depth, full),
-            Layer(foreground_depth, roi, alpha_small),
+            Layer(foreground_depth, roi, alpha_small, _solid(alpha_small)),
             _premultiplied(image, alpha),
         )
 
     def warp(self, pose: CameraPose, fields: RegionFields | None) -> np.ndarray:
         """The frame (RGBA) at `pose`, with the regions' motion folded into each layer's warp."""
+        grid = self.grid
         weights = fields.weights if fields is not None else (1.0,)
         background = self.residual(self.background, pose)
-        frame = sample(self.plate, self.grid, copy_positions(self.grid, pose, background, fields), weights,
-                       LAYER_INTERPOLATION)
+        boxes: list[tuple[int, int, int, int]] = []
+        copies: list[Positions] = []
+        covered = None
         if self.foreground is not None and self.foreground_rgba is not None:
-            copies = copy_positions(self.grid, pose, self.residual(self.foreground, pose), fields)
+            copies = copy_positions(grid, pose, self.residual(self.foreground, pose), fields)
+            seen = [sample_coarse(self.foreground.alpha, *grid.to_small(*positions))
+                    for positions in copies] if self.foreground.alpha is not None else []
             # Only where the foreground shows at this pose: its reach-padded window is most of
             # the frame, what it covers at any one moment usually far less.
-            for box in self.visible_boxes(self.foreground, copies):
+            boxes = self.visible_boxes(self.foreground, seen)
+            covered = self.covered_rows(self.foreground, copies, boxes)
+        # The plate is resampled only in the rows the foreground does not cover opaquely from
+        # edge to edge (a horizon-wide band of ground in front of the sky, say): the composite
+        # below writes every pixel of those rows, so what the frame held there never shows.
+        frame = np.empty((grid.height, grid.width, 4), np.uint8)
+        bands = [(0, grid.height)] if covered is None else [(0, covered[0]), (covered[1], grid.height)]
+        back_copies = copy_positions(grid, pose, background, fields)
+        for y0, y1 in bands:
+            if y0 < y1:
+                sample(self.plate, grid, back_copies, weights, LAYER_INTERPOLATION, (0, y0, grid.width, y1),
+                       frame[y0:y1])
+        if self.foreground_rgba is not None:
+            for box in boxes:
                 x0, y0, x1, y1 = box
                 # Colour and alpha travel together: one 4-channel remap.
-                top = sample(self.foreground_rgba, self.grid, copies, weights, LAYER_INTERPOLATION, box)
+                top = sample(self.foreground_rgba, grid, copies, weights, LAYER_INTERPOLATION, box)
                 _over(top, frame[y0:y1, x0:x1])
         if fields is not None and fields.gain is not None:
-            apply_gain(frame, self.grid, source_positions(self.grid, pose, background), fields.gain)
+            apply_gain(frame, grid, source_positions(grid, pose, background), fields.gain)
         return frame
 
-    def visible_boxes(self, layer: Layer, copies: list[Positions]) -> list[tuple[int, int, int, int]]:
+    def visible_boxes(self, layer: Layer, seen: list[np.ndarray]) -> list[tuple[int, int, int, int]]:
         """Windows (x0, y0, x1, y1) of the output, inside the layer's roi, outside which the
-        layer sampled at any of `copies` is fully transparent."""
+        layer is fully transparent; `seen`: its coarse alpha sampled at each copy's positions."""
         if layer.alpha is None:
             return [layer.roi]
         grid = self.grid
-        seen = np.zeros_like(layer.alpha)
-        for positions in copies:
-            cv2.max(seen, sample_coarse(layer.alpha, *grid.to_small(*positions)), seen)
-        active = seen > VISIBLE_ALPHA
+        active = np.zeros(seen[0].shape, bool)
+        for alpha in seen:
+            active |= alpha > VISIBLE_ALPHA
         rows = np.flatnonzero(active.any(axis=1))
         boxes = []
         for run in np.split(rows, np.flatnonzero(np.diff(rows) > BAND_GAP_CELLS) + 1) if len(rows) else []:
@@ -170,6 +191,39 @@ class ParallaxWarp:
             if box is not None:
                 boxes.append(box)
         return boxes
+
+    def covered_rows(
+        self, layer: Layer, copies: list[Positions], boxes: list[tuple[int, int, int, int]]
+    ) -> tuple[int, int] | None:
+        """The longest run of output rows (y0, y1) where the layer, at every copy, is opaque
+        (alpha 255) across the whole width and composited by one of `boxes`; None if none.
+
+        A coarse row counts when every cell samples `solid` fully, and so do the rows either
+        side of it: a full-resolution row interpolates its source position between two coarse
+        rows, and `solid`'s one-cell erosion covers the way from their sample points to it.
+        """
+        if layer.solid is None:
+            return None
+        grid = self.grid
+        full = np.ones(grid.small_height, bool)
+        for positions in copies:
+            full &= (sample_coarse(layer.solid, *grid.to_small(*positions)) >= 1.0).all(axis=1)
+        full[1:-1] &= full[:-2] & full[2:]
+        rows = np.flatnonzero(full)
+        if len(rows) == 0:
+            return None
+        runs = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+        run = max(runs, key=len)
+        d = FIELD_DIVISOR
+        # Coarse row j (pad included) is centred on full-resolution row (j - 1/2) d - 1/2.
+        y0 = max(0, int(np.ceil((run[0] - 0.5) * d - 0.5)))
+        y1 = min(grid.height, int(np.floor((run[-1] - 0.5) * d - 0.5)) + 1)
+        if y0 >= y1:
+            return None
+        for bx0, by0, bx1, by1 in boxes:
+            if bx0 == 0 and bx1 == grid.width and by0 <= y0 and y1 <= by1:
+                return y0, y1
+        return None
 
     def residual(self, layer: Layer, pose: CameraPose) -> tuple[np.ndarray, np.ndarray]:
         """The layer's coarse per-depth offset from the pose's affine, depth sampled at the source.
@@ -188,10 +242,18 @@ class ParallaxWarp:
         rel_x = (grid.small_xs - cx) * inv
         rel_y = (grid.small_ys - cy) * inv
         depth = layer.depth
+        # In-place passes over preallocated coarse arrays: this runs twice per layer per frame,
+        # and at 482x272 cells each fresh temporary costs about as much as the arithmetic.
+        r, shrink = np.empty_like(depth), np.empty_like(depth)
+        res_x, res_y = np.empty_like(depth), np.empty_like(depth)
         for iteration in range(FIXED_POINT_ITERATIONS):
-            r = focus - depth
-            shrink = np.reciprocal(r * parallax_zoom + 1.0) - 1.0
-            res_x, res_y = rel_x * shrink, rel_y * shrink
+            np.subtract(focus, depth, out=r)
+            np.multiply(r, parallax_zoom, out=shrink)
+            shrink += 1.0
+            np.reciprocal(shrink, out=shrink)
+            shrink -= 1.0
+            np.multiply(rel_x, shrink, out=res_x)
+            np.multiply(rel_y, shrink, out=res_y)
             if shift_x:
                 res_x += r * shift_x
             if shift_y:
@@ -224,6 +286,12 @@ def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> tuple
     alpha *= cv2.dilate(keep[labels].astype(np.uint8), kernel).astype(np.float32)
     standing_out = (step > STEP_LOW).astype(np.uint8)
     return cv2.GaussianBlur(alpha, (0, 0), 0.75).astype(np.float32), standing_out
+
+
+def _solid(alpha_small: np.ndarray) -> np.ndarray:
+    """Cells whose 3x3 neighbourhood is all opaque (see `Layer.solid`)."""
+    opaque = (alpha_small >= OPAQUE_ALPHA).astype(np.float32)
+    return cv2.erode(opaque, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
 
 
 def _max_reach(path: CameraPath, grid: FieldGrid) -> float:

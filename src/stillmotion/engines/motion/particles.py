@@ -6,6 +6,15 @@ modulo the frame plus a margin: no per-frame random draws. Nearer layers are
 bigger, faster, brighter and fewer, which is what sells depth. For a looping
 clip each particle's speed is rounded so it wraps a whole number of times.
 Particles fade in over the first half second, so frame 0 stays the input.
+
+Particles live in the scene, not on the screen: each layer sits at a nearness
+r (the camera's r = focus - depth, from the depth range the parallax warp
+uses) and is carried by the frame's camera pose exactly as a pixel at that
+depth is, so a pan slides the far layer with the background and the near one
+with the foreground, and a push-in spreads them from its anchor and grows
+them with depth-consistent scale. Their closed-form positions are in the
+image's (frame 0) coordinates, wrapped over the image plus a margin; the
+overscan keeps every visible source inside the image, so the wrap never shows.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from stillmotion.engines.motion.camera import CameraPose
 from stillmotion.engines.motion.noise import rng_for
 from stillmotion.engines.motion.plan import ParticleEffect
 from stillmotion.engines.motion.scale import REFERENCE_WIDTH, strength_gain
@@ -26,6 +36,9 @@ LAYERS = (  # (share of particles, size, speed, brightness): far, middle, near
     (0.32, 1.0, 1.0, 0.8),
     (0.13, 1.9, 1.7, 1.0),
 )
+LAYER_DEPTH = (0.85, 0.5, 0.15)
+"""Where each layer sits in the scene's depth range (0: nearest pixel, 1: farthest): inside
+the range, so the camera's overscan, planned for that range, covers the particles too."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,7 @@ class ParticleSet:
     brightness: np.ndarray  # (n,)
     phase: np.ndarray  # (n,)
     angle: np.ndarray  # (n,) radians, for petals/leaves
+    nearness: np.ndarray  # (n,) the camera's r = focus - depth of each particle's layer
 
 
 @dataclass
@@ -91,13 +105,22 @@ class ParticleSystem:
         seed: int,
         speed: float,
         strength: float,
+        depth_range: tuple[float, float] | None = None,
+        focus: float = 1.0,
     ) -> ParticleSystem | None:
+        """`depth_range` and `focus`: the camera path's (None when the frame is warped flat,
+        then every layer moves with the window alone, as the picture does)."""
         if not effects:
             return None
         scale = width / REFERENCE_WIDTH
         area = (width * height) / (1920.0 * 1080.0)
         margin = 40.0 * scale
         duration = num_frames / fps
+        if depth_range is None:
+            layer_r = np.zeros(len(LAYERS))
+        else:
+            near, far = depth_range
+            layer_r = focus - (near + (far - near) * np.array(LAYER_DEPTH))
         sets = []
         for index, effect in enumerate(effects):
             style = STYLES[effect.kind]
@@ -124,6 +147,7 @@ class ParticleSystem:
                     brightness=bright_k * rng.uniform(0.7, 1.0, count),
                     phase=rng.uniform(0.0, 2.0 * np.pi, count),
                     angle=rng.uniform(0.0, np.pi, count),
+                    nearness=layer_r[layer],
                 )
             )
         rain = any(effect.kind == "rain" for effect in effects)
@@ -139,8 +163,9 @@ class ParticleSystem:
             value = min(value, float(smootherstep((duration - t) / fade)))
         return value
 
-    def draw(self, frame: np.ndarray, index: int) -> np.ndarray:
-        """Draw frame `index`'s particles onto `frame` (RGB uint8, modified in place) and return it."""
+    def draw(self, frame: np.ndarray, index: int, pose: CameraPose | None = None) -> np.ndarray:
+        """Draw frame `index`'s particles, seen through `pose` (None: the identity), onto
+        `frame` (RGB uint8, modified in place) and return it."""
         opacity = self.envelope(index)
         if opacity <= 0.0:
             return frame
@@ -152,7 +177,7 @@ class ParticleSystem:
         for particles in self.sets:
             target = light if particles.style.additive else solid
             assert target is not None
-            self._draw_set(target, particles, t)
+            self._draw_set(target, particles, t, pose)
         if solid is not None:
             cv2.addWeighted(solid, opacity, frame, 1.0 - opacity, 0.0, dst=frame)
         if opacity < 1.0:
@@ -169,7 +194,7 @@ class ParticleSystem:
         return self._light
 
     def positions(self, particles: ParticleSet, t: float) -> np.ndarray:
-        """(n, 2) screen positions at time t."""
+        """(n, 2) positions at time t in the image's own (frame 0) coordinates."""
         style = particles.style
         pos = particles.start + particles.velocity * t
         if style.wobble:
@@ -180,6 +205,20 @@ class ParticleSystem:
         wrap = np.array([self.width + 2 * self.margin, self.height + 2 * self.margin])
         return np.mod(pos, wrap) - self.margin
 
+    def on_screen(self, particles: ParticleSet, t: float, pose: CameraPose | None) -> tuple[np.ndarray, np.ndarray]:
+        """(n, 2) screen positions and (n,) magnifications at time t through `pose`.
+
+        The inverse of the camera's pixel mapping q = centre + shift r + (p - C) / (zoom (1 + pz r)).
+        """
+        pos = self.positions(particles, t)
+        if pose is None:
+            return pos, np.ones(len(pos))
+        r = particles.nearness
+        magnification = pose.zoom * (1.0 + pose.parallax_zoom * r)
+        centre = np.array([(self.width - 1) / 2.0, (self.height - 1) / 2.0])
+        origin = np.asarray(pose.center)[None, :] + np.asarray(pose.parallax_shift)[None, :] * r[:, None]
+        return centre + (pos - origin) * magnification[:, None], magnification
+
     def _loop_hz_scale(self, hz: float) -> float:
         """Looping: bend the wobble frequency to a whole number of cycles per clip."""
         if not self.loop:
@@ -187,9 +226,10 @@ class ParticleSystem:
         duration = self.num_frames / self.fps
         return max(1.0, round(hz * duration)) / (hz * duration)
 
-    def _draw_set(self, target: np.ndarray, particles: ParticleSet, t: float) -> None:
+    def _draw_set(self, target: np.ndarray, particles: ParticleSet, t: float, pose: CameraPose | None) -> None:
         style = particles.style
-        pos = self.positions(particles, t)
+        pos, magnification = self.on_screen(particles, t, pose)
+        size = particles.size * magnification
         twinkle = np.ones(len(pos))
         if style.twinkle_hz:
             omega = 2.0 * np.pi * style.twinkle_hz * self._loop_hz_scale(style.twinkle_hz)
@@ -203,18 +243,18 @@ class ParticleSystem:
         colour_list = [tuple(c) for c in np.broadcast_to(colours, (len(pos), 3)).tolist()]
         ends = (pos * one).astype(np.int64).tolist()
         if style.streak:
-            streak = particles.velocity / self.fps * 1.3  # a 1/fps shutter, a little open
+            streak = particles.velocity * magnification[:, None] / self.fps * 1.3  # a 1/fps shutter, a little open
             starts = ((pos - streak) * one).astype(np.int64).tolist()
-            widths = np.maximum(1, np.round(particles.size)).astype(int).tolist()
+            widths = np.maximum(1, np.round(size)).astype(int).tolist()
             for start, end, colour, width in zip(starts, ends, colour_list, widths):
                 cv2.line(target, start, end, colour, width, cv2.LINE_AA, shift)
         elif style.additive:
-            radii = (particles.size * one).astype(np.int64).tolist()
+            radii = (size * one).astype(np.int64).tolist()
             for centre, radius, colour in zip(ends, radii, colour_list):
                 cv2.circle(target, centre, radius, colour, -1, cv2.LINE_AA, shift)
         else:
             angles = np.degrees(particles.angle + particles.phase * t * 0.5).tolist()
-            axes = np.stack([particles.size * one, particles.size * 0.5 * one], axis=1).astype(np.int64).tolist()
+            axes = np.stack([size * one, size * 0.5 * one], axis=1).astype(np.int64).tolist()
             for centre, axis, angle, colour in zip(ends, axes, angles, colour_list):
                 cv2.ellipse(target, centre, axis, angle, 0, 360, colour, -1, cv2.LINE_AA, shift)
 

@@ -82,7 +82,7 @@ class FrameRenderer:
         else:
             frame = cv2.cvtColor(warp_flat(self.rgba, pose), cv2.COLOR_RGBA2RGB)
         if self.particles is not None:
-            frame = self.particles.draw(frame, index)
+            frame = self.particles.draw(frame, index, pose)
         return frame
 
     def _warp_regions(self, pose: CameraPose, fields: RegionFields) -> np.ndarray:

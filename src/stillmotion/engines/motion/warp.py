@@ -53,8 +53,10 @@ def sample(
     weights: tuple[float, ...],
     interpolation: int,
     roi: tuple[int, int, int, int] | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Remap `source` through each copy's positions (one, or two for a two-phase flow) and cross-fade.
+    """Remap `source` through each copy's positions (one, or two for a two-phase flow) and cross-fade,
+    into `out` (the roi's shape) when given.
 
     Sources are 4-channel: OpenCV vectorises bilinear remapping of four 8-bit
     channels and not of three, so RGBA resamples ~2x faster than RGB (measured
@@ -62,7 +64,7 @@ def sample(
     """
     roi = roi or (0, 0, grid.width, grid.height)
     x0, y0 = roi[:2]
-    frame = _remap(source, grid, copies[0], interpolation, roi)
+    frame = _remap(source, grid, copies[0], interpolation, roi, out)
     if len(copies) == 1:
         return frame
     # The copies of a two-phase flow differ only where something flows (water, smoke):
@@ -78,10 +80,15 @@ def sample(
 
 
 def _remap(
-    source: np.ndarray, grid: FieldGrid, positions: Positions, interpolation: int, roi: tuple[int, int, int, int]
+    source: np.ndarray,
+    grid: FieldGrid,
+    positions: Positions,
+    interpolation: int,
+    roi: tuple[int, int, int, int],
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     map_x, map_y = full_maps(grid, *positions, roi)
-    return cv2.remap(source, map_x, map_y, interpolation, borderMode=cv2.BORDER_REFLECT_101)
+    return cv2.remap(source, map_x, map_y, interpolation, dst=out, borderMode=cv2.BORDER_REFLECT_101)
 
 
 def apply_gain(frame: np.ndarray, grid: FieldGrid, positions: Positions, gain: np.ndarray) -> None:
