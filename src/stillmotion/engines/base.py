@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from stillmotion.audio.cues import AudioCues
 from stillmotion.pipeline.context import TaskContext
+
+if TYPE_CHECKING:
+    from stillmotion.engines.motion.scene import SceneAnalysis
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ class RenderRequest:
     seed: int
     num_frames: int
     fps: int
+    scene: SceneAnalysis | None = None
+    """The image's scene analysis when the pipeline already made one (for the prompt
+    enhancer); an engine that needs it computes it itself when this is None."""
 
     @property
     def width(self) -> int:

@@ -49,9 +49,6 @@ class EngineRegistry:
     def problems(self) -> list[str]:
         return [f"{entry.name}: {problem}" for entry in self._entries.values() for problem in entry.problems]
 
-    def engine_kind(self, model_name: str) -> str:
-        return self._entries[model_name].kind
-
     def describe(self, model_name: str) -> dict[str, Any]:
         entry = self._entries[model_name]
         ready = entry.engine is not None and not entry.problems
@@ -102,8 +99,7 @@ def _entry(name: str, config: str | dict[str, Any]) -> ModelEntry:
     if config == "motion":
         return ModelEntry(name, "motion", config)
     if isinstance(config, dict) and config.get("engine") == "diffusion":
-        entry = ModelEntry(name, "diffusion", config, family=config.get("family"))
-        return entry
+        return ModelEntry(name, "diffusion", config, family=config.get("family"))
     return ModelEntry(name, str(config), config, problems=[f"unknown engine {config!r} (motion or a diffusion spec)"])
 
 

@@ -19,6 +19,7 @@ from stillmotion.audio import describe_audio
 from stillmotion.audio.backend import AudioBackend
 from stillmotion.config import Settings
 from stillmotion.engines.base import Engine, RenderRequest
+from stillmotion.engines.motion.scene import analyze_scene
 from stillmotion.errors import EngineFailure
 from stillmotion.inputs import decode_image
 from stillmotion.media.encode import Mp4Writer
@@ -84,9 +85,12 @@ def produce_video(
     ctx.check()
 
     ctx.stage(*_PLAN)
-    prompt, enhancement = spec.prompt, None
+    prompt, enhancement, scene = spec.prompt, None, None
     if spec.enhance_prompt:
-        enhancement = enhance_prompt(spec.prompt, spec.negative_prompt, framed, spec.duration, settings=settings)
+        scene = analyze_scene(framed)  # read once: the enhancer and the motion engine share it
+        enhancement = enhance_prompt(
+            spec.prompt, spec.negative_prompt, framed, spec.duration, settings=settings, analysis=scene
+        )
         prompt = enhancement.text
     request = RenderRequest(
         image=framed,
@@ -96,6 +100,7 @@ def produce_video(
         seed=spec.seed,
         num_frames=spec.num_frames,
         fps=spec.fps,
+        scene=scene,
     )
     prepared = engine.prepare(request)
     plan = dict(prepared.plan)

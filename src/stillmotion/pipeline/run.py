@@ -79,11 +79,11 @@ class TaskRunner:
         self._running[task_id] = ctx
         try:
             image_bytes = await fetch_image(task.image_url, self.settings)
-            engine = self.engines.engine_for(task.model_name)
+            # Off the event loop: the first use may wait for weights still loading.
+            engine = await asyncio.to_thread(self.engines.engine_for, task.model_name)
+            audio = await asyncio.to_thread(lambda: self.engines.audio)
             render = asyncio.create_task(
-                asyncio.to_thread(
-                    produce_video, image_bytes, spec_of(task), engine, self.engines.audio, scratch, ctx, self.settings
-                )
+                asyncio.to_thread(produce_video, image_bytes, spec_of(task), engine, audio, scratch, ctx, self.settings)
             )
             while not render.done():
                 await asyncio.wait({render}, timeout=HEARTBEAT_SECONDS)

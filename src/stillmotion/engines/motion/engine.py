@@ -60,7 +60,7 @@ class MotionEngine:
             cv2.setNumThreads(threads)
 
     def prepare(self, request: RenderRequest) -> MotionRender:
-        scene = analyze_scene(request.image)
+        scene = request.scene if request.scene is not None else analyze_scene(request.image)
         plan = plan_motion(request.prompt, request.negative_prompt, request.cfg_scale, request.seed, scene)
         return prepare_plan(request, plan, scene)
 
