@@ -17,7 +17,7 @@ from stillmotion.audio.dsp import SAMPLE_RATE
 
 TRUE_PEAK_CEILING_DBFS = -1.0
 """Streaming platforms' and EBU R128's true-peak ceiling; leaves room for AAC's overshoot."""
-_LIMITER_AIM_DBFS = -1.5
+_LIMITER_AIM_DBFS = TRUE_PEAK_CEILING_DBFS - 0.5
 """The limiter aims a little lower than the ceiling: gain changes add a hair of inter-sample peak."""
 _OVERSAMPLE = 4
 """BS.1770-4 estimates true peak at 4x oversampling (at 48 kHz: within ~0.5 dB of the real peak)."""
