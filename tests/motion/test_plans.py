@@ -171,16 +171,21 @@ def test_audio_cues_follow_the_picture() -> None:
         assert 0.0 <= curves[name].min() and curves[name].max() <= 1.0 and np.ptp(curves[name]) > 0.1, name
 
 
-def test_skipping_the_plate_under_an_opaque_foreground_changes_no_pixel(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("size", [(W, H), (1920, 1080)], ids=["320x180", "1080p"])
+def test_skipping_the_plate_under_an_opaque_foreground_changes_no_pixel(
+    monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     """Rows the foreground hides from edge to edge skip the plate's resampling: the frames must
-    be exactly those of resampling it everywhere."""
+    be exactly those of resampling it everywhere, with 1 px grid cells (320x180) and 8 px (1080p)."""
     from stillmotion.engines.motion.parallax import ParallaxWarp
 
-    depth = np.ones((H, W), np.float32)
-    depth[int(H * 0.35) :] = 0.1  # a near, full-width foreground below a far backdrop
+    width, height = size
+    depth = np.ones((height, width), np.float32)
+    depth[int(height * 0.35) :] = 0.1  # a near, full-width foreground below a far backdrop
     plan = MotionPlan(camera=CameraMove(kind="truck", direction="left", amount=1.0),
                       regions=(RegionEffect(kind="foliage"),))
-    scene_with_step = SceneAnalysis(depth=depth, masks={"foliage": band_mask(W, H, 0.4, 1.0, 0.0, 0.5)})
+    foliage = band_mask(width, height, 0.4, 1.0, 0.0, 0.5)
+    scene_with_step = SceneAnalysis(depth=depth, masks={"foliage": foliage})
     covered = []
     original = ParallaxWarp.covered_rows
 
@@ -191,9 +196,9 @@ def test_skipping_the_plate_under_an_opaque_foreground_changes_no_pixel(monkeypa
 
     monkeypatch.setattr(ParallaxWarp, "covered_rows", spy)
     # A long clip: the truck's reach, and with it the foreground's opaque band, grows with the travel.
-    fast = render_all(prepare_plan(request_for(landscape(W, H), frames=48), plan, scene_with_step))
+    fast = render_all(prepare_plan(request_for(landscape(width, height), frames=48), plan, scene_with_step))
     assert sum(rows is not None for rows in covered) >= 24, covered
     monkeypatch.setattr(ParallaxWarp, "covered_rows", lambda self, *args: None)
-    slow = render_all(prepare_plan(request_for(landscape(W, H), frames=48), plan, scene_with_step))
+    slow = render_all(prepare_plan(request_for(landscape(width, height), frames=48), plan, scene_with_step))
     for index, (a, b) in enumerate(zip(fast, slow)):
         assert np.array_equal(a, b), (index, covered[index - 1] if index else None)

@@ -3,7 +3,8 @@
 Frames go through a small bounded queue to a writer thread, so an engine renders
 frame n+1 while x264 encodes frame n (x264 and the colour conversion release the
 GIL). Memory stays flat whatever the duration. The x264 thread count is fixed so
-the same frames give the same bytes on any machine.
+the same frames give the same bytes on any machine (frame threading in x264 is
+deterministic for a given count).
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ class Mp4Writer:
         self._video.width, self._video.height = width, height
         self._video.pix_fmt = "yuv420p"
         self._video.codec_context.time_base = Fraction(1, fps)
+        # x264 threads by frame, as the ffmpeg CLI does; PyAV asks for slice threads, which keep
+        # two 1080p threads ~25% less busy (encoding alone: 3.4-3.8 s against 4.3-4.5 s wall).
+        self._video.codec_context.thread_type = "FRAME"
         self._video.options = {"crf": str(crf), "preset": preset, "threads": str(threads)}
         self._audio = None
         if audio:

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from stillmotion.engines.motion.camera import CameraPath, CameraPose
-from stillmotion.engines.motion.fields import FIELD_DIVISOR, FieldGrid
+from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.regions import RegionFields
 from stillmotion.engines.motion.warp import (
     Positions,
@@ -61,7 +61,7 @@ BAND_MARGIN_CELLS = 2
 """Coarse cells added around where the warped foreground shows: coverage is estimated at
 cell centres, and the full-resolution alpha also lies between them."""
 BAND_GAP_CELLS = 8
-"""Bands of the foreground closer than this (32 px) are composited as one: each band costs
+"""Bands of the foreground closer than this (64 px at 1080p) are composited as one: each band costs
 its own OpenCV calls."""
 OPAQUE_ALPHA = 254.5 / 255.0
 """Coverage from which the uint8 alpha channel rounds to 255: the foreground hides the plate."""
@@ -214,7 +214,7 @@ class ParallaxWarp:
             return None
         runs = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
         run = max(runs, key=len)
-        d = FIELD_DIVISOR
+        d = grid.divisor
         # Coarse row j (pad included) is centred on full-resolution row (j - 1/2) d - 1/2.
         y0 = max(0, int(np.ceil((run[0] - 0.5) * d - 0.5)))
         y1 = min(grid.height, int(np.floor((run[-1] - 0.5) * d - 0.5)) + 1)
@@ -243,7 +243,7 @@ class ParallaxWarp:
         rel_y = (grid.small_ys - cy) * inv
         depth = layer.depth
         # In-place passes over preallocated coarse arrays: this runs twice per layer per frame,
-        # and at 482x272 cells each fresh temporary costs about as much as the arithmetic.
+        # and at 242x137 cells each fresh temporary costs about as much as the arithmetic.
         r, shrink = np.empty_like(depth), np.empty_like(depth)
         res_x, res_y = np.empty_like(depth), np.empty_like(depth)
         for iteration in range(FIXED_POINT_ITERATIONS):
@@ -272,7 +272,7 @@ def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> tuple
     regions large enough to be an object (not a blotch) become a layer.
     """
     search = max(SEARCH_FRACTION * grid.width, reach)
-    radius = max(1, round(search / FIELD_DIVISOR))
+    radius = max(1, round(search / grid.divisor))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     smooth = cv2.GaussianBlur(depth, (0, 0), DEPTH_SMOOTHING_CELLS)
     behind = cv2.dilate(smooth, kernel)  # farthest depth nearby
@@ -305,7 +305,7 @@ def _max_reach(path: CameraPath, grid: FieldGrid) -> float:
 
 def _roi(alpha_small: np.ndarray, reach: float, grid: FieldGrid) -> tuple[int, int, int, int]:
     ys, xs = np.nonzero(alpha_small > 0.005)
-    pad = reach + 2 * FIELD_DIVISOR
+    pad = reach + 2 * grid.divisor
     x0 = int(max(0, np.floor(grid.small_xs[0, xs.min()] - pad)))
     y0 = int(max(0, np.floor(grid.small_ys[ys.min(), 0] - pad)))
     x1 = int(min(grid.width, np.ceil(grid.small_xs[0, xs.max()] + pad) + 1))
