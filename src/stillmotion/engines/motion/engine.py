@@ -17,6 +17,7 @@ import numpy as np
 
 from stillmotion.audio.cues import AudioCues
 from stillmotion.engines.base import RenderRequest
+from stillmotion.engines.motion.allocator import keep_freed_memory
 from stillmotion.engines.motion.camera import CameraPath, build_camera_path
 from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.parallax import ParallaxWarp
@@ -58,6 +59,7 @@ class MotionEngine:
         """`threads`: OpenCV's thread count (process-wide; `Settings.engine_threads`), 0 keeps its default."""
         if threads > 0:
             cv2.setNumThreads(threads)
+        keep_freed_memory()
 
     def prepare(self, request: RenderRequest) -> MotionRender:
         scene = request.scene if request.scene is not None else analyze_scene(request.image)
