@@ -202,11 +202,36 @@ def main() -> None:
             "CPU s (user + system, all threads) depends far less on the machine's other load than wall "
             "time does; on an idle 2-core machine wall time approaches CPU s / 2."
         ),
+        "",
+        *goal_check(rows, args.duration),
     ]
     table = "\n".join(lines)
     print(table)
     if args.write_docs:
         write_docs(table)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def goal_check(rows: list[tuple], duration: int) -> list[str]:
+    """Issue 4's goals, judged on this run's rows (each with its best and slowest run)."""
+    if duration != 6:
+        return [f"Goal check: the goals are for 6 s clips, this run made {duration} s ones."]
+    by = {(row[0], row[2]): row for row in rows}
+    lines = ["Goal check, this run:", ""]
+    zp, camera = by[("ffmpeg zoompan push-in", "1080p")], by[("camera only", "1080p")]
+    ratio = camera[3] / zp[3]
+    lines.append(f"- camera only, 1080p: {ratio:.2f}x zoompan's wall time (<= 0.9x), jitter {camera[7]:.3f} px against "
+                 f"{zp[7]:.3f}: {verdict(ratio <= 0.9 and camera[7] < zp[7])}")
+    for resolution, limit in (("1080p", 6.0), ("720p", 3.0)):
+        full = by[("full", resolution)]
+        lines.append(f"- full plan, {resolution}: {full[3]:.2f} s best, {full[4]:.2f} s slowest of the runs (<= {limit:.0f} s): "
+                     f"{verdict(full[3] <= limit)}" + ("" if full[4] <= limit else ", not in every run"))
+    peak = max(row[6] for row in rows if row[0] != "ffmpeg zoompan push-in")
+    lines.append(f"- peak RSS: {peak:.0f} MB at most (<= 800 MB): {verdict(peak <= 800)}")
+    return lines
 
 
 def write_docs(table: str) -> None:
