@@ -5,7 +5,7 @@ layers, in sizes that change from frame to frame (the windows a layer or a
 flow covers at that pose). glibc's malloc gives the top of its heap back to the
 kernel once more than twice its adaptive mmap threshold lies free there (~17 MB
 after an 8 MB block), so such frames fault their temporaries back in page by
-page: ~5,500 faults a frame on a lake scene with parallax and flowing water,
+page: ~5,500 faults a frame on a lake photo with parallax and flowing water,
 7.6 against 4.9 CPU seconds of rendering for 180 frames. Fixing both thresholds
 keeps up to `TRIM_THRESHOLD` of freed heap mapped for reuse; the peak does not
 change. Process-wide, like OpenCV's thread count; only glibc has `mallopt`.
