@@ -4,10 +4,9 @@ Displacements that vary slowly across the frame (parallax, sway, flow) do not
 need full-resolution maths: they are computed on a coarse grid (`FIELD_CELLS`
 cells along the long side, whatever the resolution) and upsampled bilinearly,
 which reproduces the camera's affine part exactly and interpolates the rest
-smoothly. The coarse grid has one
-extra cell beyond each edge of the frame, so `cv2.resize` interpolates all the
-way to the frame's edges (then crops) instead of clamping the outermost pixels
-to the nearest cell.
+smoothly. The coarse grid has one extra cell beyond each edge of the frame, so
+`cv2.resize` interpolates all the way to the frame's edges (then crops) instead
+of clamping the outermost pixels to the nearest cell.
 """
 
 from __future__ import annotations
