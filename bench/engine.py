@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import av
 import cv2
@@ -42,8 +43,24 @@ PLANS: dict[str, str | None] = {
     "camera + parallax": "push in",
     "full": "push in, clouds drift to the right, trees sway in the wind, snow falls",
 }
+BASELINE = "ffmpeg zoompan push-in"
 PRESCALE = 4  # zoompan rounds its crop to whole input pixels; 4x input makes that 1/4 px
 JITTER_WIDTH = 480
+
+
+class Row(NamedTuple):
+    """One line of the table: the best run of a case, and the slowest beside it."""
+
+    plan: str
+    effects: str
+    resolution: str
+    wall: float
+    slowest: float
+    cpu: float
+    rss_mb: float
+    jitter: float
+    ratio: float
+    """Best wall time over the baseline's best, in the same run."""
 
 
 def render_case(prompt: str | None, resolution: str, duration: int, out: Path) -> dict[str, object]:
@@ -145,7 +162,7 @@ def main() -> None:
         child_main(args)
         return
 
-    rows = []
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for resolution in ("720p", "1080p"):
@@ -168,12 +185,12 @@ def main() -> None:
             zp_wall = min(run[0] for run in zp_runs)
             zp_rss = max(run[1] for run in zp_runs)
             zp_cpu = min(run[3] for run in zp_runs)
-            rows.append(("ffmpeg zoompan push-in", "zoompan", resolution, zp_wall, max(run[0] for run in zp_runs),
-                         zp_cpu, zp_rss, jitter_px(zp_runs[0][2]), 1.0))
+            rows.append(Row(BASELINE, "zoompan", resolution, zp_wall, max(run[0] for run in zp_runs),
+                            zp_cpu, zp_rss, jitter_px(zp_runs[0][2]), 1.0))
             for name, result in best.items():
-                rows.append((name, "+".join(result["effects"]), resolution, result["wall"], slowest[name],
-                             result["cpu"], result["rss_mb"], result.get("jitter", float("nan")),
-                             result["wall"] / zp_wall))
+                rows.append(Row(name, "+".join(result["effects"]), resolution, result["wall"], slowest[name],
+                                result["cpu"], result["rss_mb"], result.get("jitter", float("nan")),
+                                result["wall"] / zp_wall))
     frames = args.duration * 30
     lines = [
         (
@@ -187,10 +204,10 @@ def main() -> None:
         "| wall vs zoompan |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, effects, resolution, wall, worst, cpu, rss, jitter, ratio in rows:
-        jitter_text = "-" if np.isnan(jitter) else f"{jitter:.3f}"
-        lines.append(f"| {name} | {effects} | {resolution} | {wall:.2f} | {worst:.2f} | {frames / wall:.1f} | {cpu:.1f} | "
-                     f"{rss:.0f} | {jitter_text} | {ratio:.2f}x |")
+    for row in rows:
+        jitter_text = "-" if np.isnan(row.jitter) else f"{row.jitter:.3f}"
+        lines.append(f"| {row.plan} | {row.effects} | {row.resolution} | {row.wall:.2f} | {row.slowest:.2f} | "
+                     f"{frames / row.wall:.1f} | {row.cpu:.1f} | {row.rss_mb:.0f} | {jitter_text} | {row.ratio:.2f}x |")
     lines += [
         "",
         (
@@ -215,21 +232,21 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
 
-def goal_check(rows: list[tuple], duration: int) -> list[str]:
+def goal_check(rows: list[Row], duration: int) -> list[str]:
     """Issue 4's goals, judged on this run's rows (each with its best and slowest run)."""
     if duration != 6:
         return [f"Goal check: the goals are for 6 s clips, this run made {duration} s ones."]
-    by = {(row[0], row[2]): row for row in rows}
+    by = {(row.plan, row.resolution): row for row in rows}
     lines = ["Goal check, this run:", ""]
-    zp, camera = by[("ffmpeg zoompan push-in", "1080p")], by[("camera only", "1080p")]
-    ratio = camera[3] / zp[3]
-    lines.append(f"- camera only, 1080p: {ratio:.2f}x zoompan's wall time (<= 0.9x), jitter {camera[7]:.3f} px against "
-                 f"{zp[7]:.3f}: {verdict(ratio <= 0.9 and camera[7] < zp[7])}")
+    zp, camera = by[(BASELINE, "1080p")], by[("camera only", "1080p")]
+    lines.append(f"- camera only, 1080p: {camera.ratio:.2f}x zoompan's wall time (<= 0.9x), jitter {camera.jitter:.3f} px "
+                 f"against {zp.jitter:.3f}: {verdict(camera.ratio <= 0.9 and camera.jitter < zp.jitter)}")
     for resolution, limit in (("1080p", 6.0), ("720p", 3.0)):
         full = by[("full", resolution)]
-        lines.append(f"- full plan, {resolution}: {full[3]:.2f} s best, {full[4]:.2f} s slowest of the runs (<= {limit:.0f} s): "
-                     f"{verdict(full[3] <= limit)}" + ("" if full[4] <= limit else ", not in every run"))
-    peak = max(row[6] for row in rows if row[0] != "ffmpeg zoompan push-in")
+        lines.append(f"- full plan, {resolution}: {full.wall:.2f} s best, {full.slowest:.2f} s slowest of the runs "
+                     f"(<= {limit:.0f} s): {verdict(full.wall <= limit)}"
+                     + ("" if full.slowest <= limit else ", not in every run"))
+    peak = max(row.rss_mb for row in rows if row.plan != BASELINE)
     lines.append(f"- peak RSS: {peak:.0f} MB at most (<= 800 MB): {verdict(peak <= 800)}")
     return lines
 

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # A fresh process (malloc's settings are process-wide, and this one has rendered before) makes
 # what a 1080p frame makes: float32 maps and layers whose sizes change with the pose.
 CHILD = """
-import resource, sys
+import resource
 import numpy as np
 {setup}
 

@@ -17,8 +17,8 @@ W, H = 320, 180
 STILL = CameraMove(kind="static")
 
 
-def scene_with(**masks: np.ndarray) -> SceneAnalysis:
-    return SceneAnalysis(depth=landscape_depth(W, H), masks=masks)
+def scene_with(size: tuple[int, int] = (W, H), **masks: np.ndarray) -> SceneAnalysis:
+    return SceneAnalysis(depth=landscape_depth(*size), masks=masks)
 
 
 def mean_flow(frames: list[np.ndarray], mask: np.ndarray, start: int = 4) -> tuple[float, float]:
@@ -37,7 +37,7 @@ def test_clouds_drift_the_named_way_while_the_ground_stays(direction: str, sign:
     width, height = size
     image = landscape(width, height)
     plan = MotionPlan(camera=STILL, regions=(RegionEffect(kind="sky", strength=1.0, speed=2.0, direction=direction),))
-    scene = SceneAnalysis(depth=landscape_depth(width, height), masks={"sky": sky_mask(width, height)})
+    scene = scene_with(size, sky=sky_mask(width, height))
     frames = render_all(prepare_plan(request_for(image, frames=16, fps=12), plan, scene))
     # Soft clouds starve dense flow of texture; phase correlation over the sky band is robust.
     band = slice(0, int(height * 0.35))
