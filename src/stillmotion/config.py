@@ -49,8 +49,6 @@ class Settings(BaseSettings):
     """Model name -> "motion" or a diffusion spec dict (JSON in the environment; docs/diffusion.md)."""
 
     workers: int = Field(default=1, ge=1, le=64)
-    executor: Literal["local", "celery"] = "local"
-    broker_url: str = "redis://127.0.0.1:6379/0"
 
     lease_seconds: float = Field(default=30.0, gt=0)
     """A running task's lease; renewed while it runs, reclaimed after a crash once expired."""

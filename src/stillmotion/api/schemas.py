@@ -12,8 +12,9 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from stillmotion.inputs.limits import MAX_URL_LENGTH as MAX_IMAGE_URL
+
 MAX_TEXT = 10_000
-MAX_IMAGE_URL = 2_048
 MAX_CALLBACK_URL = 500
 MAX_AUDIO_PROMPT = 200
 MAX_SEED = 10_000_000

@@ -39,6 +39,8 @@ class EngineRegistry:
         self._motion: Engine | None = None  # one motion engine serves every name that maps to it
         self._audio: AudioBackend | None = None
         self._lock = threading.Lock()
+        self._audio_lock = threading.Lock()
+        """The audio backend's own: a task must not wait for a diffusion model's weights to get it."""
         self.loaded = False
 
     @property
@@ -57,7 +59,7 @@ class EngineRegistry:
     @property
     def audio(self) -> AudioBackend:
         """The audio backend, loaded on first use (weights, for the model backend)."""
-        with self._lock:
+        with self._audio_lock:
             if self._audio is None:
                 self._audio = load_audio_backend(self._settings)
             return self._audio

@@ -9,6 +9,8 @@ the real name, and certificates are still verified against that name.
 
 from __future__ import annotations
 
+import functools
+import os
 import ssl
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -24,6 +26,14 @@ def pinned_tls() -> ssl.SSLContext:
     The environment is trusted for the CA bundle only (e.g. a corporate CA); the client itself
     ignores proxy variables, since a proxy would connect by name and undo the pinning.
     """
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.cache
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """Built once per CA bundle: loading one takes ~30 ms, on the event loop, and every
+    download and webhook attempt needs it. The arguments only key the cache: httpx reads
+    the same two variables itself."""
     return httpx.create_ssl_context(trust_env=True)
 
 

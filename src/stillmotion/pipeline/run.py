@@ -68,11 +68,10 @@ class TaskRunner:
             ctx.cancel()
 
     async def run(self, task_id: str) -> None:
-        claim = await self.tasks.claim(task_id, self.worker_id, self._lease)
-        if claim is None:
+        task = await self.tasks.claim(task_id, self.worker_id, self._lease)
+        if task is None:
             return  # finished, or another worker holds a live lease
-        task = claim.task
-        log.info("task %s: attempt %d on %s", task_id, claim.attempt, self.worker_id)
+        log.info("task %s: attempt %d on %s", task_id, task.attempts, self.worker_id)
         started = time.monotonic()
         ctx = TaskContext(deadline=started + self.settings.task_timeout_seconds)
         scratch = self.storage.scratch_path(task_id)
@@ -100,7 +99,7 @@ class TaskRunner:
                 # the task and succeeded published the same key: keep that one.)
                 current = await self.tasks.get(task_id)
                 if current is None or current.status != TaskStatus.SUCCEEDED.value:
-                    await asyncio.to_thread(self._unpublish, key)
+                    await asyncio.to_thread(self.storage.delete_video, key)
                 log.info("task %s: ended elsewhere while publishing", task_id)
                 return
             TASKS_FINISHED.labels(outcome="succeeded").inc()
@@ -121,8 +120,3 @@ class TaskRunner:
         finally:
             self._running.pop(task_id, None)
             scratch.unlink(missing_ok=True)
-
-    def _unpublish(self, key: str) -> None:
-        path = self.storage.video_file(key)
-        if path is not None:
-            path.unlink(missing_ok=True)

@@ -49,6 +49,12 @@ class LocalStorage:
     def video_file(self, key: str) -> Path | None:
         return self._existing(self.videos_dir, key)
 
+    def delete_video(self, key: str) -> None:
+        """Remove a published video; nothing to do if it is already gone."""
+        path = self.video_file(key)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
     def save_upload(self, data: bytes, extension: str) -> str:
         key = f"{secrets.token_urlsafe(16)}.{extension}"
         target = self.uploads_dir / key

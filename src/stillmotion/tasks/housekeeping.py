@@ -40,9 +40,8 @@ class Housekeeper:
         deleted = 0
         while expired := await self.tasks.expired_videos(now):
             for task in expired:
-                path = self.storage.video_file(task.video_key) if task.video_key else None
-                if path is not None:
-                    await asyncio.to_thread(path.unlink, True)
+                if task.video_key:
+                    await asyncio.to_thread(self.storage.delete_video, task.video_key)
                 await self.tasks.mark_video_deleted(task.id)
                 deleted += 1
         forgotten = await self.tasks.forget_idempotency_keys(now)

@@ -64,10 +64,6 @@ class TaskStatus(str, enum.Enum):
     SUCCEEDED = "TASK_SUCCEEDED"
     FAILED = "TASK_FAILED"
 
-    @property
-    def terminal(self) -> bool:
-        return self in (TaskStatus.SUCCEEDED, TaskStatus.FAILED)
-
 
 class Account(Base):
     __tablename__ = "accounts"

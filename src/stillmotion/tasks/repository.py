@@ -43,12 +43,6 @@ QUEUE_FULL_RETRY_AFTER = 30
 
 
 @dataclass(frozen=True)
-class Claim:
-    task: Task
-    attempt: int
-
-
-@dataclass(frozen=True)
 class Admission:
     """What create must enforce in its transaction. None (or 0) means no limit / credits off."""
 
@@ -153,7 +147,7 @@ class TaskRepository:
         async with self._sessions() as session:
             return await session.scalar(select(Task).where(Task.id == task_id, Task.account_id == account_id))
 
-    async def claim(self, task_id: str, worker_id: str, lease: timedelta) -> Claim | None:
+    async def claim(self, task_id: str, worker_id: str, lease: timedelta) -> Task | None:
         """Take a pending task, or one whose lease expired; None if someone else holds it or it ended."""
         now = utcnow()
         async with self._sessions() as session, session.begin():
@@ -181,7 +175,7 @@ class TaskRepository:
                 return None
             task = await session.get(Task, task_id, populate_existing=True)
         assert task is not None
-        return Claim(task=task, attempt=task.attempts)
+        return task
 
     async def renew(self, task_id: str, worker_id: str, lease: timedelta, progress: float) -> bool:
         """Extend the lease and record progress; False if the lease was lost or the task cancelled."""
