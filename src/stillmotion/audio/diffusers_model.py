@@ -72,7 +72,9 @@ class DiffusersAudio:
         import diffusers
         import torch
 
-        self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+        from stillmotion.engines.diffusion.speed import resolve_device
+
+        self.device = resolve_device(device)
         torch_dtype = getattr(torch, dtype) if self.device != "cpu" else torch.float32  # fp16 is GPU-only
         self.pipe: Any = diffusers.StableAudioPipeline.from_pretrained(
             self.model_dir, dtype=torch_dtype, local_files_only=True

@@ -56,8 +56,8 @@ def _needed_gain(samples: np.ndarray, ceiling: float) -> np.ndarray:
     return np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
 
 
-def limit(samples: np.ndarray, ceiling: float, *, loop: bool = False) -> np.ndarray:
-    """Linked-stereo look-ahead limiter with no overshoot by construction.
+def _limit(samples: np.ndarray, needed: np.ndarray, loop: bool) -> np.ndarray:
+    """Linked-stereo look-ahead limiter with no overshoot by construction; `needed`: `_needed_gain`.
 
     The gain is the minimum of the needed gain over ±R, then averaged over ±R/2:
     every value in the average window is a minimum over a span that contains the
@@ -66,14 +66,16 @@ def limit(samples: np.ndarray, ceiling: float, *, loop: bool = False) -> np.ndar
     """
     radius = int(_LOOKAHEAD_SECONDS * SAMPLE_RATE)
     mode = "wrap" if loop else "nearest"
-    gain = minimum_filter1d(_needed_gain(samples, ceiling), size=2 * radius + 1, mode=mode)
+    gain = minimum_filter1d(needed, size=2 * radius + 1, mode=mode)
     gain = uniform_filter1d(gain, size=radius + 1, mode=mode)
     return samples * gain[:, None]
 
 
 def _limited(samples: np.ndarray, gain_db: float, aim: float, loop: bool) -> np.ndarray:
     out = samples * db_to_gain(gain_db)
-    return limit(out, aim, loop=loop) if true_peak(out) > aim else out
+    # One oversampling serves both: a needed gain below 1 anywhere is a true peak above the aim.
+    needed = _needed_gain(out, aim)
+    return _limit(out, needed, loop) if float(needed.min()) < 1.0 else out
 
 
 def normalize(samples: np.ndarray, target_lufs: float, *, loop: bool = False) -> np.ndarray:

@@ -22,6 +22,7 @@ from stillmotion.audio.dsp import (
     place,
     slow_random,
     stereo_blend,
+    sweep_tone,
     white,
 )
 from stillmotion.audio.layers.layer_input import LayerInput
@@ -39,7 +40,7 @@ def _drop_kernel(rng: np.random.Generator, pitch: float) -> np.ndarray:
     length = int(0.012 * SAMPLE_RATE)
     t = np.arange(length) / SAMPLE_RATE
     glide = pitch * (1.0 + 0.6 * t / t[-1])
-    tone = np.sin(2.0 * np.pi * np.cumsum(glide) / SAMPLE_RATE) * decay(length, rng.uniform(0.0015, 0.004))
+    tone = sweep_tone(glide) * decay(length, rng.uniform(0.0015, 0.004))
     click = rng.standard_normal(length) * decay(length, 0.0003, attack=0.0)
     return tone + 0.5 * click
 
@@ -102,7 +103,7 @@ def _bubble_kernel(rng: np.random.Generator, pitch: float) -> np.ndarray:
     length = int(0.05 * SAMPLE_RATE)
     t = np.arange(length) / SAMPLE_RATE
     glide = pitch * (1.0 + rng.uniform(0.5, 1.5) * t / t[-1])
-    return np.sin(2.0 * np.pi * np.cumsum(glide) / SAMPLE_RATE) * decay(length, rng.uniform(0.006, 0.02))
+    return sweep_tone(glide) * decay(length, rng.uniform(0.006, 0.02))
 
 
 def stream(inp: LayerInput) -> np.ndarray:
