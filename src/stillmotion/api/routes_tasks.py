@@ -49,10 +49,12 @@ def success(data: Any, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"code": 200, "message": "Success", "data": data}, headers=headers)
 
 
-def admission_rules(body: CreateTaskRequest, settings: Settings, idempotency_key: str | None) -> Admission:
+def admission_rules(fields: dict[str, Any], settings: Settings, idempotency_key: str | None) -> Admission:
+    """`fields`: the request as sent (before a seed is picked), which an Idempotency-Key is bound to."""
     return Admission(
-        cost=task_cost(body.resolution, body.duration, body.generate_audio) if settings.credits_enabled else None,
-        idempotency=idempotency_claim(idempotency_key, body.model_dump()),
+        cost=task_cost(fields["resolution"], fields["duration"], fields["generate_audio"])
+        if settings.credits_enabled else None,
+        idempotency=idempotency_claim(idempotency_key, fields),
         max_active=settings.max_active_tasks,
         max_queued=settings.max_queued_tasks,
     )
@@ -71,8 +73,8 @@ async def create_task(
     state = request.app.state
     await admit(body, state.settings, state.engines, credential.account_id)
     await precheck_callback_url(body.callback_url, state.settings)
-    rules = admission_rules(body, state.settings, idempotency_key)
-    fields = body.model_dump()
+    fields = body.model_dump()  # once: a data-URL image makes it megabytes
+    rules = admission_rules(fields, state.settings, idempotency_key)
     seed_requested = fields["seed"] is not None
     if not seed_requested:
         fields["seed"] = secrets.randbelow(MAX_SEED + 1)

@@ -90,11 +90,12 @@ class TaskRunner:
                     ctx.cancel()
                     log.info("task %s: cancelled or lease lost; stopping this attempt", task_id)
             produced = render.result()
-            await self.tasks.record(
-                task_id, self.worker_id, plan=produced.plan, engine=engine.name, enhanced_prompt=produced.enhanced_prompt
-            )
             key = await asyncio.to_thread(self.storage.publish_video, task_id, scratch)
-            if await self.tasks.succeed(task_id, self.worker_id, key) is None:
+            finished = await self.tasks.succeed(
+                task_id, self.worker_id, key, plan=produced.plan, engine=engine.name,
+                enhanced_prompt=produced.enhanced_prompt,
+            )
+            if finished is None:
                 # Cancelled after the last frame: the video is nobody's. (A worker that reclaimed
                 # the task and succeeded published the same key: keep that one.)
                 current = await self.tasks.get(task_id)

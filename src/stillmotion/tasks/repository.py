@@ -188,17 +188,10 @@ class TaskRepository:
             )
             return affected_rows(result) == 1
 
-    async def record(self, task_id: str, worker_id: str, **fields: Any) -> None:
-        """Store what a stage learned (enhanced prompt, plan, engine) while the lease is held."""
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(Task)
-                .where(Task.id == task_id, Task.worker_id == worker_id)
-                .values(updated_at=utcnow(), **fields)
-            )
+    async def succeed(self, task_id: str, worker_id: str, video_key: str, **learned: Any) -> Task | None:
+        """None if the task is no longer this worker's (cancelled meanwhile, or lease lost).
 
-    async def succeed(self, task_id: str, worker_id: str, video_key: str) -> Task | None:
-        """None if the task is no longer this worker's (cancelled meanwhile, or lease lost)."""
+        `learned`: what the render found out (plan, engine, enhanced_prompt), stored with the result."""
         expires = {"expires_at": utcnow() + self._retention} if self._retention is not None else {}
         return await self._finish(
             [Task.worker_id == worker_id],
@@ -208,6 +201,7 @@ class TaskRepository:
             video_key=video_key,
             progress=100.0,
             **expires,
+            **learned,
         )
 
     async def fail(self, task_id: str, worker_id: str | None, failure_code: int, message: str) -> Task | None:
