@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import defer
 
 from stillmotion.errors import (
     IdempotencyConflict,
@@ -145,7 +146,8 @@ class TaskRepository:
 
     async def get_for_account(self, task_id: str, account_id: int) -> Task | None:
         async with self._sessions() as session:
-            return await session.scalar(select(Task).where(Task.id == task_id, Task.account_id == account_id))
+            query = select(Task).options(_NO_IMAGE).where(Task.id == task_id, Task.account_id == account_id)
+            return await session.scalar(query)
 
     async def claim(self, task_id: str, worker_id: str, lease: timedelta) -> Task | None:
         """Take a pending task, or one whose lease expired; None if someone else holds it or it ended."""
@@ -153,13 +155,7 @@ class TaskRepository:
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 update(Task)
-                .where(
-                    Task.id == task_id,
-                    or_(
-                        Task.status == TaskStatus.PENDING.value,
-                        and_(Task.status == TaskStatus.PROCESSING.value, Task.lease_expires_at < now),
-                    ),
-                )
+                .where(Task.id == task_id, _runnable(now))
                 .values(
                     status=TaskStatus.PROCESSING.value,
                     message="Video generation is in progress.",
@@ -251,19 +247,13 @@ class TaskRepository:
                 session.add(delivery)
         return task
 
-    async def runnable(self, now: datetime | None = None) -> Sequence[Task]:
-        """Pending tasks and processing tasks whose lease expired, oldest first."""
+    async def runnable(self, now: datetime | None = None) -> Sequence[Row[tuple[str, str, int]]]:
+        """(id, status, attempts) of pending tasks and processing tasks whose lease expired, oldest
+        first. Not whole rows: the sweeper asks every few seconds, and a data-URL image is megabytes."""
         now = now or utcnow()
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(Task)
-                .where(
-                    or_(
-                        Task.status == TaskStatus.PENDING.value,
-                        and_(Task.status == TaskStatus.PROCESSING.value, Task.lease_expires_at < now),
-                    )
-                )
-                .order_by(Task.created_at)
+            rows = await session.execute(
+                select(Task.id, Task.status, Task.attempts).where(_runnable(now)).order_by(Task.created_at)
             )
             return rows.all()
 
@@ -279,7 +269,7 @@ class TaskRepository:
         self, account_id: int, *, status: str | None, after: tuple[datetime, str] | None, limit: int
     ) -> Page:
         """The account's tasks newest first; `after` is the (created_at, id) of the last one seen."""
-        query = select(Task).where(Task.account_id == account_id)
+        query = select(Task).options(_NO_IMAGE).where(Task.account_id == account_id)
         if status is not None:
             query = query.where(Task.status == status)
         if after is not None:
@@ -313,3 +303,16 @@ class TaskRepository:
                 delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_TTL)
             )
             return affected_rows(result)
+
+
+_NO_IMAGE = defer(Task.image_url)
+"""What clients read of a task never includes its image, which a data URL makes megabytes:
+polls and list pages leave it in the database."""
+
+
+def _runnable(now: datetime) -> ColumnElement[bool]:
+    """Pending, or processing on a lease that expired (its worker is gone)."""
+    return or_(
+        Task.status == TaskStatus.PENDING.value,
+        and_(Task.status == TaskStatus.PROCESSING.value, Task.lease_expires_at < now),
+    )
