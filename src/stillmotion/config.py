@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     @classmethod
     def _bach_is_always_served(cls, value: dict[str, str | dict[str, Any]]) -> dict[str, str | dict[str, Any]]:
         # SPEC: `bach-1.0-preview` is always accepted; it keeps the motion engine unless remapped.
-        return {"bach-1.0-preview": "motion", **value}
+        return {**_DEFAULT_MODELS, **value}
 
     @field_validator("fetch_allow", mode="before")
     @classmethod

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,6 +12,7 @@ from stillmotion.audio.backend import load_audio_backend
 from stillmotion.audio.diffusers_model import model_prompt, read_pipeline_class
 from stillmotion.audio.loudness import integrated_loudness, true_peak
 from stillmotion.audio.synthesis import synthesize_audio
+from stillmotion.config import Settings
 
 needs_torch = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
 
@@ -25,9 +25,9 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_procedural_is_the_default_backend() -> None:
-    assert load_audio_backend(SimpleNamespace()) is synthesize_audio
+    assert load_audio_backend(Settings()) is synthesize_audio
     with pytest.raises(ValueError, match="audio_model_dir"):
-        load_audio_backend(SimpleNamespace(audio_backend="diffusers"))
+        load_audio_backend(Settings(audio_backend="diffusers"))
 
 
 def test_a_directory_without_a_supported_pipeline_is_refused(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_loads_offline_from_the_directory_and_masters_the_track(
     tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    settings = SimpleNamespace(
+    settings = Settings(
         audio_backend="diffusers", audio_model_dir=tiny_model_dir, audio_model_device="cpu", audio_model_steps=2
     )
     audio = load_audio_backend(settings)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
 from pydantic import SecretStr
 
+from stillmotion.config import Settings
 from stillmotion.prompts import EnhancedPrompt, enhance_prompt
 from stillmotion.prompts.llm import SYSTEM_PROMPT
 from stillmotion.prompts.rules import enhance_with_rules
@@ -22,7 +22,7 @@ from .conftest import FakeLLM
 GOOD_ANSWER = "a quiet lake. Slow push in, water shimmers gently, clouds drift slowly."
 
 
-def settings_for(server: FakeLLM | None = None, **overrides: Any) -> SimpleNamespace:
+def settings_for(server: FakeLLM | None = None, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "llm_base_url": server.base_url if server else None,
         "llm_model": "test-model",
@@ -30,10 +30,10 @@ def settings_for(server: FakeLLM | None = None, **overrides: Any) -> SimpleNames
         "llm_timeout_seconds": 0.5,
     }
     values.update(overrides)
-    return SimpleNamespace(**values)
+    return Settings(**values)
 
 
-def run(scenes: dict[str, np.ndarray], settings: SimpleNamespace, **kwargs: Any) -> EnhancedPrompt:
+def run(scenes: dict[str, np.ndarray], settings: Settings, **kwargs: Any) -> EnhancedPrompt:
     args: dict[str, Any] = {"prompt": "a quiet lake", "negative_prompt": "rain", "duration": 4}
     args.update(kwargs)
     return enhance_prompt(
@@ -51,13 +51,13 @@ def test_without_llm_settings_the_rules_answer(
     scenes: dict[str, np.ndarray],
     rules_text: str,
 ) -> None:
-    result = enhance_prompt("a quiet lake", "rain", scenes["lake"], 4, settings=SimpleNamespace())
+    result = enhance_prompt("a quiet lake", "rain", scenes["lake"], 4, settings=Settings())
     assert result == EnhancedPrompt(rules_text, "rules", None)
     assert result.text.startswith("a quiet lake. ")
 
 
 def test_empty_prompt_and_none_are_the_same(scenes: dict[str, np.ndarray]) -> None:
-    settings = SimpleNamespace()
+    settings = Settings()
     assert enhance_prompt(None, None, scenes["meadow"], 3, settings=settings) == enhance_prompt(
         "  ", "", scenes["meadow"], 3, settings=settings
     )

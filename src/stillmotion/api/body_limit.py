@@ -6,10 +6,9 @@ received (a chunked upload announces nothing).
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from stillmotion.api.errors import error_response
 from stillmotion.errors import BodyTooLarge
 
 
@@ -25,7 +24,7 @@ class BodyLimitMiddleware:
         headers = dict(scope.get("headers") or [])
         announced = headers.get(b"content-length")
         if announced is not None and announced.isdigit() and int(announced) > self.max_bytes:
-            await self._refuse(send)
+            await error_response(BodyTooLarge())(scope, receive, send)
             return
 
         received = 0
@@ -49,16 +48,4 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await self._refuse(send)
-
-    async def _refuse(self, send: Send) -> None:
-        error = BodyTooLarge()
-        body = json.dumps({"code": error.code, "message": error.message, "data": None}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": error.http_status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+                await error_response(BodyTooLarge())(scope, receive, send)

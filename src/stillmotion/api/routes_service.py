@@ -7,8 +7,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from stillmotion.api.errors import error_response
 from stillmotion.api.routes_tasks import success
 from stillmotion.api.schemas import Envelope, ModelList
+from stillmotion.errors import NotReady
 from stillmotion.metrics import QUEUE_DEPTH
 
 router = APIRouter()
@@ -36,11 +38,7 @@ async def readyz(request: Request) -> JSONResponse:
         problems.append("models still loading")
     problems.extend(state.engines.problems)
     if problems:
-        return JSONResponse(
-            {"code": 5001, "message": "Not ready: " + "; ".join(problems) + ".", "data": None},
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
+        return error_response(NotReady("Not ready: " + "; ".join(problems) + ".", retry_after=5))
     return success({"status": "ready"})
 
 

@@ -6,13 +6,13 @@ samples = audio(prompt, audio_prompt, cues, num_frames=..., fps=..., seed=...)
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from stillmotion.audio.cues import AudioCues
 from stillmotion.audio.synthesis import DEFAULT_TARGET_LUFS, synthesize_audio
+from stillmotion.config import Settings
 
 
 class AudioBackend(Protocol):
@@ -31,25 +31,17 @@ class AudioBackend(Protocol):
     ) -> np.ndarray: ...
 
 
-def load_audio_backend(settings: object) -> AudioBackend:
-    """`procedural` (default, CPU, no weights) or `diffusers` (a Stable Audio Open directory, GPU).
-
-    Reads `audio_backend`, `audio_model_dir`, `audio_model_device`, `audio_model_dtype` and
-    `audio_model_steps` from the settings, with defaults while those settings are not declared.
-    """
-    backend = getattr(settings, "audio_backend", "procedural")
-    if backend == "procedural":
+def load_audio_backend(settings: Settings) -> AudioBackend:
+    """`procedural` (default, CPU, no weights) or `diffusers` (a Stable Audio Open directory, GPU)."""
+    if settings.audio_backend == "procedural":
         return synthesize_audio
-    if backend != "diffusers":
-        raise ValueError(f"unknown audio_backend {backend!r} (procedural or diffusers)")
-    model_dir = getattr(settings, "audio_model_dir", None)
-    if model_dir is None:
+    if settings.audio_model_dir is None:
         raise ValueError("audio_backend 'diffusers' needs audio_model_dir (a local Stable Audio Open directory)")
     from stillmotion.audio.diffusers_model import DiffusersAudio  # torch only when asked for
 
     return DiffusersAudio(
-        Path(model_dir),
-        device=getattr(settings, "audio_model_device", "auto"),
-        dtype=getattr(settings, "audio_model_dtype", "float16"),
-        steps=getattr(settings, "audio_model_steps", 100),
+        settings.audio_model_dir,
+        device=settings.audio_model_device,
+        dtype=settings.audio_model_dtype,
+        steps=settings.audio_model_steps,
     )

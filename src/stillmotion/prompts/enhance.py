@@ -11,16 +11,16 @@ its only I/O (the optional LLM call) is bounded by `llm_timeout_seconds`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
+from stillmotion.config import Settings
 from stillmotion.engines.motion.scene import SceneAnalysis
 from stillmotion.prompts.llm import LLMEndpoint, RewriteFailed, rewrite_with_llm
 from stillmotion.prompts.rules import enhance_with_rules
 from stillmotion.prompts.scene_summary import summarize_scene
 
-DEFAULT_LLM_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def enhance_prompt(
     image: np.ndarray,
     duration: int,
     *,
-    settings: Any,
+    settings: Settings,
     analysis: SceneAnalysis | None = None,
 ) -> EnhancedPrompt:
     """Enhance `prompt` for `image` (RGB uint8, height x width x 3) and a clip of `duration` s.
@@ -69,22 +69,14 @@ def enhance_prompt(
     return EnhancedPrompt(text, "llm")
 
 
-def llm_endpoint(settings: Any) -> tuple[LLMEndpoint | None, str | None]:
-    """The configured endpoint, or (None, why it cannot be used) — (None, None) when off.
-
-    Read with defaults so the service works before these settings exist.
-    """
-    base_url = getattr(settings, "llm_base_url", None)
-    if not base_url:
+def llm_endpoint(settings: Settings) -> tuple[LLMEndpoint | None, str | None]:
+    """The configured endpoint, or (None, why it cannot be used) — (None, None) when off."""
+    if not settings.llm_base_url:
         return None, None
-    model = getattr(settings, "llm_model", None)
-    if not model:
+    if not settings.llm_model:
         return None, "no model is configured (llm_model)"
-    key = getattr(settings, "llm_api_key", None)
-    if key is not None and hasattr(key, "get_secret_value"):  # pydantic SecretStr
-        key = key.get_secret_value()
-    timeout = getattr(settings, "llm_timeout_seconds", DEFAULT_LLM_TIMEOUT_SECONDS)
-    return LLMEndpoint(str(base_url), str(model), key or None, float(timeout)), None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else None
+    return LLMEndpoint(settings.llm_base_url, settings.llm_model, key or None, settings.llm_timeout_seconds), None
 
 
 def _fallback_note(reason: str) -> str:
