@@ -1,11 +1,13 @@
-"""The one loop behind every background chore (sweeper, webhook dispatch, housekeeping)."""
+"""The one loop behind every background chore (sweeper, webhook dispatch, housekeeping), and
+the one way to stop background tasks."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import NoReturn
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import suppress
+from typing import Any, NoReturn
 
 
 async def every(
@@ -19,3 +21,13 @@ async def every(
         except Exception:
             log.exception("%s failed; retrying next period", what)
         await asyncio.sleep(period_seconds)
+
+
+async def cancel_all(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel every task, then wait until each has ended."""
+    pending = list(tasks)
+    for task in pending:
+        task.cancel()
+    for task in pending:
+        with suppress(asyncio.CancelledError):
+            await task

@@ -112,6 +112,16 @@ def place(kernel: np.ndarray, positions: np.ndarray, amplitudes: np.ndarray, n: 
     return signal.oaconvolve(train, kernel)[:n]  # overlap-add: a short kernel over a long train
 
 
+def place_panned(
+    kernel: np.ndarray, positions: np.ndarray, amplitudes: np.ndarray, angles: np.ndarray, n: int
+) -> np.ndarray:
+    """`place` in stereo → (n, 2): each copy panned by its equal-power angle (0 left .. pi/2 right)."""
+    return np.stack(
+        [place(kernel, positions, amplitudes * np.cos(angles), n), place(kernel, positions, amplitudes * np.sin(angles), n)],
+        axis=-1,
+    )
+
+
 def add_at(out: np.ndarray, start: int, sound: np.ndarray) -> None:
     """Add a (m, 2) sound into `out` at `start`, cropping whatever falls past the end."""
     end = min(out.shape[0], start + sound.shape[0])

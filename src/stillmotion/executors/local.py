@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
 
 from stillmotion.errors import TaskTimedOut
-from stillmotion.periodic import every
+from stillmotion.periodic import cancel_all, every
 from stillmotion.pipeline.run import TaskRunner
 from stillmotion.tasks.models import TaskStatus
 
@@ -50,11 +49,7 @@ class LocalExecutor:
         self._loops.append(asyncio.create_task(every(self.sweep_seconds, self.sweep, "sweep", log), name="sweeper"))
 
     async def stop(self) -> None:
-        for loop in self._loops:
-            loop.cancel()
-        for loop in self._loops:
-            with suppress(asyncio.CancelledError):
-                await loop
+        await cancel_all(self._loops)
 
     async def sweep(self) -> None:
         for task in await self.runner.tasks.runnable():

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
 
-from stillmotion.periodic import every
+from stillmotion.periodic import cancel_all, every
 from stillmotion.storage.local import LocalStorage
 from stillmotion.tasks.models import utcnow
 from stillmotion.tasks.repository import TaskRepository
@@ -30,9 +29,7 @@ class Housekeeper:
 
     async def stop(self) -> None:
         if self._loop is not None:
-            self._loop.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._loop
+            await cancel_all([self._loop])
 
     async def sweep(self) -> int:
         """Delete every video past its expiry and forget stale idempotency keys; returns videos deleted."""

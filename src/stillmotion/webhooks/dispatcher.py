@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from contextlib import suppress
 
 from stillmotion.config import Settings
-from stillmotion.periodic import every
+from stillmotion.periodic import cancel_all, every
 from stillmotion.tasks.accounts import AccountStore
 from stillmotion.tasks.models import WebhookDelivery, utcnow
 from stillmotion.webhooks.send import ATTEMPT_TIMEOUT_SECONDS, post_once
@@ -44,15 +43,10 @@ class WebhookDispatcher:
         """Stop looking for work, let attempts in flight finish (they end within their 5 s
         timeout), and cancel any that do not; a cancelled one is due again after the grace."""
         if self._loop is not None:
-            self._loop.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._loop
+            await cancel_all([self._loop])
         if self._in_flight:
             await asyncio.wait(set(self._in_flight), timeout=ATTEMPT_TIMEOUT_SECONDS + 1)
-        for attempt in list(self._in_flight):
-            attempt.cancel()
-            with suppress(asyncio.CancelledError):
-                await attempt
+        await cancel_all(self._in_flight)
 
     async def dispatch_due(self) -> int:
         """Claim and start every due attempt there is room for; returns how many started."""

@@ -14,7 +14,7 @@ from stillmotion.audio.dsp import (
     decay,
     events,
     highpass,
-    place,
+    place_panned,
     slow_random,
     stereo_blend,
 )
@@ -45,7 +45,6 @@ def fire(inp: LayerInput) -> np.ndarray:
         side = rng.uniform(0.0, np.pi / 2.0, at.size)
         loudness = rng.lognormal(0.0, 0.6, at.size)
         kernel = _crackle_kernel(rng)
-        crackles[:, 0] += place(kernel, at, loudness * np.cos(side), n)
-        crackles[:, 1] += place(kernel, at, loudness * np.sin(side), n)
+        crackles += place_panned(kernel, at, loudness, side, n)
     flare = flicker[:, None]
     return 0.3 * lapping * (0.15 + flare) + 0.15 * hiss * flare + 0.5 * crackles

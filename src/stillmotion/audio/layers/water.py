@@ -20,6 +20,7 @@ from stillmotion.audio.dsp import (
     lowpass,
     pink,
     place,
+    place_panned,
     slow_random,
     stereo_blend,
     sweep_tone,
@@ -56,8 +57,7 @@ def rain(inp: LayerInput) -> np.ndarray:
         loudness = np.minimum(rng.lognormal(0.0, 0.9, at.size), _NEAREST_DROP)
         side = rng.uniform(0.0, np.pi / 2.0, at.size)  # equal-power pan angle per drop
         kernel = _drop_kernel(rng, pitch * rng.uniform(0.9, 1.1))
-        drops[:, 0] += place(kernel, at, loudness * np.cos(side), n)
-        drops[:, 1] += place(kernel, at, loudness * np.sin(side), n)
+        drops += place_panned(kernel, at, loudness, side, n)
     wash = bandpass(stereo_blend(rng, n, 0.9), 700.0, 11000.0)
     return 0.3 * drops + 0.15 * wash * (density**0.75)[:, None]
 
