@@ -4,8 +4,6 @@ PostgreSQL), charge exactly once on success, refund on failure, and credits swit
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -15,10 +13,10 @@ import pytest
 
 from tests.conftest import create_task, wait_for_task
 from tests.control.conftest import ledger, ledger_rows
+from tests.support.postgres import fresh_database
 from tests.support.servers import ServerProcess
 
 CREATE = "/api/vdr/videos/image2video"
-POSTGRES_DSN = os.environ.get("STILLMOTION_TEST_POSTGRES", "postgresql://postgres@localhost:5432/test")
 CONCURRENT_CREATES = 50
 BALANCE = 10  # each create costs 1 (720p, 1 s): exactly 10 may pass
 
@@ -63,25 +61,8 @@ def test_concurrent_creates_never_overdraw_sqlite(control_server: ServerProcess,
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh database for this test on the local PostgreSQL, dropped afterwards."""
-    import asyncpg
-
-    name = f"stillmotion_test_{uuid.uuid4().hex[:12]}"
-
-    async def admin(statement: str) -> None:
-        try:
-            connection = await asyncpg.connect(POSTGRES_DSN, timeout=5)
-        except (OSError, asyncpg.PostgresError) as exc:
-            pytest.fail(f"PostgreSQL is required for this test and is not reachable at {POSTGRES_DSN} "
-                        f"(set STILLMOTION_TEST_POSTGRES): {exc}")  # fmt: skip
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    base = POSTGRES_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    yield f"{base}/{name}"
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database() as url:
+        yield url
 
 
 def test_concurrent_creates_never_overdraw_postgresql(
