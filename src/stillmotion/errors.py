@@ -44,6 +44,13 @@ class BodyTooLarge(StillmotionError):
     default_message = "Request body too large."
 
 
+class HeadersTooLarge(StillmotionError):
+    """Extension: the request's headers together exceed the server's limit."""
+
+    http_status, code = 431, 1003
+    default_message = "Request headers too large."
+
+
 class MissingAuthorization(StillmotionError):
     http_status, code = 401, 1100
     default_message = "Missing or malformed Authorization header."
@@ -86,19 +93,21 @@ class NotReady(StillmotionError):
     default_message = "Service not ready."
 
 
-# Failure codes recorded on failed tasks (never an HTTP answer by themselves).
+class TaskFailure(StillmotionError):
+    """A failure code recorded on a failed task; never an HTTP answer by itself (the code table in
+    docs/api.md lists these apart, and tests/hostile/test_code_table.py holds it to that)."""
 
 
-class EngineFailure(StillmotionError):
+class EngineFailure(TaskFailure):
     code = 5002
     default_message = "Video generation failed."
 
 
-class TaskCancelled(StillmotionError):
+class TaskCancelled(TaskFailure):
     code = 5003
     default_message = "Task was cancelled."
 
 
-class TaskTimedOut(StillmotionError):
+class TaskTimedOut(TaskFailure):
     code = 5004
     default_message = "Task timed out."

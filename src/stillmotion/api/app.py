@@ -8,15 +8,16 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from stillmotion import __version__
 from stillmotion.api import routes_control, routes_files, routes_service, routes_tasks
 from stillmotion.api.admission import warm_up
-from stillmotion.api.body_limit import BodyLimitMiddleware
+from stillmotion.api.request_limits import RequestLimitMiddleware
 from stillmotion.api.errors import install_error_handlers
 from stillmotion.api.rate_limits import AccountRateLimiter
+from stillmotion.api.storable import refuse_unstorable_text
 from stillmotion.config import Settings, get_settings
 from stillmotion.engines.registry import EngineRegistry
 from stillmotion.executors.local import LocalExecutor
@@ -98,8 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # On every route, present and future: text the database cannot hold never reaches it.
+        dependencies=[Depends(refuse_unstorable_text)],
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     app.include_router(routes_tasks.router)

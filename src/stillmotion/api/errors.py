@@ -1,10 +1,12 @@
 """The one place where exceptions become envelope responses.
 
-Everything the server answers is `{"code", "message", "data"}`: our own errors
-carry their code, request validation maps to 1000 with the field's rule,
-framework errors (unknown route, wrong method) keep their HTTP status, and
-anything unexpected is a 5000 with a request id that also appears in the log,
-never a stack trace in the body.
+Everything the server answers is `{"code", "message", "data"}` with a code from the table in
+docs/api.md: our own errors carry their code; request validation maps to 1000 with the rule of
+the field or parameter it names; every failure to parse a body (JSON that is not JSON, invalid
+UTF-8, nesting too deep, a multipart body without a boundary or with too many fields) is a
+1000, or the error that caused it (a body over the limit is 413/1003 however it was sent);
+framework answers (unknown route, wrong method) map to 1200; anything unexpected is a 5000 with
+a request id that also appears in the log, never a stack trace in the body.
 """
 
 from __future__ import annotations
@@ -17,11 +19,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-from stillmotion.api.schemas import FIELD_RULES, REQUIRED_MESSAGES
-from stillmotion.errors import StillmotionError
+from stillmotion.api.schemas import PARAMETER_RULES, REQUIRED_MESSAGES
+from stillmotion.errors import BodyTooLarge, InvalidField, StillmotionError
 
 log = logging.getLogger("stillmotion.api")
+
+BODY_NOT_JSON = "Request body must be a JSON object."
+
+FRAMEWORK_CODES = {400: 1000, 404: 1200, 405: 1200, 413: 1003}
+"""Codes for the HTTP errors Starlette and FastAPI raise themselves (an unknown route, a method
+the path does not serve, a body they could not parse or that is too large)."""
+_FRAMEWORK_MESSAGES = {404: "Not found.", 405: "Method not allowed."}
 
 
 def envelope(http_status: int, code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -34,20 +44,52 @@ def error_response(exc: StillmotionError) -> JSONResponse:
 
 
 def validation_message(errors: list[dict[str, Any]]) -> str:
-    """The message of the first rejected field, in the document's style."""
+    """The message of the first rejected field or parameter, in the document's style."""
     for error in errors:
-        loc = error.get("loc", ())
+        loc = tuple(error.get("loc", ()))
         kind = error.get("type", "")
         if kind in ("json_invalid", "json_type") or loc == ("body",):
-            return "Request body must be a JSON object."
-        field = next((part for part in loc[1:] if isinstance(part, str)), None) if loc[:1] == ("body",) else None
-        if field in FIELD_RULES:
-            if kind == "missing" and field in REQUIRED_MESSAGES:
-                return REQUIRED_MESSAGES[field]
-            return FIELD_RULES[field]
-        if loc and loc[0] == "path":
-            return "Invalid path parameter."
-    return "Request body must be a JSON object."
+            return BODY_NOT_JSON
+        name = next((part for part in loc[1:] if isinstance(part, str)), None)
+        if name is None:
+            continue
+        if kind == "missing" and name in REQUIRED_MESSAGES:
+            return REQUIRED_MESSAGES[name]
+        return PARAMETER_RULES.get(name, f"{name} is invalid.")
+    return BODY_NOT_JSON
+
+
+def _parse_failure(exc: StarletteHTTPException) -> StillmotionError:
+    """What a 400 or 413 raised while reading the body means, in our codes.
+
+    FastAPI turns any exception raised while it reads a body into a 400 "There was an error
+    parsing the body" chained to the real cause: our own error (BodyTooLarge from the body limit
+    on a chunked body, InvalidField from a text check) keeps its code; anything else (invalid
+    UTF-8, JSON nested past the recursion limit) is a body that is not valid JSON. Starlette's
+    multipart errors ("Missing boundary", "Too many fields") carry their own sentence.
+    """
+    cause = exc.__cause__
+    if isinstance(cause, StillmotionError):
+        return cause
+    if exc.status_code == 413:
+        return BodyTooLarge()
+    if isinstance(cause, UnicodeDecodeError):
+        return InvalidField("Request body is not valid UTF-8.")
+    if cause is not None:
+        return InvalidField(BODY_NOT_JSON)
+    return InvalidField(f"Request body could not be parsed: {exc.detail}")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path. Starlette's own 405 names only the first
+    route's, so `OPTIONS /api/vdr/videos/image2video` would say POST although GET lives there."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if match != Match.NONE and route_methods:
+            methods |= set(route_methods)
+    return ", ".join(sorted(methods))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -60,11 +102,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return envelope(400, 1000, validation_message(list(exc.errors())))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        messages = {404: "Not found.", 405: "Method not allowed."}
-        code = 1200 if exc.status_code == 404 else exc.status_code  # outside the table: the HTTP status
-        headers = dict(exc.headers) if exc.headers else None
-        return envelope(exc.status_code, code, messages.get(exc.status_code, str(exc.detail)), headers)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code in (400, 413):
+            return error_response(_parse_failure(exc))
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        code = FRAMEWORK_CODES.get(exc.status_code, 1000 if exc.status_code < 500 else 5000)
+        message = _FRAMEWORK_MESSAGES.get(exc.status_code, str(exc.detail))
+        return envelope(exc.status_code, code, message, headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

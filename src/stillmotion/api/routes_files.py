@@ -22,7 +22,9 @@ from stillmotion.storage.local import UPLOAD_ROUTE, VIDEO_ROUTE
 
 router = APIRouter()
 
-_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "TIFF": "tiff"}
+# "MPO": a multi-picture JPEG (what many phones and cameras write); Pillow opens it through its
+# JPEG plugin and names it MPO. Stored as the JPEG it is.
+_EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "TIFF": "tiff"}
 _MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
                 "bmp": "image/bmp", "tiff": "image/tiff"}
 

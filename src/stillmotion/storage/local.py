@@ -6,15 +6,22 @@ so a served path can always be validated against a strict pattern.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
 from pathlib import Path
 
 from stillmotion.config import Settings
+from stillmotion.errors import NotReady
 from stillmotion.inputs.uploads import UPLOADS_URL_PATH, upload_url
 
-_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}\.(mp4|jpg|png|webp|gif|bmp|tiff)$")
+# A write that failed because the disk (or the process's file-size limit) is full: the client
+# may retry later, unlike a permission or I/O error, which is the operator's to fix.
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+STORAGE_RETRY_SECONDS = 60
+
+_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}\.(mp4|jpg|png|webp|gif|bmp|tiff)")
 VIDEO_ROUTE = "/files/videos"
 UPLOAD_ROUTE = UPLOADS_URL_PATH.rstrip("/")
 
@@ -59,7 +66,13 @@ class LocalStorage:
         key = f"{secrets.token_urlsafe(16)}.{extension}"
         target = self.uploads_dir / key
         partial = target.with_name("." + key + ".partial")
-        partial.write_bytes(data)
+        try:
+            partial.write_bytes(data)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            if exc.errno in _FULL:
+                raise NotReady("Storage is full; the upload was not kept.", retry_after=STORAGE_RETRY_SECONDS) from None
+            raise
         os.replace(partial, target)
         return upload_url(key, self._settings)
 
@@ -68,7 +81,7 @@ class LocalStorage:
 
     @staticmethod
     def _existing(directory: Path, key: str) -> Path | None:
-        if not _KEY.match(key):
+        if not _KEY.fullmatch(key):
             return None
         path = directory / key
         return path if path.is_file() else None
