@@ -47,9 +47,6 @@ def _ascii_integer(value: Any) -> Any:
     return value
 
 
-PageSize = Annotated[int, BeforeValidator(_ascii_integer), Field(ge=1, le=MAX_PAGE)]
-
-
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     """The (created_at, id) a cursor points after; 1000 for anything we did not issue."""
     try:
@@ -69,7 +66,8 @@ async def list_tasks(
     request: Request,
     status: Annotated[TaskStatus | None, Query(description=f"Only tasks in this status: {', '.join(TASK_STATUSES)}.")] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
-    limit: Annotated[PageSize, Query(description=f"Page size, 1..{MAX_PAGE}.")] = DEFAULT_PAGE,
+    # Query first: after a validator, FastAPI would write ge/le into the schema unconverted.
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size."), BeforeValidator(_ascii_integer)] = DEFAULT_PAGE,
 ) -> JSONResponse:
     """Extension: the caller's tasks, newest first."""
     state = request.app.state
