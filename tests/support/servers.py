@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -72,7 +73,13 @@ class ImageHost:
 
 
 class ServerProcess:
-    """`stillmotion serve` in a subprocess with its own data directory and port."""
+    """`stillmotion serve` in a subprocess with its own data directory and port.
+
+    `file_size_limit`: bytes; when set, the server runs under RLIMIT_FSIZE, so any file it writes
+    past that size fails with EFBIG (Python ignores SIGXFSZ): a full disk without mount rights.
+    """
+
+    file_size_limit: int | None = None
 
     def __init__(self, data_dir: Path, **env: str) -> None:
         self.data_dir = data_dir
@@ -103,7 +110,8 @@ class ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "stillmotion", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "stillmotion", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=self._limit_file_size if self.file_size_limit is not None else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -116,6 +124,10 @@ class ServerProcess:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"server not ready after {timeout} s:\n{self.log_path.read_text()}")
+
+    def _limit_file_size(self) -> None:
+        assert self.file_size_limit is not None
+        resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_size_limit, self.file_size_limit))
 
     def kill(self) -> None:
         """kill -9: no shutdown handlers run, exactly like a crash."""

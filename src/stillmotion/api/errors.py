@@ -108,15 +108,21 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code in (400, 413):
             return error_response(_parse_failure(exc))
+        if exc.status_code not in FRAMEWORK_CODES:
+            return unexpected(request, exc)  # nothing else is raised today; never a code outside the table
         headers = dict(exc.headers) if exc.headers else {}
         if exc.status_code == 405:
             headers["Allow"] = allowed_methods(request)
-        code = FRAMEWORK_CODES.get(exc.status_code, 1000 if exc.status_code < 500 else 5000)
         message = _FRAMEWORK_MESSAGES.get(exc.status_code, str(exc.detail))
-        return envelope(exc.status_code, code, message, headers or None)
+        return envelope(exc.status_code, FRAMEWORK_CODES[exc.status_code], message, headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        log.exception("unhandled error, request_id=%s path=%s", request_id, request.url.path)
-        return envelope(500, 5000, f"Internal error (request id {request_id}).", {"X-Request-ID": request_id})
+        return unexpected(request, exc)
+
+
+def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """500/5000 with a request id; the stack trace goes to the log only."""
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    log.error("unhandled error, request_id=%s path=%s", request_id, request.url.path, exc_info=exc)
+    return envelope(500, 5000, f"Internal error (request id {request_id}).", {"X-Request-ID": request_id})
