@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import threading
 import time
@@ -111,7 +112,18 @@ def serve(
         console.print(f"curl -F file=@photo.jpg -H 'Authorization: Bearer {issued.api_key}' {base}/api/vdr/uploads",
                       soft_wrap=True)
         console.rule()
+    _log_to_stderr(settings.log_level)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+
+
+def _log_to_stderr(level: str) -> None:
+    """uvicorn configures its own loggers only: without this the worker's and the webhooks' INFO
+    lines (a task's attempts, a lost lease) went nowhere, and warnings lost their logger name."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("stillmotion")
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
 
 
 @keys_app.command("create")
