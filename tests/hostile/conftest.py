@@ -5,7 +5,6 @@ because what a database cannot hold (NUL, unpaired surrogates) differs between t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -13,7 +12,7 @@ import pytest
 
 from tests.support.images import encode, landscape
 from tests.support.keyed_server import KeyedServer
-from tests.support.postgres import fresh_database
+from tests.support.postgres import STORES, store_env
 from tests.support.servers import ImageHost
 
 # Short enough that a slow-drip image host is cut off within the test's patience.
@@ -28,17 +27,15 @@ def hostile_host() -> Iterator[ImageHost]:
     host.close()
 
 
-@pytest.fixture(scope="package", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="package", params=STORES)
 def hostile(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyedServer]:
     """The server, with accounts `alice` and `bob`, on the parametrised database."""
-    with ExitStack() as stack:
-        env = {"STILLMOTION_FETCH_TOTAL_TIMEOUT": FETCH_TOTAL_TIMEOUT, "STILLMOTION_RATE_LIMIT_PER_MINUTE": "0"}
-        if request.param == "postgresql":
-            env["STILLMOTION_DATABASE_URL"] = stack.enter_context(fresh_database())
+    with store_env(request.param) as env:
         data_dir: Path = tmp_path_factory.mktemp(f"hostile-{request.param}")
-        server = KeyedServer(data_dir, ("alice", "bob"), **env)
-        stack.enter_context(server.running())
-        yield server
+        server = KeyedServer(data_dir, ("alice", "bob"), STILLMOTION_FETCH_TOTAL_TIMEOUT=FETCH_TOTAL_TIMEOUT,
+                             STILLMOTION_RATE_LIMIT_PER_MINUTE="0", **env)  # fmt: skip
+        with server.running():
+            yield server
 
 
 @pytest.fixture
