@@ -29,7 +29,8 @@ def test_schemathesis_finds_nothing(hostile: KeyedServer, tmp_path: Path) -> Non
         "--header", f"Authorization: Bearer {hostile.keys['alice']['api_key']}",
         "--report", "junit", "--report-dir", str(tmp_path),
     ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=int(SECONDS) + 240, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=int(SECONDS) + 240, check=False,
+                          cwd=tmp_path)  # its cache directory goes there, not into the checkout
     output = done.stdout + done.stderr
     print(output[-6000:])
     assert done.returncode == 0, output[-6000:]
