@@ -29,10 +29,10 @@ PACKAGES: dict[str, list[str]] = {
     "inputs": ["tests/inputs"],
     "moderation": ["tests/moderation/test_text.py", "tests/moderation/test_lexicon.py",
                    "tests/moderation/test_normalize.py", "tests/moderation/test_image.py"],
-    "webhooks": ["tests/background", "tests/webhooks"],
-    "tasks": ["tests/background", "tests/tasks"],
-    "pipeline": ["tests/pipeline"],
-    "api": ["tests/hostile/test_code_table.py", "tests/apiunit"],
+    "webhooks": ["tests/control/test_rules.py", "tests/background"],
+    "tasks": ["tests/control/test_rules.py", "tests/background", "tests/api_inprocess"],
+    "pipeline": ["tests/motion/test_plans.py", "tests/api_inprocess"],
+    "api": ["tests/api_inprocess", "tests/hostile/test_code_table.py"],
 }  # fmt: skip
 """Package under src/stillmotion -> its fast tests (in-process; seconds, not minutes)."""
 
