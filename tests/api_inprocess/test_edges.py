@@ -1,4 +1,4 @@
-"""The hostile-input cases of tests/hostile, replayed against the app in this process.
+"""The hostile-input cases of tests/server, replayed against the app in this process.
 
 The subprocess server is what a client meets; this in-process replay (Starlette's TestClient,
 SQLite) runs the same case tables in seconds, and it is what mutation testing can see: mutmut

@@ -53,10 +53,10 @@ BAD_CLAIMS = [
 
 
 @pytest.mark.parametrize("changes", BAD_CLAIMS)
-def test_signed_token_with_bad_claims_is_1101(hostile: KeyedServer, changes: dict[str, object]) -> None:
-    keys = hostile.keys["alice"]
+def test_signed_token_with_bad_claims_is_1101(server: KeyedServer, changes: dict[str, object]) -> None:
+    keys = server.keys["alice"]
     payload = json.dumps({"iss": keys["access_key"], **_claims(**changes)}).encode()
-    with hostile.client(signed(payload, keys["secret_key"])) as client:
+    with server.client(signed(payload, keys["secret_key"])) as client:
         assert_answer(client.get(MODELS), 401, 1101)
 
 
@@ -65,20 +65,20 @@ def test_signed_token_with_bad_claims_is_1101(hostile: KeyedServer, changes: dic
                pytest.param(b"1e400", id="overflow"), pytest.param(b"-Infinity", id="minus-infinity")],
 )  # fmt: skip
 @pytest.mark.parametrize("claim", [b"exp", b"nbf", b"iat"])
-def test_signed_token_with_non_finite_dates_is_1101(hostile: KeyedServer, claim: bytes, number: bytes) -> None:
-    keys = hostile.keys["alice"]
+def test_signed_token_with_non_finite_dates_is_1101(server: KeyedServer, claim: bytes, number: bytes) -> None:
+    keys = server.keys["alice"]
     now = int(time.time())
     dates = {b"nbf": str(now - 5).encode(), b"exp": str(now + 600).encode(), b"iat": str(now).encode(), claim: number}
     payload = b'{"iss": "%s", ' % keys["access_key"].encode() + b", ".join(b'"%s": %s' % item for item in dates.items()) + b"}"
-    with hostile.client(signed(payload, keys["secret_key"])) as client:
+    with server.client(signed(payload, keys["secret_key"])) as client:
         assert_answer(client.get(MODELS), 401, 1101)
 
 
-def test_well_formed_token_is_taken(hostile: KeyedServer) -> None:
+def test_well_formed_token_is_taken(server: KeyedServer) -> None:
     """The control: the same construction with proper claims authenticates."""
-    keys = hostile.keys["alice"]
+    keys = server.keys["alice"]
     payload = json.dumps({"iss": keys["access_key"], **_claims(iat=time.time())}).encode()  # a fractional iat
-    with hostile.client(signed(payload, keys["secret_key"])) as client:
+    with server.client(signed(payload, keys["secret_key"])) as client:
         assert_answer(client.get(MODELS), 200, 200)
 
 

@@ -134,7 +134,7 @@ def _mpo() -> bytes:
     return buffer.getvalue()
 
 
-def test_multi_picture_jpeg_upload_is_stored_as_jpeg(alice: httpx.Client, hostile: KeyedServer) -> None:
+def test_multi_picture_jpeg_upload_is_stored_as_jpeg(alice: httpx.Client, server: KeyedServer) -> None:
     data = _mpo()
     with Image.open(io.BytesIO(data)) as probe:
         assert probe.format == "MPO" and getattr(probe, "n_frames", 1) == 2  # the case, not a plain JPEG

@@ -53,8 +53,8 @@ def test_unknown_route_is_404_1200(anonymous: httpx.Client) -> None:
     assert_answer(anonymous.get("/api/vdr/nothing-here"), 404, 1200)
 
 
-def test_schema_lists_the_allowed_values(hostile: KeyedServer) -> None:
-    schema = httpx.get(hostile.base_url + "/openapi.json", timeout=10).json()
+def test_schema_lists_the_allowed_values(server: KeyedServer) -> None:
+    schema = httpx.get(server.base_url + "/openapi.json", timeout=10).json()
     listing = schema["paths"][TASKS]["get"]["parameters"]
     status = next(parameter for parameter in listing if parameter["name"] == "status")
     assert _enum(status["schema"], schema) == ["TASK_PENDING", "TASK_PROCESSING", "TASK_SUCCEEDED", "TASK_FAILED"]

@@ -20,13 +20,13 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 SEED = os.environ.get("STILLMOTION_SCHEMATHESIS_SEED", "14")
 
 
-def test_schemathesis_finds_nothing(hostile: KeyedServer, tmp_path: Path) -> None:
+def test_schemathesis_finds_nothing(server: KeyedServer, tmp_path: Path) -> None:
     command = [
         str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(CONFIG),
-        "run", hostile.base_url + "/openapi.json",
+        "run", server.base_url + "/openapi.json",
         "--checks", "all", "--max-examples", "12", "--max-time", SECONDS, "--seed", SEED,
         "--workers", "1", "--request-timeout", "30", "--no-color",
-        "--header", f"Authorization: Bearer {hostile.keys['alice']['api_key']}",
+        "--header", f"Authorization: Bearer {server.keys['alice']['api_key']}",
         "--report", "junit", "--report-dir", str(tmp_path),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=int(SECONDS) + 240, check=False,

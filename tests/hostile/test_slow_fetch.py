@@ -31,9 +31,9 @@ def drip(handler: BaseHTTPRequestHandler) -> None:
         pass  # the fetcher hung up: what the test wants
 
 
-def test_slow_drip_image_host_hits_the_total_deadline(hostile_host: ImageHost, alice: httpx.Client) -> None:
-    hostile_host.routes["/drip.jpg"] = drip
-    body = {"model_name": "bach-1.0-preview", "image_url": hostile_host.url("/drip.jpg"),
+def test_slow_drip_image_host_hits_the_total_deadline(image_host: ImageHost, alice: httpx.Client) -> None:
+    image_host.routes["/drip.jpg"] = drip
+    body = {"model_name": "bach-1.0-preview", "image_url": image_host.url("/drip.jpg"),
             "resolution": "720p", "duration": 1}  # fmt: skip
     created = alice.post(TASKS, json=body)
     assert created.status_code == 200, created.text
