@@ -25,8 +25,10 @@ CONTROL_ENV = {
 }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def receiver() -> Iterator[WebhookReceiver]:
+    """One per test: routes keep their calls and their scripted failures, and every test runs
+    once per store, so a shared receiver would hand the second run the first one's history."""
     host = WebhookReceiver()
     yield host
     host.close()
