@@ -58,6 +58,7 @@ def _configure(target: Path, package: str, tests: list[str]) -> None:
         + f'only_mutate = ["src/stillmotion/{package}/*"]\n'
         + f"pytest_add_cli_args_test_selection = {json.dumps(existing)}\n"
         + 'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+        + 'also_copy = ["docs"]\n'  # tests/hostile/test_code_table.py reads docs/api.md
     )
 
 
