@@ -24,7 +24,7 @@ from stillmotion.inputs import fetch_image
 from stillmotion.metrics import RENDER_SECONDS, TASKS_FINISHED
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.produce import VideoSpec, produce_video
-from stillmotion.storage.local import LocalStorage
+from stillmotion.storage.base import Storage, refused_write
 from stillmotion.tasks.models import Task, TaskStatus
 from stillmotion.tasks.repository import TaskRepository
 
@@ -51,7 +51,7 @@ def spec_of(task: Task) -> VideoSpec:
 
 class TaskRunner:
     def __init__(
-        self, settings: Settings, tasks: TaskRepository, storage: LocalStorage, engines: EngineRegistry
+        self, settings: Settings, tasks: TaskRepository, storage: Storage, engines: EngineRegistry
     ) -> None:
         self.settings = settings
         self.tasks = tasks
@@ -77,7 +77,7 @@ class TaskRunner:
         scratch = self.storage.scratch_path(task_id)
         self._running[task_id] = ctx
         try:
-            image_bytes = await fetch_image(task.image_url, self.settings)
+            image_bytes = await fetch_image(task.image_url, self.settings, self.storage)
             # Off the event loop: the first use may wait for weights still loading.
             engine = await asyncio.to_thread(self.engines.engine_for, task.model_name)
             audio = await asyncio.to_thread(lambda: self.engines.audio)
@@ -110,14 +110,19 @@ class TaskRunner:
             # Either a user cancel (recorded by whoever cancelled) or a lost lease: nothing to write here.
             log.info("task %s: stopped", task_id)
         except StillmotionError as exc:
-            TASKS_FINISHED.labels(outcome=str(exc.code)).inc()
-            log.info("task %s: failed with %d: %s", task_id, exc.code, exc.message)
-            await self.tasks.fail(task_id, self.worker_id, exc.code, exc.message)
-        except Exception:
-            TASKS_FINISHED.labels(outcome="5002").inc()
-            log.exception("task %s: engine error", task_id)
-            error = EngineFailure("Video generation failed because of an internal engine error.")
-            await self.tasks.fail(task_id, self.worker_id, error.code, error.message)
+            await self._fail(task_id, exc)
+        except Exception as exc:
+            refused = refused_write(exc)
+            if refused is None:
+                log.exception("task %s: engine error", task_id)
+            await self._fail(
+                task_id, refused or EngineFailure("Video generation failed because of an internal engine error.")
+            )
         finally:
             self._running.pop(task_id, None)
             scratch.unlink(missing_ok=True)
+
+    async def _fail(self, task_id: str, error: StillmotionError) -> None:
+        TASKS_FINISHED.labels(outcome=str(error.code)).inc()
+        log.info("task %s: failed with %d: %s", task_id, error.code, error.message)
+        await self.tasks.fail(task_id, self.worker_id, error.code, error.message)
