@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30.0, gt=0)
     """A running task's lease; renewed while it runs, reclaimed after a crash once expired."""
     max_attempts: int = Field(default=2, ge=1)
+    shutdown_grace_seconds: float = Field(default=15.0, ge=0)
+    """On SIGTERM a worker (or the embedded server) takes no new task and lets running ones finish
+    this long; then it hands them back to the queue without using up an attempt (0: at once)."""
     redispatch_seconds: float = Field(default=120.0, gt=0)
     """A task pending this long is sent to the executor again: a message lost with a broker that
     restarted without persistence, or never sent because the broker was down, is not lost work."""

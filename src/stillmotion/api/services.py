@@ -71,5 +71,5 @@ async def _embedded_worker(
     try:
         yield executor, worker.engines
     finally:
+        await worker.stop()  # drains the runner first: running tasks finish or are handed back
         await executor.stop()
-        await worker.stop()

@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from stillmotion.periodic import cancel_all
-from stillmotion.pipeline.run import TaskRunner
+from stillmotion.pipeline.run import RunnerStopping, TaskRunner
 
 log = logging.getLogger("stillmotion.executor")
 
@@ -44,6 +44,7 @@ class LocalExecutor:
         self._loops = [asyncio.create_task(self._work(), name=f"worker-{i}") for i in range(self.workers)]
 
     async def stop(self) -> None:
+        """Call after the worker role drained the runner: every loop is idle or returning."""
         await cancel_all(self._loops)
 
     async def _work(self) -> None:
@@ -51,6 +52,8 @@ class LocalExecutor:
             task_id = await self._queue.get()
             try:
                 await self.runner.run(task_id)
+            except RunnerStopping:
+                return  # the task stays pending in the store; the next start queues it again
             except Exception:
                 log.exception("task %s: runner crashed", task_id)
             finally:

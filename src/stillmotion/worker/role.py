@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
 
 from stillmotion.config import Settings
 from stillmotion.engines.registry import EngineRegistry
-from stillmotion.executors.base import Executor
+from stillmotion.executors.base import Executor, QueueUnavailable
 from stillmotion.periodic import cancel_all, every
 from stillmotion.pipeline.run import TaskRunner
 from stillmotion.storage import Storage
@@ -36,6 +37,7 @@ class WorkerRole:
         self.engines = EngineRegistry(settings)
         self.runner = TaskRunner(settings, store.tasks, storage, self.engines)
         self.webhooks = WebhookDispatcher(store.deliveries, store.accounts, settings)
+        self._executor: Executor | None = None
         self._chores: list[asyncio.Task[None]] = []
         self._loading: asyncio.Task[None] | None = None
 
@@ -43,6 +45,7 @@ class WorkerRole:
         """Load the engines in the background (weights can take minutes; /readyz says when they
         are in) and start the chores; `executor` is where reclaimed tasks are dispatched."""
         settings = self.settings
+        self._executor = executor
         self._loading = asyncio.create_task(asyncio.to_thread(self.engines.load_all), name="load-engines")
         reclaimer = Reclaimer(self.store.tasks, executor, settings.max_attempts, settings.redispatch_seconds)
         housekeeper = Housekeeper(self.store.tasks, self.storage)
@@ -54,7 +57,18 @@ class WorkerRole:
         ]
         await self.webhooks.start()
 
+    async def engines_loaded(self) -> None:
+        """Wait until every engine has loaded (a Celery worker consumes nothing before)."""
+        if self._loading is not None:
+            await asyncio.shield(self._loading)
+
     async def stop(self) -> None:
+        """Drain the runner (running tasks finish within `shutdown_grace_seconds` or go back to the
+        queue, attempt not counted), queue what was handed back, then stop the chores."""
+        for task_id, model_name in await self.runner.drain(self.settings.shutdown_grace_seconds):
+            if self._executor is not None:
+                with suppress(QueueUnavailable):  # pending in the store: the reclaim sweep queues it
+                    await self._executor.submit(task_id, model_name)
         await cancel_all(self._chores)
         await self.webhooks.stop()
         if self._loading is not None:
