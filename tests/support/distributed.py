@@ -148,3 +148,39 @@ def purge_prefix(broker_url: str, prefix: str) -> None:
         pytest.fail(f"could not clean Redis prefix {prefix}: {exc}")
     finally:
         client.close()
+
+
+class PrivateRedis:
+    """A redis-server of one test's own on a free port, for the tests that stop the broker
+    (the machine's shared Redis is never stopped)."""
+
+    def __init__(self, root: Path) -> None:
+        from tests.support.servers import free_port
+
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.root = root
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.root)],
+            stdout=(self.root / "redis.log").open("ab"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        import redis
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis.from_url(self.url).ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("private redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
