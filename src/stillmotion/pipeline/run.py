@@ -94,7 +94,7 @@ class TaskRunner:
         while self._active:
             await asyncio.sleep(_DRAIN_POLL_SECONDS)
         if self._handed_back:
-            log.info("handed back %d running task(s) on stopping", len(self._handed_back))
+            log.warning("handed back %d running task(s) on stopping", len(self._handed_back))
         return self._handed_back
 
     async def run(self, task_id: str) -> None:
