@@ -1,6 +1,6 @@
 """A full disk under local storage: an upload answers 503/5001 with Retry-After (the client may
 try again) and leaves no partial file; a render that cannot write its video ends TASK_FAILED with
-5002 and its credits refunded; the server keeps answering.
+5005 (storage failed) and its credits refunded; the server keeps answering.
 
 The disk is a 64 KiB tmpfs mounted over the data directory's `uploads` and `videos` (a real
 ENOSPC) where this process may mount; elsewhere (no mount rights) the server runs under a 64 KiB
@@ -59,7 +59,7 @@ def test_upload_on_a_full_disk_is_503_and_leaves_nothing(full_disk: KeyedServer)
     assert len(data) > 2 * SMALL
     with full_disk.client_for("alice") as alice:
         response = alice.post("/api/vdr/uploads", files={"file": ("a.jpg", data, "image/jpeg")})
-        assert_answer(response, 503, 5001, "storage is full")
+        assert_answer(response, 503, 5001, "storage failed")
         assert response.headers["retry-after"].isdigit()
         assert list((full_disk.data_dir / "uploads").iterdir()) == []
         assert_answer(alice.get("/api/vdr/models"), 200, 200)
@@ -75,7 +75,7 @@ def test_render_on_a_full_disk_fails_the_task_and_refunds(full_disk: KeyedServer
             assert created.status_code == 200, created.text
             task = wait_until(alice, created.json()["data"]["task_id"],
                               lambda t: t["status"] in ("TASK_SUCCEEDED", "TASK_FAILED"), timeout=180)  # fmt: skip
-            assert task["status"] == "TASK_FAILED" and task["failure_code"] == 5002, task
+            assert task["status"] == "TASK_FAILED" and task["failure_code"] == 5005, task
             assert_answer(alice.get(TASKS), 200, 200)
     finally:
         host.close()

@@ -15,6 +15,7 @@ import jwt
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, field_validator
 
+from stillmotion.api.deps import AccountsDep, RateLimiterDep
 from stillmotion.api.storable import storable
 from stillmotion.errors import InvalidToken, MissingAuthorization
 from stillmotion.tasks.accounts import AccountStore
@@ -104,10 +105,10 @@ async def _verify_jwt(token: str, accounts: AccountStore) -> Credential:
     return credential
 
 
-async def current_credential(request: Request) -> Credential:
+async def current_credential(request: Request, accounts: AccountsDep, rate_limiter: RateLimiterDep) -> Credential:
     token = bearer_token(request.headers.get("authorization"))
-    credential = await authenticate(token, request.app.state.accounts)
-    await request.app.state.rate_limiter.hit(credential.account_id)
+    credential = await authenticate(token, accounts)
+    await rate_limiter.hit(credential.account_id)
     return credential
 
 
