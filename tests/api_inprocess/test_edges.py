@@ -30,7 +30,7 @@ def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestC
                         rate_limit_per_minute=0, fetch_allow=["127.0.0.1"])  # fmt: skip
     upgrade_database(settings)  # as `stillmotion serve` does before it starts the app
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        issued = client.portal.call(client.app.state.services.accounts.issue_key, "alice", 100)  # type: ignore[attr-defined]
+        issued = client.portal.call(client.app.state.services.store.accounts.issue_key, "alice", 100)  # type: ignore[attr-defined]
         yield client, {"access_key": issued.access_key, "secret_key": issued.secret_key, "api_key": issued.api_key}
 
 
