@@ -86,7 +86,7 @@ heavy = ("stillmotion.engines.registry", "stillmotion.engines.motion", "stillmot
          "stillmotion.pipeline.produce", "stillmotion.worker.role", "torch", "diffusers")
 print(sorted(name for name in sys.modules if name.startswith(heavy)))
 """
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from stillmotion.tasks.credits import task_cost
 from tests.conftest import create_task, wait_for_task

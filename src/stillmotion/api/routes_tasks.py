@@ -16,8 +16,21 @@ from fastapi.responses import JSONResponse
 
 from stillmotion.api.admission import admit
 from stillmotion.api.auth import CurrentCredential
-from stillmotion.api.deps import DeliveriesDep, ExecutorDep, ModelsDep, SettingsDep, StorageDep, TasksDep
-from stillmotion.api.schemas import MAX_SEED, CreatedTask, CreateTaskRequest, Envelope, ErrorEnvelope
+from stillmotion.api.deps import (
+    DeliveriesDep,
+    ExecutorDep,
+    ModelsDep,
+    SettingsDep,
+    StorageDep,
+    TasksDep,
+)
+from stillmotion.api.schemas import (
+    MAX_SEED,
+    CreatedTask,
+    CreateTaskRequest,
+    Envelope,
+    ErrorEnvelope,
+)
 from stillmotion.api.task_views import TaskDetail, describe
 from stillmotion.config import Settings
 from stillmotion.errors import TaskNotFound

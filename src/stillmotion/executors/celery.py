@@ -10,6 +10,7 @@ import asyncio
 import logging
 
 from kombu import Exchange, Queue
+from kombu.transport.virtual import Channel
 from kombu.exceptions import KombuError, OperationalError
 
 from stillmotion.config import Settings
@@ -62,7 +63,7 @@ class CeleryExecutor:
         self.app.close()
 
 
-def _size(channel: object, queue: str) -> int:
+def _size(channel: Channel, queue: str) -> int:
     """Messages waiting on `queue`, declared exactly as Celery declares a queue it creates (so
     RabbitMQ accepts the declaration; on Redis it only counts). A passive declaration would
     not do: kombu's Redis transport checks existence without its key prefix."""
