@@ -10,8 +10,8 @@ import asyncio
 import logging
 
 from kombu import Exchange, Queue
-from kombu.transport.virtual import Channel
 from kombu.exceptions import KombuError, OperationalError
+from kombu.transport.virtual import Channel
 
 from stillmotion.config import Settings
 from stillmotion.executors.base import QueueUnavailable
