@@ -73,12 +73,15 @@ class TaskRepository:
         *,
         video_url: Callable[[str], str] | None = None,
         retention: timedelta | None = None,
+        queue_per_model: bool = False,
     ) -> None:
         """`video_url` turns a stored video key into the URL callbacks carry; `retention`,
-        if set, is how long a succeeded task's video is kept (it sets `expires_at`)."""
+        if set, is how long a succeeded task's video is kept (it sets `expires_at`);
+        `queue_per_model`: each model has its own queue (Celery), which queue positions count in."""
         self._sessions = sessions
         self._video_url = video_url
         self._retention = retention
+        self._queue_per_model = queue_per_model
 
     async def create(self, task: Task, admission: Admission) -> Created:
         """Store a new task after every create-time rule, atomically.
@@ -292,11 +295,13 @@ class TaskRepository:
             return affected_rows(result) == 1
 
     async def queue_position(self, task: Task) -> int:
-        """1 for the next task to run: the executors take pending tasks oldest first."""
+        """1 for the next task to run: the executors take pending tasks oldest first, from one
+        queue (embedded) or from the task's model's queue (distributed)."""
+        query = select(func.count()).where(Task.status == TaskStatus.PENDING.value, Task.created_at < task.created_at)
+        if self._queue_per_model:
+            query = query.where(Task.model_name == task.model_name)
         async with self._sessions() as session:
-            ahead = await session.scalar(
-                select(func.count()).where(Task.status == TaskStatus.PENDING.value, Task.created_at < task.created_at)
-            )
+            ahead = await session.scalar(query)
         return int(ahead or 0) + 1
 
     async def list_for_account(
