@@ -15,11 +15,11 @@ import pytest
 from stillmotion.tasks.credits import task_cost
 from tests.conftest import create_task, wait_for_task
 from tests.control.conftest import ledger_rows
-from tests.distributed.conftest import wait_for_log, wait_until_rendering
+from tests.distributed.conftest import wait_for_log
 from tests.support.distributed import Deployment, distributed
 from tests.support.images import encode, landscape
 from tests.support.servers import ImageHost
-from tests.support.tasks import get_task
+from tests.support.tasks import get_task, wait_until_rendering
 
 
 @pytest.fixture(scope="module")
