@@ -52,7 +52,7 @@ class CeleryExecutor:
 
     def _depth(self) -> int:
         try:
-            with self.app.connection_for_read() as connection:
+            with self.app.pool.acquire(block=True) as connection:  # pooled: /readyz is polled often
                 connection.ensure_connection(max_retries=1)
                 channel = connection.default_channel
                 return sum(_size(channel, queue) for queue in self._queues)
