@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 import threading
 import time
@@ -17,7 +18,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 from stillmotion.config import Settings, get_settings
 
-app = typer.Typer(help="stillmotion: turn a still image into a short video.", no_args_is_help=True)
+# Help is as wide as the terminal (click stops at 80 columns by default), and an expected failure
+# is one line: tracebacks are for bugs, shown without their local variables (which hold keys).
+HELP_WIDTH = 200
+app = typer.Typer(
+    help="stillmotion: turn a still image into a short video.",
+    no_args_is_help=True,
+    context_settings={"max_content_width": HELP_WIDTH},
+    pretty_exceptions_show_locals=False,
+)
 keys_app = typer.Typer(help="Manage accounts' credentials.", no_args_is_help=True)
 credits_app = typer.Typer(help="Accounts' credit balances and ledger.", no_args_is_help=True)
 webhooks_app = typer.Typer(help="Callback deliveries.", no_args_is_help=True)
@@ -75,15 +84,29 @@ def migrate() -> None:
     console.print(f"Database is up to date ({settings.resolved_database_url.split('///')[0]}…).")
 
 
+def _setting_default(name: str) -> str:
+    """An option's shown default: the setting's default and the variable that changes it."""
+    return f"{Settings.model_fields[name].default}, or STILLMOTION_{name.upper()}"
+
+
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
+    host: Annotated[
+        Optional[str], typer.Option(help="Address to listen on (0.0.0.0: every interface).",
+                                    show_default=_setting_default("host"))
+    ] = None,
+    port: Annotated[
+        Optional[int], typer.Option(min=0, max=65535, help="Port to listen on.", show_default=_setting_default("port"))
+    ] = None,
 ) -> None:
-    """Migrate, create a first key if there is no account yet, and serve the API."""
+    """Migrate, create a first key if there is no account yet, and serve the API and the web page.
+
+    The first account gets STILLMOTION_BOOTSTRAP_CREDITS credits. Every setting: docs/configuration.md.
+    """
     import uvicorn
 
     from stillmotion.api.app import create_app
+    from stillmotion.logs import logging_config
     from stillmotion.tasks.accounts import AccountStore
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
@@ -111,7 +134,8 @@ def serve(
         console.print(f"curl -F file=@photo.jpg -H 'Authorization: Bearer {issued.api_key}' {base}/api/vdr/uploads",
                       soft_wrap=True)
         console.rule()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    console.print(f"Web page: {settings.resolved_public_url}/   API reference: {settings.resolved_public_url}/docs")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=logging_config(settings))
 
 
 @keys_app.command("create")
@@ -223,7 +247,7 @@ def credits_show(
 def webhooks_list(
     account: Annotated[Optional[str], typer.Option(help="Only this account.")] = None,
     status: Annotated[Optional[str], typer.Option(help="pending, succeeded or failed.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many deliveries.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Callback deliveries, newest first, with their attempts and last error."""
@@ -248,17 +272,29 @@ def webhooks_list(
     console.print(table)
 
 
+def _check_output(output: Path) -> None:
+    """Refuse an output path that cannot be written before any work starts."""
+    if output.is_dir():
+        _fail(f"error: -o {output} is a folder; give a file name such as {output / 'out.mp4'}.")
+    folder = output.parent
+    if not folder.is_dir():
+        _fail(f"error: the folder {folder} does not exist; create it or choose another -o.")
+    if not os.access(folder, os.W_OK):
+        _fail(f"error: cannot write into the folder {folder}.")
+
+
 @app.command()
 def generate(
     image: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The still image.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the MP4.")],
-    prompt: Annotated[str, typer.Option("-p", "--prompt")] = "",
-    negative_prompt: Annotated[str, typer.Option("--negative-prompt")] = "",
+    prompt: Annotated[str, typer.Option("-p", "--prompt", help="What should move, and how.")] = "",
+    negative_prompt: Annotated[str, typer.Option("--negative-prompt", help="What should not happen.")] = "",
     resolution: Annotated[str, typer.Option(help="720p or 1080p.")] = "720p",
     duration: Annotated[int, typer.Option(min=1, max=6, help="Seconds.")] = 5,
     fps: Annotated[int, typer.Option(help="24 or 30.")] = 30,
-    cfg_scale: Annotated[float, typer.Option(min=1.0, max=15.0)] = 5.0,
-    seed: Annotated[Optional[int], typer.Option(min=0, max=10_000_000)] = None,
+    cfg_scale: Annotated[float, typer.Option(min=1.0, max=15.0, help="How strongly the prompt is followed.")] = 5.0,
+    seed: Annotated[Optional[int], typer.Option(min=0, max=10_000_000, help="Same seed, same video.",
+                                                show_default="random")] = None,
     model: Annotated[str, typer.Option(help="Model name (see settings).")] = "bach-1.0-preview",
     audio: Annotated[bool, typer.Option("--audio", help="Add a synchronised ambient sound track.")] = False,
     audio_prompt: Annotated[str, typer.Option("--audio-prompt", help="What the sound should be.")] = "",
@@ -268,9 +304,16 @@ def generate(
     """Render one video locally, with no server: the same engine and encoder as the API."""
     from stillmotion.engines.registry import EngineRegistry
     from stillmotion.errors import StillmotionError
+    from stillmotion.inputs import check_image_header
     from stillmotion.pipeline.context import TaskContext
     from stillmotion.pipeline.produce import VideoSpec, produce_video
 
+    _check_output(output)
+    image_bytes = image.read_bytes()
+    try:
+        check_image_header(image_bytes)
+    except StillmotionError as exc:
+        _fail(f"error {exc.code}: {image}: {exc.message}")
     if resolution not in ("720p", "1080p"):
         raise typer.BadParameter("must be 720p or 1080p", param_hint="--resolution")
     if fps not in (24, 30):
@@ -289,9 +332,7 @@ def generate(
     def work() -> None:
         try:
             engine = registry.engine_for(model)
-            outcome["produced"] = produce_video(
-                image.read_bytes(), spec, engine, registry.audio, output, ctx, settings
-            )
+            outcome["produced"] = produce_video(image_bytes, spec, engine, registry.audio, output, ctx, settings)
         except BaseException as exc:  # reported on the main thread
             outcome["error"] = exc
 
@@ -307,8 +348,9 @@ def generate(
         bar.update(job, completed=100 if "produced" in outcome else ctx.progress)
     error = outcome.get("error")
     if isinstance(error, StillmotionError):
-        console.print(f"[red]error {error.code}:[/red] {error.message}")
-        raise typer.Exit(1)
+        _fail(f"error {error.code}: {error.message}")
+    if isinstance(error, OSError):  # the disk filled up, the folder went away...
+        _fail(f"error: could not write {output}: {error.strerror or error}")
     if error is not None:
         raise error  # type: ignore[misc]
     produced = outcome["produced"]

@@ -17,6 +17,7 @@ from stillmotion.api.admission import warm_up
 from stillmotion.api.body_limit import BodyLimitMiddleware
 from stillmotion.api.errors import install_error_handlers
 from stillmotion.api.rate_limits import AccountRateLimiter
+from stillmotion.api.routes_web import install_pages
 from stillmotion.config import Settings, get_settings
 from stillmotion.engines.registry import EngineRegistry
 from stillmotion.executors.local import LocalExecutor
@@ -98,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by routes_web from installed assets, not a CDN
+        redoc_url=None,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
@@ -106,4 +109,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_control.router)
     app.include_router(routes_files.router)
     app.include_router(routes_service.router)
+    install_pages(app)
     return app

@@ -17,6 +17,7 @@ from stillmotion.api.routes_tasks import ERRORS, success
 from stillmotion.api.schemas import Envelope, ErrorEnvelope
 from stillmotion.api.task_views import TaskDetail, describe
 from stillmotion.errors import InvalidField
+from stillmotion.tasks.events import log_task_event
 from stillmotion.tasks.models import Task, TaskStatus
 
 router = APIRouter(prefix="/api/vdr/videos", tags=["extensions"])
@@ -95,5 +96,6 @@ async def cancel_task(task_id: str, credential: CurrentCredential, request: Requ
     ends TASK_FAILED with `cancelled: true` and failure_code 5003, and its credits are refunded."""
     state = request.app.state
     task = await state.tasks.cancel(task_id, credential.account_id)
+    log_task_event("cancelled", task.id, account=credential.account_id)
     state.executor.interrupt(task.id)
     return success(await describe(task, state))

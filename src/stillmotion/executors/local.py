@@ -14,6 +14,7 @@ import logging
 from stillmotion.errors import TaskTimedOut
 from stillmotion.periodic import cancel_all, every
 from stillmotion.pipeline.run import TaskRunner
+from stillmotion.tasks.events import log_task_event
 from stillmotion.tasks.models import TaskStatus
 
 log = logging.getLogger("stillmotion.executor")
@@ -58,7 +59,7 @@ class LocalExecutor:
             if task.status == TaskStatus.PROCESSING.value and task.attempts >= self.max_attempts:
                 error = TaskTimedOut(f"Task did not finish after {task.attempts} attempts.")
                 await self.runner.tasks.fail(task.id, None, error.code, error.message)
-                log.warning("task %s: gave up after %d attempts", task.id, task.attempts)
+                log_task_event("failed", task.id, code=error.code, reason=error.message)
                 continue
             self.submit(task.id)
 

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from stillmotion.config import Settings
 from stillmotion.engines.registry import EngineRegistry
@@ -25,6 +25,7 @@ from stillmotion.metrics import RENDER_SECONDS, TASKS_FINISHED
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.produce import VideoSpec, produce_video
 from stillmotion.storage.local import LocalStorage
+from stillmotion.tasks.events import log_task_event
 from stillmotion.tasks.models import Task, TaskStatus
 from stillmotion.tasks.repository import TaskRepository
 
@@ -71,7 +72,7 @@ class TaskRunner:
         task = await self.tasks.claim(task_id, self.worker_id, self._lease)
         if task is None:
             return  # finished, or another worker holds a live lease
-        log.info("task %s: attempt %d on %s", task_id, task.attempts, self.worker_id)
+        log_task_event("started", task_id, attempt=task.attempts, worker=self.worker_id, model=task.model_name)
         started = time.monotonic()
         ctx = TaskContext(deadline=started + self.settings.task_timeout_seconds)
         scratch = self.storage.scratch_path(task_id)
@@ -103,21 +104,29 @@ class TaskRunner:
                     await asyncio.to_thread(self.storage.delete_video, key)
                 log.info("task %s: ended elsewhere while publishing", task_id)
                 return
+            seconds = time.monotonic() - started
             TASKS_FINISHED.labels(outcome="succeeded").inc()
-            RENDER_SECONDS.observe(time.monotonic() - started)
-            log.info("task %s: succeeded (%dx%d, %d frames)", task_id, produced.width, produced.height, produced.frames)
+            RENDER_SECONDS.observe(seconds)
+            log_task_event("succeeded", task_id, seconds=round(seconds, 2),
+                           total_seconds=_seconds_since(finished.created_at, finished.completed_at),
+                           size=f"{produced.width}x{produced.height}", frames=produced.frames)
         except TaskCancelled:
             # Either a user cancel (recorded by whoever cancelled) or a lost lease: nothing to write here.
             log.info("task %s: stopped", task_id)
         except StillmotionError as exc:
-            TASKS_FINISHED.labels(outcome=str(exc.code)).inc()
-            log.info("task %s: failed with %d: %s", task_id, exc.code, exc.message)
-            await self.tasks.fail(task_id, self.worker_id, exc.code, exc.message)
+            await self._fail(task_id, exc)
         except Exception:
-            TASKS_FINISHED.labels(outcome="5002").inc()
             log.exception("task %s: engine error", task_id)
-            error = EngineFailure("Video generation failed because of an internal engine error.")
-            await self.tasks.fail(task_id, self.worker_id, error.code, error.message)
+            await self._fail(task_id, EngineFailure("Video generation failed because of an internal engine error."))
         finally:
             self._running.pop(task_id, None)
             scratch.unlink(missing_ok=True)
+
+    async def _fail(self, task_id: str, error: StillmotionError) -> None:
+        TASKS_FINISHED.labels(outcome=str(error.code)).inc()
+        log_task_event("failed", task_id, code=error.code, reason=error.message)
+        await self.tasks.fail(task_id, self.worker_id, error.code, error.message)
+
+
+def _seconds_since(start: datetime | None, end: datetime | None) -> float | None:
+    return round((end - start).total_seconds(), 2) if start and end else None
