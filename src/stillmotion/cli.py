@@ -18,13 +18,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 from stillmotion.config import Settings, get_settings
 
-# Help is as wide as the terminal (click stops at 80 columns by default), and an expected failure
-# is one line: tracebacks are for bugs, shown without their local variables (which hold keys).
-HELP_WIDTH = 200
+# Help wraps to the terminal (up to 120 columns) and never cuts an option name, as rich's tables
+# did at 80 columns off a terminal. An expected failure is one line: tracebacks are for bugs, and
+# are shown without their local variables (which can hold keys).
+HELP_WIDTH = 120
 app = typer.Typer(
     help="stillmotion: turn a still image into a short video.",
     no_args_is_help=True,
     context_settings={"max_content_width": HELP_WIDTH},
+    rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
 )
 keys_app = typer.Typer(help="Manage accounts' credentials.", no_args_is_help=True)
@@ -55,7 +57,8 @@ def _with_store(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
 
 
 def _fail(message: str) -> None:
-    console.print(f"[red]{message}[/red]")
+    """One line, never wrapped (a path can be long), then exit status 1."""
+    console.print(message, style="red", soft_wrap=True, markup=False, highlight=False)
     raise typer.Exit(1)
 
 
@@ -99,9 +102,9 @@ def serve(
         Optional[int], typer.Option(min=0, max=65535, help="Port to listen on.", show_default=_setting_default("port"))
     ] = None,
 ) -> None:
-    """Migrate, create a first key if there is no account yet, and serve the API and the web page.
+    """Serve the API, the web page (/) and the API reference (/docs).
 
-    The first account gets STILLMOTION_BOOTSTRAP_CREDITS credits. Every setting: docs/configuration.md.
+    Migrates the database first. With no account yet, creates one and prints its keys; it gets STILLMOTION_BOOTSTRAP_CREDITS credits. Every setting: docs/configuration.md.
     """
     import uvicorn
 
@@ -133,8 +136,9 @@ def serve(
         )
         console.print(f"curl -F file=@photo.jpg -H 'Authorization: Bearer {issued.api_key}' {base}/api/vdr/uploads",
                       soft_wrap=True)
+        console.print(f"\nOr open {base}/ in a browser and paste the API key; the API reference is at {base}/docs.",
+                      soft_wrap=True)
         console.rule()
-    console.print(f"Web page: {settings.resolved_public_url}/   API reference: {settings.resolved_public_url}/docs")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=logging_config(settings))
 
 
@@ -148,7 +152,9 @@ def keys_create(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Create an account (or add a key set to it) and print its keys once."""
+    """Create an account, or another key set for one.
+
+    Prints the keys once: the API key and the secret key are not stored in a readable form."""
     from stillmotion.tasks.accounts import AccountStore
 
     settings = get_settings()
@@ -163,7 +169,9 @@ def keys_create(
 
 @keys_app.command("list")
 def keys_list(name: Annotated[Optional[str], typer.Option("--name", help="Only this account.")] = None) -> None:
-    """Every key set: account, access key, the API key's first characters, revoked or not."""
+    """List every key set.
+
+    Account, access key, the API key's first characters, revoked or not, credits."""
     from rich.table import Table
 
     from stillmotion.tasks.accounts import AccountStore
@@ -177,8 +185,10 @@ def keys_list(name: Annotated[Optional[str], typer.Option("--name", help="Only t
 
 
 @keys_app.command("revoke")
-def keys_revoke(key: Annotated[str, typer.Argument(help="The access key (ak_…) or the full API key.")]) -> None:
-    """Revoke a key set: its JWTs and API key stop working at once."""
+def keys_revoke(key: Annotated[str, typer.Argument(help="The access key (ak_xxx) or the whole API key.")]) -> None:
+    """Revoke a key set at once.
+
+    Its JWTs and its API key stop working on the next request."""
     from stillmotion.tasks.accounts import AccountStore
 
     if not _with_store(get_settings(), lambda sessions: AccountStore(sessions).revoke(key)):
@@ -188,7 +198,9 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="The access key (ak_…)
 
 @keys_app.command("rotate-webhook-secret")
 def keys_rotate_webhook_secret(name: Annotated[str, typer.Argument(help="Account name.")]) -> None:
-    """Give the account a new webhook signing secret (used from the next delivery attempt)."""
+    """Give an account a new webhook secret.
+
+    Deliveries are signed with it from their next attempt on."""
     from stillmotion.tasks.accounts import AccountStore
 
     try:
@@ -204,7 +216,7 @@ def credits_add(
     amount: Annotated[int, typer.Argument(help="Credits to add (negative to remove).")],
     note: Annotated[Optional[str], typer.Option(help="Why, for the ledger.")] = None,
 ) -> None:
-    """Add credits to an account; the change is a ledger row."""
+    """Add credits to an account (a ledger row)."""
     from stillmotion.tasks.credits import CreditLedger
 
     try:
@@ -250,7 +262,9 @@ def webhooks_list(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many deliveries.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Callback deliveries, newest first, with their attempts and last error."""
+    """List callback deliveries, newest first.
+
+    With their state, attempts and last error."""
     from rich.table import Table
 
     from stillmotion.webhooks import DeliveryStore
@@ -301,7 +315,9 @@ def generate(
     enhance: Annotated[bool, typer.Option("--enhance/--no-enhance", help="Enrich the prompt from the image.")] = True,
     explain: Annotated[bool, typer.Option("--explain", help="Print the motion plan.")] = False,
 ) -> None:
-    """Render one video locally, with no server: the same engine and encoder as the API."""
+    """Render one video locally, with no server.
+
+    The same engine and encoder as the API; checks the image and the output folder first."""
     from stillmotion.engines.registry import EngineRegistry
     from stillmotion.errors import StillmotionError
     from stillmotion.inputs import check_image_header

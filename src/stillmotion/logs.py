@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging.config
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+
 from stillmotion.config import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
@@ -24,6 +26,8 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": JSON_FIELDS,
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # uvicorn adds an ANSI-coloured copy of its message to its records: not for a log pipeline.
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message"],
         }
     else:
         formatter = {"format": TEXT_FORMAT}
@@ -35,6 +39,8 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}},
         # uvicorn.error propagates to uvicorn; each of these writes once, through the one handler.
         "loggers": {name: {"handlers": ["stderr"], "level": level, "propagate": False} for name in _OUR_LOGGERS},
+        # Libraries' loggers (httpx logs every request at INFO): their warnings, in the same format.
+        "root": {"handlers": ["stderr"], "level": "WARNING"},
     }
 
 
