@@ -142,7 +142,9 @@ def test_a_running_task_can_be_cancelled(page: Page, server: KeyedServer, image_
     page.get_by_label("Resolution").select_option("1080p")
     page.get_by_label("Duration").select_option("6")
     page.get_by_role("button", name="Generate").click()
-    expect(page.get_by_role("progressbar")).to_be_visible()
+    expect(page.locator("#task-status")).to_contain_text("Rendering")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "desktop-rendering", full_page=False)
     page.get_by_role("button", name="Cancel", exact=True).click()
     expect(page.locator("#task-status")).to_have_text("Cancelled.")
     expect(page.get_by_role("button", name="Cancel", exact=True)).to_be_hidden()
@@ -161,4 +163,6 @@ def test_the_narrow_layout_has_no_horizontal_scroll(browser: Browser, server: Ke
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], width
     screenshot(page, "narrow")
+    page.locator("#task").scroll_into_view_if_needed()
+    screenshot(page, "narrow-video", full_page=False)
     page.context.close()

@@ -133,9 +133,8 @@ function explain(error) {
     case 1302:
       return `Not enough credits for this video (it costs ${cost()}). Add some with \`stillmotion credits add NAME N\`.`;
     case 1303:
-      return `Too many requests for this key.${later}`;
     case 5001:
-      return `The server is busy (queue full or models still loading).${later}`;
+      return `${error.message}${later}`;
     case 5000:
       return `The server hit an internal error: ${error.message}`;
     default:
@@ -300,6 +299,7 @@ async function create(fields, imageSource) {
     const created = await api("/videos/image2video", { method: "POST", json: { model_name: MODEL, image_url, ...fields } });
     rememberSettings(created.task_id, { ...fields, image_url });
     openTask(created.task_id);
+    $("task").scrollIntoView({ behavior: "smooth", block: "nearest" });
     refreshHistory();
   } catch (error) {
     showError(error, "submit");
@@ -457,6 +457,7 @@ function historyItem(task) {
   button.dataset.taskId = task.task_id;
   const thumb = document.createElement("span");
   thumb.className = "thumb";
+  const settings = settingsOf(task.task_id);
   if (task.video_url) {
     // The first frame as the thumbnail: the browser fetches only the start of the file.
     const video = document.createElement("video");
@@ -466,6 +467,11 @@ function historyItem(task) {
     video.setAttribute("aria-hidden", "true");
     video.tabIndex = -1;
     thumb.append(video);
+  } else if (settings && settings.image_url) {
+    const picture = document.createElement("img"); // not rendered yet (or failed): the input image
+    picture.src = settings.image_url;
+    picture.alt = "";
+    thumb.append(picture);
   }
   const word = task.cancelled ? "cancelled" : STATUS_WORDS[task.status];
   const badge = document.createElement("span");
@@ -475,7 +481,6 @@ function historyItem(task) {
   text.className = "history-text";
   const prompt = document.createElement("span");
   prompt.className = "history-prompt";
-  const settings = settingsOf(task.task_id);
   prompt.textContent = (settings && settings.prompt) || task.enhanced_prompt || "(no prompt)";
   const when = document.createElement("span");
   when.className = "help";
