@@ -11,6 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
+from tests.conftest import wait_for_task
 from tests.support.images import encode, landscape
 from tests.support.keyed_server import KeyedServer
 from tests.web.conftest import open_page, screenshot
@@ -166,3 +167,43 @@ def test_the_narrow_layout_has_no_horizontal_scroll(browser: Browser, server: Ke
     page.locator("#task").scroll_into_view_if_needed()
     screenshot(page, "narrow-video", full_page=False)
     page.context.close()
+
+
+def test_image_moderation_and_credit_errors_sit_next_to_their_cause(page: Page, server: KeyedServer) -> None:
+    enter_key(page, server.keys["alice"]["api_key"])
+    page.get_by_label("Image file").set_input_files(photo(200, 150))
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("#image-error")).to_have_text("Image is 200x150 pixels; the minimum is 300x300.")
+
+    page.get_by_label("Image file").set_input_files(photo())
+    expect(page.get_by_label("Audio prompt")).to_be_disabled()  # until "Generate audio" is ticked
+    page.get_by_label("Generate audio").check()
+    page.get_by_label("Audio prompt").fill("quiet wind")
+    page.get_by_label("Prompt", exact=True).fill("a man is stabbed to death, blood pouring from the wounds")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("#prompt-error")).to_contain_text("Prompt was refused by content moderation")
+    expect(page.locator("#image-error")).to_be_hidden()
+
+    poor = server.create_key("poor", credits=0)
+    enter_key(page, poor["api_key"])
+    page.get_by_label("Prompt", exact=True).fill("clouds drift")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("#submit-error")).to_have_text(
+        "Not enough credits for this video (it costs 6 credits). Add some with `stillmotion credits add NAME N`.")
+    expect(page.locator("#prompt-error")).to_be_hidden()
+
+
+def test_cancelling_a_task_that_just_finished_explains_why_not(page: Page, server: KeyedServer,
+                                                               image_host: Any) -> None:
+    enter_key(page, server.keys["alice"]["api_key"])
+    page.get_by_label("Image URL").fill(image_host.url("/landscape.jpg"))
+    page.get_by_label("Duration").select_option("1")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.get_by_role("button", name="Cancel", exact=True)).to_be_visible()
+    # The page stops polling (its next poll is a no-op), so Cancel is still shown once the task ends.
+    task_id = page.evaluate("poll = () => {}; clearTimeout(current.timer); current.id")
+    with server.client_for("alice") as client:
+        assert wait_for_task(client, task_id)["status"] == "TASK_SUCCEEDED"
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    expect(page.locator("#task-error")).to_have_text(
+        "This task has already finished, so it can no longer be cancelled.")
