@@ -8,7 +8,8 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
@@ -39,12 +40,24 @@ console = Console()
 T = TypeVar("T")
 
 
+@contextmanager
+def _database_errors(settings: Settings) -> Iterator[None]:
+    """An unreachable or refusing database is an expected failure: one line, not a traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except (OSError, DBAPIError) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) else exc
+        where = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+        _fail(f"error: cannot use the database {where}: {str(reason).strip().splitlines()[0]}")
+
+
 def _with_store(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     """Run `work(sessions)` on a migrated database, then close the engine."""
     from stillmotion.tasks.db import create_engine, create_sessionmaker
     from stillmotion.tasks.migrate import upgrade_database
-
-    upgrade_database(settings)
 
     async def run() -> T:
         engine = create_engine(settings)
@@ -53,7 +66,9 @@ def _with_store(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
         finally:
             await engine.dispose()
 
-    return asyncio.run(run())
+    with _database_errors(settings):
+        upgrade_database(settings)
+        return asyncio.run(run())
 
 
 def _fail(message: str) -> None:
@@ -83,7 +98,8 @@ def migrate() -> None:
     from stillmotion.tasks.migrate import upgrade_database
 
     settings = get_settings()
-    upgrade_database(settings)
+    with _database_errors(settings):
+        upgrade_database(settings)
     console.print(f"Database is up to date ({settings.resolved_database_url.split('///')[0]}…).")
 
 

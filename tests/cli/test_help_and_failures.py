@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ from typer.testing import CliRunner
 from stillmotion.cli import app
 from tests.cli.test_generate import run_cli
 from tests.support.images import encode, landscape
+from tests.support.servers import free_port
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 ROOT = typer.main.get_command(app)
@@ -87,3 +91,12 @@ def test_generate_into_a_folder_or_from_a_non_image_is_one_line(tmp_path: Path) 
     output = one_line_failure(run_cli("generate", str(notes), "-o", "out.mp4", cwd=tmp_path))
     assert output.startswith("error 1001: ") and "not a supported image format" in output
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_an_unreachable_database_is_one_line_naming_it_without_its_password(tmp_path: Path) -> None:
+    url = f"postgresql+asyncpg://someone:hunter2@127.0.0.1:{free_port()}/stillmotion"
+    result = subprocess.run([sys.executable, "-m", "stillmotion", "keys", "list"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120, env={**os.environ, "STILLMOTION_DATABASE_URL": url})
+    output = one_line_failure(result)
+    assert output.startswith("error: cannot use the database postgresql+asyncpg://someone:***@127.0.0.1:")
+    assert "hunter2" not in output
