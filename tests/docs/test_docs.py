@@ -35,6 +35,7 @@ def test_the_readme_links_every_doc() -> None:
 def test_every_copy_of_the_output_size_table_matches_the_encoder() -> None:
     table = frame_size_table()
     assert table in (ROOT / "README.md").read_text()
+    assert table in (DOCS / "api.md").read_text()
     assert table in API_REFERENCE.read_text()
     page = (STATIC_DIR / "index.html").read_text()
     for resolution, sizes in FRAME_SIZES.items():

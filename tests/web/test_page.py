@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.conftest import wait_for_task
 from tests.support.images import encode, landscape
@@ -207,3 +207,33 @@ def test_cancelling_a_task_that_just_finished_explains_why_not(page: Page, serve
     page.get_by_role("button", name="Cancel", exact=True).click()
     expect(page.locator("#task-error")).to_have_text(
         "This task has already finished, so it can no longer be cancelled.")
+
+
+NOTES = ["Rendered: clouds drifting to the right, a slow push in.",
+         "Not rendered: \"the dog runs\" (the motion engine moves the photo, it cannot animate actions)."]
+
+
+def test_the_tasks_notes_are_shown_beside_the_video(browser: Browser, server: KeyedServer, image_host: Any) -> None:
+    """`notes` comes from the engine (issue 13); here the real answer is passed through with notes added,
+    to check what the page does with them."""
+    page = open_page(browser, server, viewport={"width": 1440, "height": 900})
+
+    def with_notes(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        if body["code"] == 200 and body["data"]["status"] != "TASK_PENDING":
+            body["data"]["notes"] = NOTES
+        route.fulfill(response=response, json=body)
+
+    page.route(re.compile(r".*/api/vdr/videos/image2video/[0-9a-f-]+$"), with_notes)
+    enter_key(page, server.keys["alice"]["api_key"])
+    page.get_by_label("Image URL").fill(image_host.url("/landscape.jpg"))
+    page.get_by_label("Duration").select_option("1")
+    page.get_by_role("button", name="Generate").click()
+    wait_until_played(page)
+    expect(page.get_by_role("complementary", name="What the engine did").get_by_role("listitem")).to_have_text(NOTES)
+    player, notes = (page.locator(selector).bounding_box() for selector in ("#player", "#notes-box"))
+    assert player and notes and notes["x"] > player["x"] + player["width"] - 1  # beside, not below
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "desktop-notes", full_page=False)
+    page.context.close()

@@ -332,7 +332,8 @@ const current = { id: null, timer: null };
 function openTask(taskId) {
   clearTimeout(current.timer);
   current.id = taskId;
-  clearErrors("task");
+  // A failed task's reason is shown next to its cause (the image, a prompt): clear the last one's.
+  clearErrors(...Object.keys(SLOTS).filter((slot) => slot !== "key" && slot !== "history"));
   const player = $("player");
   player.hidden = true;
   player.removeAttribute("src");
