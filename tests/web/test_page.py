@@ -11,9 +11,10 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.conftest import wait_for_task
+from tests.conftest import create_task, wait_for_task
 from tests.support.images import encode, landscape
 from tests.support.keyed_server import KeyedServer
+from tests.support.tasks import wait_until
 from tests.web.conftest import open_page, screenshot
 
 RENDER_TIMEOUT_MS = 180_000  # a shared CPU renders a 1 s clip in seconds; leave room for a busy machine
@@ -237,3 +238,26 @@ def test_the_tasks_notes_are_shown_beside_the_video(browser: Browser, server: Ke
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "desktop-notes", full_page=False)
     page.context.close()
+
+
+def test_a_queued_task_shows_its_position_and_can_be_cancelled(page: Page, server: KeyedServer,
+                                                               image_host: Any) -> None:
+    busy = {"image_url": image_host.url("/landscape.jpg"), "resolution": "1080p", "duration": 6}
+    with server.client_for("bob") as bob:
+        running = [create_task(bob, **busy) for _ in range(int(server.env["STILLMOTION_WORKERS"]))]
+        try:
+            for task_id in running:  # every worker busy: the page's task waits first in line
+                wait_until(bob, task_id, lambda task: task["status"] == "TASK_PROCESSING", timeout=60)
+            enter_key(page, server.keys["alice"]["api_key"])
+            page.get_by_label("Image URL").fill(image_host.url("/landscape.jpg"))
+            page.get_by_label("Duration").select_option("1")
+            page.get_by_role("button", name="Generate").click()
+            expect(page.locator("#task-status")).to_have_text("Waiting in the queue: position 1.")
+            expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "0")
+            page.evaluate("window.scrollTo(0, 0)")
+            screenshot(page, "desktop-queued", full_page=False)
+            page.get_by_role("button", name="Cancel", exact=True).click()
+            expect(page.locator("#task-status")).to_have_text("Cancelled.")
+        finally:
+            for task_id in running:
+                bob.post(f"/api/vdr/videos/image2video/{task_id}/cancel")
