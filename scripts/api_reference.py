@@ -133,8 +133,8 @@ def codes_section() -> list[str]:
         lines.append(f"| {cls.http_status if answered else '—'} | {cls.code} | {cell(when)} | {cell(cls.default_message)} |")
     lines += [
         "",
-        "`—`: never an HTTP answer; a failed task's `failure_code`. A failed task carries 1001 (image),",
-        "1002 (moderation, including the image's), 5002 (engine), 5003 (cancelled) or 5004 (timed out).",
+        "`—`: never an HTTP answer, only a failed task's `failure_code`; a failed task can also carry",
+        "1001 (its image) or 1002 (moderation, including the image's).",
         "",
         "### The 1000 messages",
         "",

@@ -15,6 +15,8 @@ import jwt
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from stillmotion.api.deps import AccountsDep, RateLimiterDep
+
 from stillmotion.errors import InvalidToken, MissingAuthorization
 from stillmotion.tasks.accounts import AccountStore
 from stillmotion.tasks.models import Credential
@@ -82,11 +84,14 @@ BEARER_SCHEME = HTTPBearer(
 
 
 async def current_credential(
-    request: Request, _declared: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_SCHEME)]
+    request: Request,
+    accounts: AccountsDep,
+    rate_limiter: RateLimiterDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_SCHEME)],
 ) -> Credential:
     token = bearer_token(request.headers.get("authorization"))
-    credential = await authenticate(token, request.app.state.accounts)
-    await request.app.state.rate_limiter.hit(credential.account_id)
+    credential = await authenticate(token, accounts)
+    await rate_limiter.hit(credential.account_id)
     return credential
 
 
