@@ -55,7 +55,7 @@ def test_a_frozen_worker_loses_its_lease_and_stops(tmp_path: Path, database: str
             assert first.process is not None
             first.process.send_signal(signal.SIGSTOP)
             second.start()  # its sweeper finds the lease expired and takes the task
-            wait_for_log(second, f"task {task_id}: attempt 2 on worker-", timeout=60)
+            wait_for_log(second, f"task {task_id} started attempt=2 ", timeout=60)
             first.process.send_signal(signal.SIGCONT)
 
             log = wait_for_log(first, f"task {task_id}: stopped", timeout=60)
