@@ -26,6 +26,11 @@ class InvalidField(StillmotionError):
     http_status, code = 400, 1000
     default_message = "Invalid request."
 
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        """`field`: the request field at fault, when one is (the OpenAI face reports it as `param`)."""
+        super().__init__(message)
+        self.field = field
+
 
 class ImageRejected(StillmotionError):
     """The image could not be fetched or decoded, or breaks an image rule."""

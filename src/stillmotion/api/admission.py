@@ -24,7 +24,7 @@ audit = logging.getLogger("stillmotion.audit")
 async def admit(body: CreateTaskRequest, settings: Settings, engines: EngineRegistry, account_id: int) -> None:
     """Raise the user-facing error for the first rule the request breaks."""
     if body.model_name not in engines.model_names:
-        raise InvalidField(f"model_name must be one of: {', '.join(engines.model_names)}.")
+        raise InvalidField(f"model_name must be one of: {', '.join(engines.model_names)}.", field="model_name")
     if body.enable_moderation or settings.moderation_required:
         await moderate_texts(body, settings, account_id)
     await precheck_image_url(body.image_url, settings)

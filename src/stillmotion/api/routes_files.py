@@ -18,7 +18,7 @@ from stillmotion.api.routes_tasks import success
 from stillmotion.api.schemas import Envelope, ErrorEnvelope, UploadedImage
 from stillmotion.errors import ImageRejected, TaskNotFound
 from stillmotion.inputs import MAX_IMAGE_BYTES, decode_image
-from stillmotion.storage.local import UPLOAD_ROUTE, VIDEO_ROUTE
+from stillmotion.storage.local import UPLOAD_ROUTE, VIDEO_ROUTE, LocalStorage
 
 router = APIRouter()
 
@@ -39,14 +39,19 @@ async def upload_image(
     request: Request,
 ) -> JSONResponse:
     """Extension: store an image on this server and get back a URL usable as `image_url`."""
+    url, size = await store_upload(file, request.app.state.storage)
+    return success({"image_url": url, "bytes": size})
+
+
+async def store_upload(file: UploadFile, storage: LocalStorage) -> tuple[str, int]:
+    """Keep an uploaded image that passes every image rule; (its URL for `image_url`, its size)."""
     data = await file.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageRejected("Image is larger than 10 MB.")
     await asyncio.to_thread(decode_image, data)  # every image rule, before anything is kept
     with Image.open(io.BytesIO(data)) as probe:
         extension = _EXTENSIONS[probe.format or ""]
-    url = request.app.state.storage.save_upload(data, extension)
-    return success({"image_url": url, "bytes": len(data)})
+    return storage.save_upload(data, extension), len(data)
 
 
 @router.get(VIDEO_ROUTE + "/{key}", tags=["files"], include_in_schema=False)

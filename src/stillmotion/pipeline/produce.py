@@ -110,6 +110,7 @@ def produce_video(
 
     ctx.stage(*_RENDER)
     height, width = framed.shape[:2]
+    plan["size"] = f"{width}x{height}"  # the OpenAI face reports it as the video's size
     encoder = settings.encoder
     soundtrack = None
     if spec.generate_audio:

@@ -1,0 +1,147 @@
+"""The OpenAI-style videos API: a second face over the same tasks, accounts, credits and engines.
+
+    POST   /v1/videos                 create (JSON, or multipart with an `input_reference` file)
+    GET    /v1/videos                 list, newest first (`after`, `limit`)
+    GET    /v1/videos/{id}            retrieve
+    DELETE /v1/videos/{id}            cancel it if it is still running (refunded), delete its video
+    GET    /v1/videos/{id}/content    the MP4
+
+The `openai` Python package pointed at `{server}/v1` works unchanged. Creating goes through
+`task_creation.create_task` like the main face; errors come in OpenAI's `{"error": {...}}` shape
+(api/errors.py picks it for every path under /v1/).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
+
+from stillmotion.api import task_creation
+from stillmotion.api.auth import CurrentCredential
+from stillmotion.api.openai_videos import STATUSES, create_fields, form_body, validated, video_object
+from stillmotion.api.routes_control import MAX_PAGE
+from stillmotion.api.routes_files import store_upload
+from stillmotion.api.task_views import describe
+from stillmotion.errors import InvalidField, TaskNotCancellable, TaskNotFound
+from stillmotion.tasks.models import Task, TaskStatus
+
+router = APIRouter(prefix="/v1/videos", tags=["openai-videos"])
+
+DEFAULT_PAGE = 20
+# Sent with an unfinished video: the OpenAI client's poll helper waits this long between polls
+# (its default is 1 s; a short motion render finishes in a few seconds).
+POLL_AFTER_MS = "500"
+
+
+async def _task(task_id: str, account_id: int, request: Request) -> Task:
+    task: Task | None = await request.app.state.tasks.get_for_account(task_id, account_id)
+    if task is None:
+        raise TaskNotFound(f"No video with id {task_id}.")
+    return task
+
+
+async def _video(task: Task, request: Request) -> dict[str, Any]:
+    return video_object(task, await describe(task, request.app.state))
+
+
+@router.post("", summary="Create a video (OpenAI-style)")
+async def create_video(credential: CurrentCredential, request: Request) -> JSONResponse:
+    """JSON or multipart: `prompt`, `input_reference` (file, URL, or `{"image_url": ...}`), `model`,
+    `size` ("1280x720"), `seconds`, and any image2video field as an extra key."""
+    state = request.app.state
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        body, upload = form_body(await request.form())
+    else:
+        body, upload = await _json_body(request), None
+    image_url = (await store_upload(upload, state.storage))[0] if upload is not None else None
+    fields = validated(create_fields(body, image_url))
+    created = await task_creation.create_task(
+        fields, credential.account_id, state, request.headers.get("idempotency-key")
+    )
+    return JSONResponse(await _video(created.task, request))
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise InvalidField("Request body must be a JSON object or multipart form.")
+    return body
+
+
+@router.get("", summary="List videos (OpenAI-style)")
+async def list_videos(
+    credential: CurrentCredential,
+    request: Request,
+    after: Annotated[str | None, Query(description="The last id of the previous page.")] = None,
+    limit: Annotated[str | None, Query(description=f"1..{MAX_PAGE}, default {DEFAULT_PAGE}.")] = None,
+    order: Annotated[str | None, Query(description="desc (newest first) is the only order.")] = None,
+) -> JSONResponse:
+    if order not in (None, "desc"):
+        raise InvalidField("order must be desc: videos are listed newest first.", field="order")
+    size = DEFAULT_PAGE if limit is None else int(limit) if limit.isdigit() else 0
+    if not 1 <= size <= MAX_PAGE:
+        raise InvalidField(f"limit must be an integer between 1 and {MAX_PAGE}.", field="limit")
+    start = None
+    if after is not None:
+        previous = await request.app.state.tasks.get_for_account(after, credential.account_id)
+        if previous is None:
+            raise InvalidField("after must be the id of a video from a previous page.", field="after")
+        start = (previous.created_at, previous.id)
+    page = await request.app.state.tasks.list_for_account(credential.account_id, status=None, after=start, limit=size)
+    videos = [await _video(task, request) for task in page.tasks]
+    return JSONResponse({
+        "object": "list",
+        "data": videos,
+        "first_id": videos[0]["id"] if videos else None,
+        "last_id": videos[-1]["id"] if videos else None,
+        "has_more": page.has_more,
+    })  # fmt: skip
+
+
+@router.get("/{video_id}", summary="Retrieve a video (OpenAI-style)")
+async def retrieve_video(video_id: str, credential: CurrentCredential, request: Request) -> JSONResponse:
+    video = await _video(await _task(video_id, credential.account_id, request), request)
+    active = video["status"] in ("queued", "in_progress")
+    return JSONResponse(video, headers={"openai-poll-after-ms": POLL_AFTER_MS} if active else None)
+
+
+@router.delete("/{video_id}", summary="Delete a video (OpenAI-style)")
+async def delete_video(video_id: str, credential: CurrentCredential, request: Request) -> JSONResponse:
+    """A queued or running task is cancelled (and refunded); a finished one's video is deleted.
+    The task itself stays listed, so its history and ledger rows keep their subject."""
+    state = request.app.state
+    task = await _task(video_id, credential.account_id, request)
+    if task.status in (TaskStatus.PENDING.value, TaskStatus.PROCESSING.value):
+        try:
+            task = await state.tasks.cancel(task.id, credential.account_id)
+            state.executor.interrupt(task.id)
+        except TaskNotCancellable:  # it ended meanwhile: delete what it left
+            task = await _task(video_id, credential.account_id, request)
+    if task.video_key and task.video_deleted_at is None:
+        await asyncio.to_thread(state.storage.delete_video, task.video_key)
+        await state.tasks.mark_video_deleted(task.id)
+    return JSONResponse({"id": task.id, "object": "video.deleted", "deleted": True})
+
+
+@router.get("/{video_id}/content", summary="Download a video's MP4 (OpenAI-style)", response_class=FileResponse)
+async def video_content(
+    video_id: str,
+    credential: CurrentCredential,
+    request: Request,
+    variant: Annotated[str, Query(description="video (the only variant served).")] = "video",
+) -> FileResponse:
+    if variant != "video":
+        raise InvalidField("variant must be video: thumbnails and spritesheets are not served.", field="variant")
+    task = await _task(video_id, credential.account_id, request)
+    if task.status != TaskStatus.SUCCEEDED.value:
+        raise TaskNotFound(f"Video {video_id} has no content: it is {STATUSES[task.status]}.")
+    path = request.app.state.storage.video_file(task.video_key) if task.video_key else None
+    if path is None:
+        raise TaskNotFound(f"Video {video_id}'s content was deleted.")
+    return FileResponse(path, media_type="video/mp4", filename=f"{video_id}.mp4")
