@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from stillmotion import client_commands
 from stillmotion.config import Settings, get_settings
 
 app = typer.Typer(help="stillmotion: turn a still image into a short video.", no_args_is_help=True)
@@ -24,6 +25,7 @@ webhooks_app = typer.Typer(help="Callback deliveries.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(webhooks_app, name="webhooks")
+client_commands.register(app)
 console = Console()
 T = TypeVar("T")
 
