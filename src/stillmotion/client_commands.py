@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, cast
 
 import typer
 from rich.console import Console
@@ -127,7 +127,9 @@ def submit(
     callback_url: Annotated[Optional[str], typer.Option(help="POSTed to when the task ends.")] = None,
     idempotency_key: Annotated[Optional[str], typer.Option(help="Resubmitting with it returns the same task.")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Wait for the video, with a progress bar.")] = False,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Save the MP4 here (implies --wait).")] = None,
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", help="Save the MP4 here (implies --wait).")
+    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait at most.")] = 600.0,
     as_json: JsonOption = False,
     server: ServerOption = DEFAULT_SERVER,
@@ -136,11 +138,11 @@ def submit(
     """Submit an image to a server; with --wait or -o, wait for the video and save it."""
     if output is not None:
         _writable_output(output)
-    fields: CreateFields = {"model_name": model, "resolution": resolution, "duration": duration,  # type: ignore[typeddict-item]
-                            "generate_audio": audio, "enhance_prompt": enhance, "enable_moderation": moderation}
-    optional = {"negative_prompt": negative_prompt, "fps": fps, "cfg_scale": cfg_scale, "seed": seed,
-                "audio_prompt": audio_prompt, "callback_url": callback_url}  # fmt: skip
-    fields.update({name: value for name, value in optional.items() if value is not None})  # type: ignore[typeddict-item]
+    given = {"model_name": model, "resolution": resolution, "duration": duration, "generate_audio": audio,
+             "enhance_prompt": enhance, "enable_moderation": moderation, "negative_prompt": negative_prompt,
+             "fps": fps, "cfg_scale": cfg_scale, "seed": seed, "audio_prompt": audio_prompt,
+             "callback_url": callback_url}  # fmt: skip
+    fields = cast(CreateFields, {name: value for name, value in given.items() if value is not None})
     with _client(server, key) as client:
         task = client.create(image, prompt, idempotency_key=idempotency_key, **fields)
         if not as_json:

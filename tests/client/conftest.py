@@ -10,7 +10,11 @@ from tests.support.images import encode, landscape
 from tests.support.keyed_server import KeyedServer
 
 # Two tasks at once per account, so a third answers 1303 with Retry-After (RateLimited).
-CLIENT_ENV = {"STILLMOTION_WORKERS": "2", "STILLMOTION_MAX_ACTIVE_TASKS": "2", "STILLMOTION_WEBHOOK_POLL_SECONDS": "0.1"}
+CLIENT_ENV = {
+    "STILLMOTION_WORKERS": "2",
+    "STILLMOTION_MAX_ACTIVE_TASKS": "2",
+    "STILLMOTION_WEBHOOK_POLL_SECONDS": "0.1",
+}
 
 
 @pytest.fixture(scope="session")

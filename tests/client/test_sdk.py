@@ -80,7 +80,7 @@ def test_wrong_credentials_raise_auth_error(client_server: KeyedServer) -> None:
     with Client(client_server.base_url, api_key="sm_not-a-key") as client, pytest.raises(AuthError) as caught:
         client.get("any")
     assert caught.value.code == 1101
-    wrong_secret = Client(client_server.base_url, access_key=keys["access_key"], secret_key="a-wrong-secret-key-of-thirty-two-bytes")
+    wrong_secret = Client(client_server.base_url, access_key=keys["access_key"], secret_key="x" * 32)
     with wrong_secret, pytest.raises(AuthError):
         wrong_secret.get("any")
 
@@ -163,7 +163,8 @@ async def test_async_client_does_the_same(client_server: KeyedServer, photo: byt
     async def record(task: object) -> None:
         progress.append(getattr(task, "progress"))
 
-    async with AsyncClient(client_server.base_url, access_key=keys["access_key"], secret_key=keys["secret_key"]) as client:
+    client = AsyncClient(client_server.base_url, access_key=keys["access_key"], secret_key=keys["secret_key"])
+    async with client:
         task = await client.create(photo, prompt="waves roll in", duration=1)
         await task.wait(timeout=120, on_progress=record)
         saved = await task.download(tmp_path / "async.mp4")

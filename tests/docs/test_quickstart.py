@@ -53,8 +53,8 @@ def test_quickstart_runs(newcomer: tuple[Path, dict[str, str], int]) -> None:
     (server_block, *steps) = [(language, code.replace("127.0.0.1:8000", f"127.0.0.1:{port}"))
                               for language, code in blocks()]  # fmt: skip
     log = (workdir / "server.log").open("wb")
-    server = subprocess.Popen(server_block[1].split(), cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
-                              env={**env, "STILLMOTION_PORT": str(port), "STILLMOTION_LOG_LEVEL": "WARNING"})  # fmt: skip
+    server_env = {**env, "STILLMOTION_PORT": str(port), "STILLMOTION_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(server_block[1].split(), cwd=workdir, stdout=log, stderr=subprocess.STDOUT, env=server_env)
     try:
         wait_ready(f"http://127.0.0.1:{port}", server, workdir / "server.log")
         state = workdir / "shell-state.sh"
@@ -68,7 +68,8 @@ def test_quickstart_runs(newcomer: tuple[Path, dict[str, str], int]) -> None:
                 shell_env = exported(state, env, workdir)
                 result = subprocess.run([sys.executable, "-c", code], cwd=workdir, env=shell_env, capture_output=True,
                                         text=True, timeout=300)  # fmt: skip
-            assert result.returncode == 0, f"block {number} ({language}) failed:\n{code}\n{result.stdout}\n{result.stderr}"
+            output = f"{result.stdout}\n{result.stderr}"
+            assert result.returncode == 0, f"block {number} ({language}) failed:\n{code}\n{output}"
     finally:
         server.terminate()
         server.wait(timeout=30)

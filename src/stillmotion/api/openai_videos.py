@@ -1,19 +1,12 @@
 """The OpenAI-style videos shapes: a create request read into ours, a task shown as a video.
 
-A create request (`POST /v1/videos`, JSON or multipart) maps onto the image2video fields:
-
-| OpenAI                         | ours                                                         |
-|--------------------------------|--------------------------------------------------------------|
-| `input_reference` file         | uploaded like `POST /api/vdr/uploads`, then `image_url`      |
-| `input_reference` URL / `{"image_url"}` | `image_url` (http(s) or data: URL)                  |
-| `model`                        | `model_name` (default `bach-1.0-preview`)                    |
-| `size` "WxH"                   | `resolution`: 1080p when the shorter side is nearer 1080 than 720, else 720p; the aspect follows the image, as on the main API |
-| `seconds` (default 4)          | `duration`, snapped into 1..6                                |
-| any of our other fields        | taken as they are (`negative_prompt`, `fps`, `seed`, `generate_audio`, ...) |
-
-The result is validated by the same `CreateTaskRequest` as the main face, so every rule and
-message is the same. Multipart sends every value as text, so there numbers and booleans are
-read from their text first.
+A create request (`POST /v1/videos`, JSON or multipart) maps onto the image2video fields
+(docs/api.md has the table): an `input_reference` file is stored like an upload and a URL is
+taken as `image_url`; `model` is `model_name`; `size` picks the resolution only (the aspect
+follows the image, as on the main face); `seconds` is snapped into 1..6; every other key is
+taken as our own field. The result is validated by the same `CreateTaskRequest` as the main
+face, so every rule and message is the same. Multipart sends every value as text, so there
+numbers and booleans are read from their text first.
 """
 
 from __future__ import annotations

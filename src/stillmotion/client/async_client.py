@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from typing_extensions import Unpack
 
-from stillmotion.client.auth import BearerAuth, token_source
+from stillmotion.client.auth import http_options
 from stillmotion.client.errors import ClientError, TaskFailed
 from stillmotion.client.sync_client import DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT_SECONDS, DEFAULT_WAIT_SECONDS
 from stillmotion.client.tasks import (
@@ -28,7 +28,7 @@ from stillmotion.client.tasks import (
     ImageInput,
     TaskFields,
     TaskState,
-    create_body,
+    create_request,
     image_to_upload,
     RETRYABLE_WHILE_WAITING,
     WaitLoop,
@@ -54,13 +54,7 @@ class AsyncClient:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        origin = httpx.URL(self.base_url)
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            auth=BearerAuth(token_source(api_key, access_key, secret_key), origin),
-            timeout=timeout,
-            follow_redirects=True,
-        )
+        self._http = httpx.AsyncClient(**http_options(self.base_url, api_key, access_key, secret_key, timeout))
         self.tasks = AsyncTasks(self)
 
     async def __aenter__(self) -> AsyncClient:
@@ -122,9 +116,8 @@ class AsyncTasks:
         **fields: Unpack[CreateFields],
     ) -> AsyncTask:  # fmt: skip
         image_url = await self._client.upload(image)
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-        body = create_body(image_url, prompt, fields)
-        created = await self._client.request("POST", TASKS_PATH, json=body, headers=headers)
+        request = create_request(image_url, prompt, fields, idempotency_key)
+        created = await self._client.request("POST", TASKS_PATH, **request)
         return await self.get(created["task_id"])
 
     async def get(self, task_id: str) -> AsyncTask:
@@ -159,7 +152,9 @@ class AsyncTask(TaskFields):
         self.state = (await self._client.tasks.cancel(self.id)).state
         return self
 
-    async def wait(self, timeout: float = DEFAULT_WAIT_SECONDS, on_progress: ProgressCallback | None = None) -> AsyncTask:
+    async def wait(
+        self, timeout: float = DEFAULT_WAIT_SECONDS, on_progress: ProgressCallback | None = None
+    ) -> AsyncTask:
         """As `Task.wait`; `on_progress` may be a plain function or a coroutine function."""
         loop = WaitLoop(timeout)
         while True:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Generator
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 import jwt
@@ -91,3 +91,16 @@ class BearerAuth(httpx.Auth):
         if (request.url.scheme, request.url.host, request.url.port) == self._origin:
             request.headers["Authorization"] = f"Bearer {self._tokens.token()}"
         yield request
+
+
+def http_options(
+    base_url: str, api_key: str | None, access_key: str | None, secret_key: str | None, timeout: float
+) -> dict[str, Any]:
+    """The httpx client settings `Client` and `AsyncClient` share. Redirects are followed for
+    downloads (a storage may redirect to a CDN); the token never leaves the API's origin."""
+    return {
+        "base_url": base_url,
+        "auth": BearerAuth(token_source(api_key, access_key, secret_key), httpx.URL(base_url)),
+        "timeout": timeout,
+        "follow_redirects": True,
+    }

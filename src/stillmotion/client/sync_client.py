@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from typing_extensions import Unpack
 
-from stillmotion.client.auth import BearerAuth, token_source
+from stillmotion.client.auth import http_options
 from stillmotion.client.errors import ClientError, TaskFailed
 from stillmotion.client.tasks import (
     TASKS_PATH,
@@ -27,7 +27,7 @@ from stillmotion.client.tasks import (
     ImageInput,
     TaskFields,
     TaskState,
-    create_body,
+    create_request,
     image_to_upload,
     RETRYABLE_WHILE_WAITING,
     WaitLoop,
@@ -56,13 +56,7 @@ class Client:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        origin = httpx.URL(self.base_url)
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            auth=BearerAuth(token_source(api_key, access_key, secret_key), origin),
-            timeout=timeout,
-            follow_redirects=True,
-        )
+        self._http = httpx.Client(**http_options(self.base_url, api_key, access_key, secret_key, timeout))
         self.tasks = Tasks(self)
 
     def __enter__(self) -> Client:
@@ -129,8 +123,7 @@ class Tasks:
         **fields: Unpack[CreateFields],
     ) -> Task:  # fmt: skip
         image_url = self._client.upload(image)
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-        created = self._client.request("POST", TASKS_PATH, json=create_body(image_url, prompt, fields), headers=headers)
+        created = self._client.request("POST", TASKS_PATH, **create_request(image_url, prompt, fields, idempotency_key))
         return self.get(created["task_id"])
 
     def get(self, task_id: str) -> Task:

@@ -131,6 +131,14 @@ def create_body(image_url: str, prompt: str | None, fields: CreateFields) -> dic
     return {name: value for name, value in body.items() if value is not None}
 
 
+def create_request(
+    image_url: str, prompt: str | None, fields: CreateFields, idempotency_key: str | None
+) -> dict[str, Any]:
+    """The keyword arguments of the create POST (its JSON body and its optional Idempotency-Key)."""
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+    return {"json": create_body(image_url, prompt, fields), "headers": headers}
+
+
 def image_to_upload(image: ImageInput) -> tuple[str, bytes, str] | None:
     """(file name, bytes, media type) when `image` must be uploaded first; None for a URL."""
     if isinstance(image, bytes):
