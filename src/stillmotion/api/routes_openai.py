@@ -31,6 +31,7 @@ from stillmotion.tasks.models import Task, TaskStatus
 router = APIRouter(prefix="/v1/videos", tags=["openai-videos"])
 
 DEFAULT_PAGE = 20
+_FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 # Sent with an unfinished video: the OpenAI client's poll helper waits this long between polls
 # (its default is 1 s; a short motion render finishes in a few seconds).
 POLL_AFTER_MS = "500"
@@ -52,7 +53,7 @@ async def create_video(credential: CurrentCredential, request: Request) -> JSONR
     """JSON or multipart: `prompt`, `input_reference` (file, URL, or `{"image_url": ...}`), `model`,
     `size` ("1280x720"), `seconds`, and any image2video field as an extra key."""
     state = request.app.state
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+    if request.headers.get("content-type", "").startswith(_FORMS):
         body, upload = form_body(await request.form())
     else:
         body, upload = await _json_body(request), None
