@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from stillmotion.client import Client, ClientError, Task, TaskFailed, ValidationError, WaitTimeout
+from stillmotion.client import APIError, Client, ClientError, Task, TaskFailed, ValidationError, WaitTimeout
 from stillmotion.client.tasks import DEFAULT_MODEL, PENDING, CreateFields
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
@@ -50,10 +50,11 @@ def _describe_error(exc: BaseException) -> str:
     if isinstance(exc, ValidationError) and exc.field:
         return f"error {exc.code} ({exc.field}): {exc.message}"
     if isinstance(exc, TaskFailed):
-        code = f" ({exc.failure_code})" if exc.failure_code else ""
-        return f"task {exc.task_id} failed{code}: {exc.message}"
-    code = getattr(exc, "code", None)
-    return f"error {code}: {exc.message}" if code is not None else f"error: {exc}"  # type: ignore[attr-defined]
+        failure = f" ({exc.failure_code})" if exc.failure_code else ""
+        return f"task {exc.task_id} failed{failure}: {exc.message}"
+    if isinstance(exc, APIError):
+        return f"error {exc.code}: {exc.message}"
+    return f"error: {exc}"
 
 
 @contextmanager

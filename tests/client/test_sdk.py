@@ -13,6 +13,7 @@ import pytest
 from stillmotion.client import (
     AsyncClient,
     AuthError,
+    ClientError,
     Client,
     InsufficientCredits,
     NotCancellable,
@@ -182,3 +183,10 @@ async def test_async_client_does_the_same(client_server: KeyedServer, photo: byt
 def test_local_file_must_exist(client_server: KeyedServer, tmp_path: Path) -> None:
     with client_for(client_server, "sdk") as client, pytest.raises(FileNotFoundError):
         client.create(tmp_path / "nope.jpg")
+
+
+def test_a_server_without_uploads_asks_for_a_url(client_server: KeyedServer, photo: bytes) -> None:
+    """Under another prefix no upload route exists, as on a server with only the document's endpoints."""
+    with Client(client_server.base_url + "/elsewhere", api_key=client_server.keys["sdk"]["api_key"]) as client:
+        with pytest.raises(ClientError, match="no upload endpoint: pass an http"):
+            client.create(photo)

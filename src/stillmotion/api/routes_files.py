@@ -10,6 +10,7 @@ import io
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
+from starlette import datastructures
 from fastapi.responses import FileResponse, JSONResponse
 from PIL import Image
 
@@ -43,7 +44,7 @@ async def upload_image(
     return success({"image_url": url, "bytes": size})
 
 
-async def store_upload(file: UploadFile, storage: LocalStorage) -> tuple[str, int]:
+async def store_upload(file: datastructures.UploadFile, storage: LocalStorage) -> tuple[str, int]:
     """Keep an uploaded image that passes every image rule; (its URL for `image_url`, its size)."""
     data = await file.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:

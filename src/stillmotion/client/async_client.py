@@ -19,7 +19,7 @@ import httpx
 from typing_extensions import Unpack
 
 from stillmotion.client.auth import http_options
-from stillmotion.client.errors import ClientError, TaskFailed
+from stillmotion.client.errors import ClientError, NotFound, TaskFailed
 from stillmotion.client.sync_client import DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT_SECONDS, DEFAULT_WAIT_SECONDS
 from stillmotion.client.tasks import (
     TASKS_PATH,
@@ -33,6 +33,7 @@ from stillmotion.client.tasks import (
     RETRYABLE_WHILE_WAITING,
     WaitLoop,
     list_params,
+    no_uploads,
     transport_error,
     unwrap,
     written_whole,
@@ -77,7 +78,10 @@ class AsyncClient:
         upload = await asyncio.to_thread(image_to_upload, image)  # reads the file off the loop
         if upload is None:
             return str(image)
-        return str((await self.request("POST", UPLOADS_PATH, files={"file": upload}))["image_url"])
+        try:
+            return str((await self.request("POST", UPLOADS_PATH, files={"file": upload}))["image_url"])
+        except NotFound:
+            raise no_uploads(self.base_url) from None
 
     async def create(
         self, image: ImageInput, prompt: str | None = None, *, idempotency_key: str | None = None,

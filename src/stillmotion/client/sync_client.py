@@ -19,7 +19,7 @@ import httpx
 from typing_extensions import Unpack
 
 from stillmotion.client.auth import http_options
-from stillmotion.client.errors import ClientError, TaskFailed
+from stillmotion.client.errors import ClientError, NotFound, TaskFailed
 from stillmotion.client.tasks import (
     TASKS_PATH,
     UPLOADS_PATH,
@@ -32,6 +32,7 @@ from stillmotion.client.tasks import (
     RETRYABLE_WHILE_WAITING,
     WaitLoop,
     list_params,
+    no_uploads,
     transport_error,
     unwrap,
     written_whole,
@@ -81,7 +82,10 @@ class Client:
         upload = image_to_upload(image)
         if upload is None:
             return str(image)
-        return str(self.request("POST", UPLOADS_PATH, files={"file": upload})["image_url"])
+        try:
+            return str(self.request("POST", UPLOADS_PATH, files={"file": upload})["image_url"])
+        except NotFound:
+            raise no_uploads(self.base_url) from None
 
     def create(
         self, image: ImageInput, prompt: str | None = None, *, idempotency_key: str | None = None,

@@ -19,6 +19,7 @@ import httpx
 
 from stillmotion.client.errors import (
     APIError,
+    ClientError,
     RateLimited,
     ServiceUnavailable,
     TaskFailed,
@@ -137,6 +138,11 @@ def create_request(
     """The keyword arguments of the create POST (its JSON body and its optional Idempotency-Key)."""
     headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
     return {"json": create_body(image_url, prompt, fields), "headers": headers}
+
+
+def no_uploads(base_url: str) -> ClientError:
+    """What a 404 from the upload endpoint means: a server with only the document's endpoints."""
+    return ClientError(f"{base_url} has no upload endpoint: pass an http(s) image URL instead of a file")
 
 
 def image_to_upload(image: ImageInput) -> tuple[str, bytes, str] | None:
