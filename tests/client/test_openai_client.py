@@ -106,3 +106,11 @@ def test_json_body_and_deleting_a_running_video_cancels_it(client_server: KeyedS
         assert gone["status"] == "failed" and gone["error"]["code"] == "cancelled"
         assert http.get("/v1/videos", params={"order": "asc"}).json()["error"]["param"] == "order"
         assert http.post("/v1/videos", content=b"[1]", headers={"Content-Type": "application/json"}).status_code == 400
+
+
+def test_the_schema_documents_the_face(client_server: KeyedServer) -> None:
+    paths = httpx.get(client_server.base_url + "/openapi.json").json()["paths"]
+    create = paths["/v1/videos"]["post"]
+    assert "input_reference" in create["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    assert create["responses"]["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/OpenAIError")
+    assert {"get", "delete"} <= set(paths["/v1/videos/{video_id}"]) and "/v1/videos/{video_id}/content" in paths

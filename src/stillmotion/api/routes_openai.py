@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from stillmotion.api import task_creation
 from stillmotion.api.auth import CurrentCredential
+from stillmotion.api.openai_schemas import CREATE_BODY, ERRORS, Video, VideoDeleted, VideoList
 from stillmotion.api.openai_videos import STATUSES, create_fields, form_body, validated, video_object
 from stillmotion.api.routes_control import MAX_PAGE
 from stillmotion.api.routes_files import store_upload
@@ -48,7 +49,9 @@ async def _video(task: Task, request: Request) -> dict[str, Any]:
     return video_object(task, await describe(task, request.app.state))
 
 
-@router.post("", summary="Create a video (OpenAI-style)")
+@router.post(
+    "", summary="Create a video (OpenAI-style)", response_model=Video, responses=ERRORS, openapi_extra=CREATE_BODY
+)
 async def create_video(credential: CurrentCredential, request: Request) -> JSONResponse:
     """JSON or multipart: `prompt`, `input_reference` (file, URL, or `{"image_url": ...}`), `model`,
     `size` ("1280x720"), `seconds`, and any image2video field as an extra key."""
@@ -75,7 +78,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-@router.get("", summary="List videos (OpenAI-style)")
+@router.get("", summary="List videos (OpenAI-style)", response_model=VideoList, responses=ERRORS)
 async def list_videos(
     credential: CurrentCredential,
     request: Request,
@@ -105,14 +108,14 @@ async def list_videos(
     })  # fmt: skip
 
 
-@router.get("/{video_id}", summary="Retrieve a video (OpenAI-style)")
+@router.get("/{video_id}", summary="Retrieve a video (OpenAI-style)", response_model=Video, responses=ERRORS)
 async def retrieve_video(video_id: str, credential: CurrentCredential, request: Request) -> JSONResponse:
     video = await _video(await _task(video_id, credential.account_id, request), request)
     active = video["status"] in ("queued", "in_progress")
     return JSONResponse(video, headers={"openai-poll-after-ms": POLL_AFTER_MS} if active else None)
 
 
-@router.delete("/{video_id}", summary="Delete a video (OpenAI-style)")
+@router.delete("/{video_id}", summary="Delete a video (OpenAI-style)", response_model=VideoDeleted, responses=ERRORS)
 async def delete_video(video_id: str, credential: CurrentCredential, request: Request) -> JSONResponse:
     """A queued or running task is cancelled (and refunded); a finished one's video is deleted.
     The task itself stays listed, so its history and ledger rows keep their subject."""
@@ -130,7 +133,8 @@ async def delete_video(video_id: str, credential: CurrentCredential, request: Re
     return JSONResponse({"id": task.id, "object": "video.deleted", "deleted": True})
 
 
-@router.get("/{video_id}/content", summary="Download a video's MP4 (OpenAI-style)", response_class=FileResponse)
+@router.get("/{video_id}/content", summary="Download a video's MP4 (OpenAI-style)", response_class=FileResponse,
+            responses={**ERRORS, 200: {"content": {"video/mp4": {}}, "description": "The MP4."}})
 async def video_content(
     video_id: str,
     credential: CurrentCredential,
