@@ -19,7 +19,7 @@ CLIENT_ENV = {
 
 @pytest.fixture(scope="session")
 def client_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyedServer]:
-    process = KeyedServer(tmp_path_factory.mktemp("client"), ("sdk", "async", "openai", "cli", "busy"), **CLIENT_ENV)
+    process = KeyedServer(tmp_path_factory.mktemp("client"), ("sdk", "async", "openai", "cli", "busy", "lister"), **CLIENT_ENV)
     process.keys["poor"] = process.create_key("poor", credits=1)
     with process.running():
         yield process

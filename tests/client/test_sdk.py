@@ -133,7 +133,7 @@ def test_wait_gives_up_at_its_deadline(client_server: KeyedServer, photo: bytes)
 
 
 def test_list_walks_every_page(client_server: KeyedServer, photo: bytes) -> None:
-    with client_for(client_server, "openai") as client:  # an account other tests here do not list
+    with client_for(client_server, "lister") as client:  # its own account: nothing else adds to its list
         before = [task.id for task in client.tasks.list()]
         made = [client.create(photo, duration=1).wait(timeout=120).id for _ in range(3)]
         listed = [task.id for task in client.tasks.list(page_size=1)]
