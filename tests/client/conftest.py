@@ -19,7 +19,8 @@ CLIENT_ENV = {
 
 @pytest.fixture(scope="session")
 def client_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyedServer]:
-    process = KeyedServer(tmp_path_factory.mktemp("client"), ("sdk", "async", "openai", "cli", "busy", "lister"), **CLIENT_ENV)
+    accounts = ("sdk", "async", "openai", "cli", "busy", "lister")
+    process = KeyedServer(tmp_path_factory.mktemp("client"), accounts, **CLIENT_ENV)
     process.keys["poor"] = process.create_key("poor", credits=1)
     with process.running():
         yield process
