@@ -22,7 +22,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from stillmotion.client import APIError, Client, ClientError, Task, TaskFailed, ValidationError, WaitTimeout
-from stillmotion.client.tasks import DEFAULT_MODEL, PENDING, CreateFields
+from stillmotion.client.protocol import DEFAULT_MODEL, CreateFields
+from stillmotion.client.state import PENDING
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 WAIT_TIMEOUT_EXIT = 2

@@ -13,8 +13,8 @@ import pytest
 from stillmotion.client import (
     AsyncClient,
     AuthError,
-    ClientError,
     Client,
+    ClientError,
     InsufficientCredits,
     NotCancellable,
     NotFound,

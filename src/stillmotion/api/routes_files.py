@@ -10,9 +10,9 @@ import io
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
-from starlette import datastructures
 from fastapi.responses import FileResponse, JSONResponse
 from PIL import Image
+from starlette import datastructures
 
 from stillmotion.api.auth import CurrentCredential
 from stillmotion.api.routes_tasks import success

@@ -32,8 +32,9 @@ from stillmotion.client.errors import (
     WaitTimeout,
     WebhookVerificationError,
 )
+from stillmotion.client.protocol import CreateFields
+from stillmotion.client.state import FAILED, PENDING, PROCESSING, SUCCEEDED, TaskState
 from stillmotion.client.sync_client import Client, Task, Tasks
-from stillmotion.client.tasks import FAILED, PENDING, PROCESSING, SUCCEEDED, CreateFields, TaskState
 from stillmotion.client.webhooks import verify_webhook
 
 __all__ = [

@@ -20,24 +20,22 @@ from typing_extensions import Unpack
 
 from stillmotion.client.auth import http_options
 from stillmotion.client.errors import ClientError, NotFound, TaskFailed
-from stillmotion.client.sync_client import DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT_SECONDS, DEFAULT_WAIT_SECONDS
-from stillmotion.client.tasks import (
+from stillmotion.client.protocol import (
     TASKS_PATH,
     UPLOADS_PATH,
     CreateFields,
     ImageInput,
-    TaskFields,
-    TaskState,
     create_request,
     image_to_upload,
-    RETRYABLE_WHILE_WAITING,
-    WaitLoop,
     list_params,
     no_uploads,
     transport_error,
     unwrap,
     written_whole,
 )
+from stillmotion.client.state import TaskFields, TaskState
+from stillmotion.client.sync_client import DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT_SECONDS, DEFAULT_WAIT_SECONDS
+from stillmotion.client.waiting import RETRYABLE_WHILE_WAITING, WaitLoop
 
 ProgressCallback = Callable[["AsyncTask"], "Awaitable[None] | None"]
 

@@ -29,7 +29,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from stillmotion.client.tasks import TaskState
+    from stillmotion.client.state import TaskState
 
 # Create fields and list parameters a 1000 message can name. The server's messages start with
 # the field ("Duration must be between 1 and 6 seconds.", "Please provide resolution ...").

@@ -20,23 +20,21 @@ from typing_extensions import Unpack
 
 from stillmotion.client.auth import http_options
 from stillmotion.client.errors import ClientError, NotFound, TaskFailed
-from stillmotion.client.tasks import (
+from stillmotion.client.protocol import (
     TASKS_PATH,
     UPLOADS_PATH,
     CreateFields,
     ImageInput,
-    TaskFields,
-    TaskState,
     create_request,
     image_to_upload,
-    RETRYABLE_WHILE_WAITING,
-    WaitLoop,
     list_params,
     no_uploads,
     transport_error,
     unwrap,
     written_whole,
 )
+from stillmotion.client.state import TaskFields, TaskState
+from stillmotion.client.waiting import RETRYABLE_WHILE_WAITING, WaitLoop
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_WAIT_SECONDS = 600.0
