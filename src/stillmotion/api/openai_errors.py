@@ -30,6 +30,7 @@ _KINDS: dict[int, tuple[str, str]] = {
     1303: ("rate_limit_error", "rate_limit_exceeded"),
     5000: ("server_error", "server_error"),
     5001: ("server_error", "service_unavailable"),
+    5005: ("server_error", "storage_error"),
 }
 
 # Our field -> the OpenAI request parameter it comes from.

@@ -17,10 +17,11 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 
 from stillmotion.api import task_creation
 from stillmotion.api.auth import CurrentCredential
+from stillmotion.api.deps import DeliveriesDep, ExecutorDep, ModelsDep, SettingsDep, StorageDep, TasksDep
 from stillmotion.api.openai_schemas import CREATE_BODY, ERRORS, Video, VideoDeleted, VideoList
 from stillmotion.api.openai_videos import STATUSES, create_fields, form_body, validated, video_object
 from stillmotion.api.routes_control import MAX_PAGE
@@ -28,6 +29,7 @@ from stillmotion.api.routes_files import store_upload
 from stillmotion.api.task_views import describe
 from stillmotion.errors import InvalidField, TaskNotCancellable, TaskNotFound
 from stillmotion.tasks.models import Task, TaskStatus
+from stillmotion.tasks.repository import TaskRepository
 
 router = APIRouter(prefix="/v1/videos", tags=["openai-videos"])
 
@@ -38,34 +40,39 @@ _FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 POLL_AFTER_MS = "500"
 
 
-async def _task(task_id: str, account_id: int, request: Request) -> Task:
-    task: Task | None = await request.app.state.tasks.get_for_account(task_id, account_id)
+async def _task(task_id: str, account_id: int, tasks: TaskRepository) -> Task:
+    task = await tasks.get_for_account(task_id, account_id)
     if task is None:
         raise TaskNotFound(f"No video with id {task_id}.")
     return task
 
 
-async def _video(task: Task, request: Request) -> dict[str, Any]:
-    return video_object(task, await describe(task, request.app.state))
-
-
 @router.post(
     "", summary="Create a video (OpenAI-style)", response_model=Video, responses=ERRORS, openapi_extra=CREATE_BODY
 )
-async def create_video(credential: CurrentCredential, request: Request) -> JSONResponse:
+async def create_video(
+    credential: CurrentCredential,
+    request: Request,
+    settings: SettingsDep,
+    tasks: TasksDep,
+    models: ModelsDep,
+    storage: StorageDep,
+    executor: ExecutorDep,
+    deliveries: DeliveriesDep,
+) -> JSONResponse:
     """JSON or multipart: `prompt`, `input_reference` (file, URL, or `{"image_url": ...}`), `model`,
     `size` ("1280x720"), `seconds`, and any image2video field as an extra key."""
-    state = request.app.state
     if request.headers.get("content-type", "").startswith(_FORMS):
         body, upload = form_body(await request.form())
     else:
         body, upload = await _json_body(request), None
-    image_url = (await store_upload(upload, state.storage))[0] if upload is not None else None
+    image_url = (await store_upload(upload, storage))[0] if upload is not None else None
     fields = validated(create_fields(body, image_url))
     created = await task_creation.create_task(
-        fields, credential.account_id, state, request.headers.get("idempotency-key")
-    )
-    return JSONResponse(await _video(created.task, request))
+        fields, credential.account_id, request.headers.get("idempotency-key"),
+        settings=settings, tasks=tasks, models=models, storage=storage, executor=executor,
+    )  # fmt: skip
+    return JSONResponse(video_object(created.task, await describe(created.task, tasks, storage, deliveries)))
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -81,7 +88,9 @@ async def _json_body(request: Request) -> dict[str, Any]:
 @router.get("", summary="List videos (OpenAI-style)", response_model=VideoList, responses=ERRORS)
 async def list_videos(
     credential: CurrentCredential,
-    request: Request,
+    tasks: TasksDep,
+    storage: StorageDep,
+    deliveries: DeliveriesDep,
     after: Annotated[str | None, Query(description="The last id of the previous page.")] = None,
     limit: Annotated[str | None, Query(description=f"1..{MAX_PAGE}, default {DEFAULT_PAGE}.")] = None,
     order: Annotated[str | None, Query(description="desc (newest first) is the only order.")] = None,
@@ -93,12 +102,12 @@ async def list_videos(
         raise InvalidField(f"limit must be an integer between 1 and {MAX_PAGE}.", field="limit")
     start = None
     if after is not None:
-        previous = await request.app.state.tasks.get_for_account(after, credential.account_id)
+        previous = await tasks.get_for_account(after, credential.account_id)
         if previous is None:
             raise InvalidField("after must be the id of a video from a previous page.", field="after")
         start = (previous.created_at, previous.id)
-    page = await request.app.state.tasks.list_for_account(credential.account_id, status=None, after=start, limit=size)
-    videos = [await _video(task, request) for task in page.tasks]
+    page = await tasks.list_for_account(credential.account_id, status=None, after=start, limit=size)
+    videos = [video_object(task, await describe(task, tasks, storage, deliveries)) for task in page.tasks]
     return JSONResponse({
         "object": "list",
         "data": videos,
@@ -109,27 +118,31 @@ async def list_videos(
 
 
 @router.get("/{video_id}", summary="Retrieve a video (OpenAI-style)", response_model=Video, responses=ERRORS)
-async def retrieve_video(video_id: str, credential: CurrentCredential, request: Request) -> JSONResponse:
-    video = await _video(await _task(video_id, credential.account_id, request), request)
+async def retrieve_video(
+    video_id: str, credential: CurrentCredential, tasks: TasksDep, storage: StorageDep, deliveries: DeliveriesDep
+) -> JSONResponse:
+    task = await _task(video_id, credential.account_id, tasks)
+    video = video_object(task, await describe(task, tasks, storage, deliveries))
     active = video["status"] in ("queued", "in_progress")
     return JSONResponse(video, headers={"openai-poll-after-ms": POLL_AFTER_MS} if active else None)
 
 
 @router.delete("/{video_id}", summary="Delete a video (OpenAI-style)", response_model=VideoDeleted, responses=ERRORS)
-async def delete_video(video_id: str, credential: CurrentCredential, request: Request) -> JSONResponse:
+async def delete_video(
+    video_id: str, credential: CurrentCredential, tasks: TasksDep, storage: StorageDep, executor: ExecutorDep
+) -> JSONResponse:
     """A queued or running task is cancelled (and refunded); a finished one's video is deleted.
     The task itself stays listed, so its history and ledger rows keep their subject."""
-    state = request.app.state
-    task = await _task(video_id, credential.account_id, request)
+    task = await _task(video_id, credential.account_id, tasks)
     if task.status in (TaskStatus.PENDING.value, TaskStatus.PROCESSING.value):
         try:
-            task = await state.tasks.cancel(task.id, credential.account_id)
-            state.executor.interrupt(task.id)
+            task = await tasks.cancel(task.id, credential.account_id)
+            await executor.cancel(task.id)
         except TaskNotCancellable:  # it ended meanwhile: delete what it left
-            task = await _task(video_id, credential.account_id, request)
+            task = await _task(video_id, credential.account_id, tasks)
     if task.video_key and task.video_deleted_at is None:
-        await asyncio.to_thread(state.storage.delete_video, task.video_key)
-        await state.tasks.mark_video_deleted(task.id)
+        await asyncio.to_thread(storage.delete_video, task.video_key)
+        await tasks.mark_video_deleted(task.id)
     return JSONResponse({"id": task.id, "object": "video.deleted", "deleted": True})
 
 
@@ -138,15 +151,16 @@ async def delete_video(video_id: str, credential: CurrentCredential, request: Re
 async def video_content(
     video_id: str,
     credential: CurrentCredential,
-    request: Request,
+    tasks: TasksDep,
+    storage: StorageDep,
     variant: Annotated[str, Query(description="video (the only variant served).")] = "video",
-) -> FileResponse:
+) -> Response:
+    """The MP4 itself, or a redirect to it when the videos live in a bucket."""
     if variant != "video":
         raise InvalidField("variant must be video: thumbnails and spritesheets are not served.", field="variant")
-    task = await _task(video_id, credential.account_id, request)
+    task = await _task(video_id, credential.account_id, tasks)
     if task.status != TaskStatus.SUCCEEDED.value:
         raise TaskNotFound(f"Video {video_id} has no content: it is {STATUSES[task.status]}.")
-    path = request.app.state.storage.video_file(task.video_key) if task.video_key else None
-    if path is None:
+    if not task.video_key or task.video_deleted_at is not None:
         raise TaskNotFound(f"Video {video_id}'s content was deleted.")
-    return FileResponse(path, media_type="video/mp4", filename=f"{video_id}.mp4")
+    return storage.video_response(task.video_key)

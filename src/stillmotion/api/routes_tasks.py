@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Request
+from fastapi import APIRouter, Body, Header
 from fastapi.responses import JSONResponse
 
 from stillmotion.api import task_creation
 from stillmotion.api.auth import CurrentCredential
+from stillmotion.api.deps import DeliveriesDep, ExecutorDep, ModelsDep, SettingsDep, StorageDep, TasksDep
 from stillmotion.api.schemas import CreatedTask, CreateTaskRequest, Envelope, ErrorEnvelope
 from stillmotion.api.task_views import TaskDetail, describe
 from stillmotion.errors import TaskNotFound
@@ -43,20 +44,29 @@ def success(data: Any, headers: dict[str, str] | None = None) -> JSONResponse:
 async def create_task(
     body: Annotated[CreateTaskRequest, Body()],
     credential: CurrentCredential,
-    request: Request,
+    settings: SettingsDep,
+    tasks: TasksDep,
+    models: ModelsDep,
+    storage: StorageDep,
+    executor: ExecutorDep,
     idempotency_key: Annotated[
         str | None,
         Header(description="Extension: the same key and body within 24 h return the same task, charged once."),
     ] = None,
 ) -> JSONResponse:
-    created = await task_creation.create_task(body, credential.account_id, request.app.state, idempotency_key)
+    created = await task_creation.create_task(
+        body, credential.account_id, idempotency_key,
+        settings=settings, tasks=tasks, models=models, storage=storage, executor=executor,
+    )  # fmt: skip
     headers = {"Idempotent-Replayed": "true"} if created.replayed else None
     return success({"task_id": created.task.id, "create_at": unix_seconds(created.task.created_at)}, headers)
 
 
 @router.get("/image2video/{task_id}", response_model=Envelope[TaskDetail], responses=ERRORS)
-async def get_task(task_id: str, credential: CurrentCredential, request: Request) -> JSONResponse:
-    task = await request.app.state.tasks.get_for_account(task_id, credential.account_id)
+async def get_task(
+    task_id: str, credential: CurrentCredential, tasks: TasksDep, storage: StorageDep, deliveries: DeliveriesDep
+) -> JSONResponse:
+    task = await tasks.get_for_account(task_id, credential.account_id)
     if task is None:
         raise TaskNotFound()
-    return success(await describe(task, request.app.state))
+    return success(await describe(task, tasks, storage, deliveries))

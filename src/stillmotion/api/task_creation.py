@@ -8,20 +8,24 @@ hands it to the executor.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
-
-from starlette.datastructures import State
 
 from stillmotion.api.admission import admit
 from stillmotion.api.schemas import MAX_SEED, CreateTaskRequest
 from stillmotion.config import Settings
+from stillmotion.engines.catalog import ModelCatalog
+from stillmotion.executors.base import Executor, QueueUnavailable
 from stillmotion.metrics import TASKS_CREATED
+from stillmotion.storage import Storage
 from stillmotion.tasks.credits import task_cost
 from stillmotion.tasks.idempotency import idempotency_claim
 from stillmotion.tasks.models import Task
-from stillmotion.tasks.repository import Admission, Created
+from stillmotion.tasks.repository import Admission, Created, TaskRepository
 from stillmotion.webhooks.targets import precheck_callback_url
+
+log = logging.getLogger("stillmotion.api")
 
 
 def admission_rules(fields: dict[str, Any], settings: Settings, idempotency_key: str | None) -> Admission:
@@ -35,21 +39,36 @@ def admission_rules(fields: dict[str, Any], settings: Settings, idempotency_key:
     )
 
 
+async def dispatch(executor: Executor, task: Task) -> None:
+    """Hand a stored task to the executor. It is accepted (stored, charged) whatever happens here:
+    if the queue cannot be reached now, the reclaim sweep dispatches it once it can."""
+    try:
+        await executor.submit(task.id, task.model_name)
+    except QueueUnavailable as exc:
+        log.warning("task %s stored but not queued (%s); the reclaim sweep will queue it", task.id, exc)
+
+
 async def create_task(
-    body: CreateTaskRequest, account_id: int, state: State, idempotency_key: str | None = None
+    body: CreateTaskRequest,
+    account_id: int,
+    idempotency_key: str | None,
+    *,
+    settings: Settings,
+    tasks: TaskRepository,
+    models: ModelCatalog,
+    storage: Storage,
+    executor: Executor,
 ) -> Created:
-    """Admit, store and submit one task; an Idempotency-Key replay returns the earlier task."""
-    await admit(body, state.settings, state.engines, account_id)
-    await precheck_callback_url(body.callback_url, state.settings)
+    """Admit, store and dispatch one task; an Idempotency-Key replay returns the earlier task."""
+    await admit(body, settings, models, storage, account_id)
+    await precheck_callback_url(body.callback_url, settings)
     fields = body.model_dump()  # once: a data-URL image makes it megabytes
-    rules = admission_rules(fields, state.settings, idempotency_key)
+    rules = admission_rules(fields, settings, idempotency_key)
     seed_requested = fields["seed"] is not None
     if not seed_requested:
         fields["seed"] = secrets.randbelow(MAX_SEED + 1)
-    created: Created = await state.tasks.create(
-        Task(account_id=account_id, seed_requested=seed_requested, **fields), rules
-    )
+    created = await tasks.create(Task(account_id=account_id, seed_requested=seed_requested, **fields), rules)
     if not created.replayed:
         TASKS_CREATED.labels(model=body.model_name).inc()
-        state.executor.submit(created.task.id)
+        await dispatch(executor, created.task)
     return created

@@ -12,7 +12,7 @@
     │   ├── IdempotencyConflict  1202
     │   ├── InsufficientCredits  1302
     │   ├── RateLimited          1303, `retry_after` seconds
-    │   ├── ServerError          5000
+    │   ├── ServerError          5000, 5005
     │   └── ServiceUnavailable   5001, `retry_after` seconds
     ├── TaskFailed               the task ended TASK_FAILED: `failure_code`, `message`, `task`
     ├── WaitTimeout              wait() ran past its deadline (also a TimeoutError)
@@ -101,7 +101,7 @@ class RateLimited(APIError):
 
 
 class ServerError(APIError):
-    """5000: an internal error on the server (its message carries a request id)."""
+    """5000: an internal error on the server (its message carries a request id); 5005: storage refused a write."""
 
 
 class ServiceUnavailable(APIError):
@@ -121,6 +121,7 @@ _BY_CODE: dict[int, type[APIError]] = {
     1302: InsufficientCredits,
     1303: RateLimited,
     5000: ServerError,
+    5005: ServerError,
     5001: ServiceUnavailable,
 }
 
@@ -138,7 +139,7 @@ def field_named_in(message: str) -> str | None:
 
 class TaskFailed(ClientError):
     """The task ended TASK_FAILED. `failure_code`: 1001 image, 1002 moderation, 5002 engine,
-    5003 cancelled, 5004 timed out (None if the server does not report one)."""
+    5003 cancelled, 5004 timed out, 5005 storage (None if the server does not report one)."""
 
     def __init__(self, task: TaskState) -> None:
         self.task = task
