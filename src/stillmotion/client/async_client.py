@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import httpx
 from typing_extensions import Unpack
 
-from stillmotion.client.auth import http_options
+from stillmotion.client.auth import Connection
 from stillmotion.client.errors import ClientError, NotFound, TaskFailed
 from stillmotion.client.protocol import (
     TASKS_PATH,
@@ -34,27 +35,20 @@ from stillmotion.client.protocol import (
     written_whole,
 )
 from stillmotion.client.state import TaskFields, TaskState
-from stillmotion.client.sync_client import DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT_SECONDS, DEFAULT_WAIT_SECONDS
+from stillmotion.client.sync_client import DEFAULT_PAGE_SIZE, DEFAULT_WAIT_SECONDS
 from stillmotion.client.waiting import RETRYABLE_WHILE_WAITING, WaitLoop
 
 ProgressCallback = Callable[["AsyncTask"], "Awaitable[None] | None"]
 
 
-class AsyncClient:
+class AsyncClient(Connection[httpx.AsyncClient]):
     """Like `Client`, for asyncio: every call that talks to the server is awaited."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        api_key: str | None = None,
-        access_key: str | None = None,
-        secret_key: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._http = httpx.AsyncClient(**http_options(self.base_url, api_key, access_key, secret_key, timeout))
-        self.tasks = AsyncTasks(self)
+    _http_class = httpx.AsyncClient
+
+    @cached_property
+    def tasks(self) -> AsyncTasks:
+        return AsyncTasks(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

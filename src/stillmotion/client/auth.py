@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Generator
-from typing import Any, Protocol
+from typing import Generic, Protocol, TypeVar
 
 import httpx
 import jwt
@@ -22,6 +22,8 @@ import jwt
 NOT_BEFORE_SKEW_SECONDS = 5  # the document's nbf = now - 5 s, for clocks slightly ahead of the server's
 DEFAULT_JWT_LIFETIME_SECONDS = 3600  # short-lived: renewal is free, and a leaked token soon stops working
 RENEW_BEFORE_SECONDS = 60  # renew with a minute to spare for clock skew and slow requests
+DEFAULT_TIMEOUT_SECONDS = 30.0
+HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
 
 
 class TokenSource(Protocol):
@@ -93,14 +95,25 @@ class BearerAuth(httpx.Auth):
         yield request
 
 
-def http_options(
-    base_url: str, api_key: str | None, access_key: str | None, secret_key: str | None, timeout: float
-) -> dict[str, Any]:
-    """The httpx client settings `Client` and `AsyncClient` share. Redirects are followed for
-    downloads (a storage may redirect to a CDN); the token never leaves the API's origin."""
-    return {
-        "base_url": base_url,
-        "auth": BearerAuth(token_source(api_key, access_key, secret_key), httpx.URL(base_url)),
-        "timeout": timeout,
-        "follow_redirects": True,
-    }
+class Connection(Generic[HttpClient]):
+    """What `Client` and `AsyncClient` hold: the server's base URL and an httpx client that sends
+    the token to it. Redirects are followed for downloads (a storage may redirect to a bucket or
+    CDN); the token never leaves the API's origin."""
+
+    _http_class: type[HttpClient]
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    ) -> None:
+        """Pass `api_key`, or `access_key` and `secret_key` (JWTs are then minted and renewed)."""
+        self.base_url = base_url.rstrip("/")
+        auth = BearerAuth(token_source(api_key, access_key, secret_key), httpx.URL(self.base_url))
+        self._http: HttpClient = self._http_class(
+            base_url=self.base_url, auth=auth, timeout=timeout, follow_redirects=True
+        )

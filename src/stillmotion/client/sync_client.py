@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import httpx
 from typing_extensions import Unpack
 
-from stillmotion.client.auth import http_options
+from stillmotion.client.auth import Connection
 from stillmotion.client.errors import ClientError, NotFound, TaskFailed
 from stillmotion.client.protocol import (
     TASKS_PATH,
@@ -36,27 +37,19 @@ from stillmotion.client.protocol import (
 from stillmotion.client.state import TaskFields, TaskState
 from stillmotion.client.waiting import RETRYABLE_WHILE_WAITING, WaitLoop
 
-DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_WAIT_SECONDS = 600.0
 DEFAULT_PAGE_SIZE = 50
 
 
-class Client:
-    """A connection to one server. Pass `api_key`, or `access_key` and `secret_key` (JWTs are
-    minted and renewed for you). Use it as a context manager, or call `close()`."""
+class Client(Connection[httpx.Client]):
+    """A connection to one server: `Client(base_url, api_key=...)` or `Client(base_url,
+    access_key=..., secret_key=...)`. Use it as a context manager, or call `close()`."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        api_key: str | None = None,
-        access_key: str | None = None,
-        secret_key: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(**http_options(self.base_url, api_key, access_key, secret_key, timeout))
-        self.tasks = Tasks(self)
+    _http_class = httpx.Client
+
+    @cached_property
+    def tasks(self) -> Tasks:
+        return Tasks(self)
 
     def __enter__(self) -> Client:
         return self
