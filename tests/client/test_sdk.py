@@ -15,6 +15,7 @@ from stillmotion.client import (
     AuthError,
     Client,
     ClientError,
+    IdempotencyConflict,
     InsufficientCredits,
     NotCancellable,
     NotFound,
@@ -190,3 +191,13 @@ def test_a_server_without_uploads_asks_for_a_url(client_server: KeyedServer, pho
     with Client(client_server.base_url + "/elsewhere", api_key=client_server.keys["sdk"]["api_key"]) as client:
         with pytest.raises(ClientError, match="no upload endpoint: pass an http"):
             client.create(photo)
+
+
+def test_idempotency_key_returns_the_same_task(client_server: KeyedServer, image_host: ImageHost) -> None:
+    with client_for(client_server, "sdk") as client:
+        first = client.create(image_host.url("/landscape.jpg"), duration=1, idempotency_key="sdk-once")
+        again = client.create(image_host.url("/landscape.jpg"), duration=1, idempotency_key="sdk-once")
+        assert again.id == first.id
+        with pytest.raises(IdempotencyConflict):
+            client.create(image_host.url("/landscape.jpg"), duration=2, idempotency_key="sdk-once")
+        first.wait(timeout=120)
