@@ -45,6 +45,7 @@ def test_create_with_an_image_poll_download_list_delete(oai: openai.OpenAI, phot
 
     listed = [item.id for item in oai.videos.list(limit=1)]  # one per page: the client follows `after`
     assert listed[0] == done.id and len(listed) == len(set(listed)) >= 1
+    assert [item.id for item in oai.videos.list(limit=2, order="asc")] == list(reversed(listed))
 
     deleted = oai.videos.delete(done.id)
     assert (deleted.id, deleted.deleted, deleted.object) == (done.id, True, "video.deleted")
@@ -104,7 +105,7 @@ def test_json_body_and_deleting_a_running_video_cancels_it(client_server: KeyedS
                                                                 "deleted": True}  # fmt: skip
         gone = http.get(f"/v1/videos/{video_id}").json()
         assert gone["status"] == "failed" and gone["error"]["code"] == "cancelled"
-        assert http.get("/v1/videos", params={"order": "asc"}).json()["error"]["param"] == "order"
+        assert http.get("/v1/videos", params={"order": "sideways"}).json()["error"]["param"] == "order"
         assert http.post("/v1/videos", content=b"[1]", headers={"Content-Type": "application/json"}).status_code == 400
 
 

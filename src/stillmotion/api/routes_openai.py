@@ -1,7 +1,7 @@
 """The OpenAI-style videos API: a second face over the same tasks, accounts, credits and engines.
 
     POST   /v1/videos                 create (JSON, or multipart with an `input_reference` file)
-    GET    /v1/videos                 list, newest first (`after`, `limit`)
+    GET    /v1/videos                 list, newest first (`after`, `limit`, `order`)
     GET    /v1/videos/{id}            retrieve
     DELETE /v1/videos/{id}            cancel it if it is still running (refunded), delete its video
     GET    /v1/videos/{id}/content    the MP4
@@ -93,10 +93,10 @@ async def list_videos(
     deliveries: DeliveriesDep,
     after: Annotated[str | None, Query(description="The last id of the previous page.")] = None,
     limit: Annotated[str | None, Query(description=f"1..{MAX_PAGE}, default {DEFAULT_PAGE}.")] = None,
-    order: Annotated[str | None, Query(description="desc (newest first) is the only order.")] = None,
+    order: Annotated[str | None, Query(description="desc (newest first, the default) or asc.")] = None,
 ) -> JSONResponse:
-    if order not in (None, "desc"):
-        raise InvalidField("order must be desc: videos are listed newest first.", field="order")
+    if order not in (None, "desc", "asc"):
+        raise InvalidField("order must be asc or desc.", field="order")
     size = DEFAULT_PAGE if limit is None else int(limit) if limit.isdigit() else 0
     if not 1 <= size <= MAX_PAGE:
         raise InvalidField(f"limit must be an integer between 1 and {MAX_PAGE}.", field="limit")
@@ -106,7 +106,9 @@ async def list_videos(
         if previous is None:
             raise InvalidField("after must be the id of a video from a previous page.", field="after")
         start = (previous.created_at, previous.id)
-    page = await tasks.list_for_account(credential.account_id, status=None, after=start, limit=size)
+    page = await tasks.list_for_account(
+        credential.account_id, status=None, after=start, limit=size, oldest_first=order == "asc"
+    )
     videos = [video_object(task, await describe(task, tasks, storage, deliveries)) for task in page.tasks]
     return JSONResponse({
         "object": "list",

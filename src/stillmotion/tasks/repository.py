@@ -300,19 +300,28 @@ class TaskRepository:
         return int(ahead or 0) + 1
 
     async def list_for_account(
-        self, account_id: int, *, status: str | None, after: tuple[datetime, str] | None, limit: int
+        self,
+        account_id: int,
+        *,
+        status: str | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+        oldest_first: bool = False,
     ) -> Page:
-        """The account's tasks newest first; `after` is the (created_at, id) of the last one seen."""
+        """The account's tasks newest first (or oldest first); `after` is the (created_at, id) of
+        the last one seen."""
         query = select(Task).options(_NO_IMAGE).where(Task.account_id == account_id)
         if status is not None:
             query = query.where(Task.status == status)
         if after is not None:
             created, last_id = after
-            query = query.where(or_(Task.created_at < created, and_(Task.created_at == created, Task.id < last_id)))
+            if oldest_first:
+                query = query.where(or_(Task.created_at > created, and_(Task.created_at == created, Task.id > last_id)))
+            else:
+                query = query.where(or_(Task.created_at < created, and_(Task.created_at == created, Task.id < last_id)))
+        order = (Task.created_at.asc(), Task.id.asc()) if oldest_first else (Task.created_at.desc(), Task.id.desc())
         async with self._sessions() as session:
-            rows = (
-                await session.scalars(query.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit + 1))
-            ).all()
+            rows = (await session.scalars(query.order_by(*order).limit(limit + 1))).all()
         return Page(tasks=rows[:limit], has_more=len(rows) > limit)
 
     async def expired_videos(self, now: datetime, limit: int = 100) -> Sequence[Task]:
