@@ -61,16 +61,21 @@ class OpenAIError(BaseModel):
     error: OpenAIErrorDetail
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": OpenAIError, "description": description}
-    for status, description in {
-        400: "invalid_value, invalid_image, moderation_blocked",
-        401: "missing_authorization, invalid_api_key",
-        403: "insufficient_quota",
-        404: "not_found",
-        429: "rate_limit_exceeded (Retry-After)",
-    }.items()
+_ERROR_CODES = {
+    400: "invalid_value, invalid_image, moderation_blocked",
+    401: "missing_authorization, invalid_api_key",
+    403: "insufficient_quota",
+    404: "not_found",
+    409: "idempotency_key_reused",
+    413: "request_too_large",
+    429: "rate_limit_exceeded (Retry-After)",
+    503: "service_unavailable (Retry-After)",
 }
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The documented error answers of one route, in OpenAI's shape."""
+    return {status: {"model": OpenAIError, "description": _ERROR_CODES[status]} for status in statuses}
 
 _CREATE_FIELDS: dict[str, Any] = {
     "prompt": {"type": "string", "description": "What should move, and how."},

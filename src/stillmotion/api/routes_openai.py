@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from stillmotion.api import task_creation
 from stillmotion.api.auth import CurrentCredential
 from stillmotion.api.deps import DeliveriesDep, ExecutorDep, ModelsDep, SettingsDep, StorageDep, TasksDep
-from stillmotion.api.openai_schemas import CREATE_BODY, ERRORS, Video, VideoDeleted, VideoList
+from stillmotion.api.openai_schemas import CREATE_BODY, Video, VideoDeleted, VideoList, errors
 from stillmotion.api.openai_videos import STATUSES, create_fields, form_body, validated, video_object
 from stillmotion.api.routes_control import MAX_PAGE
 from stillmotion.api.routes_files import store_upload
@@ -48,7 +48,11 @@ async def _task(task_id: str, account_id: int, tasks: TaskRepository) -> Task:
 
 
 @router.post(
-    "", summary="Create a video (OpenAI-style)", response_model=Video, responses=ERRORS, openapi_extra=CREATE_BODY
+    "",
+    summary="Create a video (OpenAI-style)",
+    response_model=Video,
+    responses=errors(400, 401, 403, 409, 413, 429, 503),
+    openapi_extra=CREATE_BODY,
 )
 async def create_video(
     credential: CurrentCredential,
@@ -85,7 +89,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-@router.get("", summary="List videos (OpenAI-style)", response_model=VideoList, responses=ERRORS)
+@router.get("", summary="List videos (OpenAI-style)", response_model=VideoList, responses=errors(400, 401, 429))
 async def list_videos(
     credential: CurrentCredential,
     tasks: TasksDep,
@@ -119,7 +123,9 @@ async def list_videos(
     })  # fmt: skip
 
 
-@router.get("/{video_id}", summary="Retrieve a video (OpenAI-style)", response_model=Video, responses=ERRORS)
+@router.get(
+    "/{video_id}", summary="Retrieve a video (OpenAI-style)", response_model=Video, responses=errors(401, 404, 429)
+)
 async def retrieve_video(
     video_id: str, credential: CurrentCredential, tasks: TasksDep, storage: StorageDep, deliveries: DeliveriesDep
 ) -> JSONResponse:
@@ -129,7 +135,9 @@ async def retrieve_video(
     return JSONResponse(video, headers={"openai-poll-after-ms": POLL_AFTER_MS} if active else None)
 
 
-@router.delete("/{video_id}", summary="Delete a video (OpenAI-style)", response_model=VideoDeleted, responses=ERRORS)
+@router.delete(
+    "/{video_id}", summary="Delete a video (OpenAI-style)", response_model=VideoDeleted, responses=errors(401, 404, 429)
+)
 async def delete_video(
     video_id: str, credential: CurrentCredential, tasks: TasksDep, storage: StorageDep, executor: ExecutorDep
 ) -> JSONResponse:
@@ -149,7 +157,7 @@ async def delete_video(
 
 
 @router.get("/{video_id}/content", summary="Download a video's MP4 (OpenAI-style)", response_class=FileResponse,
-            responses={**ERRORS, 200: {"content": {"video/mp4": {}}, "description": "The MP4."}})
+            responses={**errors(400, 401, 404, 429), 200: {"content": {"video/mp4": {}}, "description": "The MP4."}})
 async def video_content(
     video_id: str,
     credential: CurrentCredential,

@@ -20,6 +20,7 @@ from stillmotion.executors.base import Executor, QueueUnavailable
 from stillmotion.metrics import TASKS_CREATED
 from stillmotion.storage import Storage
 from stillmotion.tasks.credits import task_cost
+from stillmotion.tasks.events import log_task_event
 from stillmotion.tasks.idempotency import idempotency_claim
 from stillmotion.tasks.models import Task
 from stillmotion.tasks.repository import Admission, Created, TaskRepository
@@ -70,5 +71,7 @@ async def create_task(
     created = await tasks.create(Task(account_id=account_id, seed_requested=seed_requested, **fields), rules)
     if not created.replayed:
         TASKS_CREATED.labels(model=body.model_name).inc()
+        log_task_event("queued", created.task.id, account=account_id, model=body.model_name,
+                       resolution=body.resolution, duration=body.duration, cost=rules.cost)  # fmt: skip
         await dispatch(executor, created.task)
     return created

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import defer
 
@@ -73,12 +73,15 @@ class TaskRepository:
         *,
         video_url: Callable[[str], str] | None = None,
         retention: timedelta | None = None,
+        queue_per_model: bool = False,
     ) -> None:
         """`video_url` turns a stored video key into the URL callbacks carry; `retention`,
-        if set, is how long a succeeded task's video is kept (it sets `expires_at`)."""
+        if set, is how long a succeeded task's video is kept (it sets `expires_at`);
+        `queue_per_model`: each model has its own queue (Celery), which queue positions count in."""
         self._sessions = sessions
         self._video_url = video_url
         self._retention = retention
+        self._queue_per_model = queue_per_model
 
     async def create(self, task: Task, admission: Admission) -> Created:
         """Store a new task after every create-time rule, atomically.
@@ -247,16 +250,16 @@ class TaskRepository:
                 session.add(delivery)
         return task
 
-    async def pending(self) -> Sequence[Row[tuple[str, str]]]:
+    async def pending(self) -> Sequence[tuple[str, str]]:
         """(id, model_name) of every pending task, oldest first: what an in-process queue must hold
         after a restart."""
         async with self._sessions() as session:
             rows = await session.execute(
                 select(Task.id, Task.model_name).where(Task.status == TaskStatus.PENDING.value).order_by(Task.created_at)
             )
-            return rows.all()
+            return rows.tuples().all()
 
-    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[Row[tuple[str, str, str, int]]]:
+    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[tuple[str, str, str, int]]:
         """(id, model_name, status, attempts) of processing tasks whose lease expired (their worker is gone) and
         pending tasks untouched since `stale_before` (their message may be lost), oldest first.
         Not whole rows: sweepers ask every few seconds, and a data-URL image is megabytes."""
@@ -266,7 +269,7 @@ class TaskRepository:
                 .where(_reclaimable(now, stale_before))
                 .order_by(Task.created_at)
             )
-            return rows.all()
+            return rows.tuples().all()
 
     async def requeue(self, task_id: str, now: datetime, stale_before: datetime) -> bool:
         """Put a reclaimable task back to pending (its attempts kept); True for the one sweeper of
@@ -292,11 +295,13 @@ class TaskRepository:
             return affected_rows(result) == 1
 
     async def queue_position(self, task: Task) -> int:
-        """1 for the next task to run: the executors take pending tasks oldest first."""
+        """1 for the next task to run: the executors take pending tasks oldest first, from one
+        queue (embedded) or from the task's model's queue (distributed)."""
+        query = select(func.count()).where(Task.status == TaskStatus.PENDING.value, Task.created_at < task.created_at)
+        if self._queue_per_model:
+            query = query.where(Task.model_name == task.model_name)
         async with self._sessions() as session:
-            ahead = await session.scalar(
-                select(func.count()).where(Task.status == TaskStatus.PENDING.value, Task.created_at < task.created_at)
-            )
+            ahead = await session.scalar(query)
         return int(ahead or 0) + 1
 
     async def list_for_account(
