@@ -37,7 +37,6 @@ webhooks_app = typer.Typer(help="Callback deliveries.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(webhooks_app, name="webhooks")
-client_commands.register(app)
 console = Console()
 T = TypeVar("T")
 
@@ -417,3 +416,6 @@ def generate(
         f"Wrote {output} ({produced.width}x{produced.height}, {produced.frames} frames, "  # type: ignore[attr-defined]
         f"seed {spec.seed}) in {time.monotonic() - started:.1f} s."
     )
+
+
+client_commands.register(app)  # submit, tasks: last, so `--help` lists the server commands first

@@ -137,7 +137,7 @@ def submit(
     server: ServerOption = DEFAULT_SERVER,
     key: KeyOption = None,
 ) -> None:
-    """Submit an image to a server; with --wait or -o, wait for the video and save it."""
+    """Submit an image to a server; -o waits and saves the video."""
     if output is not None:
         _writable_output(output)
     given = {"model_name": model, "resolution": resolution, "duration": duration, "generate_audio": audio,
@@ -180,7 +180,7 @@ def tasks_list(
     server: ServerOption = DEFAULT_SERVER,
     key: KeyOption = None,
 ) -> None:
-    """Your tasks on the server, newest first."""
+    """Your tasks on a running server, newest first."""
     with _client(server, key) as client:
         shown = []
         for task in client.tasks.list(status=status, page_size=min(limit, 100)):
