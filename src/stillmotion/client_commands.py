@@ -36,7 +36,7 @@ ServerOption = Annotated[
 ]
 KeyOption = Annotated[
     Optional[str],
-    typer.Option("--key", envvar="STILLMOTION_API_KEY", help="Your API key (sm_...).", show_envvar=True,
+    typer.Option("--key", envvar="STILLMOTION_API_KEY", help="Your API key (it starts with sm_).", show_envvar=True,
                  show_default=False),
 ]  # fmt: skip
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
@@ -204,7 +204,7 @@ def tasks_show(
     server: ServerOption = DEFAULT_SERVER,
     key: KeyOption = None,
 ) -> None:
-    """One task: status, progress, video URL, failure and the engine's notes."""
+    """One task: status, progress, video, failure, notes."""
     with _client(server, key) as client:
         task = client.get(task_id)
     _show(task, as_json)
