@@ -269,7 +269,7 @@ def generate(
     from stillmotion.engines.registry import EngineRegistry
     from stillmotion.errors import StillmotionError
     from stillmotion.pipeline.context import TaskContext
-    from stillmotion.pipeline.produce import VideoSpec, produce_video
+    from stillmotion.pipeline.produce import Produced, VideoSpec, produce_video
 
     if resolution not in ("720p", "1080p"):
         raise typer.BadParameter("must be 720p or 1080p", param_hint="--resolution")
@@ -307,14 +307,19 @@ def generate(
         bar.update(job, completed=100 if "produced" in outcome else ctx.progress)
     error = outcome.get("error")
     if isinstance(error, StillmotionError):
-        console.print(f"[red]error {error.code}:[/red] {error.message}")
+        console.print(f"[red]error {error.code}:[/red] {error.message}", markup=True, highlight=False)
         raise typer.Exit(1)
     if error is not None:
         raise error  # type: ignore[misc]
     produced = outcome["produced"]
+    assert isinstance(produced, Produced)
     if explain:
-        console.print_json(json.dumps(produced.plan))  # type: ignore[attr-defined]
+        console.print_json(json.dumps(produced.plan))
+    if produced.enhanced_prompt is not None:
+        console.print(f"Rendered: {produced.enhanced_prompt}", markup=False, highlight=False)
+    for note in produced.notes:
+        console.print(f"Not rendered: {note}", markup=False, highlight=False)
     console.print(
-        f"Wrote {output} ({produced.width}x{produced.height}, {produced.frames} frames, "  # type: ignore[attr-defined]
+        f"Wrote {output} ({produced.width}x{produced.height}, {produced.frames} frames, "
         f"seed {spec.seed}) in {time.monotonic() - started:.1f} s."
     )

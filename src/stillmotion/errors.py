@@ -102,3 +102,11 @@ class TaskCancelled(StillmotionError):
 class TaskTimedOut(StillmotionError):
     code = 5004
     default_message = "Task timed out."
+
+
+class MotionNotRendered(StillmotionError):
+    """`motion_strict`: the prompt asked for motion the engine will not render; the message
+    is the task's notes, and no video is made in its place."""
+
+    code = 5006
+    default_message = "The prompt asks for motion this engine does not render."

@@ -86,14 +86,17 @@ class TaskRunner:
             )
             while not render.done():
                 await asyncio.wait({render}, timeout=HEARTBEAT_SECONDS)
-                if not ctx.cancelled and not await self.tasks.renew(task_id, self.worker_id, self._lease, ctx.progress):
+                renewed = ctx.cancelled or await self.tasks.renew(
+                    task_id, self.worker_id, self._lease, ctx.progress, ctx.notes
+                )
+                if not renewed:
                     ctx.cancel()
                     log.info("task %s: cancelled or lease lost; stopping this attempt", task_id)
             produced = render.result()
             key = await asyncio.to_thread(self.storage.publish_video, task_id, scratch)
             finished = await self.tasks.succeed(
                 task_id, self.worker_id, key, plan=produced.plan, engine=engine.name,
-                enhanced_prompt=produced.enhanced_prompt,
+                enhanced_prompt=produced.enhanced_prompt, notes=produced.notes,
             )
             if finished is None:
                 # Cancelled after the last frame: the video is nobody's. (A worker that reclaimed
@@ -112,7 +115,7 @@ class TaskRunner:
         except StillmotionError as exc:
             TASKS_FINISHED.labels(outcome=str(exc.code)).inc()
             log.info("task %s: failed with %d: %s", task_id, exc.code, exc.message)
-            await self.tasks.fail(task_id, self.worker_id, exc.code, exc.message)
+            await self.tasks.fail(task_id, self.worker_id, exc.code, exc.message, ctx.notes)
         except Exception:
             TASKS_FINISHED.labels(outcome="5002").inc()
             log.exception("task %s: engine error", task_id)

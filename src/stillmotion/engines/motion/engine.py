@@ -9,7 +9,7 @@ frame as a pure function of (seed, frame index).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -23,10 +23,13 @@ from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.parallax import ParallaxWarp
 from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.plan import MotionPlan
+from stillmotion.engines.motion.notes import WEAK_REASON, note
 from stillmotion.engines.motion.prompt import plan_motion
+from stillmotion.engines.motion.prompt_match import read_prompt
 from stillmotion.engines.motion.regions import RegionAnimator, highlight_mask
 from stillmotion.engines.motion.render import FrameRenderer
 from stillmotion.engines.motion.scene import SceneAnalysis, analyze_scene
+from stillmotion.engines.motion.visibility import VISIBLE_CHANGE, measure_regions
 from stillmotion.pipeline.context import TaskContext
 
 ENGINE_VERSION = "1"
@@ -63,8 +66,44 @@ class MotionEngine:
 
     def prepare(self, request: RenderRequest) -> MotionRender:
         scene = request.scene if request.scene is not None else analyze_scene(request.image)
-        plan = plan_motion(request.prompt, request.negative_prompt, request.cfg_scale, request.seed, scene)
-        return prepare_plan(request, plan, scene)
+        plan = plan_motion(
+            request.prompt, request.negative_prompt, request.cfg_scale, request.seed, scene,
+            user_prompt=request.user_prompt,
+        )
+        return prepare_plan(request, without_invisible(request, plan, scene), scene)
+
+
+def without_invisible(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis) -> MotionPlan:
+    """The plan less the region effects that would not visibly move (measured on rendered
+    frames, `visibility.py`), with a note for each one the user asked for."""
+    measured = measure_regions(
+        request.image, plan, _masks(request, plan, scene), fps=request.fps, num_frames=request.num_frames,
+        seed=request.seed,
+    )
+    faint = {m.kind: m for m in measured if not m.visible}
+    if not faint:
+        return plan
+    said = read_prompt(request.user_prompt if request.user_prompt is not None else request.prompt)
+    notes = list(plan.notes)
+    for mention in said.mentions:
+        if mention.concept.group == "region" and not mention.negated and mention.concept.kind in faint:
+            measure = f"mean change {faint[mention.concept.kind].change:.1f} of 255 levels in its region"
+            notes.append(note(mention.text, WEAK_REASON.format(kind=mention.concept.kind, measured=measure)))
+    why = [f"{kind}: changes its region by {m.change:.2f} levels (< {VISIBLE_CHANGE}), not visible; dropped"
+           for kind, m in faint.items()]
+    return replace(
+        plan,
+        regions=tuple(r for r in plan.regions if r.kind not in faint),
+        notes=tuple(dict.fromkeys(notes)),
+        explanation=plan.explanation + tuple(why),
+    )
+
+
+def _masks(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None) -> dict[str, np.ndarray]:
+    masks = dict(scene.masks) if scene is not None else {}
+    if any(region.kind == "light" for region in plan.regions) and "light" not in masks:
+        masks["light"] = highlight_mask(request.image)
+    return masks
 
 
 def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None = None) -> MotionRender:
@@ -76,9 +115,7 @@ def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis 
     width, height = request.width, request.height
     grid = FieldGrid.for_size(width, height)
     depth = scene.depth if scene is not None else None
-    masks = dict(scene.masks) if scene is not None else {}
-    if any(region.kind == "light" for region in plan.regions) and "light" not in masks:
-        masks["light"] = highlight_mask(request.image)
+    masks = _masks(request, plan, scene)
 
     path = _camera_path(request, plan, depth, masks.get("subject"))
     parallax = None

@@ -73,7 +73,6 @@ SWELL_SECONDS = 4.0
 """Period of the water's swell: lake chop and small waves come every few seconds."""
 SWELL_FLOOR = 0.4
 """Flow speed in the lull of a swell, relative to the mean; the crest runs at 2 - 0.4 = 1.6x."""
-FALLBACK_MASKS = {"smoke": "sky"}
 _DIRECTIONS = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "up": (0.0, -1.0), "down": (0.0, 1.0)}
 
 
@@ -117,7 +116,7 @@ class RegionAnimator:
         u = np.arange(num_frames) / (num_frames if loop else max(num_frames - 1, 1))
         for index, effect in enumerate(effects):
             style = STYLES[effect.kind]
-            mask = _mask_for(effect.kind, style, masks, grid)
+            mask = _mask_for(style, masks, grid)
             if mask is None:
                 continue
             rng = rng_for(seed, f"region.{effect.kind}.{index}")
@@ -230,10 +229,8 @@ def _flow_period(duration: float, loop: bool) -> float:
     return 2.0 * _fit_period(FLOW_PERIOD_SECONDS / 2.0, duration, loop)
 
 
-def _mask_for(kind: str, style: RegionStyle, masks: dict[str, np.ndarray], grid: FieldGrid) -> np.ndarray | None:
+def _mask_for(style: RegionStyle, masks: dict[str, np.ndarray], grid: FieldGrid) -> np.ndarray | None:
     mask = masks.get(style.mask)
-    if mask is None and kind in FALLBACK_MASKS:
-        mask = masks.get(FALLBACK_MASKS[kind])
     if mask is None:
         return None
     small = np.clip(grid.shrink(mask), 0.0, 1.0)
