@@ -20,11 +20,12 @@ import numpy as np
 
 from stillmotion.config import Settings
 from stillmotion.engines.motion import MotionEngine
-from stillmotion.pipeline.context import TaskContext
 from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.motion.scene import analyze_scene
+from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.produce import frame_input
 from stillmotion.prompts import enhance_prompt
+from stillmotion.prompts.reading import read, without_kinds
 
 CASES: tuple[tuple[str, str], ...] = (
     ("chelsea", "the cat blinks and looks around"),
@@ -37,6 +38,7 @@ CASES: tuple[tuple[str, str], ...] = (
     ("hubble_deep_field", "stars twinkle"),
     ("rocket", "paneo a la izquierda, el cielo se mueve"),
     ("coffee", "镜头向左平移"),
+    ("rocket", "Kamera schwenkt langsam nach links, Wolken ziehen"),
     ("chelsea", ""),
     ("rocket", "orbit around the rocket"),
 )
@@ -73,9 +75,12 @@ def main() -> None:
         framed = frame_input(image, args.resolution)
         scene = analyze_scene(framed)
         enhanced = enhance_prompt(prompt, "", framed, 2, settings=Settings(), analysis=scene).text
-        prepared = engine.prepare(RenderRequest(framed, enhanced, "", 5.0, 7, 24, 12, scene))
+        prepared = engine.prepare(RenderRequest(framed, enhanced, "", 5.0, 7, 24, 12, scene, user_prompt=prompt))
         frames = list(prepared.frames(TaskContext()))
-        path = args.out / f"{index:02d}-{name}.png"
+        rendered = {region["kind"] for region in prepared.plan["regions"]}
+        named = {key.split(":", 1)[1] for key in read(enhanced).asks if key.startswith("region:")}
+        enhanced = without_kinds(enhanced, frozenset(named - rendered))  # as the pipeline stores it
+        path = args.out / f"{index:02d}-{name}.jpg"
         cv2.imwrite(str(path), cv2.cvtColor(sheet(frames, args.width), cv2.COLOR_RGB2BGR))
         report.append({"sheet": path.name, "prompt": prompt, "enhanced": enhanced,
                        "camera": prepared.plan.get("camera"), "notes": prepared.plan.get("notes", [])})
