@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from stillmotion.engines.motion.camera import build_camera_path
+from stillmotion.engines.motion.camera import CameraPath, build_camera_path
 from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.plan import CameraMove, MotionPlan, RegionEffect
 from stillmotion.engines.motion.regions import RegionAnimator
@@ -71,7 +71,7 @@ def measure_regions(
 
 def _change(
     effect: RegionEffect, plan: MotionPlan, masks: dict[str, np.ndarray], small: np.ndarray, gray0: np.ndarray,
-    grid: FieldGrid, still, fps: int, num_frames: int, seed: int,
+    grid: FieldGrid, still: CameraPath, fps: int, num_frames: int, seed: int,
 ) -> float:
     animator = RegionAnimator.build(
         (effect,), masks, grid, speed=plan.speed, strength=plan.strength, fps=fps, num_frames=num_frames,
