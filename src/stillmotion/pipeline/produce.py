@@ -19,6 +19,7 @@ from stillmotion.audio import describe_audio
 from stillmotion.audio.backend import AudioBackend
 from stillmotion.config import Settings
 from stillmotion.engines.base import Engine, RenderRequest
+from stillmotion.engines.motion.notes import fails_strict
 from stillmotion.engines.motion.scene import analyze_scene
 from stillmotion.errors import EngineFailure, MotionNotRendered
 from stillmotion.inputs import decode_image
@@ -114,8 +115,9 @@ def produce_video(
     if enhancement is not None:
         plan["prompt_enhancement"] = {"source": enhancement.source, "note": enhancement.note}
         enhanced = without_kinds(enhanced or "", _dropped_regions(prompt, plan))
-    if settings.motion_strict and notes:
-        raise MotionNotRendered(" ".join(notes))
+    refused = [text for text in notes if fails_strict(text)]
+    if settings.motion_strict and refused:
+        raise MotionNotRendered(" ".join(refused))
     ctx.check()
 
     ctx.stage(*_RENDER)

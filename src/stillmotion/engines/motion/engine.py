@@ -18,12 +18,17 @@ import numpy as np
 from stillmotion.audio.cues import AudioCues
 from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.motion.allocator import keep_freed_memory
-from stillmotion.engines.motion.camera import CameraPath, build_camera_path
+from stillmotion.engines.motion.camera import (
+    PARALLAX_LIMIT_WITH_SKY,
+    PARALLAX_LIMIT_WITHOUT_SKY,
+    CameraPath,
+    build_camera_path,
+)
 from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.parallax import ParallaxWarp
 from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.plan import MotionPlan
-from stillmotion.engines.motion.notes import WEAK_REASON, note
+from stillmotion.engines.motion.notes import PARALLAX_MOVES, SMALLER_NOTE_BELOW, SMALLER_REASON, WEAK_REASON, note
 from stillmotion.engines.motion.prompt import plan_motion
 from stillmotion.engines.motion.prompt_match import read_prompt
 from stillmotion.engines.motion.regions import RegionAnimator, highlight_mask
@@ -99,6 +104,17 @@ def without_invisible(request: RenderRequest, plan: MotionPlan, scene: SceneAnal
     )
 
 
+def _smaller_camera(request: RenderRequest, plan: MotionPlan, kept: float) -> MotionPlan:
+    """Say that the camera moves less than asked, quoting the user's camera words when they named it."""
+    why = f"camera: {plan.camera.kind} parallax scaled to {kept:.0%}, the most the depth proxy supports"
+    said = read_prompt(request.user_prompt if request.user_prompt is not None else request.prompt)
+    named = [m for m in said.mentions if m.concept.group == "camera" and m.concept.kind == plan.camera.kind]
+    notes = plan.notes
+    if named and kept < SMALLER_NOTE_BELOW and plan.camera.kind in PARALLAX_MOVES:
+        notes += (note(named[0].text, SMALLER_REASON.format(kept=kept)),)
+    return replace(plan, notes=tuple(dict.fromkeys(notes)), explanation=plan.explanation + (why,))
+
+
 def _masks(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None) -> dict[str, np.ndarray]:
     masks = dict(scene.masks) if scene is not None else {}
     if any(region.kind == "light" for region in plan.regions) and "light" not in masks:
@@ -117,13 +133,15 @@ def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis 
     depth = scene.depth if scene is not None else None
     masks = _masks(request, plan, scene)
 
-    path = _camera_path(request, plan, depth, masks.get("subject"))
+    sky = masks.get("sky")
+    has_sky = scene is not None and "sky" in scene.elements and sky is not None
+    path = _camera_path(request, plan, depth, masks.get("subject"), has_sky)
     parallax = None
     if depth is not None and any(pose.has_parallax for pose in path.poses):
         parallax = ParallaxWarp.build(request.image, depth, path, grid)
     regions = RegionAnimator.build(
         plan.regions, masks, grid, speed=plan.speed, strength=plan.strength, fps=request.fps,
-        num_frames=request.num_frames, loop=plan.loop, seed=request.seed,
+        num_frames=request.num_frames, loop=plan.loop, seed=request.seed, image=request.image,
     )
     particles = ParticleSystem.build(
         plan.particles, width=width, height=height, fps=request.fps, num_frames=request.num_frames,
@@ -133,6 +151,8 @@ def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis 
         focus=path.focus,
     )
     renderer = FrameRenderer(request.image, path, grid, parallax, regions, particles)
+    if path.kept < 1.0:
+        plan = _smaller_camera(request, plan, path.kept)
     return MotionRender(
         plan=plan.to_dict(),
         audio_cues=_audio_cues(request, plan, path, regions, particles),
@@ -142,7 +162,7 @@ def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis 
 
 
 def _camera_path(
-    request: RenderRequest, plan: MotionPlan, depth: np.ndarray | None, subject: np.ndarray | None
+    request: RenderRequest, plan: MotionPlan, depth: np.ndarray | None, subject: np.ndarray | None, has_sky: bool
 ) -> CameraPath:
     focus_point, subject_depth = None, None
     if subject is not None and float(subject.sum()) > SUBJECT_MIN_WEIGHT * subject.size * float(subject.max() or 1):
@@ -160,6 +180,7 @@ def _camera_path(
         plan.camera, speed=plan.speed, strength=plan.strength, smoothing=plan.smoothing, loop=plan.loop,
         num_frames=request.num_frames, fps=request.fps, width=request.width, height=request.height,
         seed=request.seed, subject=focus_point, depth_range=depth_range, subject_depth=subject_depth,
+        parallax_limit=PARALLAX_LIMIT_WITH_SKY if has_sky else PARALLAX_LIMIT_WITHOUT_SKY,
     )
 
 

@@ -31,6 +31,15 @@ _ABSENT = {
     "fire": "no flames were found in the photo, and the motion engine does not draw new fire",
     "smoke": "the motion engine finds no smoke, steam or fog in a photo and does not draw new ones",
 }
+SMALLER_REASON = (
+    "its depth effect (parallax) rendered at {kept:.0%} of the usual: the photo's depth is only "
+    "estimated, and more would tear its edges"
+)
+PARALLAX_MOVES = ("orbit", "truck", "pedestal", "dolly_zoom")
+"""Moves that are mostly parallax: cutting it is worth a note (a push-in or pan keeps its zoom or travel)."""
+SMALLER_NOTE_BELOW = 0.5
+"""A camera move cut to less than half of what was asked is worth a note."""
+NOT_UNDERSTOOD_REASON = "not understood as a camera move or a scene motion"
 WEAK_REASON = "{kind} motion here would move less than a visible amount ({measured}), so it is not rendered"
 
 
@@ -76,8 +85,15 @@ def prompt_notes(reading: Reading, scene: SceneAnalysis | None, removed: Iterabl
         if reason is not None:
             notes.append(note(mention.text, reason))
     for words in reading.not_understood:
-        notes.append(note(words, "not understood as a camera move or a scene motion" + _languages_read()))
+        notes.append(note(words, NOT_UNDERSTOOD_REASON + _languages_read()))
     return list(dict.fromkeys(notes))
+
+
+def fails_strict(text: str) -> bool:
+    """Whether a note is about something asked for and not rendered (a subject, a missing region,
+    a pull-out, motion too faint), which `motion_strict` refuses; words not understood (often a
+    description of the photo) and a camera move made smaller do not fail a task."""
+    return NOT_UNDERSTOOD_REASON not in text and "rendered at" not in text
 
 
 def note(words: str, reason: str) -> str:

@@ -75,7 +75,7 @@ def _change(
 ) -> float:
     animator = RegionAnimator.build(
         (effect,), masks, grid, speed=plan.speed, strength=plan.strength, fps=fps, num_frames=num_frames,
-        loop=plan.loop, seed=seed,
+        loop=plan.loop, seed=seed, image=small,
     )
     mask = masks.get(effect.kind)
     if animator is None or mask is None:
