@@ -5,6 +5,7 @@ The photos are scikit-image's `skimage.data` samples (licences in docs/licenses.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -140,3 +141,38 @@ def test_words_not_understood_get_a_note_never_a_silent_default(prompt: str) -> 
 def test_english_words_shared_with_other_languages_stay_english() -> None:
     assert read("we see the mountains").asks == frozenset()  # "see" is a German lake
     assert read("a piano on the stage").tempo is None  # "piano" is Italian for slowly
+
+
+def test_a_thin_pole_in_front_of_a_drifting_sky_stays_rigid() -> None:
+    """The sky drifts; a 4-px pole standing in it (which the 384-px mask half-covers) must not melt."""
+    from stillmotion.engines.motion.engine import prepare_plan
+    from stillmotion.engines.motion.plan import CameraMove, MotionPlan, RegionEffect
+    from stillmotion.engines.motion.scene import SceneAnalysis
+
+    width, height = 1280, 720
+    rng = np.random.default_rng(0)
+    sky = cv2.GaussianBlur(rng.integers(90, 200, (height, width, 3)).astype(np.uint8), (0, 0), 6)  # textured sky
+    image = sky.copy()
+    image[500:] = (70, 90, 50)
+    image[60:500, 640:644] = (20, 20, 20)  # the pole
+    mask = np.zeros((216, 384), np.float32)
+    mask[:150] = 1.0
+    mask[18:150, 191:194] = 0.6  # half-covered by the coarse mask, as the guided filter leaves it
+    scene = SceneAnalysis(depth=np.tile(np.linspace(1, 0, 216, dtype=np.float32)[:, None], (1, 384)),
+                          masks={"sky": mask}, elements=frozenset({"sky"}))
+    plan = MotionPlan(camera=CameraMove("static", None, 0.0), regions=(RegionEffect("sky", 1.0, 2.0, "right"),))
+    request = RenderRequest(image, "", "", 5.0, 1, 24, 12, scene)
+    frames = list(prepare_plan(request, plan, scene).frames(TaskContext()))
+    pole = (slice(80, 480), slice(636, 648))
+    assert np.abs(frames[-1][pole].astype(int) - image[pole].astype(int)).max() <= 2, "the pole moved"
+    far = (slice(40, 300), slice(100, 500))
+    assert np.abs(frames[-1][far].astype(int) - image[far].astype(int)).mean() > 1.0, "the sky must still drift"
+
+
+def test_an_orbit_on_a_photo_with_weak_depth_is_smaller_and_says_so() -> None:
+    image = frame_input(data.stereo_motorcycle()[0], "720p")
+    scene = analyze_scene(image)
+    request = RenderRequest(image, "orbit around the motorcycle", "", 5.0, 7, 24, 12, scene)
+    prepared = MotionEngine().prepare(request)
+    assert prepared.renderer.camera.kept < 0.5
+    assert any("'orbit'" in n and "parallax" in n for n in prepared.plan["notes"])

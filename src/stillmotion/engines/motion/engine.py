@@ -75,7 +75,9 @@ class MotionEngine:
             request.prompt, request.negative_prompt, request.cfg_scale, request.seed, scene,
             user_prompt=request.user_prompt,
         )
-        return prepare_plan(request, without_invisible(request, plan, scene), scene)
+        sky = scene.masks.get("sky")
+        supported = PARALLAX_LIMIT_WITH_SKY if "sky" in scene.elements and sky is not None else PARALLAX_LIMIT_WITHOUT_SKY
+        return prepare_plan(request, without_invisible(request, plan, scene), scene, parallax_limit=supported)
 
 
 def without_invisible(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis) -> MotionPlan:
@@ -122,8 +124,13 @@ def _masks(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None
     return masks
 
 
-def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None = None) -> MotionRender:
+def prepare_plan(
+    request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None = None, parallax_limit: float | None = None
+) -> MotionRender:
     """Build the render of an explicit plan over an (optional) scene analysis.
+
+    `parallax_limit`: the near/far separation the depth supports (`camera.PARALLAX_LIMIT_*`,
+    chosen by `MotionEngine.prepare` from the scene); None renders the plan's parallax as asked.
 
     Without a scene the image is treated as flat and maskless: camera moves and
     particles still work, parallax and region effects have nothing to act on.
@@ -133,9 +140,7 @@ def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis 
     depth = scene.depth if scene is not None else None
     masks = _masks(request, plan, scene)
 
-    sky = masks.get("sky")
-    has_sky = scene is not None and "sky" in scene.elements and sky is not None
-    path = _camera_path(request, plan, depth, masks.get("subject"), has_sky)
+    path = _camera_path(request, plan, depth, masks.get("subject"), parallax_limit)
     parallax = None
     if depth is not None and any(pose.has_parallax for pose in path.poses):
         parallax = ParallaxWarp.build(request.image, depth, path, grid)
@@ -162,7 +167,8 @@ def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis 
 
 
 def _camera_path(
-    request: RenderRequest, plan: MotionPlan, depth: np.ndarray | None, subject: np.ndarray | None, has_sky: bool
+    request: RenderRequest, plan: MotionPlan, depth: np.ndarray | None, subject: np.ndarray | None,
+    parallax_limit: float | None,
 ) -> CameraPath:
     focus_point, subject_depth = None, None
     if subject is not None and float(subject.sum()) > SUBJECT_MIN_WEIGHT * subject.size * float(subject.max() or 1):
@@ -180,7 +186,7 @@ def _camera_path(
         plan.camera, speed=plan.speed, strength=plan.strength, smoothing=plan.smoothing, loop=plan.loop,
         num_frames=request.num_frames, fps=request.fps, width=request.width, height=request.height,
         seed=request.seed, subject=focus_point, depth_range=depth_range, subject_depth=subject_depth,
-        parallax_limit=PARALLAX_LIMIT_WITH_SKY if has_sky else PARALLAX_LIMIT_WITHOUT_SKY,
+        parallax_limit=parallax_limit,
     )
 
 

@@ -67,8 +67,10 @@ STYLES: dict[str, RegionStyle] = {
     ),
     "light": RegionStyle(mask="light", flicker=0.12, flicker_hz=(0.2, 1.2), glow_radius=0.02),
 }
-RIGID_AWARE = ("sky", "water", "smoke")
-"""Flows that sample across their region's edge and so would drag what stands in front along."""
+RIGID_AWARE = ("sky", "smoke")
+"""Flows that sample across their region's edge and so would drag what stands in front along.
+Water's two-phase flow travels half a period either way and its mask is read weakly; stopping it
+short of every shore would still it on a small lake, so it keeps its feathered mask."""
 FLOW_PERIOD_SECONDS = 4.0
 """Two-phase period: displacement peaks at v*T/2, e.g. 48 px for water at 1080p; longer periods
 ghost visibly, shorter ones pulse."""

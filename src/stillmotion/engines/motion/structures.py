@@ -22,10 +22,9 @@ from stillmotion.engines.motion.fields import FieldGrid
 
 REGION_CORE = 0.5
 """Below this the mask is not the region: what is there stays where it is."""
-COLOUR_STEP = 12.0
-"""Lab distance from the region's local colour that marks a pixel as something else in front."""
-BACKGROUND_SIGMA = 3.0
-"""Cells over which the region's local colour is averaged (a gradient sky changes slowly)."""
+EDGE_STEP = 80.0
+"""Sobel gradient magnitude (3x3, 8-bit grey) of a sharp edge: a tower's strut against the sky
+reaches hundreds, a cloud's soft rim a few tens, so clouds keep moving."""
 
 
 def rigid_cells(image: np.ndarray | None, mask: np.ndarray, grid: FieldGrid) -> np.ndarray:
@@ -33,29 +32,27 @@ def rigid_cells(image: np.ndarray | None, mask: np.ndarray, grid: FieldGrid) -> 
     region = grid.shrink(mask)
     rigid = region < REGION_CORE
     if image is not None:
-        rigid |= _off_colour(image, mask, grid)
+        rigid |= _sharp_edges(image, mask, grid)
     return rigid.astype(np.float32)
 
 
-def _off_colour(image: np.ndarray, mask: np.ndarray, grid: FieldGrid) -> np.ndarray:
-    """Cells containing pixels whose colour is far from the region's colour around them.
+def _sharp_edges(image: np.ndarray, mask: np.ndarray, grid: FieldGrid) -> np.ndarray:
+    """Cells holding sharp edges where the mask is unsure: thin structures in front of the region.
 
-    Measured at half resolution (thin structures survive it) and max-pooled into the
-    cells, so a 4-px antenna marks its cell although it covers a quarter of it.
+    Measured at half resolution (thin structures survive it) and pooled into the cells,
+    so a 4-px antenna marks its cell although it covers a quarter of it.
     """
     height, width = image.shape[:2]
     scale = 0.5 if max(height, width) > 1000 else 1.0
     size = (max(2, round(width * scale)), max(2, round(height * scale)))
     small = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if scale != 1.0 else image
-    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
-    core = (cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR) >= 0.9).astype(np.float32)
-    sigma = BACKGROUND_SIGMA * grid.divisor * scale
-    weight = cv2.GaussianBlur(core, (0, 0), sigma)
-    background = cv2.GaussianBlur(lab * core[..., None], (0, 0), sigma) / np.maximum(weight, 1e-3)[..., None]
-    distance = np.linalg.norm(lab - background, axis=2)
-    near = cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR) >= 0.05
-    off = ((distance > COLOUR_STEP) & near & (weight > 0.05)).astype(np.float32)
-    pooled = grid.shrink(off)  # area fraction of off-colour pixels per cell
+    gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+    edges = cv2.magnitude(cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1)) > EDGE_STEP
+    # Only where the mask is unsure: the coarse mask half-covers a lattice or an antenna; a sharp
+    # edge where it is sure of its sky is the sky's own (a cloud's rim, a drawn sun) and moves.
+    region = cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR)
+    near = (region >= 0.05) & (region < 0.9)
+    pooled = grid.shrink((edges & near).astype(np.float32))  # area fraction of sharp-edge pixels per cell
     return pooled > 0.02
 
 
