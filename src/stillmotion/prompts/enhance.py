@@ -17,8 +17,8 @@ import numpy as np
 
 from stillmotion.config import Settings
 from stillmotion.engines.motion.scene import SceneAnalysis, analyze_scene
-from stillmotion.prompts.reading import renderable_prompt
 from stillmotion.prompts.llm import LLMEndpoint, RewriteFailed, rewrite_with_llm
+from stillmotion.prompts.reading import renderable_prompt
 from stillmotion.prompts.rules import enhance_with_rules
 from stillmotion.prompts.scene_summary import summarize_scene
 

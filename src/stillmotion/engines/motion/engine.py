@@ -25,19 +25,19 @@ from stillmotion.engines.motion.camera import (
     build_camera_path,
 )
 from stillmotion.engines.motion.fields import FieldGrid
+from stillmotion.engines.motion.notes import PARALLAX_MOVES, SMALLER_NOTE_BELOW, SMALLER_REASON, WEAK_REASON, note
 from stillmotion.engines.motion.parallax import ParallaxWarp
 from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.plan import MotionPlan
-from stillmotion.engines.motion.notes import PARALLAX_MOVES, SMALLER_NOTE_BELOW, SMALLER_REASON, WEAK_REASON, note
 from stillmotion.engines.motion.prompt import plan_motion
-from stillmotion.engines.motion.prompt_match import read_prompt
+from stillmotion.engines.motion.prompt_match import Reading, read_prompt
 from stillmotion.engines.motion.regions import RegionAnimator, highlight_mask
 from stillmotion.engines.motion.render import FrameRenderer
 from stillmotion.engines.motion.scene import SceneAnalysis, analyze_scene
 from stillmotion.engines.motion.visibility import VISIBLE_CHANGE, measure_regions
 from stillmotion.pipeline.context import TaskContext
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 SUBJECT_MIN_WEIGHT = 0.05
 """A subject mask summing to less than 5% of its peak area is noise; push in on the centre."""
 
@@ -75,8 +75,7 @@ class MotionEngine:
             request.prompt, request.negative_prompt, request.cfg_scale, request.seed, scene,
             user_prompt=request.user_prompt,
         )
-        sky = scene.masks.get("sky")
-        supported = PARALLAX_LIMIT_WITH_SKY if "sky" in scene.elements and sky is not None else PARALLAX_LIMIT_WITHOUT_SKY
+        supported = PARALLAX_LIMIT_WITH_SKY if "sky" in scene.elements else PARALLAX_LIMIT_WITHOUT_SKY
         return prepare_plan(request, without_invisible(request, plan, scene), scene, parallax_limit=supported)
 
 
@@ -90,7 +89,7 @@ def without_invisible(request: RenderRequest, plan: MotionPlan, scene: SceneAnal
     faint = {m.kind: m for m in measured if not m.visible}
     if not faint:
         return plan
-    said = read_prompt(request.user_prompt if request.user_prompt is not None else request.prompt)
+    said = _user_reading(request)
     notes = list(plan.notes)
     for mention in said.mentions:
         if mention.concept.group == "region" and not mention.negated and mention.concept.kind in faint:
@@ -109,12 +108,17 @@ def without_invisible(request: RenderRequest, plan: MotionPlan, scene: SceneAnal
 def _smaller_camera(request: RenderRequest, plan: MotionPlan, kept: float) -> MotionPlan:
     """Say that the camera moves less than asked, quoting the user's camera words when they named it."""
     why = f"camera: {plan.camera.kind} parallax scaled to {kept:.0%}, the most the depth proxy supports"
-    said = read_prompt(request.user_prompt if request.user_prompt is not None else request.prompt)
+    said = _user_reading(request)
     named = [m for m in said.mentions if m.concept.group == "camera" and m.concept.kind == plan.camera.kind]
     notes = plan.notes
     if named and kept < SMALLER_NOTE_BELOW and plan.camera.kind in PARALLAX_MOVES:
         notes += (note(named[0].text, SMALLER_REASON.format(kept=kept)),)
     return replace(plan, notes=tuple(dict.fromkeys(notes)), explanation=plan.explanation + (why,))
+
+
+def _user_reading(request: RenderRequest) -> Reading:
+    """The prompt as the user wrote it (notes quote the user, not the enhancer)."""
+    return read_prompt(request.user_prompt if request.user_prompt is not None else request.prompt)
 
 
 def _masks(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None) -> dict[str, np.ndarray]:
