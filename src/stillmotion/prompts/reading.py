@@ -20,6 +20,7 @@ from typing import Literal
 from stillmotion.engines.motion.lexicon import MODIFIER_PHRASES
 from stillmotion.engines.motion.notes import unrenderable
 from stillmotion.engines.motion.prompt_match import Mention, read_prompt
+from stillmotion.engines.motion.prompt_paraphrase import closest_concept
 from stillmotion.engines.motion.scene import SceneAnalysis
 
 Tempo = Literal["calm", "fast"]
@@ -120,7 +121,9 @@ def renderable_prompt(text: str, scene: SceneAnalysis | None) -> str:
     kept: list[str] = []
     extra: list[str] = []
     for piece in chunks(text):
-        reading = read_prompt(piece)
+        # Read as the engine reads the user's words (paraphrases too), so a clause the engine would
+        # understand is never dropped here, and one it would not is never kept.
+        reading = read_prompt(piece, closest_concept)
         blocked = reading.not_understood or any(unrenderable(m, scene) for m in reading.mentions)
         if not blocked:
             kept.append(piece)
