@@ -176,3 +176,9 @@ def test_an_orbit_on_a_photo_with_weak_depth_is_smaller_and_says_so() -> None:
     prepared = MotionEngine().prepare(request)
     assert prepared.renderer.camera.kept < 0.5
     assert any("'orbit'" in n and "parallax" in n for n in prepared.plan["notes"])
+
+
+@pytest.mark.parametrize("prompt", ["A scene", "A scene.", "a scene at night", "she looks up at the sky"])
+def test_captions_and_subject_verbs_never_steer_the_camera(prompt: str) -> None:
+    """The paraphrase model read "A scene" as a pan and "looks up" as a tilt: camera words govern the camera."""
+    assert plan_motion(prompt, "", 5.0, 4, None).camera.kind == "push_in"
