@@ -141,3 +141,11 @@ class StorageFailure(StillmotionError):
 
     code = 5005
     default_message = "Video generation failed because the video could not be stored."
+
+
+class MotionNotRendered(StillmotionError):
+    """`motion_strict`: the prompt asked for motion the engine will not render; the message
+    is the task's notes, and no video is made in its place."""
+
+    code = 5006
+    default_message = "The prompt asks for motion this engine does not render."
