@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import threading
 import time
@@ -111,6 +112,9 @@ def serve(
         console.print(f"curl -F file=@photo.jpg -H 'Authorization: Bearer {issued.api_key}' {base}/api/vdr/uploads",
                       soft_wrap=True)
         console.rule()
+    # uvicorn configures only its own loggers: without a root handler our INFO lines (a diffusion
+    # model's load time, task events) would be dropped.
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
 
 

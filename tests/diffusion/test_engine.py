@@ -175,3 +175,4 @@ def test_plan_records_interpolation_and_slows_a_clip_longer_than_the_model_limit
     plan = capped.prepare(_request(num_frames=24, fps=24)).plan
     assert plan["native"]["num_frames"] == 9
     assert plan["speed"] == pytest.approx(0.5 / (23 / 24), abs=0.01)
+    assert plan["notes"] == ["Slowed to 0.52x: model tiny-wan2.1 generates at most 9 frames at 16 fps."]

@@ -212,7 +212,6 @@ def tiny_model_setting(root: Path, variant: Variant = "wan2.1") -> dict[str, Any
     `STILLMOTION_MODELS=json.dumps({"tiny-wan": tiny_model_setting(tmp_path)})`."""
     width, height = NATIVE_SIZE[variant]
     return {
-        "engine": "diffusion",
         "family": FAMILY[variant],
         "weights_dir": str(build_tiny_weights(root, variant)),
         "steps": 2,
@@ -242,3 +241,23 @@ def build_tiny_lora(weights_dir: Path, target: Path, rank: int = 2) -> Path:
         target, transformer_lora_layers=get_peft_model_state_dict(transformer), weight_name="distill.safetensors"
     )
     return target / "distill.safetensors"
+
+
+def main(argv: list[str]) -> None:
+    """`python -m tests.diffusion.tiny_models [VARIANT] ROOT`: build a tiny checkpoint under ROOT and
+    print the `STILLMOTION_MODELS` value that serves it as `tiny-<family>` (docs/diffusion.md's recipe)."""
+    import json
+
+    *variant, root = argv
+    chosen: Variant = variant[0] if variant else "wan2.1"  # type: ignore[assignment]
+    if chosen not in VARIANTS:
+        raise SystemExit(f"variant must be one of {', '.join(VARIANTS)}")
+    print(json.dumps({f"tiny-{FAMILY[chosen]}": tiny_model_setting(Path(root), chosen)}))
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    main(sys.argv[1:])

@@ -1,7 +1,7 @@
 """What a worker process loads once: the engines behind model names, and the audio backend.
 
-The `models` setting maps a name to `"motion"` or to a diffusion spec (a dict with
-`"engine": "diffusion"`, see docs/diffusion.md). Configuration problems (an
+The `models` setting maps a name to `"motion"` or to a diffusion spec (a dict with a
+`family`, see docs/diffusion.md; `"engine": "diffusion"` may say so explicitly). Configuration problems (an
 unknown engine, a missing or incomplete weights directory) are found by
 `load_all()` at start and reported through `/readyz` and the log, never at a
 task; model weights load there too, once, and stay resident.
@@ -80,8 +80,13 @@ class EngineRegistry:
         if entry.engine is None and not entry.problems:
             self._load(entry)
         if entry.problems or entry.engine is None:
-            raise NotReady(f"Model {model_name} is not available: {'; '.join(entry.problems)}", retry_after=60)
+            raise model_not_ready(model_name)
         return entry.engine
+
+    def refuses(self, model_name: str) -> bool:
+        """True when the model is known not to serve (its problems were found at start): create
+        answers 503/5001 at once instead of accepting a task that can only fail."""
+        return bool(self._entries[model_name].problems)
 
     def _load(self, entry: ModelEntry) -> None:
         with self._lock:
@@ -97,10 +102,16 @@ class EngineRegistry:
                 entry.engine = _load_diffusion(entry)
 
 
+def model_not_ready(model_name: str) -> NotReady:
+    """What an API client is told. The reasons (paths on the server's disk, package names) are
+    the operator's business: they are in the log and on /readyz, not in a task's message."""
+    return NotReady(f"Model {model_name} is not ready on this server; try again later.", retry_after=60)
+
+
 def _entry(name: str, config: str | dict[str, Any]) -> ModelEntry:
     if config == "motion":
         return ModelEntry(name, "motion", config)
-    if isinstance(config, dict) and config.get("engine") == "diffusion":
+    if isinstance(config, dict) and config.get("engine", "diffusion" if "family" in config else None) == "diffusion":
         return ModelEntry(name, "diffusion", config, family=config.get("family"))
     return ModelEntry(name, str(config), config, problems=[f"unknown engine {config!r} (motion or a diffusion spec)"])
 

@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 ENGINE_VERSION = 1
 """Bumped when this module changes the frames it makes; the spec's hash covers model and switches."""
 
+_SLOWED = 0.999
+"""A plan speed below this means the clip was stretched to fit the model's frame limit."""
 _DENOISE_SHARE = 0.9
 """Share of the pre-frame progress given to denoising; the VAE decode takes the rest."""
 
@@ -102,6 +104,11 @@ class DiffusionEngine:
         if request.num_frames > 1:
             # 1.0 plays at the model's own pace; below 1, a clip longer than the model's frame limit is slowed.
             plan["speed"] = round(float(positions[-1]) / settings.fps / ((request.num_frames - 1) / request.fps), 4)
+            if plan["speed"] < _SLOWED:
+                note = (f"slowed to {plan['speed']:.2f}x: model {self.spec.name} generates at most "
+                        f"{settings.num_frames} frames at {settings.fps:g} fps")
+                plan["notes"] = [note[0].upper() + note[1:] + "."]
+                log.info("task slowed to %s", note.removeprefix("slowed to "))
         return DiffusionRender(self, request, settings, plan)
 
     def generate(self, request: RenderRequest, settings: GenerationSettings, ctx: TaskContext) -> np.ndarray:
