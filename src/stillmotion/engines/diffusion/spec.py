@@ -78,8 +78,9 @@ class SpeedOptions:
     cfg_batch: bool = False
     """Run the conditional and unconditional passes as one batch of two (Wan; LTX and
     CogVideoX pipelines batch CFG already)."""
-    vae_tiling: bool = False
-    vae_slicing: bool = False
+    vae_tiling: bool | dict[str, float] = False
+    """Decode in overlapping spatial tiles (less memory at 720p and up); a dict passes the tile
+    size and stride to the VAE's `enable_tiling` (e.g. {"tile_sample_min_height": 256})."""
     compile: Compile = "none"
     offload: Offload = "none"
     quantization: Quantization = "none"

@@ -95,9 +95,7 @@ def apply_speed_options(pipe: Any, speed: SpeedOptions, device: str) -> None:
         if speed.cache is not None:
             model.enable_cache(cache_config(speed.cache, pipe))
     if speed.vae_tiling:
-        pipe.vae.enable_tiling()
-    if speed.vae_slicing:
-        pipe.vae.enable_slicing()
+        pipe.vae.enable_tiling(**(speed.vae_tiling if isinstance(speed.vae_tiling, dict) else {}))
     place_on_device(pipe, speed.offload, device)
     for model in denoisers(pipe):
         # Cache hooks decide per step in Python (they inspect call signatures): dynamo cannot trace
