@@ -19,6 +19,8 @@ class TaskContext:
         self._deadline = deadline  # time.monotonic() value, or None for no limit
         self._span = (0.0, 100.0)
         self.progress = 0.0
+        self.preview: bytes | None = None
+        """The latest low-resolution JPEG of the work in progress, when the engine makes one."""
 
     def stage(self, start: float, end: float) -> None:
         """Map the next `report()` fractions onto [start, end] of overall progress."""

@@ -28,6 +28,7 @@ from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.diffusion import families
 from stillmotion.engines.diffusion.cfg_batching import batched_cfg
 from stillmotion.engines.diffusion.model_audio import master_model_audio
+from stillmotion.engines.diffusion.preview import LatentPreview
 from stillmotion.engines.diffusion.progress import Shares, StageClock, Work
 from stillmotion.engines.diffusion.steps import fixed_guidance, observe_steps
 from stillmotion.engines.diffusion.conditioning import (
@@ -76,6 +77,7 @@ class DiffusionEngine:
         fuse_loras(self.pipe, spec.lora)
         set_scheduler_shift(self.pipe, spec.scheduler_shift)
         apply_speed_options(self.pipe, spec.speed, self.device)
+        self.preview = LatentPreview.fit(self.pipe) if spec.preview else None
         self.load_seconds = time.perf_counter() - started
         self.format = families.native_format(spec, self.pipe)
         self.version = f"{ENGINE_VERSION}-{_spec_digest(spec)}"
@@ -131,11 +133,13 @@ class DiffusionEngine:
         started = time.perf_counter()
         denoised_at = started
 
-        def on_step(step: int) -> None:
+        def on_step(step: int, latents: torch.Tensor | None) -> None:
             # Raising on cancel or deadline leaves the pipeline at once; the pipelines' own
             # `interrupt` flag would skip the remaining steps but still run the VAE decode.
             nonlocal denoised_at
             ctx.check()
+            if self.preview is not None and latents is not None:
+                ctx.preview = self.preview.jpeg(latents)
             ctx.report(shares.denoise * (step + 1) / settings.steps)
             denoised_at = time.perf_counter()
 

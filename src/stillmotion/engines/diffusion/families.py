@@ -94,6 +94,9 @@ DEFAULTS: dict[Family, FamilyDefaults] = {
     ),
 }
 
+PREVIEW_FAMILIES = ("wan",)
+"""Families whose latents `preview.LatentPreview` can show (5-D, normalised by the VAE's mean and std)."""
+
 API_DEFAULT_CFG = 5.0
 """The API's default cfg_scale; it maps to each family's recommended guidance."""
 

@@ -112,6 +112,8 @@ class DiffusionSpec:
     scheduler_shift: float | None = None
     """The flow-matching scheduler's shift (`shift` or `flow_shift`); None keeps the checkpoint's."""
     lora: tuple[LoraOptions, ...] = ()
+    preview: bool = False
+    """Keep a small JPEG of the current latent on the task while it denoises (Wan)."""
     speed: SpeedOptions = field(default_factory=SpeedOptions)
 
     @classmethod

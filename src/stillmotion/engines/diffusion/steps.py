@@ -17,12 +17,12 @@ from stillmotion.engines.diffusion.shadowing import shadow_attribute
 
 
 @contextlib.contextmanager
-def observe_steps(pipe: Any, on_step: Callable[[int], None]) -> Iterator[dict[str, Any]]:
-    """Call `on_step(index)` after each denoising step; yields the call arguments that do it."""
+def observe_steps(pipe: Any, on_step: Callable[[int, Any], None]) -> Iterator[dict[str, Any]]:
+    """Call `on_step(index, latents)` after each denoising step; yields the call arguments that do it."""
     if "callback_on_step_end" in inspect.signature(type(pipe).__call__).parameters:
 
         def on_step_end(pipeline: Any, step: int, timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-            on_step(step)
+            on_step(step, tensors.get("latents"))
             return tensors
 
         yield {"callback_on_step_end": on_step_end}
@@ -34,7 +34,7 @@ def observe_steps(pipe: Any, on_step: Callable[[int], None]) -> Iterator[dict[st
     def step(*args: Any, **kwargs: Any) -> Any:
         nonlocal steps
         result = original(*args, **kwargs)
-        on_step(steps)
+        on_step(steps, None)  # the scheduler's output is not always the pipeline's latent layout
         steps += 1
         return result
 

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from stillmotion.engines.diffusion.families import DEFAULTS
+from stillmotion.engines.diffusion.families import DEFAULTS, PREVIEW_FAMILIES
 from stillmotion.engines.diffusion.spec import DiffusionSpec
 
 REQUIRED_COMPONENTS = ("transformer", "vae", "text_encoder", "tokenizer", "scheduler")
@@ -41,6 +41,8 @@ def validate_weights_dir(spec: DiffusionSpec) -> list[str]:
     if spec.speed.attention_backend and spec.speed.attention_backend.endswith("_hub"):
         problems.append(f"attention backend {spec.speed.attention_backend!r} downloads kernels at run time")
     problems += [f"LoRA file {lora.path} does not exist" for lora in spec.lora if not lora.path.is_file()]
+    if spec.preview and spec.family not in PREVIEW_FAMILIES:
+        problems.append(f"a latent preview is made for {', '.join(PREVIEW_FAMILIES)} only, not {spec.family}")
     root = spec.weights_dir
     if not root.is_dir():
         return [*problems, f"weights directory {root} does not exist"]
