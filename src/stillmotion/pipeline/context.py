@@ -40,6 +40,11 @@ class TaskContext:
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
+    @property
+    def stopping(self) -> bool:
+        """Whether `check()` would raise now (cancelled, or past the deadline)."""
+        return self._cancelled.is_set() or (self._deadline is not None and time.monotonic() > self._deadline)
+
     def check(self) -> None:
         """Raise if the task must stop now; called between frames and steps."""
         if self._cancelled.is_set():

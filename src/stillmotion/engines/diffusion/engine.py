@@ -28,6 +28,13 @@ from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.diffusion import families
 from stillmotion.engines.diffusion.cfg_batching import batched_cfg
 from stillmotion.engines.diffusion.model_audio import master_model_audio
+from stillmotion.engines.diffusion.parallel import (
+    CONTEXT_PARALLEL_FAMILIES,
+    ParallelGroup,
+    agree_to_stop,
+    follow,
+    share_task,
+)
 from stillmotion.engines.diffusion.preview import LatentPreview
 from stillmotion.engines.diffusion.progress import Shares, StageClock, Work
 from stillmotion.engines.diffusion.steps import fixed_guidance, observe_steps
@@ -40,7 +47,7 @@ from stillmotion.engines.diffusion.spec import DiffusionSpec
 from stillmotion.engines.diffusion.speed import apply_speed_options, resolve_device, speed_problems
 from stillmotion.engines.diffusion.tuning import fuse_loras, set_scheduler_shift
 from stillmotion.engines.diffusion.weights import load_pipeline, validate_weights_dir
-from stillmotion.errors import EngineFailure, NotReady, StillmotionError
+from stillmotion.errors import EngineFailure, NotReady, StillmotionError, TaskCancelled
 from stillmotion.media.interpolate import retime, source_positions
 from stillmotion.media.upscale import upscale
 from stillmotion.pipeline.context import TaskContext
@@ -62,13 +69,18 @@ class DiffusionEngine:
 
     name = "diffusion"
 
-    def __init__(self, spec: DiffusionSpec) -> None:
+    def __init__(self, spec: DiffusionSpec, group: ParallelGroup | None = None) -> None:
+        """`group`: the ranks of a worker that splits each video across its GPUs (`--gpus N`)."""
         problems = validate_weights_dir(spec)
         if problems:
             raise NotReady(f"model {spec.name!r} cannot be served: " + "; ".join(problems))
         self.spec = spec
-        self.device = resolve_device(spec.speed.device)
+        self.group = group
+        self.device = group.device if group is not None else resolve_device(spec.speed.device)
         problems = speed_problems(spec.speed, self.device)
+        if group is not None and spec.family not in CONTEXT_PARALLEL_FAMILIES:
+            problems.append(f"{spec.family} cannot split a video across GPUs (diffusers has no context-parallel "
+                            f"plan for it; {', '.join(CONTEXT_PARALLEL_FAMILIES)} do)")
         if problems:
             raise NotReady(f"model {spec.name!r} cannot be served here: " + "; ".join(problems))
         started = time.perf_counter()
@@ -76,7 +88,7 @@ class DiffusionEngine:
         self.pipe.set_progress_bar_config(disable=True)
         fuse_loras(self.pipe, spec.lora)
         set_scheduler_shift(self.pipe, spec.scheduler_shift)
-        apply_speed_options(self.pipe, spec.speed, self.device)
+        apply_speed_options(self.pipe, spec.speed, self.device, group)
         self.preview = LatentPreview.fit(self.pipe) if spec.preview else None
         self.load_seconds = time.perf_counter() - started
         self.format = families.native_format(spec, self.pipe)
@@ -136,14 +148,19 @@ class DiffusionEngine:
         def on_step(step: int, latents: torch.Tensor | None) -> None:
             # Raising on cancel or deadline leaves the pipeline at once; the pipelines' own
             # `interrupt` flag would skip the remaining steps but still run the VAE decode.
+            # Split across GPUs, every rank stops at the same step or the others would hang.
             nonlocal denoised_at
-            ctx.check()
-            if self.preview is not None and latents is not None:
+            if agree_to_stop(ctx.stopping) if self.group is not None else ctx.stopping:
+                ctx.check()
+                raise TaskCancelled()  # a follower: its leader's task stopped
+            if self.preview is not None and latents is not None and (self.group is None or self.group.leader):
                 ctx.preview = self.preview.jpeg(latents)
             ctx.report(shares.denoise * (step + 1) / settings.steps)
             denoised_at = time.perf_counter()
 
         ctx.check()
+        if self.group is not None and self.group.leader:
+            share_task((self.spec.name, request, settings, shares))
         with self._lock, torch.inference_mode(), batched_cfg(pipe, self.spec.speed.cfg_batch), \
                 observe_steps(pipe, on_step) as step_kwargs, fixed_guidance(pipe, settings.guidance_scale):
             try:
@@ -248,6 +265,12 @@ class DiffusionRender:
             yield upscale(frame, request.width, request.height)
             ctx.report(done + self._shares.retime * index / (request.num_frames - 1))
         self._engine.clock.record("retime", time.perf_counter() - started, self._work.retime)
+
+
+def follow_leader(engines: dict[str, DiffusionEngine]) -> None:
+    """A follower rank's life: run each task the leader shares, on the same model, until it
+    releases the group (`parallel.release_followers`)."""
+    follow(lambda job: engines[job[0]].generate(job[1], job[2], TaskContext(), job[3]))
 
 
 def _spec_digest(spec: DiffusionSpec) -> str:

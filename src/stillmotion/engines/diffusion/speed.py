@@ -14,9 +14,12 @@ makes the model not-ready at start with a sentence that says why, never a failed
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stillmotion.engines.diffusion.spec import CacheOptions, SpeedOptions
+
+if TYPE_CHECKING:
+    from stillmotion.engines.diffusion.parallel import ParallelGroup
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +90,7 @@ def speed_problems(speed: SpeedOptions, device: str) -> list[str]:
     return problems
 
 
-def apply_speed_options(pipe: Any, speed: SpeedOptions, device: str) -> None:
+def apply_speed_options(pipe: Any, speed: SpeedOptions, device: str, group: ParallelGroup | None = None) -> None:
     for model in denoisers(pipe):
         quantize(model, speed.quantization)
         if speed.attention_backend:
@@ -97,6 +100,10 @@ def apply_speed_options(pipe: Any, speed: SpeedOptions, device: str) -> None:
     if speed.vae_tiling:
         pipe.vae.enable_tiling(**(speed.vae_tiling if isinstance(speed.vae_tiling, dict) else {}))
     place_on_device(pipe, speed.offload, device)
+    if group is not None:  # before compiling, so the compiled blocks include the all-to-alls
+        from stillmotion.engines.diffusion.parallel import enable_context_parallel
+
+        enable_context_parallel(pipe, group)
     for model in denoisers(pipe):
         # Cache hooks decide per step in Python (they inspect call signatures): dynamo cannot trace
         # them whole, so with a cache the blocks compile with graph breaks at the hooks.
