@@ -1,7 +1,7 @@
 """What a worker process loads once: the engines behind model names, and the audio backend.
 
 The `models` setting maps a name to `"motion"` or to a diffusion spec (a dict with a
-`family`, see docs/diffusion.md; `"engine": "diffusion"` may say so explicitly). Configuration problems (an
+`family`, see docs/diffusion.md). Configuration problems (an
 unknown engine, a missing or incomplete weights directory) are found by
 `load_all()` at start and reported through `/readyz` and the log, never at a
 task; model weights load there too, once, and stay resident.
@@ -11,31 +11,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
-from typing import Any
 
 from stillmotion.audio.backend import AudioBackend, load_audio_backend
 from stillmotion.config import Settings
 from stillmotion.engines.base import Engine
-from stillmotion.errors import NotReady
+from stillmotion.engines.catalog import ModelCatalog, ModelEntry, model_not_ready
 
 log = logging.getLogger("stillmotion.engines")
 
 
-@dataclass
-class ModelEntry:
-    name: str
-    kind: str
-    config: str | dict[str, Any]
-    family: str | None = None
-    engine: Engine | None = None
-    problems: list[str] = field(default_factory=list)
-
-
-class EngineRegistry:
+class EngineRegistry(ModelCatalog):
     def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
         self._settings = settings
-        self._entries = {name: _entry(name, config) for name, config in settings.models.items()}
         self._motion: Engine | None = None  # one motion engine serves every name that maps to it
         self._audio: AudioBackend | None = None
         self._lock = threading.Lock()
@@ -43,18 +31,9 @@ class EngineRegistry:
         """The audio backend's own: a task must not wait for a diffusion model's weights to get it."""
         self.loaded = False
 
-    @property
-    def model_names(self) -> list[str]:
-        return sorted(self._entries)
-
-    @property
-    def problems(self) -> list[str]:
-        return [f"{entry.name}: {problem}" for entry in self._entries.values() for problem in entry.problems]
-
-    def describe(self, model_name: str) -> dict[str, Any]:
-        entry = self._entries[model_name]
-        ready = entry.engine is not None and not entry.problems
-        return {"model_name": entry.name, "engine": entry.kind, "family": entry.family, "ready": ready}
+    def ready(self, entry: ModelEntry) -> bool:
+        """Here: its engine is loaded in this process."""
+        return entry.engine is not None and not entry.problems
 
     @property
     def audio(self) -> AudioBackend:
@@ -83,11 +62,6 @@ class EngineRegistry:
             raise model_not_ready(model_name)
         return entry.engine
 
-    def refuses(self, model_name: str) -> bool:
-        """True when the model is known not to serve (its problems were found at start): create
-        answers 503/5001 at once instead of accepting a task that can only fail."""
-        return bool(self._entries[model_name].problems)
-
     def _load(self, entry: ModelEntry) -> None:
         with self._lock:
             if entry.engine is not None or entry.problems:
@@ -100,20 +74,6 @@ class EngineRegistry:
                 entry.engine = self._motion
             elif entry.kind == "diffusion":
                 entry.engine = _load_diffusion(entry)
-
-
-def model_not_ready(model_name: str) -> NotReady:
-    """What an API client is told. The reasons (paths on the server's disk, package names) are
-    the operator's business: they are in the log and on /readyz, not in a task's message."""
-    return NotReady(f"Model {model_name} is not ready on this server; try again later.", retry_after=60)
-
-
-def _entry(name: str, config: str | dict[str, Any]) -> ModelEntry:
-    if config == "motion":
-        return ModelEntry(name, "motion", config)
-    if isinstance(config, dict) and config.get("engine", "diffusion" if "family" in config else None) == "diffusion":
-        return ModelEntry(name, "diffusion", config, family=config.get("family"))
-    return ModelEntry(name, str(config), config, problems=[f"unknown engine {config!r} (motion or a diffusion spec)"])
 
 
 def _load_diffusion(entry: ModelEntry) -> Engine | None:
