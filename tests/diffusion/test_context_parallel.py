@@ -25,3 +25,19 @@ def test_two_ranks_make_the_same_frames_as_one_process(tiny_weights_root: Path, 
     assert np.abs(split.astype(int) - reference.astype(int)).max() <= 1
     assert (tmp_path / "cancelled").exists()
     assert np.array_equal(np.load(tmp_path / "after_cancel.npy"), split)
+
+
+def test_worker_refuses_more_gpus_than_the_machine_has(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import torch
+
+    wanted = torch.cuda.device_count() + 1 if torch.cuda.is_available() else 2
+    result = subprocess.run(
+        [sys.executable, "-m", "stillmotion", "worker", "--gpus", str(wanted)],
+        env={**os.environ, "STILLMOTION_DATA_DIR": str(tmp_path)}, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"--gpus {wanted} needs {wanted}" in " ".join(result.stderr.split())

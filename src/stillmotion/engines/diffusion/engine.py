@@ -33,6 +33,7 @@ from stillmotion.engines.diffusion.parallel import (
     ParallelGroup,
     agree_to_stop,
     follow,
+    joined_group,
     share_task,
 )
 from stillmotion.engines.diffusion.preview import LatentPreview
@@ -70,7 +71,9 @@ class DiffusionEngine:
     name = "diffusion"
 
     def __init__(self, spec: DiffusionSpec, group: ParallelGroup | None = None) -> None:
-        """`group`: the ranks of a worker that splits each video across its GPUs (`--gpus N`)."""
+        """`group`: the ranks of a worker that splits each video across its GPUs (`--gpus N`);
+        by default the group this process joined, if any."""
+        group = group or joined_group()
         problems = validate_weights_dir(spec)
         if problems:
             raise NotReady(f"model {spec.name!r} cannot be served: " + "; ".join(problems))
@@ -159,10 +162,10 @@ class DiffusionEngine:
             denoised_at = time.perf_counter()
 
         ctx.check()
-        if self.group is not None and self.group.leader:
-            share_task((self.spec.name, request, settings, shares))
         with self._lock, torch.inference_mode(), batched_cfg(pipe, self.spec.speed.cfg_batch), \
                 observe_steps(pipe, on_step) as step_kwargs, fixed_guidance(pipe, settings.guidance_scale):
+            if self.group is not None and self.group.leader:  # under the lock: one task at a time for the group
+                share_task((self.spec.name, request, settings, shares))
             try:
                 output = pipe(**self._call_arguments(request, settings), **step_kwargs)
             except StillmotionError:

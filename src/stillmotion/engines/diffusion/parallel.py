@@ -51,14 +51,25 @@ class ParallelGroup:
         return f"cuda:{self.rank}" if dist.get_backend() == "nccl" else "cpu"
 
 
+_joined: ParallelGroup | None = None
+
+
 def join_group(rank: int, world: int, address: str, port: int) -> ParallelGroup:
-    """Join the group: NCCL between GPUs, gloo where there are none."""
+    """Join the group: NCCL between GPUs, gloo where there are none. A process is one rank for
+    life, so the group is remembered for every engine it builds (`joined_group`)."""
+    global _joined
     os.environ.update(MASTER_ADDR=address, MASTER_PORT=str(port))
     backend = "nccl" if torch.cuda.is_available() else "gloo"
     if backend == "nccl":
         torch.cuda.set_device(rank)
     dist.init_process_group(backend, rank=rank, world_size=world)
-    return ParallelGroup(rank, world)
+    _joined = ParallelGroup(rank, world)
+    return _joined
+
+
+def joined_group() -> ParallelGroup | None:
+    """The group this process is a rank of, if it joined one."""
+    return _joined
 
 
 def enable_context_parallel(pipe: Any, group: ParallelGroup) -> None:
