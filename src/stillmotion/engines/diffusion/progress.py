@@ -46,6 +46,8 @@ class StageClock:
     def __init__(self) -> None:
         self._per_unit = dict(_PRIOR_SECONDS)
         self._lock = threading.Lock()
+        self.last: dict[str, float] = {}
+        """Seconds each stage took the last time it ran (bench/diffusion.py prints them)."""
 
     def shares(self, work: Work) -> Shares:
         with self._lock:
@@ -57,4 +59,5 @@ class StageClock:
         if units <= 0 or seconds <= 0:
             return
         with self._lock:
+            self.last[stage] = seconds
             self._per_unit[stage] += _SMOOTHING * (seconds / units - self._per_unit[stage])
