@@ -47,6 +47,11 @@ def checkout_copy(tmp_path: Path) -> Path:
 
 def test_the_cpu_recipe_runs_as_written(checkout_copy: Path, tmp_path: Path) -> None:
     build, serve = _blocks(_section(RECIPE_HEADING), "bash")
+    # The recipe's `make` must find the environment installed: run from the copy, an install
+    # would point the editable package at a temporary directory.
+    assert subprocess.run(["make", "-q", ".venv/.installed-test"], cwd=ROOT).returncode == 0, (
+        "the environment is older than pyproject.toml: run `make .venv/.installed-test` first"
+    )
     env = {**os.environ, "TMPDIR": str(tmp_path), "STILLMOTION_DATA_DIR": str(tmp_path / "data"),
            "STILLMOTION_PORT": str(free_port())}
     subprocess.run(["bash", "-euo", "pipefail", "-c", build], cwd=checkout_copy, env=env, check=True, timeout=600)

@@ -7,6 +7,8 @@ each switch are measured on a GPU by bench/diffusion.py, not here.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -31,19 +33,24 @@ def _frames(engine: DiffusionEngine) -> np.ndarray:
     return engine.generate(request, engine.prepare(request).settings, TaskContext()).frames
 
 
-def _count_calls(module: torch.nn.Module) -> list[int]:
+@contextlib.contextmanager
+def _counting_calls(module: torch.nn.Module) -> Iterator[list[int]]:
+    """Counts calls of `module` (a torch hook: it sees calls whatever replaced `forward`)."""
     calls = [0]
-    module.register_forward_pre_hook(lambda *_: calls.__setitem__(0, calls[0] + 1))
-    return calls
+    handle = module.register_forward_pre_hook(lambda *_: calls.__setitem__(0, calls[0] + 1))
+    try:
+        yield calls
+    finally:
+        handle.remove()
 
 
 def test_first_block_cache_skips_the_later_blocks(tiny_weights_root: Path) -> None:
     plain = _engine(tiny_weights_root, "wan2.1")
     cached = _engine(tiny_weights_root, "wan2.1", speed=_cpu(cache=CacheOptions("first_block", {"threshold": 1e9})))
-    plain_calls = _count_calls(plain.pipe.transformer.blocks[1].attn1)
-    cached_calls = _count_calls(cached.pipe.transformer.blocks[1].attn1)
-    _frames(plain)
-    _frames(cached)
+    with _counting_calls(plain.pipe.transformer.blocks[1].attn1) as plain_calls:
+        _frames(plain)
+    with _counting_calls(cached.pipe.transformer.blocks[1].attn1) as cached_calls:
+        _frames(cached)
     # 2 steps x (cond + uncond): 4 passes through block 1 without the cache; with a threshold no
     # change can exceed, block 1 runs only on each context's first step.
     assert plain_calls[0] == 4 and cached_calls[0] == 2, (plain_calls, cached_calls)
@@ -54,7 +61,10 @@ def test_vae_tiling_decodes_in_tiles(tiny_weights_root: Path) -> None:
              "tile_sample_stride_height": 8, "tile_sample_stride_width": 16}
     tiled = _engine(tiny_weights_root, "wan2.1", speed=_cpu(vae_tiling=tiles))
     calls = _count_calls_method(tiled.pipe.vae, "tiled_decode")
-    frames = _frames(tiled)
+    try:
+        frames = _frames(tiled)
+    finally:
+        del tiled.pipe.vae.tiled_decode
     reference = _frames(_engine(tiny_weights_root, "wan2.1"))
     assert calls[0] >= 1 and frames.shape == reference.shape
     assert not np.array_equal(frames, reference)  # tiles overlap and blend: not the whole-frame decode
