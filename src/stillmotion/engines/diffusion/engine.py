@@ -16,7 +16,7 @@ import inspect
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -165,7 +165,7 @@ class DiffusionEngine:
         with self._lock, torch.inference_mode(), batched_cfg(pipe, self.spec.speed.cfg_batch), \
                 observe_steps(pipe, on_step) as step_kwargs, fixed_guidance(pipe, settings.guidance_scale):
             if self.group is not None and self.group.leader:  # under the lock: one task at a time for the group
-                share_task((self.spec.name, request, settings, shares))
+                share_task((self.spec.name, replace(request, scene=None), settings, shares))  # no scene: unused here
             try:
                 output = pipe(**self._call_arguments(request, settings), **step_kwargs)
             except StillmotionError:
