@@ -14,6 +14,7 @@ import pytest
 
 from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.diffusion import DiffusionEngine, SpeedOptions
+from stillmotion.engines.motion.notes import fails_strict
 from stillmotion.errors import NotReady, TaskCancelled
 from stillmotion.media.encode import Mp4Writer
 from stillmotion.pipeline.context import TaskContext
@@ -161,4 +162,5 @@ def test_plan_records_interpolation_and_slows_a_clip_longer_than_the_model_limit
     plan = capped.prepare(_request(num_frames=24, fps=24)).plan
     assert plan["native"]["num_frames"] == 9
     assert plan["speed"] == pytest.approx(0.5 / (23 / 24), abs=0.01)
-    assert plan["notes"] == ["Slowed to 0.52x: model tiny-wan2.1 generates at most 9 frames at 16 fps."]
+    assert plan["notes"] == ["The clip is rendered at 0.52x speed: model tiny-wan2.1 generates at most 9 frames at 16 fps."]
+    assert not fails_strict(plan["notes"][0])  # how it is rendered, not something left out

@@ -21,6 +21,8 @@ class TaskContext:
         self.progress = 0.0
         self.preview: bytes | None = None
         """The latest low-resolution JPEG of the work in progress, when the engine makes one."""
+        self.notes: list[str] | None = None
+        """The task's notes once the engine has planned it (the heartbeat stores them)."""
 
     def stage(self, start: float, end: float) -> None:
         """Map the next `report()` fractions onto [start, end] of overall progress."""

@@ -133,10 +133,10 @@ class DiffusionEngine:
             # 1.0 plays at the model's own pace; below 1, a clip longer than the model's frame limit is slowed.
             plan["speed"] = round(float(positions[-1]) / settings.fps / ((request.num_frames - 1) / request.fps), 4)
             if plan["speed"] < _SLOWED:
-                note = (f"slowed to {plan['speed']:.2f}x: model {self.spec.name} generates at most "
-                        f"{settings.num_frames} frames at {settings.fps:g} fps")
-                plan["notes"] = [note[0].upper() + note[1:] + "."]
-                log.info("task slowed to %s", note.removeprefix("slowed to "))
+                # "rendered at": a note about how, not about something left out (motion_strict passes it).
+                reason = f"model {self.spec.name} generates at most {settings.num_frames} frames at {settings.fps:g} fps"
+                plan["notes"] = [f"The clip is rendered at {plan['speed']:.2f}x speed: {reason}."]
+                log.info("task slowed to %.2fx: %s", plan["speed"], reason)
         return DiffusionRender(self, request, settings, plan)
 
     def generate(
