@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from stillmotion import client_commands
 from stillmotion.config import Settings, get_settings
 
 # Help wraps to the terminal (up to 120 columns) and never cuts an option name, as rich's tables
@@ -164,6 +165,8 @@ def worker(
         Optional[str], typer.Option(help="Comma-separated model names to serve (default: every configured model).")
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Tasks rendered at once (threads sharing one set of engines).")] = 1,
+    gpus: Annotated[int, typer.Option(min=1, help="GPUs each diffusion video is split across (context parallelism: "
+                                                  "this process drives GPU 0, one more process per further GPU).")] = 1,
 ) -> None:
     """Run the worker role alone (distributed mode).
 
@@ -171,6 +174,7 @@ def worker(
     docs/deploy.md). Logs like `serve`: STILLMOTION_LOG_LEVEL, STILLMOTION_LOG_FORMAT."""
     from stillmotion.logs import configure_logging
     from stillmotion.worker.celery_worker import run_worker, serve_models
+    from stillmotion.worker.gpus import gpu_count_problem, split_across_gpus
 
     settings = get_settings()
     configure_logging(settings)
@@ -178,7 +182,12 @@ def worker(
         settings = serve_models(settings, [name.strip() for name in models.split(",") if name.strip()] if models else None)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--models") from None
-    raise typer.Exit(run_worker(settings, concurrency))
+    problem = gpu_count_problem(gpus)
+    if problem:
+        raise typer.BadParameter(problem, param_hint="--gpus")
+    with split_across_gpus(settings, gpus):
+        code = run_worker(settings, concurrency)
+    raise typer.Exit(code)
 
 
 @keys_app.command("create")
@@ -361,7 +370,7 @@ def generate(
     from stillmotion.errors import StillmotionError
     from stillmotion.inputs import check_image_header
     from stillmotion.pipeline.context import TaskContext
-    from stillmotion.pipeline.produce import VideoSpec, produce_video
+    from stillmotion.pipeline.produce import Produced, VideoSpec, produce_video
 
     _check_output(output)
     image_bytes = image.read_bytes()
@@ -409,9 +418,17 @@ def generate(
     if error is not None:
         raise error  # type: ignore[misc]
     produced = outcome["produced"]
+    assert isinstance(produced, Produced)
     if explain:
-        console.print_json(json.dumps(produced.plan))  # type: ignore[attr-defined]
+        console.print_json(json.dumps(produced.plan))
+    if produced.enhanced_prompt is not None:
+        console.print(f"Rendered: {produced.enhanced_prompt}", markup=False, highlight=False)
+    for note in produced.notes:
+        console.print(f"Not rendered: {note}", markup=False, highlight=False)
     console.print(
-        f"Wrote {output} ({produced.width}x{produced.height}, {produced.frames} frames, "  # type: ignore[attr-defined]
+        f"Wrote {output} ({produced.width}x{produced.height}, {produced.frames} frames, "
         f"seed {spec.seed}) in {time.monotonic() - started:.1f} s."
     )
+
+
+client_commands.register(app)  # submit, tasks: last, so `--help` lists the server commands first

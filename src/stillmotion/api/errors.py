@@ -1,7 +1,8 @@
-"""The one place where exceptions become envelope responses.
+"""The one place where exceptions become error responses.
 
-Everything the server answers is `{"code", "message", "data"}` with a code from the table in
-docs/api.md: our own errors carry their code; request validation maps to 1000 with the rule of
+Every error is rendered in the shape of the face that was asked: the document's envelope
+`{"code", "message", "data"}`, or under `/v1/` OpenAI's `{"error": {...}}`, with a code from the
+table in docs/api.md: our own errors carry their code; request validation maps to 1000 with the rule of
 the field or parameter it names; every failure to parse a body (JSON that is not JSON, invalid
 UTF-8, nesting too deep, a multipart body without a boundary or with too many fields) is a
 1000, or the error that caused it (a body over the limit is 413/1003 however it was sent);
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from stillmotion.api.openai_errors import OPENAI_PREFIX, openai_error
 from stillmotion.api.schemas import PARAMETER_RULES, REQUIRED_MESSAGES
 from stillmotion.errors import BodyTooLarge, InvalidField, StillmotionError
 
@@ -38,25 +40,28 @@ def envelope(http_status: int, code: int, message: str, headers: dict[str, str] 
     return JSONResponse({"code": code, "message": message, "data": None}, status_code=http_status, headers=headers)
 
 
-def error_response(exc: StillmotionError) -> JSONResponse:
+def error_response(exc: StillmotionError, path: str = "") -> JSONResponse:
+    """`exc` as the face serving `path` answers errors."""
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    if path.startswith(OPENAI_PREFIX):
+        return openai_error(exc, headers)
     return envelope(exc.http_status, exc.code, exc.message, headers)
 
 
-def validation_message(errors: list[dict[str, Any]]) -> str:
-    """The message of the first rejected field or parameter, in the document's style."""
+def invalid_field(errors: list[dict[str, Any]]) -> InvalidField:
+    """The first rejected field or parameter of validation errors, with its rule in the document's style."""
     for error in errors:
         loc = tuple(error.get("loc", ()))
         kind = error.get("type", "")
         if kind in ("json_invalid", "json_type") or loc == ("body",):
-            return BODY_NOT_JSON
+            return InvalidField(BODY_NOT_JSON)
         name = next((part for part in loc[1:] if isinstance(part, str)), None)
         if name is None:
             continue
         if kind == "missing" and name in REQUIRED_MESSAGES:
-            return REQUIRED_MESSAGES[name]
-        return PARAMETER_RULES.get(name, f"{name} is invalid.")
-    return BODY_NOT_JSON
+            return InvalidField(REQUIRED_MESSAGES[name], field=name)
+        return InvalidField(PARAMETER_RULES.get(name, f"{name} is invalid."), field=name)
+    return InvalidField(BODY_NOT_JSON)
 
 
 def _parse_failure(exc: StarletteHTTPException) -> StillmotionError:
@@ -97,24 +102,26 @@ def allowed_methods(request: Request) -> str:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StillmotionError)
-    async def _ours(_request: Request, exc: StillmotionError) -> JSONResponse:
-        return error_response(exc)
+    async def _ours(request: Request, exc: StillmotionError) -> JSONResponse:
+        return error_response(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return envelope(400, 1000, validation_message(list(exc.errors())))
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(invalid_field(list(exc.errors())), request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code in (400, 413):
-            return error_response(_parse_failure(exc))
+            return error_response(_parse_failure(exc), request.url.path)
         if exc.status_code not in FRAMEWORK_CODES:
             return unexpected(request, exc)  # nothing else is raised today; never a code outside the table
-        headers = dict(exc.headers) if exc.headers else {}
+        framework = StillmotionError(_FRAMEWORK_MESSAGES.get(exc.status_code, str(exc.detail)))
+        framework.http_status, framework.code = exc.status_code, FRAMEWORK_CODES[exc.status_code]
+        response = error_response(framework, request.url.path)
+        response.headers.update(dict(exc.headers or {}))
         if exc.status_code == 405:
-            headers["Allow"] = allowed_methods(request)
-        message = _FRAMEWORK_MESSAGES.get(exc.status_code, str(exc.detail))
-        return envelope(exc.status_code, FRAMEWORK_CODES[exc.status_code], message, headers or None)
+            response.headers["Allow"] = allowed_methods(request)
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -125,4 +132,6 @@ def unexpected(request: Request, exc: Exception) -> JSONResponse:
     """500/5000 with a request id; the stack trace goes to the log only."""
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     log.error("unhandled error, request_id=%s path=%s", request_id, request.url.path, exc_info=exc)
-    return envelope(500, 5000, f"Internal error (request id {request_id}).", {"X-Request-ID": request_id})
+    response = error_response(StillmotionError(f"Internal error (request id {request_id})."), request.url.path)
+    response.headers["X-Request-ID"] = request_id
+    return response

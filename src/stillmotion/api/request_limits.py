@@ -34,11 +34,11 @@ class RequestLimitMiddleware:
             return
         raw_headers = scope.get("headers") or []
         if sum(len(name) + len(value) for name, value in raw_headers) > self.max_header_bytes:
-            await error_response(HeadersTooLarge())(scope, receive, send)
+            await error_response(HeadersTooLarge(), scope["path"])(scope, receive, send)
             return
         announced = dict(raw_headers).get(b"content-length")
         if announced is not None and announced.isdigit() and int(announced) > self.max_body_bytes:
-            await error_response(BodyTooLarge())(scope, receive, send)
+            await error_response(BodyTooLarge(), scope["path"])(scope, receive, send)
             return
 
         received = 0
@@ -62,4 +62,4 @@ class RequestLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await error_response(BodyTooLarge())(scope, receive, send)
+                await error_response(BodyTooLarge(), scope["path"])(scope, receive, send)
