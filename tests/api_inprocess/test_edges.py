@@ -153,3 +153,36 @@ def test_wrong_method(alice: TestClient, method: str, path: str, allowed: set[st
 
 def test_unknown_route(anonymous: TestClient) -> None:
     assert_answer(anonymous.get("/nothing"), 404, 1200)
+
+
+# The OpenAI-style face (/v1/) answers the same inputs with the same statuses, in its own shape.
+# Its create decodes JSON or a form itself, so the text rule and the parse rule are applied there.
+_V1 = "/v1/videos"
+_V1_REFERENCE = b', "model": "bach-1.0-preview", "input_reference": {"image_url": "http://x.invalid/a.jpg"}}'
+V1_CASES = [
+    pytest.param("POST", _V1, b'{"prompt": "\xff"}', JSON, 400, id="invalid-utf8"),
+    pytest.param("POST", _V1, b"[" * 100_000 + b"]" * 100_000, JSON, 400, id="nested-json"),
+    pytest.param("POST", _V1, b'{"prompt": "a\\u0000"' + _V1_REFERENCE, JSON, 400, id="nul-prompt"),
+    pytest.param("POST", _V1, b'{"prompt": "\\ud800"' + _V1_REFERENCE, JSON, 400, id="lone-surrogate"),
+    pytest.param("POST", _V1, b"x", {"Content-Type": "multipart/form-data"}, 400, id="multipart-no-boundary"),
+    pytest.param("GET", _V1 + "/%00", b"", {}, 400, id="nul-video-id"),
+    pytest.param("GET", _V1 + "?after=%00", b"", {}, 400, id="nul-after"),
+    pytest.param("GET", _V1, b"", {"X-Padding": "p" * 40_000}, 431, id="huge-header"),
+    pytest.param("OPTIONS", _V1, b"", {}, 405, id="options"),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "body", "headers", "status"), V1_CASES)
+def test_the_openai_face_answers_hostile_inputs_in_its_shape(
+    alice: TestClient, method: str, url: str, body: bytes, headers: dict[str, str], status: int
+) -> None:
+    response = alice.request(method, url, content=body or None, headers=headers)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert set(error) >= {"message", "type", "code"} and "Internal error" not in error["message"], error
+
+
+def test_unstorable_text_in_a_v1_form(alice: TestClient) -> None:
+    response = alice.post(_V1, data={"prompt": "a\x00b", "model": "bach-1.0-preview"},
+                          files={"input_reference": ("a.jpg", test_bodies._mpo(), "image/jpeg")})  # fmt: skip
+    assert response.status_code == 400 and "prompt contains a character" in response.json()["error"]["message"]

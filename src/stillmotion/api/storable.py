@@ -60,6 +60,11 @@ def _is_json(request: Request) -> bool:
     return content_type == "application/json" or content_type.endswith("+json")
 
 
+def refuse_unstorable_body(body: Any) -> None:
+    """The same rule for a body a route decodes itself (the `/v1/` create takes JSON or a form)."""
+    refuse_unstorable(_strings(body, ""))
+
+
 def _parameters(items: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
     for name, value in items:
         yield name, name
