@@ -9,7 +9,7 @@ from tests.support.distributed import Deployment, WorkerProcess
 
 def holder(workers: list[WorkerProcess], task_id: str) -> WorkerProcess:
     """The worker whose log says it is running `task_id` (its latest attempt)."""
-    running = [worker for worker in workers if f"task {task_id}: attempt" in worker.log()]
+    running = [worker for worker in workers if f"task {task_id} started" in worker.log()]
     assert len(running) == 1, [worker.log()[-2000:] for worker in workers]
     return running[0]
 

@@ -118,5 +118,5 @@ def test_a_worker_serves_only_the_models_it_was_given(tmp_path: Path, image_host
             assert (pending["status"], pending["queue_position"]) == ("TASK_PENDING", 1)
             later = deployment.worker("--models", "still-b").start()
             assert wait_for_task(client, waiting, timeout=120)["status"] == "TASK_SUCCEEDED"
-        assert f"task {waiting}: attempt 1" in later.log()
+        assert f"task {waiting} started attempt=1" in later.log()
         assert f"task {waiting}" not in deployment.workers[0].log()
