@@ -70,9 +70,12 @@ def migrate() -> None:
     """Create or upgrade the database schema."""
     from stillmotion.tasks.migrate import upgrade_database
 
+    from sqlalchemy.engine import make_url
+
     settings = get_settings()
     upgrade_database(settings)
-    console.print(f"Database is up to date ({settings.resolved_database_url.split('///')[0]}…).")
+    database = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+    console.print(f"Database is up to date ({database}).", soft_wrap=True)
 
 
 @app.command()

@@ -86,6 +86,13 @@ class NotReady(StillmotionError):
     default_message = "Service not ready."
 
 
+class StoreUnavailable(NotReady):
+    """The task database cannot be reached right now (down, restarting, failing over). Nothing was
+    changed: clients retry after Retry-After, workers keep rendering and write again later."""
+
+    default_message = "The task store is unavailable; try again shortly."
+
+
 # Failure codes recorded on failed tasks (never an HTTP answer by themselves).
 
 

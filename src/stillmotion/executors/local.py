@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from stillmotion.errors import TaskTimedOut
+from stillmotion.errors import StoreUnavailable, TaskTimedOut
 from stillmotion.periodic import cancel_all, every
 from stillmotion.pipeline.run import TaskRunner
 from stillmotion.tasks.models import TaskStatus
@@ -67,6 +67,8 @@ class LocalExecutor:
             task_id = await self._queue.get()
             try:
                 await self.runner.run(task_id)
+            except StoreUnavailable:
+                log.warning("task %s: task store unreachable; the sweeper submits it again", task_id)
             except Exception:
                 log.exception("task %s: runner crashed", task_id)
             finally:

@@ -1,0 +1,94 @@
+"""Restart PostgreSQL under a running server: the API and the worker reconnect by themselves.
+
+Runs against a private cluster the test starts on a free port (never the machine's shared server),
+so it can be stopped and restarted at will.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import create_task, wait_for_task
+from tests.control.conftest import ledger_rows
+from tests.support.keyed_server import KeyedServer
+from tests.support.private_postgres import PrivatePostgres
+from tests.support.tasks import TASKS, get_task, wait_until
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[PrivatePostgres]:
+    postgres = PrivatePostgres()
+    try:
+        yield postgres
+    finally:
+        postgres.close()
+
+
+@pytest.fixture(scope="module")
+def server(cluster: PrivatePostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyedServer]:
+    # A short lease: a worker that lost its connection and never got it back would show at once.
+    process = KeyedServer(tmp_path_factory.mktemp("restart"), ("erin",), STILLMOTION_DATABASE_URL=cluster.url,
+                          STILLMOTION_LEASE_SECONDS="4", STILLMOTION_WORKERS="1")  # fmt: skip
+    with process.running():
+        yield process
+
+
+@pytest.fixture
+def erin(server: KeyedServer) -> Iterator[httpx.Client]:
+    with server.client_for("erin") as client:
+        yield client
+
+
+def test_api_and_worker_reconnect_after_a_restart(
+    cluster: PrivatePostgres, server: KeyedServer, erin: httpx.Client, image_host: Any
+) -> None:
+    image = image_host.url("/landscape.jpg")
+    before = create_task(erin, image_url=image)
+    assert wait_for_task(erin, before)["status"] == "TASK_SUCCEEDED"
+    cluster.restart()  # every pooled connection of the API and the worker is cut
+    # The very first requests after the restart are served: dead connections are replaced at checkout.
+    assert get_task(erin, before)["status"] == "TASK_SUCCEEDED"
+    after = create_task(erin, image_url=image)
+    assert wait_for_task(erin, after)["status"] == "TASK_SUCCEEDED"
+    assert ledger_rows(server, "erin", after) == {"reserve": -1, "charge": 0}
+
+
+def test_a_render_in_flight_survives_a_restart(
+    cluster: PrivatePostgres, server: KeyedServer, erin: httpx.Client, image_host: Any
+) -> None:
+    """The worker's heartbeat fails while the server is down; the render goes on, the next heartbeat
+    reconnects, and the task succeeds on its first attempt, charged once."""
+    task_id = create_task(erin, image_url=image_host.url("/landscape.jpg"), duration=5)
+    wait_until(erin, task_id, lambda task: task["status"] == "TASK_PROCESSING" and task["progress"] > 0, 120)
+    cluster.stop()
+    time.sleep(1.5)  # several heartbeats fail
+    cluster.start()
+    done = wait_for_task(erin, task_id)
+    assert done["status"] == "TASK_SUCCEEDED", done
+    assert ledger_rows(server, "erin", task_id) == {"reserve": -5, "charge": 0}
+    log = server.log_path.read_text()
+    assert f"task {task_id}: attempt 2" not in log
+
+
+def test_requests_while_the_database_is_down_answer_503(
+    cluster: PrivatePostgres, erin: httpx.Client, image_host: Any
+) -> None:
+    """While PostgreSQL is away the API answers 503/5001 with Retry-After (never a 500), and serves
+    again as soon as it is back, without a restart."""
+    known = create_task(erin, image_url=image_host.url("/landscape.jpg"))
+    cluster.stop()
+    try:
+        read = erin.get(f"{TASKS}/{known}")
+        write = erin.post(TASKS, json={"model_name": "bach-1.0-preview", "resolution": "720p", "duration": 1,
+                                       "image_url": image_host.url("/landscape.jpg")})  # fmt: skip
+    finally:
+        cluster.start()
+    for response in (read, write):
+        assert response.status_code == 503, response.text
+        assert response.json()["code"] == 5001 and response.headers["Retry-After"]
+    assert wait_for_task(erin, known)["status"] == "TASK_SUCCEEDED"
