@@ -109,3 +109,11 @@ class TaskCancelled(StillmotionError):
 class TaskTimedOut(StillmotionError):
     code = 5004
     default_message = "Task timed out."
+
+
+class StorageFailure(StillmotionError):
+    """The video (or an upload) could not be stored: a read-only folder, a full disk, a missing
+    bucket. Nothing partial is left behind, and a failed task's credits are refunded."""
+
+    code = 5005
+    default_message = "Video generation failed because the video could not be stored."
