@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     database_url: str | None = None
     """Default: SQLite file `stillmotion.db` in the data directory; `postgresql+asyncpg://...` for PostgreSQL."""
-    database_pool_size: int = Field(default=5, ge=1)
+    database_pool_size: int = Field(default=10, ge=1)
     """PostgreSQL connections each process keeps open (SQLAlchemy's pool; ignored for SQLite)."""
     database_max_overflow: int = Field(default=10, ge=0)
     """Extra PostgreSQL connections a process may open for a burst, closed again when returned."""
