@@ -3,7 +3,6 @@ publishing, URLs (CDN and presigned), uploads, retention deletes, and refusals t
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ import pytest
 from stillmotion.config import Settings
 from stillmotion.errors import StorageFailure, TaskNotFound
 from stillmotion.storage.s3 import MIB, S3Storage
-from tests.support.s3 import REGION, TEST_CREDENTIALS, MotoServer
+from tests.support.s3 import REGION, TEST_CREDENTIALS, MotoServer, as_client_keys, read_only_deployment
 
 
 @pytest.fixture(scope="module")
@@ -111,27 +110,17 @@ def test_a_missing_bucket_is_a_storage_failure(moto: MotoServer, tmp_path: Path)
 
 def test_access_denied_leaves_no_object_and_no_open_upload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """moto enforcing IAM: the server's user may read and list the bucket but not write to it."""
-    moto = MotoServer(enforce_auth_after=4)  # the four set-up requests below
+    moto, bucket, reader = read_only_deployment()
     try:
-        bucket = moto.new_bucket()
-        iam = moto.client("iam")
-        iam.create_user(UserName="reader")
-        iam.put_user_policy(UserName="reader", PolicyName="read-only", PolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
-                "s3:Get*", "s3:List*"]}],
-        }))  # fmt: skip
-        created = iam.create_access_key(UserName="reader")["AccessKey"]
-        reader = {"aws_access_key_id": created["AccessKeyId"], "aws_secret_access_key": created["SecretAccessKey"]}
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", created["AccessKeyId"])
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", created["SecretAccessKey"])
+        for name, value in reader.items():
+            monkeypatch.setenv(name, value)
         store = storage(moto, tmp_path, bucket)
         for size in (1000, 11 * MIB):  # one PUT, then a multipart upload
             scratch, _ = rendered(tmp_path, store, f"t{size}", size)
             with pytest.raises(StorageFailure) as refused:
                 store.publish_video(f"t{size}", scratch)
             assert "(AccessDenied)" in refused.value.message
-        s3 = moto.client(**reader)
+        s3 = moto.client(**as_client_keys(reader))
         assert s3.list_objects_v2(Bucket=bucket).get("Contents", []) == []
         assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
     finally:

@@ -3,6 +3,7 @@ on a free port, with its own state (nothing shared with other engineers' tests).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -80,3 +81,23 @@ class MotoServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self._log.unlink(missing_ok=True)
+
+
+def read_only_deployment() -> tuple[MotoServer, str, dict[str, str]]:
+    """A moto server enforcing IAM, a bucket on it, and the AWS_* credentials of a user who may read
+    and list but not write: a bucket that refuses the server's writes, as with wrong permissions."""
+    moto = MotoServer(enforce_auth_after=4)  # exactly the four set-up requests below
+    bucket = moto.new_bucket()
+    iam = moto.client("iam")
+    iam.create_user(UserName="reader")
+    iam.put_user_policy(UserName="reader", PolicyName="read-only", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Resource": "*", "Action": ["s3:Get*", "s3:List*"]}],
+    }))  # fmt: skip
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
+    return moto, bucket, {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+
+
+def as_client_keys(credentials: dict[str, str]) -> dict[str, str]:
+    """AWS_* environment names to boto3.client keyword arguments."""
+    return {name.lower(): value for name, value in credentials.items()}
