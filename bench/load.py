@@ -40,14 +40,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.support.images import encode, landscape  # noqa: E402
-from tests.support.postgres import fresh_database  # noqa: E402
 from tests.support.servers import ImageHost, ServerProcess, free_port  # noqa: E402
 
 TASKS = "/api/vdr/videos/image2video"
@@ -60,6 +59,7 @@ SERVER_ENV = {
     "STILLMOTION_LOG_LEVEL": "WARNING",
 }
 PARK_SECONDS = 3600.0
+CREDITS = 1_000_000_000
 
 
 class Row(NamedTuple):
@@ -84,6 +84,8 @@ class ScaleRow(NamedTuple):
     wall_s: float
     tasks_per_s: float
     speedup: float
+    cores: float
+    """CPU seconds the deployment's processes (API, workers) used, per second of wall time."""
     cpu_busy: float
     """Fraction of all the machine's CPU time that was busy during the run (any process)."""
 
@@ -208,34 +210,48 @@ class ParkingHost:
         self.host.close()
 
 
+MODES = {"sqlite": "embedded (SQLite)", "postgres": "distributed (PostgreSQL, Celery on Redis)"}
+
+
 @dataclass
-class Deployment:
-    """How one mode runs: the API server's environment and how its renders are run."""
+class Running:
+    """One fresh deployment of a mode, up: its API server, an API key with credits to spare, and
+    (distributed) a way to start worker processes."""
 
-    name: str
-    database: str
-    env: dict[str, str]
+    mode: str
+    server: ServerProcess
+    api_key: str
+    distributed: Any | None = None
+
+    def pids(self) -> list[int]:
+        processes = [self.server.process] + [w.process for w in (self.distributed.workers if self.distributed else [])]
+        return [process.pid for process in processes if process is not None]
+
+    def start_workers(self, count: int) -> None:
+        assert self.distributed is not None, "embedded mode runs its workers inside the server"
+        for _ in range(count):
+            self.distributed.worker("--concurrency", "1").start()
 
 
 @contextlib.contextmanager
-def deployment(database: str) -> Iterator[Deployment]:
+def running(database: str, root: Path, **env: str) -> Iterator[Running]:
+    """Embedded: `stillmotion serve` on SQLite with its in-process worker(s). Distributed: the API
+    on a fresh PostgreSQL database with the Celery executor on the machine's Redis (a queue prefix
+    of its own, removed afterwards) and no worker until `start_workers`."""
     if database == "sqlite":
-        yield Deployment("embedded (SQLite)", database, {})
+        server = ServerProcess(root, **SERVER_ENV, **env)
+        api_key = server.create_key("bench", credits=CREDITS)["api_key"]
+        server.start()
+        try:
+            yield Running(MODES[database], server, api_key)
+        finally:
+            server.stop()
         return
-    with fresh_database() as url:
-        yield Deployment("PostgreSQL", database, {"STILLMOTION_DATABASE_URL": url})
+    from tests.support.distributed import distributed
 
-
-@contextlib.contextmanager
-def api_server(mode: Deployment, data_dir: Path, **env: str) -> Iterator[tuple[ServerProcess, str]]:
-    """The server running, and an API key for an account with credits to spare."""
-    server = ServerProcess(data_dir, **SERVER_ENV, **mode.env, **env)
-    api_key = server.create_key("bench", credits=1_000_000_000)["api_key"]
-    server.start()
-    try:
-        yield server, api_key
-    finally:
-        server.stop()
+    with distributed(root, ("bench",), **SERVER_ENV, **env) as deployment:
+        api_key = deployment.api.create_key("bench", credits=CREDITS)["api_key"]
+        yield Running(MODES[database], deployment.api, api_key, deployment)
 
 
 # --- phases ------------------------------------------------------------------------------------
@@ -256,7 +272,7 @@ def seed_tasks(server: ServerProcess, api_key: str, image_url: str, count: int) 
     return ids
 
 
-def measure_api(mode: Deployment, args: argparse.Namespace, data_dir: Path) -> list[Row]:
+def measure_api(database: str, args: argparse.Namespace, root: Path) -> list[Row]:
     rows: list[Row] = []
     with bare_server() as bare:
         warm = wrk_script(500, None, get_path="/bare/", ids=["warm"])
@@ -268,23 +284,36 @@ def measure_api(mode: Deployment, args: argparse.Namespace, data_dir: Path) -> l
     rows.append(Row("bare FastAPI", "GET", *bare_get, ratio=None))
     rows.append(Row("bare FastAPI", "POST", *bare_post, ratio=None))
 
-    with ParkingHost() as parking, api_server(mode, data_dir) as (server, api_key):
-        ids = seed_tasks(server, api_key, parking.parked_url, args.seed_tasks)
-        query = wrk_script(args.max_requests, api_key, get_path=f"{TASKS}/", ids=ids)
-        run_wrk(server.base_url, query, args.connections, 1)  # warm-up
-        got = run_wrk(server.base_url, query, args.connections, args.duration)
-        create = wrk_script(args.max_requests, api_key, post_body=create_body(parking.parked_url))
-        made = run_wrk(f"{server.base_url}{TASKS}", create, args.connections, args.duration)
-    rows.append(Row(mode.name, "GET task (query)", *got, ratio=got[1] / bare_get[1]))
-    rows.append(Row(mode.name, "POST task (create)", *made, ratio=made[1] / bare_post[1]))
+    # Embedded: the one worker waits on the parked image. Distributed: no worker is started.
+    with ParkingHost() as parking, running(database, root / "api") as up:
+        ids = seed_tasks(up.server, up.api_key, parking.parked_url, args.seed_tasks)
+        query = wrk_script(args.max_requests, up.api_key, get_path=f"{TASKS}/", ids=ids)
+        run_wrk(up.server.base_url, query, args.connections, 1)  # warm-up
+        got = run_wrk(up.server.base_url, query, args.connections, args.duration)
+        create = wrk_script(args.max_requests, up.api_key, post_body=create_body(parking.parked_url))
+        made = run_wrk(f"{up.server.base_url}{TASKS}", create, args.connections, args.duration)
+    rows.append(Row(up.mode, "GET task (query)", *got, ratio=got[1] / bare_get[1]))
+    rows.append(Row(up.mode, "POST task (create)", *made, ratio=made[1] / bare_post[1]))
     return rows
 
 
 def cpu_times() -> tuple[float, float]:
-    """(busy, total) jiffies of all CPUs since boot."""
+    """(busy, total) seconds of all the machine's CPUs since boot."""
     fields = [float(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, sum(fields)
+    return (sum(fields) - idle) / _TICKS, sum(fields) / _TICKS
+
+
+def process_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system, all threads) the processes have used so far."""
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (float(fields[11]) + float(fields[12])) / _TICKS  # utime, stime
+    return total
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def wait_all_done(server: ServerProcess, api_key: str, ids: list[str], timeout: float) -> dict[str, str]:
@@ -297,35 +326,44 @@ def wait_all_done(server: ServerProcess, api_key: str, ids: list[str], timeout: 
             time.sleep(0.1)
 
 
-def timed_batch(server: ServerProcess, api_key: str, image_url: str, count: int) -> tuple[float, float]:
-    """Create `count` tasks at once and wait for all: (wall seconds, CPU busy fraction)."""
+def timed_batch(up: Running, image_url: str, count: int) -> tuple[float, float, float]:
+    """Create `count` tasks at once and wait for all: (wall seconds, CPU cores the deployment used
+    on average, fraction of the whole machine's CPU that was busy)."""
     busy0, total0 = cpu_times()
+    own0 = process_cpu(up.pids())
     started = time.monotonic()
-    ids = seed_tasks(server, api_key, image_url, count)
-    statuses = wait_all_done(server, api_key, ids, timeout=600)
+    ids = seed_tasks(up.server, up.api_key, image_url, count)
+    statuses = wait_all_done(up.server, up.api_key, ids, timeout=600)
     wall = time.monotonic() - started
+    own = process_cpu(up.pids()) - own0
     busy1, total1 = cpu_times()
     failed = [i for i, s in statuses.items() if s != "TASK_SUCCEEDED"]
     if failed:
         raise RuntimeError(f"{len(failed)} of {count} scale-out tasks did not succeed: {failed[:3]}")
-    return wall, (busy1 - busy0) / (total1 - total0)
+    return wall, own / wall, (busy1 - busy0) / (total1 - total0)
 
 
-def scale_out_embedded(mode: Deployment, args: argparse.Namespace, image_url: str, data_dir: Path) -> list[ScaleRow]:
-    """Embedded: N in-process workers (threads whose hot loops release the GIL)."""
+def scale_out(database: str, args: argparse.Namespace, image_url: str, root: Path) -> list[ScaleRow]:
+    """Render throughput against N workers, each N on a fresh deployment: embedded, N in-process
+    workers (threads whose hot loops release the GIL); distributed, N `stillmotion worker`
+    processes. N warm-up tasks first (each worker's first render), then the timed batch."""
     rows: list[ScaleRow] = []
     for workers in args.scale_out:
-        with api_server(mode, data_dir / f"scale-{workers}", STILLMOTION_WORKERS=str(workers)) as (server, key):
-            seed_tasks(server, key, image_url, 1)  # warm the engine: the first render loads it
-            wall, busy = timed_batch(server, key, image_url, args.scale_tasks)
-        rows.append(_scale_row(mode.name, workers, args.scale_tasks, wall, busy, rows))
+        env = {"STILLMOTION_WORKERS": str(workers)} if database == "sqlite" else {}
+        with running(database, root / f"scale-{workers}", **env) as up:
+            if database != "sqlite":
+                up.start_workers(workers)
+            timed_batch(up, image_url, workers)
+            wall, cores, busy = timed_batch(up, image_url, args.scale_tasks)
+        rows.append(_scale_row(up.mode, workers, args.scale_tasks, wall, cores, busy, rows))
     return rows
 
 
-def _scale_row(mode: str, workers: int, tasks: int, wall: float, busy: float, before: list[ScaleRow]) -> ScaleRow:
+def _scale_row(mode: str, workers: int, tasks: int, wall: float, cores: float, busy: float,
+               before: list[ScaleRow]) -> ScaleRow:  # fmt: skip
     rate = tasks / wall
-    base = before[0].tasks_per_s if before else rate
-    return ScaleRow(mode, workers, tasks, wall, rate, rate / base, busy)
+    base = next((row.tasks_per_s for row in before if row.mode == mode), rate)
+    return ScaleRow(mode, workers, tasks, wall, rate, rate / base, cores, busy)
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -345,11 +383,11 @@ def render(rows: list[Row], scale: list[ScaleRow], args: argparse.Namespace) -> 
         lines.append(f"| {row.mode} | {row.endpoint} | {row.requests} | {row.rps:.0f} | {row.p50_ms:.2f} | "
                      f"{row.p99_ms:.2f} | {row.failed} | {ratio} |")  # fmt: skip
     if scale:
-        lines += ["", "| mode | workers | tasks | wall s | tasks/s | vs 1 worker | machine CPU busy |",
-                  "|---|---|---|---|---|---|---|"]  # fmt: skip
+        lines += ["", "| mode | workers | tasks | wall s | tasks/s | vs 1 worker | CPU cores used | machine CPU busy |",
+                  "|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for s in scale:
             lines.append(f"| {s.mode} | {s.workers} | {s.tasks} | {s.wall_s:.1f} | {s.tasks_per_s:.2f} | "
-                         f"{s.speedup:.2f}x | {s.cpu_busy:.0%} |")  # fmt: skip
+                         f"{s.speedup:.2f}x | {s.cores:.2f} of {os.cpu_count()} | {s.cpu_busy:.0%} |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -375,10 +413,9 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for database in args.database.split(","):
-                with deployment(database) as mode:
-                    rows += measure_api(mode, args, Path(tmp) / database)
-                    if args.scale_out:
-                        scale += scale_out_embedded(mode, args, image_url, Path(tmp) / database)
+                rows += measure_api(database, args, Path(tmp) / database)
+            for database in args.database.split(",") if args.scale_out else ():
+                scale += scale_out(database, args, image_url, Path(tmp) / database)
     finally:
         images.close()
     print(render(rows, scale, args))
