@@ -40,8 +40,10 @@ def server(cluster: PrivatePostgres, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture
 def erin(server: KeyedServer) -> Iterator[httpx.Client]:
-    with server.client_for("erin") as client:
-        yield client
+    """The account's client; the module's tests share the server, one at a time."""
+    client = server.client_for("erin")
+    yield client
+    client.close()
 
 
 def test_api_and_worker_reconnect_after_a_restart(
