@@ -16,7 +16,7 @@ from stillmotion.tasks.repository import TaskRepository
 from tests.support.postgres import fresh_database
 
 # More sessions than the pool holds by default, so races really run on separate connections.
-CLIENTS = 40
+CLIENTS = 32
 
 
 @pytest.fixture(scope="module")
