@@ -1,4 +1,4 @@
-"""The `stillmotion` command: serve, generate, keys, credits, webhooks, migrate."""
+"""The `stillmotion` command: serve, worker, generate, keys, credits, webhooks, migrate."""
 
 from __future__ import annotations
 
@@ -115,6 +115,28 @@ def serve(
                       soft_wrap=True)
         console.rule()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+
+
+@app.command()
+def worker(
+    models: Annotated[
+        Optional[str], typer.Option(help="Comma-separated model names to serve (default: every configured model).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Tasks rendered at once (threads sharing one set of engines).")] = 1,
+) -> None:
+    """Run the worker role alone: render tasks from the Celery queues of the given models
+    (distributed mode, STILLMOTION_EXECUTOR=celery; docs/deploy.md)."""
+    import logging
+
+    from stillmotion.worker.celery_worker import run_worker, serve_models
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = serve_models(settings, [name.strip() for name in models.split(",") if name.strip()] if models else None)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--models") from None
+    raise typer.Exit(run_worker(settings, concurrency))
 
 
 @keys_app.command("create")

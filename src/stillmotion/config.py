@@ -52,11 +52,27 @@ class Settings(BaseSettings):
     models: dict[str, str | dict[str, Any]] = Field(default_factory=lambda: dict(_DEFAULT_MODELS))
     """Model name -> "motion" or a diffusion spec dict (JSON in the environment; docs/diffusion.md)."""
 
+    # Roles and their services (docs/deploy.md). Embedded: one process runs the API and the worker.
+    executor: Literal["local", "celery"] = "local"
+    """local: tasks run in the `serve` process. celery: `serve` only enqueues; `stillmotion worker` runs them."""
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    """The Celery broker (executor `celery`)."""
+    queue_prefix: str = "stillmotion"
+    """Celery queue names are `{queue_prefix}.{model name}`: two deployments can share one broker."""
+    storage: Literal["local", "s3"] = "local"
+    """local: the data directory, served by the API. s3: a bucket (docs/deploy.md)."""
+
     workers: int = Field(default=1, ge=1, le=64)
 
     lease_seconds: float = Field(default=30.0, gt=0)
     """A running task's lease; renewed while it runs, reclaimed after a crash once expired."""
     max_attempts: int = Field(default=2, ge=1)
+    shutdown_grace_seconds: float = Field(default=15.0, ge=0)
+    """On SIGTERM a worker (or the embedded server) takes no new task and lets running ones finish
+    this long; then it hands them back to the queue without using up an attempt (0: at once)."""
+    redispatch_seconds: float = Field(default=120.0, gt=0)
+    """A task pending this long is sent to the executor again: a message lost with a broker that
+    restarted without persistence, or never sent because the broker was down, is not lost work."""
     task_timeout_seconds: float = Field(default=1800.0, gt=0)
 
     max_body_bytes: int = 16 * 1024 * 1024
@@ -165,14 +181,6 @@ class Settings(BaseSettings):
             return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         return f"http://{host}:{self.port}"
-
-    @property
-    def videos_dir(self) -> Path:
-        return self.data_dir / "videos"
-
-    @property
-    def uploads_dir(self) -> Path:
-        return self.data_dir / "uploads"
 
 
 @lru_cache

@@ -15,4 +15,4 @@ RENDER_SECONDS = Histogram(
     "Wall time of one successful attempt, fetch to publish.",
     buckets=(1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800),
 )
-QUEUE_DEPTH = Gauge("stillmotion_queue_depth", "Tasks waiting in this process's executor queue.")
+QUEUE_DEPTH = Gauge("stillmotion_queue_depth", "Tasks waiting in the executor's queue (all models; every worker's in distributed mode).")

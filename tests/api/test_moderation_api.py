@@ -42,11 +42,12 @@ async def test_an_operator_can_forbid_turning_moderation_off(tmp_path: Any) -> N
     from stillmotion.api.admission import admit
     from stillmotion.api.schemas import CreateTaskRequest
     from stillmotion.config import Settings
-    from stillmotion.engines.registry import EngineRegistry
+    from stillmotion.engines.catalog import ModelCatalog
     from stillmotion.errors import ModerationRefused
+    from stillmotion.storage.local import LocalStorage
 
     settings = Settings(data_dir=tmp_path, moderation_required=True)
     request = CreateTaskRequest(model_name="bach-1.0-preview", image_url="https://example.com/a.jpg",
                                 resolution="720p", duration=1, prompt=VIOLENT, enable_moderation=False)
     with pytest.raises(ModerationRefused):
-        await admit(request, settings, EngineRegistry(settings), account_id=1)
+        await admit(request, settings, ModelCatalog(settings), LocalStorage(settings), account_id=1)

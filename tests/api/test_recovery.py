@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -67,3 +68,50 @@ def test_a_task_out_of_attempts_fails_with_5004(crashable: ServerProcess, image_
         task = wait_for_task(client, task_id, timeout=60)
     assert task["status"] == "TASK_FAILED" and task["failure_code"] == 5004, task
     assert "attempt" in task["message"]
+
+
+def test_two_routine_restarts_mid_render_do_not_use_up_its_attempts(tmp_path: Path, image_host: ImageHost) -> None:
+    """SIGTERM with no grace hands the running task back (pending, attempt not counted): with a
+    single attempt allowed, two restarts during one render still end in a video, not 5004."""
+    server = ServerProcess(tmp_path / "data", STILLMOTION_LEASE_SECONDS="2", STILLMOTION_MAX_ATTEMPTS="1",
+                           STILLMOTION_SHUTDOWN_GRACE_SECONDS="0")  # fmt: skip
+    key = server.create_key("mona")["api_key"]
+    url = image_host.add("/restart.jpg", encode(landscape(1920, 1080, seed=11)), "image/jpeg")
+    server.start()
+    try:
+        with server.client(key) as client:
+            task_id = create_task(client, image_url=url, resolution="1080p", duration=6)
+            for _ in range(2):
+                wait_until_rendering(client, task_id)
+                server.stop()
+                # uvicorn ends by re-raising the SIGTERM it handled; -9 would mean stop() had to kill it
+                assert server.process is not None and server.process.returncode == -signal.SIGTERM
+                server.start()
+            task = wait_for_task(client, task_id, timeout=180)
+    finally:
+        server.stop()
+    assert task["status"] == "TASK_SUCCEEDED", task
+    with sqlite3.connect(server.data_dir / "stillmotion.db") as db:
+        assert db.execute("SELECT attempts FROM tasks WHERE id = ?", (task_id,)).fetchall() == [(1,)]
+    assert server.log_path.read_text().count("handed back 1 running task(s) on stopping") == 2
+
+
+def test_sigterm_with_a_grace_period_lets_the_render_finish(tmp_path: Path, image_host: ImageHost) -> None:
+    server = ServerProcess(tmp_path / "data", STILLMOTION_SHUTDOWN_GRACE_SECONDS="120")
+    key = server.create_key("nina")["api_key"]
+    url = image_host.add("/grace.jpg", encode(landscape(1920, 1080, seed=12)), "image/jpeg")
+    server.start()
+    try:
+        with server.client(key) as client:
+            task_id = create_task(client, image_url=url, resolution="1080p", duration=4)
+            wait_until_rendering(client, task_id)
+            assert server.process is not None
+            server.process.terminate()
+            assert server.process.wait(timeout=150) == -signal.SIGTERM  # uvicorn re-raises it once stopped
+    finally:
+        server.stop()
+    with sqlite3.connect(server.data_dir / "stillmotion.db") as db:
+        assert db.execute("SELECT status, attempts FROM tasks WHERE id = ?", (task_id,)).fetchall() == [
+            ("TASK_SUCCEEDED", 1)
+        ]
+    assert (server.data_dir / "videos" / f"{task_id}.mp4").is_file()

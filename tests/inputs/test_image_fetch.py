@@ -13,6 +13,7 @@ import trustme
 from stillmotion.config import Settings
 from stillmotion.errors import ImageRejected
 from stillmotion.inputs import MAX_IMAGE_BYTES, fetch_image, load_image, precheck_image_url
+from stillmotion.storage.local import LocalStorage
 from tests.inputs.image_host import ImageServer, chunked, redirect, send_body, stall, trickle
 from tests.inputs.sample_images import encode, gradient
 
@@ -24,7 +25,7 @@ HTML = (
 
 async def rejected(url: str, settings: Settings) -> str:
     with pytest.raises(ImageRejected) as caught:
-        await fetch_image(url, settings)
+        await fetch_image(url, settings, LocalStorage(settings))
     assert caught.value.code == 1001
     return caught.value.message
 
@@ -42,14 +43,14 @@ async def test_every_format_is_fetched_and_decoded_whatever_the_content_type(
     data = encode(gradient(320, 300), fmt)
     # A wrong Content-Type on purpose: the format is sniffed from the bytes.
     url = image_server.add(f"/formats/photo.{fmt.lower()}", send_body(data, "text/plain"))
-    assert await fetch_image(url, settings) == data
-    image = await load_image(url, settings)
+    assert await fetch_image(url, settings, LocalStorage(settings)) == data
+    image = await load_image(url, settings, LocalStorage(settings))
     assert image.shape == (300, 320, 3) and image.dtype == np.uint8
 
 
 async def test_request_is_a_plain_image_get(image_server: ImageServer, settings: Settings) -> None:
     url = image_server.add("/plain.png", send_body(PNG, "image/png"))
-    await fetch_image(url, settings)
+    await fetch_image(url, settings, LocalStorage(settings))
     request = next(seen for seen in image_server.seen if seen.path == "/plain.png")
     assert request.headers["host"] == f"127.0.0.1:{image_server.port}"
     assert request.headers["accept-encoding"] == "identity"
@@ -106,7 +107,7 @@ async def test_unannounced_oversize_is_refused_while_streaming(
 async def test_exactly_the_cap_is_accepted(image_server: ImageServer, settings: Settings) -> None:
     body = PNG + bytes(MAX_IMAGE_BYTES - len(PNG))
     url = image_server.add("/exactly-10mb.png", chunked(iter([body[:65536], body[65536:]])))
-    assert len(await fetch_image(url, settings)) == MAX_IMAGE_BYTES
+    assert len(await fetch_image(url, settings, LocalStorage(settings))) == MAX_IMAGE_BYTES
 
 
 async def test_empty_body_is_refused(image_server: ImageServer, settings: Settings) -> None:
@@ -148,7 +149,7 @@ def redirect_chain(server: ImageServer, name: str, hops: int, final: str) -> str
 async def test_three_redirects_are_followed(image_server: ImageServer, settings: Settings) -> None:
     image_server.add("/chain-target.png", send_body(PNG, "image/png"))
     url = redirect_chain(image_server, "three", 3, image_server.url("/chain-target.png"))
-    assert await fetch_image(url, settings) == PNG
+    assert await fetch_image(url, settings, LocalStorage(settings)) == PNG
 
 
 async def test_relative_redirect_is_resolved_against_the_real_url(
@@ -156,7 +157,7 @@ async def test_relative_redirect_is_resolved_against_the_real_url(
 ) -> None:
     image_server.add("/relative/target.png", send_body(PNG, "image/png"))
     url = image_server.add("/relative/start", redirect("target.png", status=303))
-    assert await fetch_image(url, settings) == PNG
+    assert await fetch_image(url, settings, LocalStorage(settings)) == PNG
 
 
 async def test_a_fourth_redirect_is_refused(image_server: ImageServer, settings: Settings) -> None:
@@ -220,7 +221,7 @@ async def test_allow_list_takes_networks_and_hostnames(
 ) -> None:
     image_server.add("/allowed.png", send_body(PNG, "image/png"))
     opened = settings.model_copy(update={"fetch_allow": allow})
-    assert await fetch_image(image_server.url("/allowed.png", host=host), opened) == PNG
+    assert await fetch_image(image_server.url("/allowed.png", host=host), opened, LocalStorage(opened)) == PNG
 
 
 @pytest.fixture
@@ -254,7 +255,7 @@ async def test_connection_goes_to_the_checked_address_not_a_second_dns_answer(
     fake_dns["images.test"] = [["127.0.0.1"], ["10.255.255.1"]]
     image_server.add("/rebind.png", send_body(PNG, "image/png"))
     url = image_server.url("/rebind.png", host="images.test")
-    assert await fetch_image(url, settings) == PNG
+    assert await fetch_image(url, settings, LocalStorage(settings)) == PNG
     assert fake_dns["images.test"] == [["10.255.255.1"]]  # asked exactly once
     request = next(seen for seen in image_server.seen if seen.path == "/rebind.png")
     assert request.headers["host"] == f"images.test:{image_server.port}"
@@ -266,7 +267,7 @@ async def test_next_address_is_tried_when_one_refuses_the_connection(
     fake_dns["two.test"] = [["127.0.0.9", "127.0.0.1"]]  # nothing listens on 127.0.0.9
     image_server.add("/two.png", send_body(PNG, "image/png"))
     loopback = settings.model_copy(update={"fetch_allow": ["127.0.0.0/8"]})
-    assert await fetch_image(image_server.url("/two.png", host="two.test"), loopback) == PNG
+    assert await fetch_image(image_server.url("/two.png", host="two.test"), loopback, LocalStorage(loopback)) == PNG
 
 
 async def test_a_name_with_any_private_answer_is_refused(
@@ -296,7 +297,7 @@ async def test_https_verifies_the_certificate_against_the_name_while_pinned(
     tls_image_server.add("/secure.png", send_body(PNG, "image/png"))
     # Connected to 127.0.0.1, yet the server name sent and checked is images.test.
     assert (
-        await fetch_image(tls_image_server.url("/secure.png", host="images.test"), settings) == PNG
+        await fetch_image(tls_image_server.url("/secure.png", host="images.test"), settings, LocalStorage(settings)) == PNG
     )
     # The certificate does not name 127.0.0.1: verification must fail, not be skipped.
     assert await rejected(tls_image_server.url("/secure.png"), settings) == (
@@ -309,13 +310,13 @@ async def test_https_verifies_the_certificate_against_the_name_while_pinned(
 
 async def precheck_rejected(url: str, settings: Settings) -> str:
     with pytest.raises(ImageRejected) as caught:
-        await precheck_image_url(url, settings)
+        await precheck_image_url(url, settings, LocalStorage(settings))
     return caught.value.message
 
 
 async def test_precheck_does_not_download(image_server: ImageServer, settings: Settings) -> None:
     image_server.add("/precheck.png", send_body(PNG, "image/png"))
-    await precheck_image_url(image_server.url("/precheck.png"), settings)
+    await precheck_image_url(image_server.url("/precheck.png"), settings, LocalStorage(settings))
     assert "/precheck.png" not in [seen.path for seen in image_server.seen]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 
 import pytest
 
@@ -14,9 +13,10 @@ from stillmotion.inputs import (
     fetch_image,
     load_image,
     precheck_image_url,
-    upload_path,
+    upload_key,
     upload_url,
 )
+from stillmotion.storage.local import LocalStorage
 from tests.inputs.sample_images import encode, gradient
 
 PNG = encode(gradient(320, 300), "PNG")
@@ -28,13 +28,13 @@ def data_url(data: bytes, media: str = "image/png") -> str:
 
 async def fetch_rejected(url: str, settings: Settings) -> str:
     with pytest.raises(ImageRejected) as caught:
-        await fetch_image(url, settings)
+        await fetch_image(url, settings, LocalStorage(settings))
     return caught.value.message
 
 
 async def precheck_rejected(url: str, settings: Settings) -> str:
     with pytest.raises(ImageRejected) as caught:
-        await precheck_image_url(url, settings)
+        await precheck_image_url(url, settings, LocalStorage(settings))
     return caught.value.message
 
 
@@ -43,9 +43,9 @@ async def precheck_rejected(url: str, settings: Settings) -> str:
 
 async def test_data_url_gives_its_bytes(settings: Settings) -> None:
     url = data_url(PNG)
-    await precheck_image_url(url, settings)
-    assert await fetch_image(url, settings) == PNG
-    assert (await load_image(url, settings)).shape == (300, 320, 3)
+    await precheck_image_url(url, settings, LocalStorage(settings))
+    assert await fetch_image(url, settings, LocalStorage(settings)) == PNG
+    assert (await load_image(url, settings, LocalStorage(settings))).shape == (300, 320, 3)
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ async def test_data_url_spellings(spelling: str, settings: Settings) -> None:
     wrapped = "\n".join(b64[i : i + 76] for i in range(0, len(b64), 76))
     escaped = b64.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
     url = spelling.format(b64=b64, wrapped=wrapped, escaped=escaped)
-    assert await fetch_image(url, settings) == PNG
+    assert await fetch_image(url, settings, LocalStorage(settings)) == PNG
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ async def test_data_url_over_the_cap_is_refused_before_decoding(settings: Settin
 
 async def test_data_url_at_the_cap_decodes(settings: Settings) -> None:
     body = PNG + bytes(MAX_IMAGE_BYTES - len(PNG))
-    assert len(await fetch_image(data_url(body), settings)) == MAX_IMAGE_BYTES
+    assert len(await fetch_image(data_url(body), settings, LocalStorage(settings))) == MAX_IMAGE_BYTES
 
 
 async def test_precheck_decodes_a_data_url_in_full(settings: Settings) -> None:
@@ -125,18 +125,18 @@ async def test_precheck_decodes_a_data_url_in_full(settings: Settings) -> None:
 
 @pytest.fixture
 def stored_upload(settings: Settings) -> str:
-    settings.uploads_dir.mkdir(parents=True)
-    (settings.uploads_dir / "3f2a_photo-1.png").write_bytes(PNG)
+    LocalStorage(settings)
+    (settings.data_dir / "uploads" / "3f2a_photo-1.png").write_bytes(PNG)
     return upload_url("3f2a_photo-1.png", settings)
 
 
-async def test_upload_url_is_read_from_disk_not_fetched(
+async def test_upload_url_is_read_from_storage_not_fetched(
     stored_upload: str, settings: Settings
 ) -> None:
     # public_url names a host that does not resolve: only a local read can succeed.
     assert stored_upload == "http://stillmotion.test:8000/files/uploads/3f2a_photo-1.png"
-    await precheck_image_url(stored_upload, settings)
-    assert await fetch_image(stored_upload, settings) == PNG
+    await precheck_image_url(stored_upload, settings, LocalStorage(settings))
+    assert await fetch_image(stored_upload, settings, LocalStorage(settings)) == PNG
 
 
 async def test_missing_upload(settings: Settings) -> None:
@@ -165,8 +165,8 @@ async def test_missing_upload(settings: Settings) -> None:
 )
 async def test_upload_names_cannot_leave_the_directory(name: str, settings: Settings) -> None:
     (settings.data_dir / "secret.png").write_bytes(PNG)  # what a traversal would reach
-    settings.uploads_dir.mkdir(parents=True)
-    (settings.uploads_dir / "photo.png").write_bytes(PNG)
+    LocalStorage(settings)
+    (settings.data_dir / "uploads" / "photo.png").write_bytes(PNG)
     url = settings.resolved_public_url + "/files/uploads/" + name
     assert await fetch_rejected(url, settings) == "image_url names an upload that does not exist."
     with pytest.raises(ValueError):
@@ -174,13 +174,20 @@ async def test_upload_names_cannot_leave_the_directory(name: str, settings: Sett
 
 
 async def test_oversized_upload_is_refused(settings: Settings) -> None:
-    settings.uploads_dir.mkdir(parents=True)
-    (settings.uploads_dir / "huge.png").write_bytes(bytes(MAX_IMAGE_BYTES + 1))
+    LocalStorage(settings)
+    (settings.data_dir / "uploads" / "huge.png").write_bytes(bytes(MAX_IMAGE_BYTES + 1))
     url = upload_url("huge.png", settings)
     assert await precheck_rejected(url, settings) == "Image is larger than 10 MB."
     assert await fetch_rejected(url, settings) == "Image is larger than 10 MB."
 
 
-def test_upload_path_only_claims_our_prefix(settings: Settings, tmp_path: Path) -> None:
-    assert upload_path("https://example.com/files/uploads/a.png", settings) is None
-    assert upload_path(upload_url("a.png", settings), settings) == tmp_path / "uploads" / "a.png"
+def test_upload_key_only_claims_our_prefix(settings: Settings) -> None:
+    assert upload_key("https://example.com/files/uploads/a.png", settings) is None
+    assert upload_key(upload_url("a.png", settings), settings) == "a.png"
+
+
+async def test_saved_upload_reads_back_through_its_url(settings: Settings) -> None:
+    storage = LocalStorage(settings)
+    url = storage.save_upload(PNG, "png")
+    assert await fetch_image(url, settings, storage) == PNG
+    assert list((settings.data_dir / "uploads").iterdir()) == [settings.data_dir / "uploads" / url.rsplit("/", 1)[1]]

@@ -65,8 +65,9 @@ def test_uploads_and_videos_live_in_the_bucket(moto: MotoServer, tmp_path: Path)
         assert_nothing_left(server)
 
         # Retention (4 s here) deletes the object; the task says so.
-        wait_until(sam, task_id, lambda task: task.get("video_url") is None, timeout=30)
+        gone = wait_until(sam, task_id, lambda task: task.get("video_deleted") is True, timeout=30)
         assert moto.objects(bucket) == [f"uploads/{upload_key}"]
+        assert httpx.get(gone["video_url"]).status_code == 404
 
 
 def test_a_missing_bucket_fails_the_task_with_5005_refunded(
@@ -96,7 +97,7 @@ def test_a_bucket_that_refuses_writes_fails_the_task_with_5005_and_keeps_nothing
             assert (done["status"], done["failure_code"]) == ("TASK_FAILED", 5005), done
             assert done["message"] == "Storage failed: the video could not be stored in the bucket (AccessDenied)."
             assert ledger_rows(server, "sam", task_id) == {"reserve": -1, "refund": 1}
-            refused = sam.post("/api/vdr/uploads", files={"file": ("p.jpg", encode(landscape(64, 64)), "image/jpeg")})
+            refused = sam.post("/api/vdr/uploads", files={"file": ("p.jpg", encode(landscape(640, 360)), "image/jpeg")})
             assert refused.json()["code"] == 5005 and refused.status_code >= 500
             assert_nothing_left(server)
         s3 = moto.client(**as_client_keys(reader))

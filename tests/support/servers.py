@@ -76,6 +76,8 @@ class ServerProcess:
 
     def __init__(self, data_dir: Path, **env: str) -> None:
         self.data_dir = data_dir
+        self.wrapper: list[str] = []
+        """Command words `serve` runs under (e.g. `unshare` for a private mount namespace)."""
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -103,7 +105,7 @@ class ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "stillmotion", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [*self.wrapper, sys.executable, "-m", "stillmotion", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -12,22 +12,24 @@ import logging
 
 from stillmotion.api.schemas import CreateTaskRequest
 from stillmotion.config import Settings
-from stillmotion.engines.registry import EngineRegistry
+from stillmotion.engines.catalog import ModelCatalog
 from stillmotion.errors import InvalidField, ModerationRefused
-from stillmotion.inputs import precheck_image_url
+from stillmotion.inputs import UploadReader, precheck_image_url
 from stillmotion.moderation import check_text, load_semantic_matcher
 from stillmotion.moderation.lexicon import default_lexicon
 
 audit = logging.getLogger("stillmotion.audit")
 
 
-async def admit(body: CreateTaskRequest, settings: Settings, engines: EngineRegistry, account_id: int) -> None:
+async def admit(
+    body: CreateTaskRequest, settings: Settings, models: ModelCatalog, uploads: UploadReader, account_id: int
+) -> None:
     """Raise the user-facing error for the first rule the request breaks."""
-    if body.model_name not in engines.model_names:
-        raise InvalidField(f"model_name must be one of: {', '.join(engines.model_names)}.")
+    if body.model_name not in models.model_names:
+        raise InvalidField(f"model_name must be one of: {', '.join(models.model_names)}.")
     if body.enable_moderation or settings.moderation_required:
         await moderate_texts(body, settings, account_id)
-    await precheck_image_url(body.image_url, settings)
+    await precheck_image_url(body.image_url, settings, uploads)
 
 
 def warm_up(settings: Settings) -> None:

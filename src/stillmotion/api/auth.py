@@ -14,6 +14,8 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, Request
 
+from stillmotion.api.deps import AccountsDep, RateLimiterDep
+
 from stillmotion.errors import InvalidToken, MissingAuthorization
 from stillmotion.tasks.accounts import AccountStore
 from stillmotion.tasks.models import Credential
@@ -71,10 +73,10 @@ async def _verify_jwt(token: str, accounts: AccountStore) -> Credential:
     return credential
 
 
-async def current_credential(request: Request) -> Credential:
+async def current_credential(request: Request, accounts: AccountsDep, rate_limiter: RateLimiterDep) -> Credential:
     token = bearer_token(request.headers.get("authorization"))
-    credential = await authenticate(token, request.app.state.accounts)
-    await request.app.state.rate_limiter.hit(credential.account_id)
+    credential = await authenticate(token, accounts)
+    await rate_limiter.hit(credential.account_id)
     return credential
 
 

@@ -8,11 +8,12 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from stillmotion.api.auth import CurrentCredential
+from stillmotion.api.deps import DeliveriesDep, ExecutorDep, StorageDep, TasksDep
 from stillmotion.api.routes_tasks import ERRORS, success
 from stillmotion.api.schemas import Envelope, ErrorEnvelope
 from stillmotion.api.task_views import TaskDetail, describe
@@ -67,22 +68,23 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 @router.get("/image2video", response_model=Envelope[TaskPage], responses=ERRORS)
 async def list_tasks(
     credential: CurrentCredential,
-    request: Request,
+    tasks: TasksDep,
+    storage: StorageDep,
+    deliveries: DeliveriesDep,
     status: Annotated[str | None, Query(description=f"Only tasks in this status: {', '.join(_STATUSES)}.")] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
     limit: Annotated[str | None, Query(description=f"Page size, 1..{MAX_PAGE} (default {DEFAULT_PAGE}).")] = None,
 ) -> JSONResponse:
     """Extension: the caller's tasks, newest first."""
-    state = request.app.state
-    page = await state.tasks.list_for_account(
+    page = await tasks.list_for_account(
         credential.account_id,
         status=parse_status(status),
         after=decode_cursor(cursor) if cursor else None,
         limit=parse_limit(limit),
     )
-    tasks = [await describe(task, state) for task in page.tasks]
+    described = [await describe(task, tasks, storage, deliveries) for task in page.tasks]
     next_cursor = encode_cursor(page.tasks[-1]) if page.has_more else None
-    return success({"tasks": tasks, "next_cursor": next_cursor})
+    return success({"tasks": described, "next_cursor": next_cursor})
 
 
 @router.post(
@@ -90,10 +92,16 @@ async def list_tasks(
     response_model=Envelope[TaskDetail],
     responses={**ERRORS, 409: {"model": ErrorEnvelope, "description": "1201 task already finished"}},
 )
-async def cancel_task(task_id: str, credential: CurrentCredential, request: Request) -> JSONResponse:
+async def cancel_task(
+    task_id: str,
+    credential: CurrentCredential,
+    tasks: TasksDep,
+    storage: StorageDep,
+    deliveries: DeliveriesDep,
+    executor: ExecutorDep,
+) -> JSONResponse:
     """Extension: a queued task is dropped, a running one stops at its next frame; either way it
     ends TASK_FAILED with `cancelled: true` and failure_code 5003, and its credits are refunded."""
-    state = request.app.state
-    task = await state.tasks.cancel(task_id, credential.account_id)
-    state.executor.interrupt(task.id)
-    return success(await describe(task, state))
+    task = await tasks.cancel(task_id, credential.account_id)
+    await executor.cancel(task.id)
+    return success(await describe(task, tasks, storage, deliveries))

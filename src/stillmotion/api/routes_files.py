@@ -1,6 +1,6 @@
-"""Uploads in, videos out: `POST /api/vdr/uploads` and the files it and the worker store.
+"""Uploads in, videos out: `POST /api/vdr/uploads` and GETs of the files it and the workers store.
 
-Served with FileResponse, which answers HTTP Range requests (players seek with them).
+How a file is answered is the storage's business (the file with Range support, or a redirect).
 """
 
 from __future__ import annotations
@@ -9,22 +9,21 @@ import asyncio
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import JSONResponse, Response
 from PIL import Image
 
 from stillmotion.api.auth import CurrentCredential
+from stillmotion.api.deps import StorageDep
 from stillmotion.api.routes_tasks import success
 from stillmotion.api.schemas import Envelope, ErrorEnvelope, UploadedImage
-from stillmotion.errors import ImageRejected, TaskNotFound
+from stillmotion.errors import ImageRejected
 from stillmotion.inputs import MAX_IMAGE_BYTES, decode_image
-from stillmotion.storage.local import UPLOAD_ROUTE, VIDEO_ROUTE
+from stillmotion.storage.base import UPLOAD_ROUTE, VIDEO_ROUTE
 
 router = APIRouter()
 
 _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "TIFF": "tiff"}
-_MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
-                "bmp": "image/bmp", "tiff": "image/tiff"}
 
 
 @router.post(
@@ -36,7 +35,7 @@ _MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "
 async def upload_image(
     file: Annotated[UploadFile, File(description="The image (JPEG, PNG, WebP, GIF, BMP, TIFF; ≤ 10 MB).")],
     _credential: CurrentCredential,
-    request: Request,
+    storage: StorageDep,
 ) -> JSONResponse:
     """Extension: store an image on this server and get back a URL usable as `image_url`."""
     data = await file.read(MAX_IMAGE_BYTES + 1)
@@ -45,21 +44,15 @@ async def upload_image(
     await asyncio.to_thread(decode_image, data)  # every image rule, before anything is kept
     with Image.open(io.BytesIO(data)) as probe:
         extension = _EXTENSIONS[probe.format or ""]
-    url = request.app.state.storage.save_upload(data, extension)
+    url = await asyncio.to_thread(storage.save_upload, data, extension)
     return success({"image_url": url, "bytes": len(data)})
 
 
 @router.get(VIDEO_ROUTE + "/{key}", tags=["files"], include_in_schema=False)
-async def get_video(key: str, request: Request) -> FileResponse:
-    path = request.app.state.storage.video_file(key)
-    if path is None:
-        raise TaskNotFound("Video not found.")
-    return FileResponse(path, media_type="video/mp4")
+async def get_video(key: str, storage: StorageDep) -> Response:
+    return storage.video_response(key)
 
 
 @router.get(UPLOAD_ROUTE + "/{key}", tags=["files"], include_in_schema=False)
-async def get_upload(key: str, request: Request) -> FileResponse:
-    path = request.app.state.storage.upload_file(key)
-    if path is None:
-        raise TaskNotFound("Upload not found.")
-    return FileResponse(path, media_type=_MEDIA_TYPES[key.rsplit(".", 1)[1]])
+async def get_upload(key: str, storage: StorageDep) -> Response:
+    return storage.upload_response(key)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from contextlib import suppress
+
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from stillmotion.executors.base import QueueUnavailable
+
+from stillmotion.api.deps import DatabaseDep, ExecutorDep, ModelsDep
 from stillmotion.api.errors import error_response
 from stillmotion.api.routes_tasks import success
 from stillmotion.api.schemas import Envelope, ModelList
@@ -23,34 +28,36 @@ async def healthz() -> JSONResponse:
 
 
 @router.get("/readyz", tags=["service"])
-async def readyz(request: Request) -> JSONResponse:
-    """Ready to take tasks: the database answers, the executor runs, every model loaded."""
-    state = request.app.state
+async def readyz(db: DatabaseDep, executor: ExecutorDep, models: ModelsDep) -> JSONResponse:
+    """Ready to take tasks: the database and the task queue answer, and (embedded mode) every
+    model is loaded. An API replica in distributed mode loads no models."""
     problems: list[str] = []
     try:
-        async with state.db.connect() as connection:
+        async with db.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception:
         problems.append("database unreachable")
-    if not state.executor_running:
-        problems.append("executor not running")
-    if not state.engines.loaded:
+    try:
+        await executor.queue_depth()
+    except QueueUnavailable:
+        problems.append("task queue unreachable")
+    if not models.loaded:
         problems.append("models still loading")
-    problems.extend(state.engines.problems)
+    problems.extend(models.problems)
     if problems:
         return error_response(NotReady("Not ready: " + "; ".join(problems) + ".", retry_after=5))
     return success({"status": "ready"})
 
 
 @router.get("/metrics", tags=["service"], response_class=PlainTextResponse)
-async def metrics(request: Request) -> PlainTextResponse:
+async def metrics(executor: ExecutorDep) -> PlainTextResponse:
     """Prometheus metrics: tasks created and finished by outcome, render time, queue depth."""
-    QUEUE_DEPTH.set(len(request.app.state.executor.queued))
+    with suppress(QueueUnavailable):  # the gauge keeps its last value; /readyz reports the outage
+        QUEUE_DEPTH.set(await executor.queue_depth())
     return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/api/vdr/models", tags=["extensions"], response_model=Envelope[ModelList])
-async def list_models(request: Request) -> JSONResponse:
+async def list_models(models: ModelsDep) -> JSONResponse:
     """Extension: the model names this server serves, and their engines."""
-    engines = request.app.state.engines
-    return success({"models": [engines.describe(name) for name in engines.model_names]})
+    return success({"models": [models.describe(name) for name in models.model_names]})

@@ -7,18 +7,21 @@ its Idempotency-Key and the per-account and queue limits (TaskRepository.create)
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Request
+from fastapi import APIRouter, Body, Header
 from fastapi.responses import JSONResponse
 
 from stillmotion.api.admission import admit
 from stillmotion.api.auth import CurrentCredential
+from stillmotion.api.deps import DeliveriesDep, ExecutorDep, ModelsDep, SettingsDep, StorageDep, TasksDep
 from stillmotion.api.schemas import MAX_SEED, CreatedTask, CreateTaskRequest, Envelope, ErrorEnvelope
 from stillmotion.api.task_views import TaskDetail, describe
 from stillmotion.config import Settings
 from stillmotion.errors import TaskNotFound
+from stillmotion.executors.base import Executor, QueueUnavailable
 from stillmotion.metrics import TASKS_CREATED
 from stillmotion.tasks.credits import task_cost
 from stillmotion.tasks.idempotency import idempotency_claim
@@ -28,6 +31,7 @@ from stillmotion.webhooks.outbox import unix_seconds
 from stillmotion.webhooks.targets import precheck_callback_url
 
 router = APIRouter(prefix="/api/vdr/videos", tags=["image2video"])
+log = logging.getLogger("stillmotion.api")
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope, "description": "1000 invalid field, 1001 image rejected"},
@@ -60,37 +64,51 @@ def admission_rules(fields: dict[str, Any], settings: Settings, idempotency_key:
     )
 
 
+async def dispatch(executor: Executor, task: Task) -> None:
+    """Hand a stored task to the executor. It is accepted (stored, charged) whatever happens here:
+    if the queue cannot be reached now, the reclaim sweep dispatches it once it can."""
+    try:
+        await executor.submit(task.id, task.model_name)
+    except QueueUnavailable as exc:
+        log.warning("task %s stored but not queued (%s); the reclaim sweep will queue it", task.id, exc)
+
+
 @router.post("/image2video", response_model=Envelope[CreatedTask], responses=_CREATE_ERRORS)
 async def create_task(
     body: Annotated[CreateTaskRequest, Body()],
     credential: CurrentCredential,
-    request: Request,
+    settings: SettingsDep,
+    tasks: TasksDep,
+    models: ModelsDep,
+    storage: StorageDep,
+    executor: ExecutorDep,
     idempotency_key: Annotated[
         str | None,
         Header(description="Extension: the same key and body within 24 h return the same task, charged once."),
     ] = None,
 ) -> JSONResponse:
-    state = request.app.state
-    await admit(body, state.settings, state.engines, credential.account_id)
-    await precheck_callback_url(body.callback_url, state.settings)
+    await admit(body, settings, models, storage, credential.account_id)
+    await precheck_callback_url(body.callback_url, settings)
     fields = body.model_dump()  # once: a data-URL image makes it megabytes
-    rules = admission_rules(fields, state.settings, idempotency_key)
+    rules = admission_rules(fields, settings, idempotency_key)
     seed_requested = fields["seed"] is not None
     if not seed_requested:
         fields["seed"] = secrets.randbelow(MAX_SEED + 1)
-    created = await state.tasks.create(
+    created = await tasks.create(
         Task(account_id=credential.account_id, seed_requested=seed_requested, **fields), rules
     )
     if not created.replayed:
         TASKS_CREATED.labels(model=body.model_name).inc()
-        state.executor.submit(created.task.id)
+        await dispatch(executor, created.task)
     headers = {"Idempotent-Replayed": "true"} if created.replayed else None
     return success({"task_id": created.task.id, "create_at": unix_seconds(created.task.created_at)}, headers)
 
 
 @router.get("/image2video/{task_id}", response_model=Envelope[TaskDetail], responses=ERRORS)
-async def get_task(task_id: str, credential: CurrentCredential, request: Request) -> JSONResponse:
-    task = await request.app.state.tasks.get_for_account(task_id, credential.account_id)
+async def get_task(
+    task_id: str, credential: CurrentCredential, tasks: TasksDep, storage: StorageDep, deliveries: DeliveriesDep
+) -> JSONResponse:
+    task = await tasks.get_for_account(task_id, credential.account_id)
     if task is None:
         raise TaskNotFound()
-    return success(await describe(task, request.app.state))
+    return success(await describe(task, tasks, storage, deliveries))

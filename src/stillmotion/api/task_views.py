@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from starlette.datastructures import State
 
 from stillmotion.api.schemas import TaskView
+from stillmotion.storage import Storage
 from stillmotion.tasks.models import Task, TaskStatus
+from stillmotion.tasks.repository import TaskRepository
 from stillmotion.webhooks.outbox import unix_seconds
+from stillmotion.webhooks.store import DeliveryStore
 
 _OPTIONAL = ("queue_position", "expires_at", "video_deleted", "cancelled", "callback")
 
@@ -46,7 +48,7 @@ class TaskDetail(TaskView):
         return body
 
 
-async def describe(task: Task, state: State) -> dict[str, Any]:
+async def describe(task: Task, tasks: TaskRepository, storage: Storage, deliveries: DeliveryStore) -> dict[str, Any]:
     """The JSON `data` of one task as its owner sees it."""
     succeeded = task.status == TaskStatus.SUCCEEDED.value
     message = task.message
@@ -56,7 +58,7 @@ async def describe(task: Task, state: State) -> dict[str, Any]:
         task_id=task.id,
         status=task.status,  # type: ignore[arg-type]
         message=message,
-        video_url=state.storage.video_url(task.video_key) if succeeded and task.video_key else None,
+        video_url=storage.video_url(task.video_key) if succeeded and task.video_key else None,
         progress=int(task.progress),
         created_at=unix_seconds(task.created_at),  # type: ignore[arg-type]
         updated_at=unix_seconds(task.updated_at),  # type: ignore[arg-type]
@@ -64,19 +66,19 @@ async def describe(task: Task, state: State) -> dict[str, Any]:
         seed=task.seed,
         enhanced_prompt=task.enhanced_prompt,
         failure_code=task.failure_code,
-        queue_position=await state.tasks.queue_position(task) if task.status == TaskStatus.PENDING.value else None,
+        queue_position=await tasks.queue_position(task) if task.status == TaskStatus.PENDING.value else None,
         expires_at=unix_seconds(task.expires_at),
         video_deleted=True if task.video_deleted_at is not None else None,
         cancelled=True if task.cancelled else None,
-        callback=await _callback_state(task, state),
+        callback=await _callback_state(task, deliveries),
     )
     return detail.to_json()
 
 
-async def _callback_state(task: Task, state: State) -> CallbackState | None:
+async def _callback_state(task: Task, deliveries: DeliveryStore) -> CallbackState | None:
     if not task.callback_url:
         return None
-    delivery = await state.deliveries.for_task(task.id)
+    delivery = await deliveries.for_task(task.id)
     if delivery is None:
         return CallbackState(status="waiting", attempts=0)
     return CallbackState(

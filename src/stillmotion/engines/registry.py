@@ -11,31 +11,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
-from typing import Any
 
 from stillmotion.audio.backend import AudioBackend, load_audio_backend
 from stillmotion.config import Settings
 from stillmotion.engines.base import Engine
+from stillmotion.engines.catalog import ModelCatalog, ModelEntry
 from stillmotion.errors import NotReady
 
 log = logging.getLogger("stillmotion.engines")
 
 
-@dataclass
-class ModelEntry:
-    name: str
-    kind: str
-    config: str | dict[str, Any]
-    family: str | None = None
-    engine: Engine | None = None
-    problems: list[str] = field(default_factory=list)
-
-
-class EngineRegistry:
+class EngineRegistry(ModelCatalog):
     def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
         self._settings = settings
-        self._entries = {name: _entry(name, config) for name, config in settings.models.items()}
         self._motion: Engine | None = None  # one motion engine serves every name that maps to it
         self._audio: AudioBackend | None = None
         self._lock = threading.Lock()
@@ -43,18 +32,9 @@ class EngineRegistry:
         """The audio backend's own: a task must not wait for a diffusion model's weights to get it."""
         self.loaded = False
 
-    @property
-    def model_names(self) -> list[str]:
-        return sorted(self._entries)
-
-    @property
-    def problems(self) -> list[str]:
-        return [f"{entry.name}: {problem}" for entry in self._entries.values() for problem in entry.problems]
-
-    def describe(self, model_name: str) -> dict[str, Any]:
-        entry = self._entries[model_name]
-        ready = entry.engine is not None and not entry.problems
-        return {"model_name": entry.name, "engine": entry.kind, "family": entry.family, "ready": ready}
+    def ready(self, entry: ModelEntry) -> bool:
+        """Here: its engine is loaded in this process."""
+        return entry.engine is not None and not entry.problems
 
     @property
     def audio(self) -> AudioBackend:
@@ -95,14 +75,6 @@ class EngineRegistry:
                 entry.engine = self._motion
             elif entry.kind == "diffusion":
                 entry.engine = _load_diffusion(entry)
-
-
-def _entry(name: str, config: str | dict[str, Any]) -> ModelEntry:
-    if config == "motion":
-        return ModelEntry(name, "motion", config)
-    if isinstance(config, dict) and config.get("engine") == "diffusion":
-        return ModelEntry(name, "diffusion", config, family=config.get("family"))
-    return ModelEntry(name, str(config), config, problems=[f"unknown engine {config!r} (motion or a diffusion spec)"])
 
 
 def _load_diffusion(entry: ModelEntry) -> Engine | None:

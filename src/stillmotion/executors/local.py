@@ -1,9 +1,8 @@
 """The embedded executor: an in-process queue drained by `workers` concurrent runners.
 
-`submit()` is all the API needs. A sweeper finds work nobody is doing: pending
-tasks (a restart left them queued in the database) and processing tasks whose
-lease expired (their worker died). A task that already used all its attempts
-fails with 5004 instead of running forever.
+The queue dies with the process, so `start()` refills it from the store (every pending task,
+oldest first). Finding crashed work (expired leases) is the reclaim sweep's job, not this
+queue's (tasks/reclaim.py); a task submitted twice is queued once.
 """
 
 from __future__ import annotations
@@ -11,65 +10,59 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from stillmotion.errors import StoreUnavailable, TaskTimedOut
-from stillmotion.periodic import cancel_all, every
-from stillmotion.pipeline.run import TaskRunner
-from stillmotion.tasks.models import TaskStatus
+from stillmotion.errors import StoreUnavailable
+from stillmotion.periodic import cancel_all
+from stillmotion.pipeline.run import RunnerStopping, TaskRunner
 
 log = logging.getLogger("stillmotion.executor")
+STORE_RETRY_SECONDS = 1.0  # before a task whose claim met an unreachable store is tried again
 
 
 class LocalExecutor:
-    def __init__(self, runner: TaskRunner, workers: int, max_attempts: int, sweep_seconds: float) -> None:
+    def __init__(self, runner: TaskRunner, workers: int) -> None:
         self.runner = runner
         self.workers = workers
-        self.max_attempts = max_attempts
-        self.sweep_seconds = sweep_seconds
         self._queue: asyncio.Queue[str] = asyncio.Queue()
-        self._known: set[str] = set()  # queued or running here; the sweeper skips these
+        self._known: set[str] = set()  # queued or running here: a second submit is a no-op
         self._loops: list[asyncio.Task[None]] = []
 
-    def submit(self, task_id: str) -> None:
+    async def submit(self, task_id: str, model_name: str) -> None:
+        """One queue for every model: this process loads them all."""
         if task_id not in self._known:
             self._known.add(task_id)
             self._queue.put_nowait(task_id)
 
-    def interrupt(self, task_id: str) -> None:
-        """A cancelled task: stop it now if it runs here. A queued one needs nothing: its claim
-        will fail because the database already says it ended."""
+    async def cancel(self, task_id: str) -> None:
+        """Stop it now if it runs here. A queued one needs nothing: its claim will fail because
+        the store already says it ended."""
         self.runner.interrupt(task_id)
 
-    @property
-    def queued(self) -> list[str]:
-        """Task ids waiting (not running), in order."""
-        return list(self._queue._queue)  # type: ignore[attr-defined]  # asyncio.Queue keeps a deque
+    async def queue_depth(self) -> int:
+        return self._queue.qsize()
 
     async def start(self) -> None:
+        for task_id, model_name in await self.runner.tasks.pending():
+            await self.submit(task_id, model_name)
         self._loops = [asyncio.create_task(self._work(), name=f"worker-{i}") for i in range(self.workers)]
-        self._loops.append(asyncio.create_task(every(self.sweep_seconds, self.sweep, "sweep", log), name="sweeper"))
 
     async def stop(self) -> None:
+        """Call after the worker role drained the runner: every loop is idle or returning."""
         await cancel_all(self._loops)
-
-    async def sweep(self) -> None:
-        for task in await self.runner.tasks.runnable():
-            if task.id in self._known:
-                continue
-            if task.status == TaskStatus.PROCESSING.value and task.attempts >= self.max_attempts:
-                error = TaskTimedOut(f"Task did not finish after {task.attempts} attempts.")
-                await self.runner.tasks.fail(task.id, None, error.code, error.message)
-                log.warning("task %s: gave up after %d attempts", task.id, task.attempts)
-                continue
-            self.submit(task.id)
 
     async def _work(self) -> None:
         while True:
             task_id = await self._queue.get()
             try:
                 await self.runner.run(task_id)
+            except RunnerStopping:
+                self._known.discard(task_id)
+                return  # the task stays pending in the store; the next start queues it again
             except StoreUnavailable:
-                log.warning("task %s: task store unreachable; the sweeper submits it again", task_id)
+                # Not claimed: it is still pending. Try again shortly rather than after redispatch_seconds.
+                log.warning("task %s: task store unreachable; trying again shortly", task_id)
+                await asyncio.sleep(STORE_RETRY_SECONDS)
+                self._queue.put_nowait(task_id)
+                continue
             except Exception:
                 log.exception("task %s: runner crashed", task_id)
-            finally:
-                self._known.discard(task_id)
+            self._known.discard(task_id)

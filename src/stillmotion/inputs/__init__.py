@@ -14,7 +14,7 @@ from stillmotion.inputs.limits import (
     MAX_URL_LENGTH,
     MIN_IMAGE_SIDE,
 )
-from stillmotion.inputs.uploads import UPLOAD_NAME, UPLOADS_URL_PATH, upload_path, upload_url
+from stillmotion.inputs.uploads import UPLOAD_NAME, UPLOADS_URL_PATH, UploadReader, upload_key, upload_url
 
 __all__ = [
     "ACCEPTED_FORMATS",
@@ -25,10 +25,11 @@ __all__ = [
     "MIN_IMAGE_SIDE",
     "UPLOADS_URL_PATH",
     "UPLOAD_NAME",
+    "UploadReader",
     "decode_image",
     "fetch_image",
     "load_image",
     "precheck_image_url",
-    "upload_path",
+    "upload_key",
     "upload_url",
 ]

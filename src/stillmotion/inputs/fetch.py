@@ -25,7 +25,7 @@ from stillmotion.inputs.decode import decode_image
 from stillmotion.inputs.limits import MAX_IMAGE_BYTES, MAX_IMAGE_MB, MAX_REDIRECTS, MAX_URL_LENGTH
 from stillmotion.inputs.pinned import pinned_tls, send_pinned
 from stillmotion.inputs.sniff import looks_like_html
-from stillmotion.inputs.uploads import check_upload, read_upload, upload_path
+from stillmotion.inputs.uploads import UploadReader, read_upload, upload_key
 
 # What a host may contain once IDNA-encoded: DNS labels, IPv4 dots, IPv6 colons.
 _HOST_CHARACTERS = re.compile(rb"[A-Za-z0-9._:-]+")
@@ -42,29 +42,30 @@ _HEADERS = {
 }
 
 
-async def fetch_image(url: str, settings: Settings) -> bytes:
-    """The image file's bytes (at most MAX_IMAGE_BYTES), or ImageRejected saying why not."""
+async def fetch_image(url: str, settings: Settings, uploads: UploadReader) -> bytes:
+    """The image file's bytes (at most MAX_IMAGE_BYTES), or ImageRejected saying why not.
+    `uploads` reads our own upload URLs (the storage)."""
     if is_data_url(url):
         return decode_data_url(url)
-    path = upload_path(url, settings)
-    if path is not None:
-        return await asyncio.to_thread(read_upload, path)
+    key = upload_key(url, settings)
+    if key is not None:
+        return await asyncio.to_thread(read_upload, key, uploads)
     return await _download(url, settings)
 
 
-async def precheck_image_url(url: str, settings: Settings) -> None:
+async def precheck_image_url(url: str, settings: Settings, uploads: UploadReader) -> None:
     """The checks cheap enough for task creation (400 / 1001 there instead of a failed task).
 
     http(s): syntax, host, DNS, and the address rules (nothing is downloaded). Data URLs carry
-    the image itself, so they are decoded and checked in full. Uploads: the file exists.
+    the image itself, so they are decoded and checked in full. Uploads: it exists, within the cap.
     """
     if is_data_url(url):
         data = decode_data_url(url)
         await asyncio.to_thread(decode_image, data)
         return
-    path = upload_path(url, settings)
-    if path is not None:
-        await asyncio.to_thread(check_upload, path)
+    key = upload_key(url, settings)
+    if key is not None:
+        await asyncio.to_thread(read_upload, key, uploads)
         return
     target = parse_http_url(url)
     await resolve_allowed(
@@ -73,9 +74,11 @@ async def precheck_image_url(url: str, settings: Settings) -> None:
     )  # fmt: skip
 
 
-async def load_image(url: str, settings: Settings, *, reduce_to: int | None = None) -> np.ndarray:
+async def load_image(
+    url: str, settings: Settings, uploads: UploadReader, *, reduce_to: int | None = None
+) -> np.ndarray:
     """fetch_image then decode_image (in a thread: decoding a large photo takes CPU time)."""
-    data = await fetch_image(url, settings)
+    data = await fetch_image(url, settings, uploads)
     return await asyncio.to_thread(decode_image, data, reduce_to=reduce_to)
 
 

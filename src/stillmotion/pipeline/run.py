@@ -7,6 +7,10 @@ While the thread renders, a heartbeat renews the lease and stores progress; if
 the renewal no longer matches (the task was cancelled, possibly from another
 process, or another worker reclaimed it) the render stops at its next frame.
 Finishing (succeed/fail) settles credits and queues the webhook in the repository.
+
+A worker that is asked to stop (SIGTERM) calls `drain`: it takes no new task, lets the running
+ones finish within a grace period, and hands the rest back to the queue without using up their
+attempt, so routine restarts never fail a task.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from stillmotion.inputs import fetch_image
 from stillmotion.metrics import RENDER_SECONDS, TASKS_FINISHED
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.produce import VideoSpec, produce_video
-from stillmotion.storage.local import LocalStorage
+from stillmotion.storage.base import Storage, refused_write
 from stillmotion.tasks.models import Task, TaskStatus
 from stillmotion.tasks.repository import TaskRepository
 
@@ -35,6 +39,11 @@ log = logging.getLogger("stillmotion.worker")
 HEARTBEAT_SECONDS = 0.5  # how often progress reaches the API; also the cancel/lease check period
 STORE_RETRY_SECONDS = 0.5  # between tries of a finishing write while the task store is unreachable
 T = TypeVar("T")
+_DRAIN_POLL_SECONDS = 0.1
+
+
+class RunnerStopping(Exception):
+    """`run` was called after `drain` began: the task is left for another worker (or the next start)."""
 
 
 def spec_of(task: Task) -> VideoSpec:
@@ -55,7 +64,7 @@ def spec_of(task: Task) -> VideoSpec:
 
 class TaskRunner:
     def __init__(
-        self, settings: Settings, tasks: TaskRepository, storage: LocalStorage, engines: EngineRegistry
+        self, settings: Settings, tasks: TaskRepository, storage: Storage, engines: EngineRegistry
     ) -> None:
         self.settings = settings
         self.tasks = tasks
@@ -64,6 +73,10 @@ class TaskRunner:
         self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
         self._lease = timedelta(seconds=settings.lease_seconds)
         self._running: dict[str, TaskContext] = {}
+        self._active = 0  # calls of run() in progress, claimed or not yet
+        self.accepting = True
+        self._handing_back = False
+        self._handed_back: list[tuple[str, str]] = []
 
     def interrupt(self, task_id: str) -> None:
         """Stop a task running here at its next frame (a shortcut; the heartbeat finds out too)."""
@@ -71,17 +84,47 @@ class TaskRunner:
         if ctx is not None:
             ctx.cancel()
 
+    async def drain(self, grace_seconds: float) -> list[tuple[str, str]]:
+        """Take no new task; give the running ones `grace_seconds` to finish, then stop them and
+        hand them back (pending again, the attempt not counted). Returns the (task id, model name)
+        of those handed back, for the caller to queue again."""
+        self.accepting = False
+        deadline = time.monotonic() + grace_seconds
+        while self._active and time.monotonic() < deadline:
+            await asyncio.sleep(_DRAIN_POLL_SECONDS)
+        self._handing_back = True
+        for ctx in self._running.values():
+            ctx.cancel()
+        while self._active:
+            await asyncio.sleep(_DRAIN_POLL_SECONDS)
+        if self._handed_back:
+            log.warning("handed back %d running task(s) on stopping", len(self._handed_back))
+        return self._handed_back
+
     async def run(self, task_id: str) -> None:
+        """Claim and run one task to its end; RunnerStopping once `drain` has begun."""
+        if not self.accepting:
+            raise RunnerStopping()
+        self._active += 1
+        try:
+            await self._run(task_id)
+        finally:
+            self._active -= 1
+
+    async def _run(self, task_id: str) -> None:
         task = await self.tasks.claim(task_id, self.worker_id, self._lease)
         if task is None:
             return  # finished, or another worker holds a live lease
+        if self._handing_back:  # drain's grace ran out while this claim was in flight
+            await self._hand_back(task)
+            return
         log.info("task %s: attempt %d on %s", task_id, task.attempts, self.worker_id)
         started = time.monotonic()
         ctx = TaskContext(deadline=started + self.settings.task_timeout_seconds)
         scratch = self.storage.scratch_path(task_id)
         self._running[task_id] = ctx
         try:
-            image_bytes = await fetch_image(task.image_url, self.settings)
+            image_bytes = await fetch_image(task.image_url, self.settings, self.storage)
             # Off the event loop: the first use may wait for weights still loading.
             engine = await asyncio.to_thread(self.engines.engine_for, task.model_name)
             audio = await asyncio.to_thread(lambda: self.engines.audio)
@@ -111,21 +154,24 @@ class TaskRunner:
             RENDER_SECONDS.observe(time.monotonic() - started)
             log.info("task %s: succeeded (%dx%d, %d frames)", task_id, produced.width, produced.height, produced.frames)
         except TaskCancelled:
-            # Either a user cancel (recorded by whoever cancelled) or a lost lease: nothing to write here.
-            log.info("task %s: stopped", task_id)
+            if self._handing_back:
+                await self._hand_back(task)
+            else:
+                # A user cancel (recorded by whoever cancelled) or a lost lease: nothing to write here.
+                log.info("task %s: stopped", task_id)
         except StoreUnavailable:
-            # The outcome cannot be written: the task stays on its lease, and the sweeper runs it
-            # again once the lease expires and the store is back.
+            # The outcome cannot be written: the task stays on its lease, and the reclaim sweep runs
+            # it again once the lease expires and the store is back.
             log.warning("task %s: the task store stayed unreachable; leaving the task to its lease", task_id)
         except StillmotionError as exc:
-            TASKS_FINISHED.labels(outcome=str(exc.code)).inc()
-            log.info("task %s: failed with %d: %s", task_id, exc.code, exc.message)
-            await self._patiently(lambda: self.tasks.fail(task_id, self.worker_id, exc.code, exc.message))
-        except Exception:
-            TASKS_FINISHED.labels(outcome="5002").inc()
-            log.exception("task %s: engine error", task_id)
-            error = EngineFailure("Video generation failed because of an internal engine error.")
-            await self._patiently(lambda: self.tasks.fail(task_id, self.worker_id, error.code, error.message))
+            await self._fail(task_id, exc)
+        except Exception as exc:
+            refused = refused_write(exc)
+            if refused is None:
+                log.exception("task %s: engine error", task_id)
+            await self._fail(
+                task_id, refused or EngineFailure("Video generation failed because of an internal engine error.")
+            )
         finally:
             ctx.cancel()  # a render still running after an unexpected error stops at its next frame
             self._running.pop(task_id, None)
@@ -153,3 +199,13 @@ class TaskRunner:
                 if time.monotonic() >= deadline:
                     raise
                 await asyncio.sleep(STORE_RETRY_SECONDS)
+
+    async def _hand_back(self, task: Task) -> None:
+        if await self.tasks.release(task.id, self.worker_id):
+            self._handed_back.append((task.id, task.model_name))
+            log.info("task %s: handed back to the queue (attempt not counted)", task.id)
+
+    async def _fail(self, task_id: str, error: StillmotionError) -> None:
+        TASKS_FINISHED.labels(outcome=str(error.code)).inc()
+        log.info("task %s: failed with %d: %s", task_id, error.code, error.message)
+        await self._patiently(lambda: self.tasks.fail(task_id, self.worker_id, error.code, error.message))

@@ -1,74 +1,114 @@
 """Videos and uploaded images in the data directory, served by the API itself.
 
-Keys are file names we generate (task ids, random upload ids), never user input,
-so a served path can always be validated against a strict pattern.
+    data/scratch/   renders in progress (one file per attempt; never served)
+    data/videos/    published videos, `{task_id}.mp4`
+    data/uploads/   uploaded images, `{random}.{ext}`
+
+Keys are file names we generate (task ids, random upload ids), never user input, so a served
+path is always validated against a strict pattern first. Publishing is a rename when scratch and
+videos share a filesystem, else a copy to a hidden partial file renamed into place: a reader
+never sees half a video, and a refused write leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
+import shutil
 from pathlib import Path
 
+from starlette.responses import FileResponse, Response
+
 from stillmotion.config import Settings
-from stillmotion.inputs.uploads import UPLOADS_URL_PATH, upload_url
+from stillmotion.errors import StorageFailure, TaskNotFound
+from stillmotion.inputs.uploads import upload_url
+from stillmotion.storage.base import VIDEO_ROUTE
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}\.(mp4|jpg|png|webp|gif|bmp|tiff)$")
-VIDEO_ROUTE = "/files/videos"
-UPLOAD_ROUTE = UPLOADS_URL_PATH.rstrip("/")
+_MEDIA_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
+                "gif": "image/gif", "bmp": "image/bmp", "tiff": "image/tiff"}  # fmt: skip
 
 
 class LocalStorage:
     def __init__(self, settings: Settings) -> None:
-        self.videos_dir = settings.videos_dir
-        self.uploads_dir = settings.uploads_dir
+        self.scratch_dir = settings.data_dir / "scratch"
+        self.videos_dir = settings.data_dir / "videos"
+        self.uploads_dir = settings.data_dir / "uploads"
         self.public_url = settings.resolved_public_url
         self._settings = settings
-        self.videos_dir.mkdir(parents=True, exist_ok=True)
-        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        for directory in (self.scratch_dir, self.videos_dir, self.uploads_dir):
+            directory.mkdir(parents=True, exist_ok=True)
 
     def scratch_path(self, task_id: str) -> Path:
-        """Where a render writes before it is published (same filesystem: publishing is a rename).
-
-        Leftovers of an earlier attempt that crashed are removed first, so a re-run
-        never leaves a second file behind.
-        """
-        for leftover in self.videos_dir.glob(f".{task_id}.*.partial.mp4"):
+        for leftover in self.scratch_dir.glob(f"{task_id}.*.mp4"):
             leftover.unlink(missing_ok=True)
-        return self.videos_dir / f".{task_id}.{secrets.token_hex(4)}.partial.mp4"
+        return self.scratch_dir / f"{task_id}.{secrets.token_hex(4)}.mp4"
 
     def publish_video(self, task_id: str, rendered: Path) -> str:
         key = f"{task_id}.mp4"
-        os.replace(rendered, self.videos_dir / key)
+        target = self.videos_dir / key
+        try:
+            os.replace(rendered, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise StorageFailure(_refusal("the video", exc)) from exc
+            self._copy_into_place(rendered, target)
         return key
 
     def video_url(self, key: str) -> str:
         return f"{self.public_url}{VIDEO_ROUTE}/{key}"
 
-    def video_file(self, key: str) -> Path | None:
-        return self._existing(self.videos_dir, key)
+    def video_response(self, key: str) -> Response:
+        return self._serve(self.videos_dir, key, "Video not found.")
 
     def delete_video(self, key: str) -> None:
-        """Remove a published video; nothing to do if it is already gone."""
-        path = self.video_file(key)
-        if path is not None:
-            path.unlink(missing_ok=True)
+        if _KEY.match(key):
+            (self.videos_dir / key).unlink(missing_ok=True)
 
     def save_upload(self, data: bytes, extension: str) -> str:
         key = f"{secrets.token_urlsafe(16)}.{extension}"
         target = self.uploads_dir / key
         partial = target.with_name("." + key + ".partial")
-        partial.write_bytes(data)
-        os.replace(partial, target)
+        try:
+            partial.write_bytes(data)
+            os.replace(partial, target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise StorageFailure(_refusal("the upload", exc)) from exc
         return upload_url(key, self._settings)
 
-    def upload_file(self, key: str) -> Path | None:
-        return self._existing(self.uploads_dir, key)
-
-    @staticmethod
-    def _existing(directory: Path, key: str) -> Path | None:
+    def read_upload(self, key: str) -> bytes | None:
         if not _KEY.match(key):
             return None
+        try:
+            return (self.uploads_dir / key).read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+
+    def upload_response(self, key: str) -> Response:
+        return self._serve(self.uploads_dir, key, "Upload not found.")
+
+    @staticmethod
+    def _serve(directory: Path, key: str, missing: str) -> Response:
+        """FileResponse answers HTTP Range requests: players seek with them."""
         path = directory / key
-        return path if path.is_file() else None
+        if not _KEY.match(key) or not path.is_file():
+            raise TaskNotFound(missing)
+        return FileResponse(path, media_type=_MEDIA_TYPES[key.rsplit(".", 1)[1]])
+
+    @staticmethod
+    def _copy_into_place(rendered: Path, target: Path) -> None:
+        partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
+        try:
+            shutil.copyfile(rendered, partial)
+            os.replace(partial, target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise StorageFailure(_refusal("the video", exc)) from exc
+
+
+def _refusal(what: str, exc: OSError) -> str:
+    reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+    return f"Storage failed: {what} could not be stored ({reason.lower()})."

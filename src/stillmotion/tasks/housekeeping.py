@@ -1,4 +1,4 @@
-"""Periodic clean-up in the server process: expired videos (retention) and old idempotency keys.
+"""Periodic clean-up, run by every worker: expired videos (retention) and old idempotency keys.
 
 A deleted video's task keeps its row, with `video_deleted_at` set, so GET can say what
 happened instead of pretending the task never existed.
@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from stillmotion.periodic import cancel_all, every
-from stillmotion.storage.local import LocalStorage
+from stillmotion.storage.base import Storage
 from stillmotion.tasks.models import utcnow
 from stillmotion.tasks.repository import TaskRepository
 
@@ -18,18 +17,9 @@ log = logging.getLogger("stillmotion.housekeeping")
 
 
 class Housekeeper:
-    def __init__(self, tasks: TaskRepository, storage: LocalStorage, period_seconds: float) -> None:
+    def __init__(self, tasks: TaskRepository, storage: Storage) -> None:
         self.tasks = tasks
         self.storage = storage
-        self.period_seconds = period_seconds
-        self._loop: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._loop = asyncio.create_task(every(self.period_seconds, self.sweep, "housekeeping", log), name="housekeeping")
-
-    async def stop(self) -> None:
-        if self._loop is not None:
-            await cancel_all([self._loop])
 
     async def sweep(self) -> int:
         """Delete every video past its expiry and forget stale idempotency keys; returns videos deleted."""

@@ -247,15 +247,49 @@ class TaskRepository:
                 session.add(delivery)
         return task
 
-    async def runnable(self, now: datetime | None = None) -> Sequence[Row[tuple[str, str, int]]]:
-        """(id, status, attempts) of pending tasks and processing tasks whose lease expired, oldest
-        first. Not whole rows: the sweeper asks every few seconds, and a data-URL image is megabytes."""
-        now = now or utcnow()
+    async def pending(self) -> Sequence[Row[tuple[str, str]]]:
+        """(id, model_name) of every pending task, oldest first: what an in-process queue must hold
+        after a restart."""
         async with self._sessions() as session:
             rows = await session.execute(
-                select(Task.id, Task.status, Task.attempts).where(_runnable(now)).order_by(Task.created_at)
+                select(Task.id, Task.model_name).where(Task.status == TaskStatus.PENDING.value).order_by(Task.created_at)
             )
             return rows.all()
+
+    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[Row[tuple[str, str, str, int]]]:
+        """(id, model_name, status, attempts) of processing tasks whose lease expired (their worker is gone) and
+        pending tasks untouched since `stale_before` (their message may be lost), oldest first.
+        Not whole rows: sweepers ask every few seconds, and a data-URL image is megabytes."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Task.id, Task.model_name, Task.status, Task.attempts)
+                .where(_reclaimable(now, stale_before))
+                .order_by(Task.created_at)
+            )
+            return rows.all()
+
+    async def requeue(self, task_id: str, now: datetime, stale_before: datetime) -> bool:
+        """Put a reclaimable task back to pending (its attempts kept); True for the one sweeper of
+        many that did it, so a task is dispatched once per sweep however many workers sweep."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(Task)
+                .where(Task.id == task_id, _reclaimable(now, stale_before))
+                .values(**_QUEUED, updated_at=now)
+            )
+            return affected_rows(result) == 1
+
+    async def release(self, task_id: str, worker_id: str) -> bool:
+        """Hand a running task back to the queue at once, without using up the attempt (a worker
+        stopping on purpose is not the task's fault); False if this worker no longer holds it."""
+        now = utcnow()
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(Task)
+                .where(Task.id == task_id, Task.worker_id == worker_id, Task.status == TaskStatus.PROCESSING.value)
+                .values(**_QUEUED, attempts=Task.attempts - 1, updated_at=now)
+            )
+            return affected_rows(result) == 1
 
     async def queue_position(self, task: Task) -> int:
         """1 for the next task to run: the executors take pending tasks oldest first."""
@@ -308,6 +342,22 @@ class TaskRepository:
 _NO_IMAGE = defer(Task.image_url)
 """What clients read of a task never includes its image, which a data URL makes megabytes:
 polls and list pages leave it in the database."""
+
+
+_QUEUED: dict[str, Any] = {
+    "status": TaskStatus.PENDING.value,
+    "message": "Task is queued.",
+    "worker_id": None,
+    "lease_expires_at": None,
+    "progress": 0.0,
+}
+
+
+def _reclaimable(now: datetime, stale_before: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(Task.status == TaskStatus.PENDING.value, Task.updated_at < stale_before),
+        and_(Task.status == TaskStatus.PROCESSING.value, Task.lease_expires_at < now),
+    )
 
 
 def _runnable(now: datetime) -> ColumnElement[bool]:

@@ -1,0 +1,73 @@
+"""The API's services as typed route dependencies: `tasks: TasksDep` instead of `request.app.state`.
+
+Each is read from the one `ApiServices` the application's lifespan built, so a route's signature
+says exactly what it uses, and a test or another role can build the same services itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from stillmotion.api.rate_limits import AccountRateLimiter
+from stillmotion.api.services import ApiServices
+from stillmotion.config import Settings
+from stillmotion.engines.catalog import ModelCatalog
+from stillmotion.executors.base import Executor
+from stillmotion.storage import Storage
+from stillmotion.tasks.accounts import AccountStore
+from stillmotion.tasks.repository import TaskRepository
+from stillmotion.webhooks.store import DeliveryStore
+
+
+def services(request: Request) -> ApiServices:
+    return cast(ApiServices, request.app.state.services)
+
+
+def _settings(request: Request) -> Settings:
+    return services(request).settings
+
+
+def _database(request: Request) -> AsyncEngine:
+    return services(request).store.db
+
+
+def _accounts(request: Request) -> AccountStore:
+    return services(request).store.accounts
+
+
+def _tasks(request: Request) -> TaskRepository:
+    return services(request).store.tasks
+
+
+def _deliveries(request: Request) -> DeliveryStore:
+    return services(request).store.deliveries
+
+
+def _storage(request: Request) -> Storage:
+    return services(request).storage
+
+
+def _executor(request: Request) -> Executor:
+    return services(request).executor
+
+
+def _models(request: Request) -> ModelCatalog:
+    return services(request).models
+
+
+def _rate_limiter(request: Request) -> AccountRateLimiter:
+    return services(request).rate_limiter
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DatabaseDep = Annotated[AsyncEngine, Depends(_database)]
+AccountsDep = Annotated[AccountStore, Depends(_accounts)]
+TasksDep = Annotated[TaskRepository, Depends(_tasks)]
+DeliveriesDep = Annotated[DeliveryStore, Depends(_deliveries)]
+StorageDep = Annotated[Storage, Depends(_storage)]
+ExecutorDep = Annotated[Executor, Depends(_executor)]
+ModelsDep = Annotated[ModelCatalog, Depends(_models)]
+RateLimiterDep = Annotated[AccountRateLimiter, Depends(_rate_limiter)]

@@ -1,0 +1,53 @@
+"""Finding work nobody is doing, for any executor and either role (safe with many sweepers).
+
+A processing task whose lease expired belongs to a worker that died: it goes back to pending and
+is dispatched again, unless it already used all its attempts (then it fails with 5004 instead of
+crashing worker after worker). A task pending for `redispatch_seconds` may have lost its message
+(a broker down at create time, or restarted without persistence): it is dispatched again.
+Each requeue is a guarded update, so of many workers sweeping at once exactly one dispatches a
+task; a duplicate message would be harmless anyway, since only one claim can win.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from stillmotion.errors import TaskTimedOut
+from stillmotion.executors.base import Executor, QueueUnavailable
+from stillmotion.tasks.models import TaskStatus, utcnow
+from stillmotion.tasks.repository import TaskRepository
+
+log = logging.getLogger("stillmotion.reclaim")
+
+
+class Reclaimer:
+    def __init__(self, tasks: TaskRepository, executor: Executor, max_attempts: int, redispatch_seconds: float) -> None:
+        self.tasks = tasks
+        self.executor = executor
+        self.max_attempts = max_attempts
+        self.redispatch = timedelta(seconds=redispatch_seconds)
+
+    async def sweep(self) -> int:
+        """One pass; returns how many tasks it dispatched again."""
+        now = utcnow()
+        stale_before = now - self.redispatch
+        dispatched = 0
+        for task_id, model_name, status, attempts in await self.tasks.reclaimable(now, stale_before):
+            if status == TaskStatus.PROCESSING.value and attempts >= self.max_attempts:
+                error = TaskTimedOut(f"Task did not finish after {attempts} attempts.")
+                if await self.tasks.fail(task_id, None, error.code, error.message) is not None:
+                    log.warning("task %s: gave up after %d attempts", task_id, attempts)
+                continue
+            if not await self.tasks.requeue(task_id, now, stale_before):
+                continue  # another sweeper took it, or a worker claimed it meanwhile
+            if status == TaskStatus.PROCESSING.value:
+                log.warning("task %s: lease expired after attempt %d; queued again", task_id, attempts)
+            try:
+                await self.executor.submit(task_id, model_name)
+            except QueueUnavailable as exc:
+                # Requeued in the store (so stale again after redispatch_seconds): not lost.
+                log.warning("queue unreachable (%s); dispatching again later", exc)
+                break
+            dispatched += 1
+        return dispatched

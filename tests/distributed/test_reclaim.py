@@ -1,0 +1,82 @@
+"""The reclaim sweep with many workers sweeping at once, on PostgreSQL and a real Celery queue:
+each crashed task is queued exactly once, and one out of attempts fails exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from stillmotion.config import Settings
+from stillmotion.executors.celery import CeleryExecutor
+from stillmotion.storage.local import LocalStorage
+from stillmotion.tasks.models import Task
+from stillmotion.tasks.reclaim import Reclaimer
+from stillmotion.tasks.repository import Admission
+from stillmotion.tasks.store import TaskStore
+from tests.support.distributed import REDIS_URL, purge_prefix
+from tests.support.postgres import fresh_database
+
+SWEEPERS = 8
+CRASHED = 12
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    prefix = f"smtest{uuid.uuid4().hex[:10]}"
+    with fresh_database() as url:
+        configured = Settings(data_dir=tmp_path, database_url=url, executor="celery", broker_url=REDIS_URL,
+                              queue_prefix=prefix, max_attempts=2)  # fmt: skip
+        from stillmotion.tasks.migrate import upgrade_database
+
+        upgrade_database(configured)
+        try:
+            yield configured
+        finally:
+            purge_prefix(REDIS_URL, prefix)
+
+
+def new_task(account_id: int) -> Task:
+    return Task(account_id=account_id, model_name="bach-1.0-preview", image_url="https://example.com/a.jpg",
+                resolution="720p", duration=1, fps=30, cfg_scale=5.0, enhance_prompt=False, generate_audio=False,
+                seed=1, seed_requested=True, enable_moderation=False)  # fmt: skip
+
+
+async def test_many_sweepers_queue_each_crashed_task_once(settings: Settings) -> None:
+    store = TaskStore.open(settings, LocalStorage(settings))
+    executor = CeleryExecutor(settings)
+    try:
+        issued = await store.accounts.issue_key("olga", credits=1000)
+        credential = await store.accounts.by_api_key(issued.api_key)
+        assert credential is not None
+        account = credential.account_id
+        expired = timedelta(seconds=-1)  # a lease already over: the worker that held it is gone
+        crashed, exhausted = [], []
+        for number in range(CRASHED + 1):
+            created = (await store.tasks.create(new_task(account), Admission(cost=1))).task
+            await store.tasks.claim(created.id, "dead-worker", expired)
+            if number == CRASHED:  # the last one already ran twice
+                await store.tasks.requeue(created.id, now=created.created_at + timedelta(days=1),
+                                          stale_before=created.created_at + timedelta(days=1))  # fmt: skip
+                await store.tasks.claim(created.id, "dead-worker", expired)
+                exhausted.append(created.id)
+            else:
+                crashed.append(created.id)
+        sweepers = [Reclaimer(store.tasks, executor, settings.max_attempts, redispatch_seconds=60) for _ in range(SWEEPERS)]
+        dispatched = await asyncio.gather(*(sweeper.sweep() for sweeper in sweepers))
+        assert sum(dispatched) == CRASHED
+        assert await executor.queue_depth() == CRASHED
+        for task_id in crashed:
+            task = await store.tasks.get(task_id)
+            assert task is not None and (task.status, task.attempts, task.worker_id) == ("TASK_PENDING", 1, None)
+        failed = await store.tasks.get(exhausted[0])
+        assert failed is not None and (failed.status, failed.failure_code, failed.attempts) == ("TASK_FAILED", 5004, 2)
+        assert failed.credit_state == "refunded"
+        assert sum(await asyncio.gather(*(sweeper.sweep() for sweeper in sweepers))) == 0  # nothing left to do
+    finally:
+        executor.close()
+        await store.close()
