@@ -1,4 +1,5 @@
-"""Restart PostgreSQL under a running server: the API and the worker reconnect by themselves.
+"""Restart PostgreSQL under running servers (embedded, and distributed: API role and Celery worker):
+the API and the workers reconnect by themselves.
 
 Runs against a private cluster the test starts on a free port (never the machine's shared server),
 so it can be stopped and restarted at will.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +18,7 @@ import pytest
 
 from tests.conftest import create_task, wait_for_task
 from tests.control.conftest import ledger_rows
+from tests.support.distributed import distributed
 from tests.support.keyed_server import KeyedServer
 from tests.support.private_postgres import PrivatePostgres
 from tests.support.tasks import TASKS, wait_until
@@ -106,3 +109,41 @@ def test_requests_while_the_database_is_down_answer_503(
         assert response.status_code == 503, response.text
         assert response.json()["code"] == 5001 and response.headers["Retry-After"]
     assert wait_for_task(erin, known)["status"] == "TASK_SUCCEEDED"
+
+
+def test_a_distributed_api_and_worker_ride_out_an_outage_and_a_restart(
+    cluster: PrivatePostgres, tmp_path: Path, image_host: Any
+) -> None:
+    """The API role (Celery executor) and a `stillmotion worker` on their own database of the cluster:
+    a worker started while PostgreSQL is down waits and then runs the queued task; after a restart
+    both serve at once; a render in flight survives an outage, on its first attempt."""
+    image = image_host.url("/landscape.jpg")
+    with distributed(tmp_path, ("erin",), database_url=cluster.create_database("distributed"),
+                     STILLMOTION_WEBHOOK_POLL_SECONDS="120", STILLMOTION_HOUSEKEEPING_SECONDS="120") as deployment:  # fmt: skip
+        api = deployment.api
+        with api.client_for("erin") as erin:
+            queued = create_task(erin, image_url=image)  # no worker yet: it waits in Redis
+            cluster.stop()
+            try:
+                deployment.worker().start()  # starts without the store, then keeps trying the claim
+                time.sleep(3)
+            finally:
+                cluster.start()
+            assert wait_for_task(erin, queued)["status"] == "TASK_SUCCEEDED"
+
+            asyncio.run(burst(api, 10, queued))
+            cluster.restart()
+            assert asyncio.run(burst(api, 10, queued)) == ["TASK_SUCCEEDED"] * 10
+            after = create_task(erin, image_url=image)
+            assert wait_for_task(erin, after)["status"] == "TASK_SUCCEEDED"
+
+            long = create_task(erin, image_url=image, duration=5)
+            wait_until(erin, long, lambda task: task["status"] == "TASK_PROCESSING" and task["progress"] > 0, 120)
+            cluster.stop()
+            time.sleep(1.5)
+            cluster.start()
+            assert wait_for_task(erin, long)["status"] == "TASK_SUCCEEDED"
+        attempts = dict(deployment.query("SELECT id, attempts FROM tasks"))
+        assert attempts == {queued: 1, after: 1, long: 1}, attempts
+        for task_id, cost in ((queued, 1), (after, 1), (long, 5)):
+            assert ledger_rows(api, "erin", task_id) == {"reserve": -cost, "charge": 0}

@@ -41,11 +41,12 @@ class PrivatePostgres:
             shutil.chown(self.root, "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
         self.start()
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", DATABASE)
+        self.url = self.create_database(DATABASE)
 
-    @property
-    def url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{DATABASE}"
+    def create_database(self, name: str) -> str:
+        """A new database in the cluster; its SQLAlchemy URL."""
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{name}"
 
     def _run(self, tool: str, *args: str) -> None:
         subprocess.run([*self._as_postgres, str(self.bin / tool), *args], check=True, capture_output=True,

@@ -13,9 +13,9 @@ import logging
 from stillmotion.errors import StoreUnavailable
 from stillmotion.periodic import cancel_all
 from stillmotion.pipeline.run import RunnerStopping, TaskRunner
+from stillmotion.tasks.db import STORE_RETRY_SECONDS
 
 log = logging.getLogger("stillmotion.executor")
-STORE_RETRY_SECONDS = 1.0  # before a task whose claim met an unreachable store is tried again
 
 
 class LocalExecutor:

@@ -32,12 +32,12 @@ from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.produce import VideoSpec, produce_video
 from stillmotion.storage.base import Storage, refused_write
 from stillmotion.tasks.models import Task, TaskStatus
+from stillmotion.tasks.db import STORE_RETRY_SECONDS
 from stillmotion.tasks.repository import TaskRepository
 
 log = logging.getLogger("stillmotion.worker")
 
 HEARTBEAT_SECONDS = 0.5  # how often progress reaches the API; also the cancel/lease check period
-STORE_RETRY_SECONDS = 0.5  # between tries of a finishing write while the task store is unreachable
 T = TypeVar("T")
 _DRAIN_POLL_SECONDS = 0.1
 

@@ -22,6 +22,8 @@ from stillmotion.errors import StoreUnavailable
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Retry-After for clients while PostgreSQL is away: a restart takes seconds.
 STORE_RETRY_AFTER = 5
+STORE_RETRY_SECONDS = 1.0
+"""How long a worker waits before trying an unreachable store again (a claim, a finishing write)."""
 # What opening a connection raises while the server is down, restarting or full: the driver's own
 # errors, which SQLAlchemy passes through unwrapped.
 _CANNOT_CONNECT = (
