@@ -383,11 +383,12 @@ def render(rows: list[Row], scale: list[ScaleRow], args: argparse.Namespace) -> 
         lines.append(f"| {row.mode} | {row.endpoint} | {row.requests} | {row.rps:.0f} | {row.p50_ms:.2f} | "
                      f"{row.p99_ms:.2f} | {row.failed} | {ratio} |")  # fmt: skip
     if scale:
-        lines += ["", "| mode | workers | tasks | wall s | tasks/s | vs 1 worker | CPU cores used | machine CPU busy |",
-                  "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        lines += ["", "| mode | workers | tasks | wall s | tasks/s | vs 1 worker | CPU cores used | CPU s per task "
+                  "| machine CPU busy |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for s in scale:
             lines.append(f"| {s.mode} | {s.workers} | {s.tasks} | {s.wall_s:.1f} | {s.tasks_per_s:.2f} | "
-                         f"{s.speedup:.2f}x | {s.cores:.2f} of {os.cpu_count()} | {s.cpu_busy:.0%} |")  # fmt: skip
+                         f"{s.speedup:.2f}x | {s.cores:.2f} of {os.cpu_count()} | {s.cores * s.wall_s / s.tasks:.2f} "
+                         f"| {s.cpu_busy:.0%} |")  # fmt: skip
     return "\n".join(lines)
 
 
