@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import JSONResponse, Response
 from PIL import Image
+from starlette import datastructures
 
 from stillmotion.api.auth import CurrentCredential
 from stillmotion.api.deps import StorageDep
@@ -19,7 +20,7 @@ from stillmotion.api.routes_tasks import success
 from stillmotion.api.schemas import Envelope, ErrorEnvelope, UploadedImage
 from stillmotion.errors import ImageRejected
 from stillmotion.inputs import MAX_IMAGE_BYTES, decode_image
-from stillmotion.storage.base import UPLOAD_ROUTE, VIDEO_ROUTE
+from stillmotion.storage.base import UPLOAD_ROUTE, VIDEO_ROUTE, Storage
 
 router = APIRouter()
 
@@ -30,7 +31,11 @@ _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP":
     "/api/vdr/uploads",
     tags=["extensions"],
     response_model=Envelope[UploadedImage],
-    responses={400: {"model": ErrorEnvelope}, 401: {"model": ErrorEnvelope}, 413: {"model": ErrorEnvelope}},
+    responses={
+        400: {"model": ErrorEnvelope, "description": "1001 not an accepted image (format, size, corrupt)"},
+        401: {"model": ErrorEnvelope, "description": "1100 missing header, 1101 invalid token"},
+        413: {"model": ErrorEnvelope, "description": "1003 body too large (images: at most 10 MB)"},
+    },
 )
 async def upload_image(
     file: Annotated[UploadFile, File(description="The image (JPEG, PNG, WebP, GIF, BMP, TIFF; ≤ 10 MB).")],
@@ -38,14 +43,19 @@ async def upload_image(
     storage: StorageDep,
 ) -> JSONResponse:
     """Extension: store an image on this server and get back a URL usable as `image_url`."""
+    url, size = await store_upload(file, storage)
+    return success({"image_url": url, "bytes": size})
+
+
+async def store_upload(file: datastructures.UploadFile, storage: Storage) -> tuple[str, int]:
+    """Keep an uploaded image that passes every image rule; (its URL for `image_url`, its size)."""
     data = await file.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageRejected("Image is larger than 10 MB.")
     await asyncio.to_thread(decode_image, data)  # every image rule, before anything is kept
     with Image.open(io.BytesIO(data)) as probe:
         extension = _EXTENSIONS[probe.format or ""]
-    url = await asyncio.to_thread(storage.save_upload, data, extension)
-    return success({"image_url": url, "bytes": len(data)})
+    return await asyncio.to_thread(storage.save_upload, data, extension), len(data)
 
 
 @router.get(VIDEO_ROUTE + "/{key}", tags=["files"], include_in_schema=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -35,6 +35,9 @@ class RenderRequest:
     scene: SceneAnalysis | None = None
     """The image's scene analysis when the pipeline already made one (for the prompt
     enhancer); an engine that needs it computes it itself when this is None."""
+    user_prompt: str | None = None
+    """What the user wrote, when `prompt` is the enhancer's version of it (None: `prompt`
+    is the user's). Notes about what will not be rendered quote these words."""
 
     @property
     def width(self) -> int:
@@ -61,6 +64,17 @@ class PreparedRender(Protocol):
         (it raises when the task is cancelled or past its deadline) and
         `ctx.report(fraction)` for work that happens before frames come out.
         """
+        ...
+
+
+@runtime_checkable
+class SoundingRender(Protocol):
+    """A render whose model makes its own sound with the picture (LTX-2)."""
+
+    def soundtrack(self, ctx: TaskContext) -> np.ndarray | None:
+        """The model's track for the clip, (samples, 2) float32 at 48 kHz, exactly the video's
+        length; None when this task has none (the procedural track is used instead). May run
+        the generation, so it reports progress and honours cancellation like `frames`."""
         ...
 
 

@@ -20,7 +20,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from stillmotion.config import Settings
@@ -31,8 +31,9 @@ from stillmotion.metrics import RENDER_SECONDS, TASKS_FINISHED
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.produce import VideoSpec, produce_video
 from stillmotion.storage.base import Storage, refused_write
-from stillmotion.tasks.models import Task, TaskStatus
+from stillmotion.tasks.events import log_task_event
 from stillmotion.tasks.db import STORE_RETRY_SECONDS
+from stillmotion.tasks.models import Task, TaskStatus
 from stillmotion.tasks.repository import TaskRepository
 
 log = logging.getLogger("stillmotion.worker")
@@ -118,7 +119,7 @@ class TaskRunner:
         if self._handing_back:  # drain's grace ran out while this claim was in flight
             await self._hand_back(task)
             return
-        log.info("task %s: attempt %d on %s", task_id, task.attempts, self.worker_id)
+        log_task_event("started", task_id, attempt=task.attempts, worker=self.worker_id, model=task.model_name)
         started = time.monotonic()
         ctx = TaskContext(deadline=started + self.settings.task_timeout_seconds)
         scratch = self.storage.scratch_path(task_id)
@@ -140,7 +141,7 @@ class TaskRunner:
             key = await asyncio.to_thread(self.storage.publish_video, task_id, scratch)
             finished = await self._patiently(lambda: self.tasks.succeed(
                 task_id, self.worker_id, key, plan=produced.plan, engine=engine.name,
-                enhanced_prompt=produced.enhanced_prompt,
+                enhanced_prompt=produced.enhanced_prompt, notes=produced.notes,
             ))  # fmt: skip
             if finished is None:
                 # Cancelled after the last frame: the video is nobody's. (A worker that reclaimed
@@ -150,9 +151,12 @@ class TaskRunner:
                     await asyncio.to_thread(self.storage.delete_video, key)
                 log.info("task %s: ended elsewhere while publishing", task_id)
                 return
+            seconds = time.monotonic() - started
             TASKS_FINISHED.labels(outcome="succeeded").inc()
-            RENDER_SECONDS.observe(time.monotonic() - started)
-            log.info("task %s: succeeded (%dx%d, %d frames)", task_id, produced.width, produced.height, produced.frames)
+            RENDER_SECONDS.observe(seconds)
+            log_task_event("succeeded", task_id, seconds=round(seconds, 2),
+                           total_seconds=_seconds_since(finished.created_at, finished.completed_at),
+                           size=f"{produced.width}x{produced.height}", frames=produced.frames)
         except TaskCancelled:
             if self._handing_back:
                 await self._hand_back(task)
@@ -164,7 +168,7 @@ class TaskRunner:
             # it again once the lease expires and the store is back.
             log.warning("task %s: the task store stayed unreachable; leaving the task to its lease", task_id)
         except StillmotionError as exc:
-            await self._fail(task_id, exc)
+            await self._fail(task_id, exc, ctx.notes)
         except Exception as exc:
             refused = refused_write(exc)
             if refused is None:
@@ -182,7 +186,7 @@ class TaskRunner:
         reached the render goes on: the next heartbeat that gets through says whether the task is
         still ours (a lease that expired meanwhile but was not taken over still is)."""
         try:
-            return await self.tasks.renew(task_id, self.worker_id, self._lease, ctx.progress)
+            return await self.tasks.renew(task_id, self.worker_id, self._lease, ctx.progress, ctx.notes)
         except StoreUnavailable:
             log.warning("task %s: task store unreachable; rendering on", task_id)
             return True
@@ -205,7 +209,12 @@ class TaskRunner:
             self._handed_back.append((task.id, task.model_name))
             log.info("task %s: handed back to the queue (attempt not counted)", task.id)
 
-    async def _fail(self, task_id: str, error: StillmotionError) -> None:
+    async def _fail(self, task_id: str, error: StillmotionError, notes: list[str] | None = None) -> None:
+        """`notes`: the plan's, when the task failed after the engine planned it (5006, or later)."""
         TASKS_FINISHED.labels(outcome=str(error.code)).inc()
-        log.info("task %s: failed with %d: %s", task_id, error.code, error.message)
-        await self._patiently(lambda: self.tasks.fail(task_id, self.worker_id, error.code, error.message))
+        log_task_event("failed", task_id, code=error.code, reason=error.message)
+        await self._patiently(lambda: self.tasks.fail(task_id, self.worker_id, error.code, error.message, notes))
+
+
+def _seconds_since(start: datetime | None, end: datetime | None) -> float | None:
+    return round((end - start).total_seconds(), 2) if start and end else None

@@ -73,12 +73,15 @@ class TaskRepository:
         *,
         video_url: Callable[[str], str] | None = None,
         retention: timedelta | None = None,
+        queue_per_model: bool = False,
     ) -> None:
         """`video_url` turns a stored video key into the URL callbacks carry; `retention`,
-        if set, is how long a succeeded task's video is kept (it sets `expires_at`)."""
+        if set, is how long a succeeded task's video is kept (it sets `expires_at`);
+        `queue_per_model`: each model has its own queue (Celery), which queue positions count in."""
         self._sessions = sessions
         self._video_url = video_url
         self._retention = retention
+        self._queue_per_model = queue_per_model
 
     async def create(self, task: Task, admission: Admission) -> Created:
         """Store a new task after every create-time rule, atomically.
@@ -173,21 +176,25 @@ class TaskRepository:
         assert task is not None
         return task
 
-    async def renew(self, task_id: str, worker_id: str, lease: timedelta, progress: float) -> bool:
-        """Extend the lease and record progress; False if the lease was lost or the task cancelled."""
+    async def renew(
+        self, task_id: str, worker_id: str, lease: timedelta, progress: float, notes: list[str] | None = None
+    ) -> bool:
+        """Extend the lease and record progress (and the notes, once planned); False if the lease
+        was lost or the task cancelled."""
         now = utcnow()
+        planned = {"notes": notes} if notes is not None else {}
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 update(Task)
                 .where(Task.id == task_id, Task.worker_id == worker_id, Task.status == TaskStatus.PROCESSING.value)
-                .values(lease_expires_at=now + lease, progress=round(progress, 1), updated_at=now)
+                .values(lease_expires_at=now + lease, progress=round(progress, 1), updated_at=now, **planned)
             )
             return affected_rows(result) == 1
 
     async def succeed(self, task_id: str, worker_id: str, video_key: str, **learned: Any) -> Task | None:
         """None if the task is no longer this worker's (cancelled meanwhile, or lease lost).
 
-        `learned`: what the render found out (plan, engine, enhanced_prompt), stored with the result."""
+        `learned`: what the render found out (plan, engine, enhanced_prompt, notes), stored with the result."""
         expires = {"expires_at": utcnow() + self._retention} if self._retention is not None else {}
         return await self._finish(
             [Task.worker_id == worker_id],
@@ -200,11 +207,16 @@ class TaskRepository:
             **learned,
         )
 
-    async def fail(self, task_id: str, worker_id: str | None, failure_code: int, message: str) -> Task | None:
-        """Fail a task. worker_id None: fail it whoever holds it (recovery after crashes)."""
+    async def fail(
+        self, task_id: str, worker_id: str | None, failure_code: int, message: str, notes: list[str] | None = None
+    ) -> Task | None:
+        """Fail a task. worker_id None: fail it whoever holds it (recovery after crashes).
+        `notes`: the plan's notes when the task failed after planning (5006)."""
         conditions = [Task.worker_id == worker_id] if worker_id is not None else []
+        planned = {"notes": notes} if notes is not None else {}
         return await self._finish(
-            conditions, task_id, status=TaskStatus.FAILED.value, message=message, failure_code=failure_code
+            conditions, task_id, status=TaskStatus.FAILED.value, message=message, failure_code=failure_code,
+            **planned,
         )
 
     async def cancel(self, task_id: str, account_id: int) -> Task:
@@ -247,7 +259,7 @@ class TaskRepository:
                 session.add(delivery)
         return task
 
-    async def pending(self) -> Sequence[Row[tuple[str, str]]]:
+    async def pending(self) -> Sequence[Row[str, str]]:
         """(id, model_name) of every pending task, oldest first: what an in-process queue must hold
         after a restart."""
         async with self._sessions() as session:
@@ -256,7 +268,7 @@ class TaskRepository:
             )
             return rows.all()
 
-    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[Row[tuple[str, str, str, int]]]:
+    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[Row[str, str, str, int]]:
         """(id, model_name, status, attempts) of processing tasks whose lease expired (their worker is gone) and
         pending tasks untouched since `stale_before` (their message may be lost), oldest first.
         Not whole rows: sweepers ask every few seconds, and a data-URL image is megabytes."""
@@ -292,27 +304,38 @@ class TaskRepository:
             return affected_rows(result) == 1
 
     async def queue_position(self, task: Task) -> int:
-        """1 for the next task to run: the executors take pending tasks oldest first."""
+        """1 for the next task to run: the executors take pending tasks oldest first, from one
+        queue (embedded) or from the task's model's queue (distributed)."""
+        query = select(func.count()).where(Task.status == TaskStatus.PENDING.value, Task.created_at < task.created_at)
+        if self._queue_per_model:
+            query = query.where(Task.model_name == task.model_name)
         async with self._sessions() as session:
-            ahead = await session.scalar(
-                select(func.count()).where(Task.status == TaskStatus.PENDING.value, Task.created_at < task.created_at)
-            )
+            ahead = await session.scalar(query)
         return int(ahead or 0) + 1
 
     async def list_for_account(
-        self, account_id: int, *, status: str | None, after: tuple[datetime, str] | None, limit: int
+        self,
+        account_id: int,
+        *,
+        status: str | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+        oldest_first: bool = False,
     ) -> Page:
-        """The account's tasks newest first; `after` is the (created_at, id) of the last one seen."""
+        """The account's tasks newest first (or oldest first); `after` is the (created_at, id) of
+        the last one seen."""
         query = select(Task).options(_NO_IMAGE).where(Task.account_id == account_id)
         if status is not None:
             query = query.where(Task.status == status)
         if after is not None:
             created, last_id = after
-            query = query.where(or_(Task.created_at < created, and_(Task.created_at == created, Task.id < last_id)))
+            if oldest_first:
+                query = query.where(or_(Task.created_at > created, and_(Task.created_at == created, Task.id > last_id)))
+            else:
+                query = query.where(or_(Task.created_at < created, and_(Task.created_at == created, Task.id < last_id)))
+        order = (Task.created_at.asc(), Task.id.asc()) if oldest_first else (Task.created_at.desc(), Task.id.desc())
         async with self._sessions() as session:
-            rows = (
-                await session.scalars(query.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit + 1))
-            ).all()
+            rows = (await session.scalars(query.order_by(*order).limit(limit + 1))).all()
         return Page(tasks=rows[:limit], has_more=len(rows) > limit)
 
     async def expired_videos(self, now: datetime, limit: int = 100) -> Sequence[Task]:

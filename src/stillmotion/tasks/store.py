@@ -29,7 +29,10 @@ class TaskStore:
         sessions = create_sessionmaker(db)
         hours = settings.video_retention_hours
         tasks = TaskRepository(
-            sessions, video_url=storage.video_url, retention=timedelta(hours=hours) if hours is not None else None
+            sessions,
+            video_url=storage.video_url,
+            retention=timedelta(hours=hours) if hours is not None else None,
+            queue_per_model=settings.executor == "celery",
         )
         return cls(db=db, accounts=AccountStore(sessions), tasks=tasks, deliveries=DeliveryStore(sessions))
 
