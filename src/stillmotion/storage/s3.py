@@ -14,7 +14,6 @@ an instance role).
 
 from __future__ import annotations
 
-import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from stillmotion.config import Settings
 from stillmotion.errors import StorageFailure, TaskNotFound
 from stillmotion.inputs.uploads import upload_url
+from stillmotion.storage.base import KEY, MEDIA_TYPES
 
 try:
     import boto3
@@ -34,9 +34,6 @@ try:
 except ImportError as exc:  # the `s3` extra is optional
     raise ImportError("STILLMOTION_STORAGE=s3 needs boto3: pip install 'stillmotion[s3]'") from exc
 
-_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}\.(mp4|jpg|png|webp|gif|bmp|tiff)$")
-_CONTENT_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
-                  "gif": "image/gif", "bmp": "image/bmp", "tiff": "image/tiff"}  # fmt: skip
 _FAILURES = (BotoCoreError, ClientError, Boto3Error)
 MIB = 1024 * 1024
 
@@ -91,7 +88,7 @@ class S3Storage:
 
     def delete_video(self, key: str) -> None:
         """Deleting an object that is already gone succeeds, as S3 does."""
-        if not _KEY.match(key):
+        if not KEY.match(key):
             return
         try:
             self._client.delete_object(Bucket=self.bucket, Key=self._object("videos", key))
@@ -102,13 +99,13 @@ class S3Storage:
         key = f"{secrets.token_urlsafe(16)}.{extension}"
         try:
             self._client.put_object(Bucket=self.bucket, Key=self._object("uploads", key), Body=data,
-                                    ContentType=_CONTENT_TYPES[extension])  # fmt: skip
+                                    ContentType=MEDIA_TYPES[extension])  # fmt: skip
         except _FAILURES as exc:
             raise StorageFailure(_refusal("the upload", exc)) from exc
         return upload_url(key, self._settings)
 
     def read_upload(self, key: str) -> bytes | None:
-        if not _KEY.match(key):
+        if not KEY.match(key):
             return None
         try:
             found = self._client.get_object(Bucket=self.bucket, Key=self._object("uploads", key))
@@ -137,7 +134,7 @@ class S3Storage:
     def _redirect(self, kind: str, key: str, missing: str) -> Response:
         """The API's file routes send clients to the bucket; whether the object still exists is the
         bucket's answer to give (a 404 there), so no request is made here."""
-        if not _KEY.match(key):
+        if not KEY.match(key):
             raise TaskNotFound(missing)
         return RedirectResponse(self._url(self._object(kind, key)), status_code=307)
 
