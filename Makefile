@@ -21,13 +21,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-# The tests cover the diffusion engine with tiny models on the CPU, so they need the `gpu` extra;
+# The tests cover the diffusion engine with tiny models on the CPU, so they need the `gpu` extra,
+# and S3 storage against a moto server, so the `s3` extra;
 # torch is pinned first so pip takes the CPU build instead of a multi-GB CUDA one.
 TORCH ?= torch==2.13.0
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet "$(TORCH)"
-	$(BIN)/pip install --quiet -e ".[test,gpu]"
+	$(BIN)/pip install --quiet -e ".[test,gpu,s3]"
 	touch $@ $(VENV)/.installed
 
 # Mutation testing per package with its fast tests, each under a time bound (docs/testing.md):

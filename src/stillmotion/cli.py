@@ -47,10 +47,12 @@ def _database_errors(settings: Settings) -> Iterator[None]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import DBAPIError
 
+    from stillmotion.errors import StoreUnavailable
+
     try:
         yield
-    except (OSError, DBAPIError) as exc:
-        reason = exc.orig if isinstance(exc, DBAPIError) else exc
+    except (OSError, DBAPIError, StoreUnavailable) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) else (exc.__cause__ or exc)
         where = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
         _fail(f"error: cannot use the database {where}: {str(reason).strip().splitlines()[0]}")
 
@@ -98,10 +100,13 @@ def migrate() -> None:
     """Create or upgrade the database schema."""
     from stillmotion.tasks.migrate import upgrade_database
 
+    from sqlalchemy.engine import make_url
+
     settings = get_settings()
     with _database_errors(settings):
         upgrade_database(settings)
-    console.print(f"Database is up to date ({settings.resolved_database_url.split('///')[0]}…).")
+    database = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+    console.print(f"Database is up to date ({database}).", soft_wrap=True)
 
 
 def _setting_default(name: str) -> str:

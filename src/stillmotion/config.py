@@ -32,7 +32,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./data")
     database_url: str | None = None
-    """Default: SQLite file `stillmotion.db` in the data directory."""
+    """Default: SQLite file `stillmotion.db` in the data directory; `postgresql+asyncpg://...` for PostgreSQL."""
+    database_pool_size: int = Field(default=10, ge=1)
+    """PostgreSQL connections each process keeps open (SQLAlchemy's pool; ignored for SQLite)."""
+    database_max_overflow: int = Field(default=10, ge=0)
+    """Extra PostgreSQL connections a process may open for a burst, closed again when returned."""
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -105,6 +109,25 @@ class Settings(BaseSettings):
     audio_model_device: str = "auto"
     audio_model_dtype: str = "float16"
     audio_model_steps: int = Field(default=100, ge=1)
+
+    # S3-compatible bucket for videos and uploads (STILLMOTION_STORAGE=s3; the `s3` extra). Credentials:
+    # boto3's chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, an instance role).
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    """Any S3-compatible store (MinIO, Ceph, R2...); None: AWS S3."""
+    s3_region: str | None = None
+    """None: boto3's default (AWS_DEFAULT_REGION)."""
+    s3_prefix: str = ""
+    """Put before every object name (e.g. `prod/`), so several deployments can share a bucket."""
+    s3_public_base_url: str | None = None
+    """A CDN (or public bucket) in front of the bucket: video URLs are `{base}/{object name}`.
+    None: presigned GET URLs."""
+    s3_url_expiry_seconds: int = Field(default=24 * 3600, ge=1, le=7 * 24 * 3600)
+    """Lifetime of presigned URLs (S3 allows at most 7 days)."""
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    """`path` for stores without per-bucket host names (a MinIO on one host name)."""
+    s3_multipart_chunk_mb: int = Field(default=8, ge=5)
+    """Videos above this are sent in parts of this size (S3's minimum part is 5 MB)."""
 
     bootstrap_account: str = "default"
     """`serve` creates this account with a key on first start when no account exists."""

@@ -118,6 +118,13 @@ class NotReady(StillmotionError):
     default_message = "Service not ready."
 
 
+class StoreUnavailable(NotReady):
+    """The task database cannot be reached right now (down, restarting, failing over). Nothing was
+    changed: clients retry after Retry-After, workers keep rendering and write again later."""
+
+    default_message = "The task store is unavailable; try again shortly."
+
+
 class TaskFailure(StillmotionError):
     """A failure code recorded on a failed task; never an HTTP answer by itself (the code table in
     docs/api.md lists these apart, and tests/hostile/test_code_table.py holds it to that)."""

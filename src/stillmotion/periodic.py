@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
 from typing import Any, NoReturn
 
+from stillmotion.errors import StoreUnavailable
+
 
 async def every(
     period_seconds: float, job: Callable[[], Awaitable[object]], what: str, log: logging.Logger
@@ -18,6 +20,8 @@ async def every(
     while True:
         try:
             await job()
+        except StoreUnavailable:
+            log.warning("%s: task store unreachable; retrying next period", what)
         except Exception:
             log.exception("%s failed; retrying next period", what)
         await asyncio.sleep(period_seconds)

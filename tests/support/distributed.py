@@ -14,7 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -110,10 +110,13 @@ class Deployment:
 
 
 @contextmanager
-def distributed(root: Path, accounts: Iterable[str] = ("erin",), **env: str) -> Iterator[Deployment]:
-    """A deployment whose API is started; add workers with `.worker(...).start()`."""
+def distributed(
+    root: Path, accounts: Iterable[str] = ("erin",), database_url: str | None = None, **env: str
+) -> Iterator[Deployment]:
+    """A deployment whose API is started; add workers with `.worker(...).start()`. It runs on a
+    fresh database of the machine's PostgreSQL, or on `database_url` (a private cluster's)."""
     prefix = f"smtest{uuid.uuid4().hex[:10]}"
-    with fresh_database() as url:
+    with nullcontext(database_url) if database_url else fresh_database() as url:
         deployment = Deployment(root, url, prefix, accounts, dict(env))
         try:
             deployment.api.start()

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from stillmotion.errors import StoreUnavailable
 from stillmotion.periodic import cancel_all
 from stillmotion.pipeline.run import RunnerStopping, TaskRunner
+from stillmotion.tasks.db import STORE_RETRY_SECONDS
 
 log = logging.getLogger("stillmotion.executor")
 
@@ -53,8 +55,14 @@ class LocalExecutor:
             try:
                 await self.runner.run(task_id)
             except RunnerStopping:
+                self._known.discard(task_id)
                 return  # the task stays pending in the store; the next start queues it again
+            except StoreUnavailable:
+                # Not claimed: it is still pending. Try again shortly rather than after redispatch_seconds.
+                log.warning("task %s: task store unreachable; trying again shortly", task_id)
+                await asyncio.sleep(STORE_RETRY_SECONDS)
+                self._queue.put_nowait(task_id)
+                continue
             except Exception:
                 log.exception("task %s: runner crashed", task_id)
-            finally:
-                self._known.discard(task_id)
+            self._known.discard(task_id)

@@ -19,23 +19,27 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from stillmotion.config import Settings
 from stillmotion.engines.registry import EngineRegistry
-from stillmotion.errors import EngineFailure, StillmotionError, TaskCancelled
+from stillmotion.errors import EngineFailure, StillmotionError, StoreUnavailable, TaskCancelled
 from stillmotion.inputs import fetch_image
 from stillmotion.metrics import RENDER_SECONDS, TASKS_FINISHED
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.produce import VideoSpec, produce_video
 from stillmotion.storage.base import Storage, refused_write
 from stillmotion.tasks.events import log_task_event
+from stillmotion.tasks.db import STORE_RETRY_SECONDS
 from stillmotion.tasks.models import Task, TaskStatus
 from stillmotion.tasks.repository import TaskRepository
 
 log = logging.getLogger("stillmotion.worker")
 
 HEARTBEAT_SECONDS = 0.5  # how often progress reaches the API; also the cancel/lease check period
+T = TypeVar("T")
 _DRAIN_POLL_SECONDS = 0.1
 
 
@@ -130,18 +134,15 @@ class TaskRunner:
             )
             while not render.done():
                 await asyncio.wait({render}, timeout=HEARTBEAT_SECONDS)
-                renewed = ctx.cancelled or await self.tasks.renew(
-                    task_id, self.worker_id, self._lease, ctx.progress, ctx.notes
-                )
-                if not renewed:
+                if not ctx.cancelled and not await self._heartbeat(task_id, ctx):
                     ctx.cancel()
                     log.info("task %s: cancelled or lease lost; stopping this attempt", task_id)
             produced = render.result()
             key = await asyncio.to_thread(self.storage.publish_video, task_id, scratch)
-            finished = await self.tasks.succeed(
+            finished = await self._patiently(lambda: self.tasks.succeed(
                 task_id, self.worker_id, key, plan=produced.plan, engine=engine.name,
                 enhanced_prompt=produced.enhanced_prompt, notes=produced.notes,
-            )
+            ))  # fmt: skip
             if finished is None:
                 # Cancelled after the last frame: the video is nobody's. (A worker that reclaimed
                 # the task and succeeded published the same key: keep that one.)
@@ -162,6 +163,10 @@ class TaskRunner:
             else:
                 # A user cancel (recorded by whoever cancelled) or a lost lease: nothing to write here.
                 log.info("task %s: stopped", task_id)
+        except StoreUnavailable:
+            # The outcome cannot be written: the task stays on its lease, and the reclaim sweep runs
+            # it again once the lease expires and the store is back.
+            log.warning("task %s: the task store stayed unreachable; leaving the task to its lease", task_id)
         except StillmotionError as exc:
             await self._fail(task_id, exc, ctx.notes)
         except Exception as exc:
@@ -172,8 +177,32 @@ class TaskRunner:
                 task_id, refused or EngineFailure("Video generation failed because of an internal engine error.")
             )
         finally:
+            ctx.cancel()  # a render still running after an unexpected error stops at its next frame
             self._running.pop(task_id, None)
             scratch.unlink(missing_ok=True)
+
+    async def _heartbeat(self, task_id: str, ctx: TaskContext) -> bool:
+        """Renew the lease; False if it was lost or the task cancelled. While the store cannot be
+        reached the render goes on: the next heartbeat that gets through says whether the task is
+        still ours (a lease that expired meanwhile but was not taken over still is)."""
+        try:
+            return await self.tasks.renew(task_id, self.worker_id, self._lease, ctx.progress, ctx.notes)
+        except StoreUnavailable:
+            log.warning("task %s: task store unreachable; rendering on", task_id)
+            return True
+
+    async def _patiently(self, write: Callable[[], Awaitable[T]]) -> T:
+        """A finishing write, retried while the store is unreachable for up to one lease: after that
+        the task is the sweeper's again. Every finishing write is guarded by the lease holder, so a
+        retry that lands after a takeover changes nothing."""
+        deadline = time.monotonic() + self.settings.lease_seconds
+        while True:
+            try:
+                return await write()
+            except StoreUnavailable:
+                if time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(STORE_RETRY_SECONDS)
 
     async def _hand_back(self, task: Task) -> None:
         if await self.tasks.release(task.id, self.worker_id):
@@ -184,7 +213,7 @@ class TaskRunner:
         """`notes`: the plan's, when the task failed after the engine planned it (5006, or later)."""
         TASKS_FINISHED.labels(outcome=str(error.code)).inc()
         log_task_event("failed", task_id, code=error.code, reason=error.message)
-        await self.tasks.fail(task_id, self.worker_id, error.code, error.message, notes)
+        await self._patiently(lambda: self.tasks.fail(task_id, self.worker_id, error.code, error.message, notes))
 
 
 def _seconds_since(start: datetime | None, end: datetime | None) -> float | None:

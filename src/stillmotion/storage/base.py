@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from pathlib import Path
 from typing import Protocol
 
@@ -27,6 +28,12 @@ VIDEO_ROUTE = "/files/videos"
 """Where the API answers GETs of videos (`video_response`), whatever the storage."""
 UPLOAD_ROUTE = UPLOADS_URL_PATH.rstrip("/")
 """Where the API answers GETs of uploads (`upload_response`); upload URLs always point here."""
+
+KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}\.(mp4|jpg|png|webp|gif|bmp|tiff)$")
+"""A stored video's or upload's key: a name we generated (task id, random upload id), never user
+input; every implementation checks a key against it before touching a file or an object."""
+MEDIA_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
+               "gif": "image/gif", "bmp": "image/bmp", "tiff": "image/tiff"}  # fmt: skip
 
 _REFUSED_WRITE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EACCES, errno.EPERM})
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import secrets
 import shutil
 import time
@@ -26,11 +25,8 @@ from starlette.responses import FileResponse, Response
 from stillmotion.config import Settings
 from stillmotion.errors import StorageFailure, TaskNotFound
 from stillmotion.inputs.uploads import upload_url
-from stillmotion.storage.base import VIDEO_ROUTE
+from stillmotion.storage.base import KEY, MEDIA_TYPES, VIDEO_ROUTE
 
-_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}\.(mp4|jpg|png|webp|gif|bmp|tiff)$")
-_MEDIA_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
-                "gif": "image/gif", "bmp": "image/bmp", "tiff": "image/tiff"}  # fmt: skip
 
 
 class LocalStorage:
@@ -72,7 +68,7 @@ class LocalStorage:
         return self._serve(self.videos_dir, key, "Video not found.")
 
     def delete_video(self, key: str) -> None:
-        if _KEY.match(key):
+        if KEY.match(key):
             (self.videos_dir / key).unlink(missing_ok=True)
 
     def save_upload(self, data: bytes, extension: str) -> str:
@@ -88,7 +84,7 @@ class LocalStorage:
         return upload_url(key, self._settings)
 
     def read_upload(self, key: str) -> bytes | None:
-        if not _KEY.match(key):
+        if not KEY.match(key):
             return None
         try:
             return (self.uploads_dir / key).read_bytes()
@@ -102,9 +98,9 @@ class LocalStorage:
     def _serve(directory: Path, key: str, missing: str) -> Response:
         """FileResponse answers HTTP Range requests: players seek with them."""
         path = directory / key
-        if not _KEY.match(key) or not path.is_file():
+        if not KEY.match(key) or not path.is_file():
             raise TaskNotFound(missing)
-        return FileResponse(path, media_type=_MEDIA_TYPES[key.rsplit(".", 1)[1]])
+        return FileResponse(path, media_type=MEDIA_TYPES[key.rsplit(".", 1)[1]])
 
     @staticmethod
     def _copy_into_place(rendered: Path, target: Path) -> None:

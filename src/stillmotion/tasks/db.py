@@ -1,10 +1,13 @@
-"""Engine and session factory. SQLite runs in WAL mode so readers never wait on the worker."""
+"""Engine and session factory. SQLite runs in WAL mode so readers never wait on the worker; on
+PostgreSQL a lost server is reported as `StoreUnavailable` and reconnected by itself."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
+import asyncpg
 from sqlalchemy import CursorResult, Result, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,9 +16,23 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from stillmotion.config import Settings
+from stillmotion.errors import StoreUnavailable
 
 # Writers wait this long for SQLite's lock instead of failing at once.
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Retry-After for clients while PostgreSQL is away: a restart takes seconds.
+STORE_RETRY_AFTER = 5
+STORE_RETRY_SECONDS = 1.0
+"""How long a worker waits before trying an unreachable store again (a claim, a finishing write)."""
+# What opening a connection raises while the server is down, restarting or full: the driver's own
+# errors, which SQLAlchemy passes through unwrapped.
+_CANNOT_CONNECT = (
+    OSError,  # refused, reset, unreachable
+    TimeoutError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+    asyncpg.exceptions.TooManyConnectionsError,
+)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -27,6 +44,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except _CANNOT_CONNECT as exc:
+        raise StoreUnavailable(retry_after=STORE_RETRY_AFTER) from exc
+
+
+def _lost_connection(context: ExceptionContext) -> BaseException | None:
+    """A statement whose connection died (server restart): SQLAlchemy has already invalidated it so the
+    pool opens a fresh one; the caller sees `StoreUnavailable`. Pre-ping failures stay SQLAlchemy's:
+    it replaces the connection itself and nobody sees an error."""
+    if context.is_pre_ping:
+        return None
+    if context.is_disconnect or isinstance(context.original_exception.__cause__, _CANNOT_CONNECT):
+        return StoreUnavailable(retry_after=STORE_RETRY_AFTER)
+    return None
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
@@ -34,7 +69,17 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    # pool_pre_ping: a pooled connection the server dropped is replaced at checkout instead of
+    # failing the request that drew it.
+    engine = create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
+    event.listen(engine.sync_engine, "do_connect", _connect)
+    event.listen(engine.sync_engine, "handle_error", _lost_connection)
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -22,9 +23,11 @@ from celery.exceptions import Reject
 from celery.signals import worker_shutting_down
 
 from stillmotion.config import Settings
+from stillmotion.errors import StoreUnavailable
 from stillmotion.executors.celery import CeleryExecutor
 from stillmotion.pipeline.run import RunnerStopping
 from stillmotion.storage import create_storage
+from stillmotion.tasks.db import STORE_RETRY_SECONDS
 from stillmotion.tasks.store import TaskStore
 from stillmotion.worker.celery_app import RUN_TASK, queue_name
 from stillmotion.worker.role import WorkerRole
@@ -69,6 +72,12 @@ class WorkerRuntime:
             self.call(self.role.runner.run(task_id))
         except RunnerStopping:
             raise Reject("worker stopping", requeue=True) from None
+        except StoreUnavailable:
+            # Not claimed: the task is still pending. Its message goes back to the queue after a
+            # pause, so an outage of the store is waited out instead of costing redispatch_seconds.
+            log.warning("task %s: task store unreachable; back to the queue", task_id)
+            time.sleep(STORE_RETRY_SECONDS)
+            raise Reject("task store unreachable", requeue=True) from None
 
     def stop(self) -> None:
         """Drain and close. Called twice (by the shutdown signal, then as Celery returns): the
