@@ -312,7 +312,7 @@ def generate(
         try:
             engine = registry.engine_for(model)
             outcome["produced"] = produce_video(
-                image.read_bytes(), spec, engine, registry.audio, output, ctx, settings
+                image.read_bytes(), spec, engine, registry.audio if audio else None, output, ctx, settings
             )
         except BaseException as exc:  # reported on the main thread
             outcome["error"] = exc

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from stillmotion.api.auth import CurrentCredential
-from stillmotion.api.deps import DeliveriesDep, ExecutorDep, StorageDep, TasksDep
+from stillmotion.api.deps import ExecutorDep, StorageDep, TasksDep
 from stillmotion.api.routes_tasks import ERRORS, success
 from stillmotion.api.schemas import Envelope, ErrorEnvelope
 from stillmotion.api.task_views import TaskDetail, describe
@@ -70,7 +70,6 @@ async def list_tasks(
     credential: CurrentCredential,
     tasks: TasksDep,
     storage: StorageDep,
-    deliveries: DeliveriesDep,
     status: Annotated[str | None, Query(description=f"Only tasks in this status: {', '.join(_STATUSES)}.")] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
     limit: Annotated[str | None, Query(description=f"Page size, 1..{MAX_PAGE} (default {DEFAULT_PAGE}).")] = None,
@@ -82,8 +81,8 @@ async def list_tasks(
         after=decode_cursor(cursor) if cursor else None,
         limit=parse_limit(limit),
     )
-    described = [await describe(task, tasks, storage, deliveries) for task in page.tasks]
-    next_cursor = encode_cursor(page.tasks[-1]) if page.has_more else None
+    described = [describe(seen, storage) for seen in page.tasks]
+    next_cursor = encode_cursor(page.tasks[-1].task) if page.has_more else None
     return success({"tasks": described, "next_cursor": next_cursor})
 
 
@@ -97,11 +96,10 @@ async def cancel_task(
     credential: CurrentCredential,
     tasks: TasksDep,
     storage: StorageDep,
-    deliveries: DeliveriesDep,
     executor: ExecutorDep,
 ) -> JSONResponse:
     """Extension: a queued task is dropped, a running one stops at its next frame; either way it
     ends TASK_FAILED with `cancelled: true` and failure_code 5003, and its credits are refunded."""
     task = await tasks.cancel(task_id, credential.account_id)
     await executor.cancel(task.id)
-    return success(await describe(task, tasks, storage, deliveries))
+    return success(describe(await tasks.seen(task), storage))

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from stillmotion.audio import describe_audio
 from stillmotion.audio.backend import AudioBackend
 from stillmotion.config import Settings
 from stillmotion.engines.base import Engine, RenderRequest
@@ -71,7 +70,7 @@ def produce_video(
     image_bytes: bytes,
     spec: VideoSpec,
     engine: Engine,
-    audio: AudioBackend,
+    audio: AudioBackend | None,
     out_path: Path,
     ctx: TaskContext,
     settings: Settings,
@@ -113,6 +112,9 @@ def produce_video(
     encoder = settings.encoder
     soundtrack = None
     if spec.generate_audio:
+        from stillmotion.audio import describe_audio  # scipy.signal: only for a task with sound
+
+        assert audio is not None, "a task with generate_audio is given an audio backend"
         # The track needs only the plan's cues, so it is made before the frames stream.
         soundtrack = audio(
             prompt, spec.audio_prompt or None, prepared.audio_cues,

@@ -123,7 +123,8 @@ class TaskRunner:
             image_bytes = await fetch_image(task.image_url, self.settings, self.storage)
             # Off the event loop: the first use may wait for weights still loading.
             engine = await asyncio.to_thread(self.engines.engine_for, task.model_name)
-            audio = await asyncio.to_thread(lambda: self.engines.audio)
+            # The audio backend (and scipy.signal behind it) is loaded only by a task that asks for sound.
+            audio = await asyncio.to_thread(lambda: self.engines.audio) if task.generate_audio else None
             render = asyncio.create_task(
                 asyncio.to_thread(produce_video, image_bytes, spec_of(task), engine, audio, scratch, ctx, self.settings)
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,9 +30,13 @@ class TaskStore:
         sessions = create_sessionmaker(db)
         hours = settings.video_retention_hours
         tasks = TaskRepository(
-            sessions, video_url=storage.video_url, retention=timedelta(hours=hours) if hours is not None else None
+            sessions,
+            video_url=storage.video_url,
+            retention=timedelta(hours=hours) if hours is not None else None,
+            writes=asyncio.Lock() if db.dialect.name == "sqlite" else None,
         )
-        return cls(db=db, accounts=AccountStore(sessions), tasks=tasks, deliveries=DeliveryStore(sessions))
+        accounts = AccountStore(sessions, cache_seconds=settings.auth_cache_seconds)
+        return cls(db=db, accounts=accounts, tasks=tasks, deliveries=DeliveryStore(sessions))
 
     async def close(self) -> None:
         await self.db.dispose()
