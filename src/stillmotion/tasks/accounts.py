@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cachetools import TTLCache
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stillmotion.tasks.credits import grant_credits
@@ -67,7 +67,7 @@ class AccountStore:
         cache at once; one in another process (`stillmotion keys revoke`) takes effect here within
         `cache_seconds`. Unknown and revoked tokens are never cached."""
         self._sessions = sessions
-        self._cache: TTLCache[str, Credential] | None = (
+        self._cache: TTLCache[tuple[Select[tuple[Credential]], str], Credential] | None = (
             TTLCache(maxsize=cache_size, ttl=cache_seconds) if cache_seconds > 0 else None
         )
 
@@ -150,18 +150,23 @@ class AccountStore:
         return secret
 
     async def by_access_key(self, access_key: str) -> Credential | None:
-        return await self._cached("access:" + access_key, Credential.access_key == access_key)
+        return await self._cached(_BY_ACCESS_KEY, access_key)
 
     async def by_api_key(self, api_key: str) -> Credential | None:
-        digest = hash_api_key(api_key)
-        return await self._cached("api:" + digest, Credential.api_key_hash == digest)
+        return await self._cached(_BY_API_KEY_HASH, hash_api_key(api_key))
 
-    async def _cached(self, cache_key: str, match: ColumnElement[bool]) -> Credential | None:
-        """The live credential matching `match`, from the cache while it is fresh."""
+    async def _cached(self, query: Select[tuple[Credential]], key: str) -> Credential | None:
+        """The live credential `query` finds for `key`, from the cache while it is fresh."""
+        cache_key = (query, key)
         if self._cache is not None and (hit := self._cache.get(cache_key)) is not None:
             return hit
         async with self._sessions() as session:
-            credential = await session.scalar(select(Credential).where(match, Credential.revoked.is_(False)))
+            credential = await session.scalar(query, {"key": key})
         if credential is not None and self._cache is not None:
             self._cache[cache_key] = credential
         return credential
+
+
+# Built once: a statement object reused keeps its compiled form and cache key.
+_BY_ACCESS_KEY = select(Credential).where(Credential.access_key == bindparam("key"), Credential.revoked.is_(False))
+_BY_API_KEY_HASH = select(Credential).where(Credential.api_key_hash == bindparam("key"), Credential.revoked.is_(False))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased, defer
 
@@ -172,7 +172,7 @@ class TaskRepository:
     async def seen_by_account(self, task_id: str, account_id: int) -> Seen | None:
         """The poll: one indexed read, one session."""
         async with self._sessions() as session:
-            row = (await session.execute(_seen().where(Task.id == task_id, Task.account_id == account_id))).first()
+            row = (await session.execute(_SEEN_BY_ACCOUNT, {"task_id": task_id, "account_id": account_id})).first()
         return Seen(*row) if row is not None else None
 
     async def get_for_account(self, task_id: str, account_id: int) -> Task | None:
@@ -389,6 +389,10 @@ def _seen() -> Select[tuple[Task, int | None, WebhookDelivery | None]]:
         .options(_NO_IMAGE)
         .outerjoin(WebhookDelivery, WebhookDelivery.task_id == Task.id)
     )
+
+
+# Built once: the poll's statement object, reused, keeps its compiled form and cache key.
+_SEEN_BY_ACCOUNT = _seen().where(Task.id == bindparam("task_id"), Task.account_id == bindparam("account_id"))
 
 
 _QUEUED: dict[str, Any] = {
