@@ -25,6 +25,7 @@ from stillmotion.config import Settings
 from stillmotion.engines.registry import EngineRegistry
 from stillmotion.errors import EngineFailure, StillmotionError, TaskCancelled
 from stillmotion.inputs import fetch_image
+from stillmotion.memory import release_free_memory
 from stillmotion.metrics import RENDER_SECONDS, TASKS_FINISHED
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.produce import VideoSpec, produce_video
@@ -106,6 +107,8 @@ class TaskRunner:
             await self._run(task_id)
         finally:
             self._active -= 1
+            if self._active == 0:  # the last render's frames are free: give the memory back
+                await asyncio.to_thread(release_free_memory)
 
     async def _run(self, task_id: str) -> None:
         task = await self.tasks.claim(task_id, self.worker_id, self._lease)
