@@ -157,6 +157,7 @@ def server_figures(root: Path, image_url: str, args: argparse.Namespace) -> dict
 
 def generate_figures(root: Path, image: Path, duration: int) -> tuple[float, float]:
     """(wall seconds of `stillmotion generate`, seconds of the same render in a warm process)."""
+    root.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "STILLMOTION_DATA_DIR": str(root)}
     started = time.monotonic()
     subprocess.run(
