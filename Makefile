@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 
 .PHONY: run test clean
 
+# `make run PORT=8080` (and HOST=0.0.0.0 to listen on every interface); left out, the settings
+# decide (STILLMOTION_PORT / STILLMOTION_HOST, default 127.0.0.1:8000).
 run: $(VENV)/.installed
-	$(BIN)/stillmotion serve
+	$(BIN)/stillmotion serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
@@ -17,7 +19,17 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 from stillmotion.config import Settings, get_settings
 
-app = typer.Typer(help="stillmotion: turn a still image into a short video.", no_args_is_help=True)
+# Help wraps to the terminal (up to 120 columns) and never cuts an option name, as rich's tables
+# did at 80 columns off a terminal. An expected failure is one line: tracebacks are for bugs, and
+# are shown without their local variables (which can hold keys).
+HELP_WIDTH = 120
+app = typer.Typer(
+    help="stillmotion: turn a still image into a short video.",
+    no_args_is_help=True,
+    context_settings={"max_content_width": HELP_WIDTH},
+    rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,
+)
 keys_app = typer.Typer(help="Manage accounts' credentials.", no_args_is_help=True)
 credits_app = typer.Typer(help="Accounts' credit balances and ledger.", no_args_is_help=True)
 webhooks_app = typer.Typer(help="Callback deliveries.", no_args_is_help=True)
@@ -28,12 +40,24 @@ console = Console()
 T = TypeVar("T")
 
 
+@contextmanager
+def _database_errors(settings: Settings) -> Iterator[None]:
+    """An unreachable or refusing database is an expected failure: one line, not a traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except (OSError, DBAPIError) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) else exc
+        where = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+        _fail(f"error: cannot use the database {where}: {str(reason).strip().splitlines()[0]}")
+
+
 def _with_store(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     """Run `work(sessions)` on a migrated database, then close the engine."""
     from stillmotion.tasks.db import create_engine, create_sessionmaker
     from stillmotion.tasks.migrate import upgrade_database
-
-    upgrade_database(settings)
 
     async def run() -> T:
         engine = create_engine(settings)
@@ -42,11 +66,14 @@ def _with_store(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
         finally:
             await engine.dispose()
 
-    return asyncio.run(run())
+    with _database_errors(settings):
+        upgrade_database(settings)
+        return asyncio.run(run())
 
 
 def _fail(message: str) -> None:
-    console.print(f"[red]{message}[/red]")
+    """One line, never wrapped (a path can be long), then exit status 1."""
+    console.print(message, style="red", soft_wrap=True, markup=False, highlight=False)
     raise typer.Exit(1)
 
 
@@ -71,19 +98,34 @@ def migrate() -> None:
     from stillmotion.tasks.migrate import upgrade_database
 
     settings = get_settings()
-    upgrade_database(settings)
+    with _database_errors(settings):
+        upgrade_database(settings)
     console.print(f"Database is up to date ({settings.resolved_database_url.split('///')[0]}…).")
+
+
+def _setting_default(name: str) -> str:
+    """An option's shown default: the setting's default and the variable that changes it."""
+    return f"{Settings.model_fields[name].default}, or STILLMOTION_{name.upper()}"
 
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
+    host: Annotated[
+        Optional[str], typer.Option(help="Address to listen on (0.0.0.0: every interface).",
+                                    show_default=_setting_default("host"))
+    ] = None,
+    port: Annotated[
+        Optional[int], typer.Option(min=0, max=65535, help="Port to listen on.", show_default=_setting_default("port"))
+    ] = None,
 ) -> None:
-    """Migrate, create a first key if there is no account yet, and serve the API."""
+    """Serve the API, the web page (/) and the API reference (/docs).
+
+    Migrates the database first. With no account yet, creates one and prints its keys; it gets STILLMOTION_BOOTSTRAP_CREDITS credits. Every setting: docs/configuration.md.
+    """
     import uvicorn
 
     from stillmotion.api.app import create_app
+    from stillmotion.logs import logging_config
     from stillmotion.tasks.accounts import AccountStore
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
@@ -110,8 +152,10 @@ def serve(
         )
         console.print(f"curl -F file=@photo.jpg -H 'Authorization: Bearer {issued.api_key}' {base}/api/vdr/uploads",
                       soft_wrap=True)
+        console.print(f"\nOr open {base}/ in a browser and paste the API key; the API reference is at {base}/docs.",
+                      soft_wrap=True)
         console.rule()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=logging_config(settings))
 
 
 @app.command()
@@ -121,14 +165,15 @@ def worker(
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Tasks rendered at once (threads sharing one set of engines).")] = 1,
 ) -> None:
-    """Run the worker role alone: render tasks from the Celery queues of the given models
-    (distributed mode, STILLMOTION_EXECUTOR=celery; docs/deploy.md)."""
-    import logging
+    """Run the worker role alone (distributed mode).
 
+    Renders tasks from the Celery queues of the given models (STILLMOTION_EXECUTOR=celery;
+    docs/deploy.md). Logs like `serve`: STILLMOTION_LOG_LEVEL, STILLMOTION_LOG_FORMAT."""
+    from stillmotion.logs import configure_logging
     from stillmotion.worker.celery_worker import run_worker, serve_models
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     try:
         settings = serve_models(settings, [name.strip() for name in models.split(",") if name.strip()] if models else None)
     except ValueError as exc:
@@ -146,7 +191,9 @@ def keys_create(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Create an account (or add a key set to it) and print its keys once."""
+    """Create an account, or another key set for one.
+
+    Prints the keys once: the API key and the secret key are not stored in a readable form."""
     from stillmotion.tasks.accounts import AccountStore
 
     settings = get_settings()
@@ -161,7 +208,9 @@ def keys_create(
 
 @keys_app.command("list")
 def keys_list(name: Annotated[Optional[str], typer.Option("--name", help="Only this account.")] = None) -> None:
-    """Every key set: account, access key, the API key's first characters, revoked or not."""
+    """List every key set.
+
+    Account, access key, the API key's first characters, revoked or not, credits."""
     from rich.table import Table
 
     from stillmotion.tasks.accounts import AccountStore
@@ -175,8 +224,10 @@ def keys_list(name: Annotated[Optional[str], typer.Option("--name", help="Only t
 
 
 @keys_app.command("revoke")
-def keys_revoke(key: Annotated[str, typer.Argument(help="The access key (ak_…) or the full API key.")]) -> None:
-    """Revoke a key set: its JWTs and API key stop working at once."""
+def keys_revoke(key: Annotated[str, typer.Argument(help="The access key (ak_xxx) or the whole API key.")]) -> None:
+    """Revoke a key set at once.
+
+    Its JWTs and its API key stop working on the next request."""
     from stillmotion.tasks.accounts import AccountStore
 
     if not _with_store(get_settings(), lambda sessions: AccountStore(sessions).revoke(key)):
@@ -186,7 +237,9 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="The access key (ak_…)
 
 @keys_app.command("rotate-webhook-secret")
 def keys_rotate_webhook_secret(name: Annotated[str, typer.Argument(help="Account name.")]) -> None:
-    """Give the account a new webhook signing secret (used from the next delivery attempt)."""
+    """Give an account a new webhook secret.
+
+    Deliveries are signed with it from their next attempt on."""
     from stillmotion.tasks.accounts import AccountStore
 
     try:
@@ -202,7 +255,7 @@ def credits_add(
     amount: Annotated[int, typer.Argument(help="Credits to add (negative to remove).")],
     note: Annotated[Optional[str], typer.Option(help="Why, for the ledger.")] = None,
 ) -> None:
-    """Add credits to an account; the change is a ledger row."""
+    """Add credits to an account (a ledger row)."""
     from stillmotion.tasks.credits import CreditLedger
 
     try:
@@ -245,10 +298,12 @@ def credits_show(
 def webhooks_list(
     account: Annotated[Optional[str], typer.Option(help="Only this account.")] = None,
     status: Annotated[Optional[str], typer.Option(help="pending, succeeded or failed.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many deliveries.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Callback deliveries, newest first, with their attempts and last error."""
+    """List callback deliveries, newest first.
+
+    With their state, attempts and last error."""
     from rich.table import Table
 
     from stillmotion.webhooks import DeliveryStore
@@ -270,29 +325,50 @@ def webhooks_list(
     console.print(table)
 
 
+def _check_output(output: Path) -> None:
+    """Refuse an output path that cannot be written before any work starts."""
+    if output.is_dir():
+        _fail(f"error: -o {output} is a folder; give a file name such as {output / 'out.mp4'}.")
+    folder = output.parent
+    if not folder.is_dir():
+        _fail(f"error: the folder {folder} does not exist; create it or choose another -o.")
+    if not os.access(folder, os.W_OK):
+        _fail(f"error: cannot write into the folder {folder}.")
+
+
 @app.command()
 def generate(
     image: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The still image.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the MP4.")],
-    prompt: Annotated[str, typer.Option("-p", "--prompt")] = "",
-    negative_prompt: Annotated[str, typer.Option("--negative-prompt")] = "",
+    prompt: Annotated[str, typer.Option("-p", "--prompt", help="What should move, and how.")] = "",
+    negative_prompt: Annotated[str, typer.Option("--negative-prompt", help="What should not happen.")] = "",
     resolution: Annotated[str, typer.Option(help="720p or 1080p.")] = "720p",
     duration: Annotated[int, typer.Option(min=1, max=6, help="Seconds.")] = 5,
     fps: Annotated[int, typer.Option(help="24 or 30.")] = 30,
-    cfg_scale: Annotated[float, typer.Option(min=1.0, max=15.0)] = 5.0,
-    seed: Annotated[Optional[int], typer.Option(min=0, max=10_000_000)] = None,
+    cfg_scale: Annotated[float, typer.Option(min=1.0, max=15.0, help="How strongly the prompt is followed.")] = 5.0,
+    seed: Annotated[Optional[int], typer.Option(min=0, max=10_000_000, help="Same seed, same video.",
+                                                show_default="random")] = None,
     model: Annotated[str, typer.Option(help="Model name (see settings).")] = "bach-1.0-preview",
     audio: Annotated[bool, typer.Option("--audio", help="Add a synchronised ambient sound track.")] = False,
     audio_prompt: Annotated[str, typer.Option("--audio-prompt", help="What the sound should be.")] = "",
     enhance: Annotated[bool, typer.Option("--enhance/--no-enhance", help="Enrich the prompt from the image.")] = True,
     explain: Annotated[bool, typer.Option("--explain", help="Print the motion plan.")] = False,
 ) -> None:
-    """Render one video locally, with no server: the same engine and encoder as the API."""
+    """Render one video locally, with no server.
+
+    The same engine and encoder as the API; checks the image and the output folder first."""
     from stillmotion.engines.registry import EngineRegistry
     from stillmotion.errors import StillmotionError
+    from stillmotion.inputs import check_image_header
     from stillmotion.pipeline.context import TaskContext
     from stillmotion.pipeline.produce import VideoSpec, produce_video
 
+    _check_output(output)
+    image_bytes = image.read_bytes()
+    try:
+        check_image_header(image_bytes)
+    except StillmotionError as exc:
+        _fail(f"error {exc.code}: {image}: {exc.message}")
     if resolution not in ("720p", "1080p"):
         raise typer.BadParameter("must be 720p or 1080p", param_hint="--resolution")
     if fps not in (24, 30):
@@ -312,7 +388,7 @@ def generate(
         try:
             engine = registry.engine_for(model)
             outcome["produced"] = produce_video(
-                image.read_bytes(), spec, engine, registry.audio if audio else None, output, ctx, settings
+                image_bytes, spec, engine, registry.audio if audio else None, output, ctx, settings
             )
         except BaseException as exc:  # reported on the main thread
             outcome["error"] = exc
@@ -329,8 +405,9 @@ def generate(
         bar.update(job, completed=100 if "produced" in outcome else ctx.progress)
     error = outcome.get("error")
     if isinstance(error, StillmotionError):
-        console.print(f"[red]error {error.code}:[/red] {error.message}")
-        raise typer.Exit(1)
+        _fail(f"error {error.code}: {error.message}")
+    if isinstance(error, OSError):  # the disk filled up, the folder went away...
+        _fail(f"error: could not write {output}: {error.strerror or error}")
     if error is not None:
         raise error  # type: ignore[misc]
     produced = outcome["produced"]

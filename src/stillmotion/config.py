@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     """`serve` creates this account with a key on first start when no account exists."""
 
     log_level: str = "INFO"
+    """Level of the service's own logs and uvicorn's: DEBUG, INFO, WARNING, ERROR."""
+    log_format: Literal["text", "json"] = "text"
+    """`json`: one JSON object per line (task events carry `event`, `task_id`, `code`...)."""
 
     # Credits, webhooks, task control and limits (issue 3).
     credits_enabled: bool = True

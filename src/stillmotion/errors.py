@@ -23,6 +23,8 @@ class StillmotionError(Exception):
 
 
 class InvalidField(StillmotionError):
+    """A request field is missing or breaks its rule; the message names the field."""
+
     http_status, code = 400, 1000
     default_message = "Invalid request."
 
@@ -35,31 +37,43 @@ class ImageRejected(StillmotionError):
 
 
 class ModerationRefused(StillmotionError):
+    """Moderation refused the prompt, negative prompt or audio prompt (or, in the worker, the image)."""
+
     http_status, code = 400, 1002
     default_message = "The request was refused by content moderation."
 
 
 class BodyTooLarge(StillmotionError):
+    """The request body is larger than STILLMOTION_MAX_BODY_BYTES."""
+
     http_status, code = 413, 1003
     default_message = "Request body too large."
 
 
 class MissingAuthorization(StillmotionError):
+    """No `Authorization: Bearer <token>` header, or a malformed one."""
+
     http_status, code = 401, 1100
     default_message = "Missing or malformed Authorization header."
 
 
 class InvalidToken(StillmotionError):
+    """The token is invalid, expired or not yet valid, or the key is unknown or revoked."""
+
     http_status, code = 401, 1101
     default_message = "Invalid or expired token."
 
 
 class TaskNotFound(StillmotionError):
+    """No such task for this account (another account's task answers the same)."""
+
     http_status, code = 404, 1200
     default_message = "Task not found."
 
 
 class TaskNotCancellable(StillmotionError):
+    """The task has already ended."""
+
     http_status, code = 409, 1201
     default_message = "Task can no longer be cancelled."
 
@@ -72,16 +86,22 @@ class IdempotencyConflict(StillmotionError):
 
 
 class InsufficientCredits(StillmotionError):
+    """The account's balance is below the task's cost."""
+
     http_status, code = 403, 1302
     default_message = "Insufficient credit package."
 
 
 class RateLimited(StillmotionError):
+    """Too many requests for the account this minute; Retry-After says when to come back."""
+
     http_status, code = 429, 1303
     default_message = "Rate limit exceeded."
 
 
 class NotReady(StillmotionError):
+    """The task queue is full or the engines are still loading; Retry-After says when to come back."""
+
     http_status, code = 503, 5001
     default_message = "Service not ready."
 
@@ -90,16 +110,22 @@ class NotReady(StillmotionError):
 
 
 class EngineFailure(StillmotionError):
+    """The engine failed while rendering."""
+
     code = 5002
     default_message = "Video generation failed."
 
 
 class TaskCancelled(StillmotionError):
+    """The client cancelled the task."""
+
     code = 5003
     default_message = "Task was cancelled."
 
 
 class TaskTimedOut(StillmotionError):
+    """The task did not finish within its time limit or its attempts."""
+
     code = 5004
     default_message = "Task timed out."
 

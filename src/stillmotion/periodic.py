@@ -1,4 +1,4 @@
-"""The one loop behind every background chore (sweeper, webhook dispatch, housekeeping), and
+"""The one loop behind every background chore (reclaim, webhook dispatch, housekeeping), and
 the one way to stop background tasks."""
 
 from __future__ import annotations

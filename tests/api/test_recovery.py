@@ -1,11 +1,11 @@
-"""A server killed with -9 in the middle of a render: the task still ends, once."""
+"""A server killed with -9, or stopped on purpose, in the middle of a render: the task still ends, once."""
 
 from __future__ import annotations
 
 import signal
 import sqlite3
-import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import av
@@ -15,17 +15,7 @@ import pytest
 from tests.conftest import create_task, wait_for_task
 from tests.support.images import encode, landscape
 from tests.support.servers import ImageHost, ServerProcess
-
-
-def wait_until_rendering(client: httpx.Client, task_id: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        data = client.get(f"/api/vdr/videos/image2video/{task_id}").json()["data"]
-        if data["status"] == "TASK_PROCESSING" and data["progress"] >= 15:
-            return
-        assert data["status"] in ("TASK_PENDING", "TASK_PROCESSING"), data
-        time.sleep(0.05)
-    raise AssertionError("render did not start")
+from tests.support.tasks import wait_until_rendering
 
 
 @pytest.fixture
@@ -70,26 +60,32 @@ def test_a_task_out_of_attempts_fails_with_5004(crashable: ServerProcess, image_
     assert "attempt" in task["message"]
 
 
+@contextmanager
+def long_render(server: ServerProcess, image_host: ImageHost, seed: int, duration: int) -> Iterator[tuple[httpx.Client, str]]:
+    """The server started with a 1080p task of `duration` s created (by a key of its own); stopped after."""
+    key = server.create_key(f"renderer-{seed}")["api_key"]
+    url = image_host.add(f"/render-{seed}.jpg", encode(landscape(1920, 1080, seed=seed)), "image/jpeg")
+    server.start()
+    try:
+        with server.client(key) as client:
+            yield client, create_task(client, image_url=url, resolution="1080p", duration=duration)
+    finally:
+        server.stop()
+
+
 def test_two_routine_restarts_mid_render_do_not_use_up_its_attempts(tmp_path: Path, image_host: ImageHost) -> None:
     """SIGTERM with no grace hands the running task back (pending, attempt not counted): with a
     single attempt allowed, two restarts during one render still end in a video, not 5004."""
     server = ServerProcess(tmp_path / "data", STILLMOTION_LEASE_SECONDS="2", STILLMOTION_MAX_ATTEMPTS="1",
                            STILLMOTION_SHUTDOWN_GRACE_SECONDS="0")  # fmt: skip
-    key = server.create_key("mona")["api_key"]
-    url = image_host.add("/restart.jpg", encode(landscape(1920, 1080, seed=11)), "image/jpeg")
-    server.start()
-    try:
-        with server.client(key) as client:
-            task_id = create_task(client, image_url=url, resolution="1080p", duration=6)
-            for _ in range(2):
-                wait_until_rendering(client, task_id)
-                server.stop()
-                # uvicorn ends by re-raising the SIGTERM it handled; -9 would mean stop() had to kill it
-                assert server.process is not None and server.process.returncode == -signal.SIGTERM
-                server.start()
-            task = wait_for_task(client, task_id, timeout=180)
-    finally:
-        server.stop()
+    with long_render(server, image_host, seed=11, duration=6) as (client, task_id):
+        for _ in range(2):
+            wait_until_rendering(client, task_id)
+            server.stop()
+            # uvicorn ends by re-raising the SIGTERM it handled; -9 would mean stop() had to kill it
+            assert server.process is not None and server.process.returncode == -signal.SIGTERM
+            server.start()
+        task = wait_for_task(client, task_id, timeout=180)
     assert task["status"] == "TASK_SUCCEEDED", task
     with sqlite3.connect(server.data_dir / "stillmotion.db") as db:
         assert db.execute("SELECT attempts FROM tasks WHERE id = ?", (task_id,)).fetchall() == [(1,)]
@@ -98,18 +94,11 @@ def test_two_routine_restarts_mid_render_do_not_use_up_its_attempts(tmp_path: Pa
 
 def test_sigterm_with_a_grace_period_lets_the_render_finish(tmp_path: Path, image_host: ImageHost) -> None:
     server = ServerProcess(tmp_path / "data", STILLMOTION_SHUTDOWN_GRACE_SECONDS="120")
-    key = server.create_key("nina")["api_key"]
-    url = image_host.add("/grace.jpg", encode(landscape(1920, 1080, seed=12)), "image/jpeg")
-    server.start()
-    try:
-        with server.client(key) as client:
-            task_id = create_task(client, image_url=url, resolution="1080p", duration=4)
-            wait_until_rendering(client, task_id)
-            assert server.process is not None
-            server.process.terminate()
-            assert server.process.wait(timeout=150) == -signal.SIGTERM  # uvicorn re-raises it once stopped
-    finally:
-        server.stop()
+    with long_render(server, image_host, seed=12, duration=4) as (client, task_id):
+        wait_until_rendering(client, task_id)
+        assert server.process is not None
+        server.process.terminate()
+        assert server.process.wait(timeout=150) == -signal.SIGTERM  # uvicorn re-raises it once stopped
     with sqlite3.connect(server.data_dir / "stillmotion.db") as db:
         assert db.execute("SELECT status, attempts FROM tasks WHERE id = ?", (task_id,)).fetchall() == [
             ("TASK_SUCCEEDED", 1)

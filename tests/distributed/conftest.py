@@ -3,24 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any
-
-import httpx
 
 from tests.support.distributed import Deployment, WorkerProcess
-from tests.support.tasks import get_task
-
-
-def wait_until_rendering(client: httpx.Client, task_id: str, progress: int = 15, timeout: float = 90) -> dict[str, Any]:
-    """The task once a worker has rendered `progress`% of it (as the API reports it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        task = get_task(client, task_id)
-        if task["status"] == "TASK_PROCESSING" and task["progress"] >= progress:
-            return task
-        assert task["status"] in ("TASK_PENDING", "TASK_PROCESSING"), task
-        time.sleep(0.05)
-    raise AssertionError(f"task {task_id} did not reach {progress}% in {timeout} s")
 
 
 def holder(workers: list[WorkerProcess], task_id: str) -> WorkerProcess:

@@ -3,6 +3,7 @@ the machine's Redis (a private prefix), a fresh PostgreSQL database."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,11 +15,11 @@ import pytest
 from stillmotion.tasks.credits import task_cost
 from tests.conftest import create_task, wait_for_task
 from tests.control.conftest import ledger_rows
-from tests.distributed.conftest import wait_for_log, wait_until_rendering
+from tests.distributed.conftest import wait_for_log
 from tests.support.distributed import Deployment, distributed
 from tests.support.images import encode, landscape
 from tests.support.servers import ImageHost
-from tests.support.tasks import get_task
+from tests.support.tasks import get_task, wait_until_rendering
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ heavy = ("stillmotion.engines.registry", "stillmotion.engines.motion", "stillmot
          "stillmotion.pipeline.produce", "stillmotion.worker.role", "torch", "diffusers")
 print(sorted(name for name in sys.modules if name.startswith(heavy)))
 """
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
@@ -100,3 +101,22 @@ def test_progress_of_a_pending_task_is_its_queue_position(deployment: Deployment
     waiting = [position for position in positions if position is not None]
     assert waiting == sorted(waiting), positions
     assert all(task["status"] == "TASK_SUCCEEDED" for task in finished)
+
+
+def test_a_worker_serves_only_the_models_it_was_given(tmp_path: Path, image_host: ImageHost) -> None:
+    """One queue per model: a task of a model no running worker serves waits (first in its own
+    queue, whatever the other queue holds) until a worker for that model starts."""
+    models = json.dumps({"bach-1.0-preview": "motion", "still-b": "motion"})
+    url = image_host.add("/dist-models.jpg", encode(landscape(1280, 720, seed=24)), "image/jpeg")
+    with distributed(tmp_path, ("pia",), STILLMOTION_MODELS=models) as deployment:
+        deployment.worker("--models", "bach-1.0-preview").start()
+        with deployment.api.client_for("pia") as client:
+            served = create_task(client, image_url=url, duration=1)
+            waiting = create_task(client, image_url=url, duration=1, model_name="still-b")
+            assert wait_for_task(client, served, timeout=120)["status"] == "TASK_SUCCEEDED"
+            pending = get_task(client, waiting)
+            assert (pending["status"], pending["queue_position"]) == ("TASK_PENDING", 1)
+            later = deployment.worker("--models", "still-b").start()
+            assert wait_for_task(client, waiting, timeout=120)["status"] == "TASK_SUCCEEDED"
+        assert f"task {waiting}: attempt 1" in later.log()
+        assert f"task {waiting}" not in deployment.workers[0].log()

@@ -10,17 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from stillmotion.tasks.credits import task_cost
 from tests.conftest import create_task, wait_for_task
 from tests.control.conftest import deliveries, ledger_rows
 from tests.control.receivers import WebhookReceiver, always
-from tests.distributed.conftest import holder, wait_until_rendering
+from tests.distributed.conftest import holder
 from tests.support.distributed import PrivateRedis, distributed
 from tests.support.images import encode, landscape
 from tests.support.servers import ImageHost
-from tests.support.tasks import TASKS, get_task
+from tests.support.tasks import TASKS, get_task, wait_until_rendering
 
 FAST_RECLAIM = {
     "STILLMOTION_LEASE_SECONDS": "2",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,19 +22,21 @@ import pytest
 
 from tests.support.keyed_server import KeyedServer
 from tests.support.postgres import fresh_database
+from tests.support.servers import ChildProcess, free_port
 
 REDIS_URL = os.environ.get("STILLMOTION_TEST_REDIS", "redis://127.0.0.1:6379/0")
 _READY = b"ready."  # what Celery logs once the worker consumes
 
 
-class WorkerProcess:
+class WorkerProcess(ChildProcess):
     """`stillmotion worker` in a subprocess; started when its log says it consumes."""
+
+    stop_timeout = 30.0
 
     def __init__(self, env: dict[str, str], log_path: Path, *args: str) -> None:
         self.env = env
         self.log_path = log_path
         self.args = args
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 90.0) -> WorkerProcess:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
@@ -56,22 +57,9 @@ class WorkerProcess:
         assert self.process is not None
         self.process.send_signal(number)
 
-    def kill(self) -> None:
-        """kill -9: nothing runs on the way out, exactly like a crash."""
-        self.signal(signal.SIGKILL)
-        self.wait(10)
-
     def wait(self, timeout: float) -> int:
         assert self.process is not None
         return self.process.wait(timeout=timeout)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -155,8 +143,6 @@ class PrivateRedis:
     (the machine's shared Redis is never stopped)."""
 
     def __init__(self, root: Path) -> None:
-        from tests.support.servers import free_port
-
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.root = root

@@ -71,7 +71,29 @@ class ImageHost:
         self._server.server_close()
 
 
-class ServerProcess:
+class ChildProcess:
+    """A subprocess a test starts and ends: `kill()` like a crash, `stop()` like an operator."""
+
+    process: subprocess.Popen[bytes] | None = None
+    stop_timeout = 15.0
+    """How long `stop()` waits after SIGTERM before it kills."""
+
+    def kill(self) -> None:
+        """kill -9: no shutdown handlers run, exactly like a crash."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class ServerProcess(ChildProcess):
     """`stillmotion serve` in a subprocess with its own data directory and port."""
 
     def __init__(self, data_dir: Path, **env: str) -> None:
@@ -88,7 +110,6 @@ class ServerProcess:
             "STILLMOTION_LOG_LEVEL": "WARNING",
             **env,
         }
-        self.process: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "server.log"
 
     def cli(self, *args: str) -> str:
@@ -118,20 +139,6 @@ class ServerProcess:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"server not ready after {timeout} s:\n{self.log_path.read_text()}")
-
-    def kill(self) -> None:
-        """kill -9: no shutdown handlers run, exactly like a crash."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
     def client(self, token: str) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)

@@ -32,3 +32,16 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise AssertionError(f"task {task_id}: condition not met after {timeout} s: {task}")
         time.sleep(POLL_SECONDS)
+
+
+def wait_until_rendering(client: httpx.Client, task_id: str, progress: int = 15, timeout: float = 90) -> dict[str, Any]:
+    """The task once a worker has rendered `progress`% of it (as the API reports it); a test that
+    stops or kills the worker then does it mid-render."""
+    return wait_until(
+        client, task_id, lambda task: _still_active(task) and task["progress"] >= progress, timeout
+    )
+
+
+def _still_active(task: dict[str, Any]) -> bool:
+    assert task["status"] in ("TASK_PENDING", "TASK_PROCESSING"), task
+    return task["status"] == "TASK_PROCESSING"

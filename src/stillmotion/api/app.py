@@ -13,15 +13,30 @@ from stillmotion import __version__
 from stillmotion.api import routes_control, routes_files, routes_service, routes_tasks
 from stillmotion.api.body_limit import BodyLimitMiddleware
 from stillmotion.api.errors import install_error_handlers
+from stillmotion.api.routes_web import install_pages
 from stillmotion.api.services import api_services
 from stillmotion.config import Settings, get_settings
+from stillmotion.media.framing import FRAME_SIZES
 
 DESCRIPTION = """Turns a still image and an optional prompt into a short MP4.
 
 Speaks the image2video API of the hosted service: create a task, poll it, get a
 webhook, download the video. Every answer is `{"code", "message", "data"}`.
-Authenticate with `Authorization: Bearer <JWT or API key>`.
+Authenticate with `Authorization: Bearer <JWT or API key>` ("Authorize" above takes either).
+
+**The video's shape follows the image**: its aspect ratio is snapped to the nearest of
+16:9, 9:16 and 1:1 and the image is cropped to fill it (a 4:3 photo gives a square video).
+
 """
+
+
+def frame_size_table() -> str:
+    """SPEC's output-size table, as markdown, from the sizes the encoder uses."""
+    buckets = list(next(iter(FRAME_SIZES.values())))
+    rows = [f"| resolution | {' | '.join(buckets)} |", "|---" * (len(buckets) + 1) + "|"]
+    for resolution, sizes in FRAME_SIZES.items():
+        rows.append(f"| {resolution} | " + " | ".join(f"{w}×{h}" for w, h in sizes.values()) + " |")
+    return "\n".join(rows) + "\n"
 
 
 def _openapi_without_422(app: FastAPI) -> dict[str, Any]:
@@ -50,8 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="stillmotion",
         version=__version__,
-        description=DESCRIPTION,
+        description=DESCRIPTION + frame_size_table(),
         lifespan=lifespan,
+        docs_url=None,  # served by routes_web from installed assets, not a CDN
+        redoc_url=None,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
@@ -60,4 +77,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_control.router)
     app.include_router(routes_files.router)
     app.include_router(routes_service.router)
+    install_pages(app)
     return app

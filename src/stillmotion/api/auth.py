@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from stillmotion.api.deps import AccountsDep, RateLimiterDep
 
@@ -73,7 +74,21 @@ async def _verify_jwt(token: str, accounts: AccountStore) -> Credential:
     return credential
 
 
-async def current_credential(request: Request, accounts: AccountsDep, rate_limiter: RateLimiterDep) -> Credential:
+# Declares the bearer scheme in the OpenAPI schema, so /docs has "Authorize" and "Try it out" sends
+# the token. It never refuses anything itself: `bearer_token` applies the document's exact format.
+BEARER_SCHEME = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="The document's HS256 JWT (iss = access key, signed with the secret key) or an opaque API key.",
+)
+
+
+async def current_credential(
+    request: Request,
+    accounts: AccountsDep,
+    rate_limiter: RateLimiterDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_SCHEME)],
+) -> Credential:
     token = bearer_token(request.headers.get("authorization"))
     credential = await authenticate(token, accounts)
     await rate_limiter.hit(credential.account_id)

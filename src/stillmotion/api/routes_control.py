@@ -18,6 +18,7 @@ from stillmotion.api.routes_tasks import ERRORS, success
 from stillmotion.api.schemas import Envelope, ErrorEnvelope
 from stillmotion.api.task_views import TaskDetail, describe
 from stillmotion.errors import InvalidField
+from stillmotion.tasks.events import log_task_event
 from stillmotion.tasks.models import Task, TaskStatus
 
 router = APIRouter(prefix="/api/vdr/videos", tags=["extensions"])
@@ -101,5 +102,6 @@ async def cancel_task(
     """Extension: a queued task is dropped, a running one stops at its next frame; either way it
     ends TASK_FAILED with `cancelled: true` and failure_code 5003, and its credits are refunded."""
     task = await tasks.cancel(task_id, credential.account_id)
+    log_task_event("cancelled", task.id, account=credential.account_id)
     await executor.cancel(task.id)
     return success(describe(await tasks.seen(task), storage))

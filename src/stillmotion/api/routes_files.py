@@ -30,7 +30,11 @@ _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP":
     "/api/vdr/uploads",
     tags=["extensions"],
     response_model=Envelope[UploadedImage],
-    responses={400: {"model": ErrorEnvelope}, 401: {"model": ErrorEnvelope}, 413: {"model": ErrorEnvelope}},
+    responses={
+        400: {"model": ErrorEnvelope, "description": "1001 not an accepted image (format, size, corrupt)"},
+        401: {"model": ErrorEnvelope, "description": "1100 missing header, 1101 invalid token"},
+        413: {"model": ErrorEnvelope, "description": "1003 body too large (images: at most 10 MB)"},
+    },
 )
 async def upload_image(
     file: Annotated[UploadFile, File(description="The image (JPEG, PNG, WebP, GIF, BMP, TIFF; ≤ 10 MB).")],

@@ -9,13 +9,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from stillmotion.executors.base import QueueUnavailable
-
 from stillmotion.api.deps import DatabaseDep, ExecutorDep, ModelsDep
 from stillmotion.api.errors import error_response
 from stillmotion.api.routes_tasks import success
 from stillmotion.api.schemas import Envelope, ModelList
 from stillmotion.errors import NotReady
+from stillmotion.executors.base import QueueUnavailable
 from stillmotion.metrics import QUEUE_DEPTH
 
 router = APIRouter()

@@ -16,14 +16,27 @@ from fastapi.responses import JSONResponse, ORJSONResponse
 
 from stillmotion.api.admission import admit
 from stillmotion.api.auth import CurrentCredential
-from stillmotion.api.deps import ExecutorDep, ModelsDep, SettingsDep, StorageDep, TasksDep
-from stillmotion.api.schemas import MAX_SEED, CreatedTask, CreateTaskRequest, Envelope, ErrorEnvelope
+from stillmotion.api.deps import (
+    ExecutorDep,
+    ModelsDep,
+    SettingsDep,
+    StorageDep,
+    TasksDep,
+)
+from stillmotion.api.schemas import (
+    MAX_SEED,
+    CreatedTask,
+    CreateTaskRequest,
+    Envelope,
+    ErrorEnvelope,
+)
 from stillmotion.api.task_views import TaskDetail, describe
 from stillmotion.config import Settings
 from stillmotion.errors import TaskNotFound
 from stillmotion.executors.base import Executor, QueueUnavailable
 from stillmotion.metrics import TASKS_CREATED
 from stillmotion.tasks.credits import task_cost
+from stillmotion.tasks.events import log_task_event
 from stillmotion.tasks.idempotency import idempotency_claim
 from stillmotion.tasks.models import Task
 from stillmotion.tasks.repository import Admission
@@ -99,6 +112,8 @@ async def create_task(
     )
     if not created.replayed:
         TASKS_CREATED.labels(model=body.model_name).inc()
+        log_task_event("queued", created.task.id, account=credential.account_id, model=body.model_name,
+                       resolution=body.resolution, duration=body.duration, cost=rules.cost)
         await dispatch(executor, created.task)
     headers = {"Idempotent-Replayed": "true"} if created.replayed else None
     return success({"task_id": created.task.id, "create_at": unix_seconds(created.task.created_at)}, headers)

@@ -86,18 +86,26 @@ class CreateTaskRequest(BaseModel):
     image_url: Annotated[str, _web_url(MAX_IMAGE_URL, allow_data=True)] = Field(
         description="http(s) URL of the source image (extension: a data:image/...;base64 URL up to 10 MB)."
     )
-    prompt: str | None = Field(default=None, max_length=MAX_TEXT)
-    negative_prompt: str | None = Field(default=None, max_length=MAX_TEXT)
-    resolution: Literal["720p", "1080p"]
+    prompt: str | None = Field(default=None, max_length=MAX_TEXT, description="What should move, and how.")
+    negative_prompt: str | None = Field(default=None, max_length=MAX_TEXT, description="What should not happen.")
+    resolution: Literal["720p", "1080p"] = Field(
+        description="The frame size also depends on the image's aspect: see the table at the top."
+    )
     duration: int = Field(ge=1, le=6, description="Seconds.")
-    fps: Literal[24, 30] = 30
-    cfg_scale: float = Field(default=5.0, ge=1.0, le=15.0)
-    enhance_prompt: bool = True
-    generate_audio: bool = False
-    audio_prompt: str | None = Field(default=None, max_length=MAX_AUDIO_PROMPT)
-    callback_url: Annotated[str, _web_url(MAX_CALLBACK_URL, allow_data=False)] | None = None
+    fps: Literal[24, 30] = Field(default=30, description="Frames per second; the video has duration × fps frames.")
+    cfg_scale: float = Field(default=5.0, ge=1.0, le=15.0, description="How strongly the prompt is followed.")
+    enhance_prompt: bool = Field(default=True, description="Enrich the prompt from what the image shows.")
+    generate_audio: bool = Field(default=False, description="Add an AAC sound track (+1 credit).")
+    audio_prompt: str | None = Field(
+        default=None, max_length=MAX_AUDIO_PROMPT, description="What the sound should be; used with generate_audio."
+    )
+    callback_url: Annotated[str, _web_url(MAX_CALLBACK_URL, allow_data=False)] | None = Field(
+        default=None, description="Receives a signed POST when the task ends (docs/webhooks.md)."
+    )
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED, description="Server picks and records one if absent.")
-    enable_moderation: bool = True
+    enable_moderation: bool = Field(
+        default=True, description="Check the texts and the image; the operator may make it mandatory."
+    )
 
 
 T = TypeVar("T")

@@ -11,6 +11,7 @@ import logging
 
 from kombu import Exchange, Queue
 from kombu.exceptions import KombuError, OperationalError
+from kombu.transport.virtual import Channel
 
 from stillmotion.config import Settings
 from stillmotion.executors.base import QueueUnavailable
@@ -51,7 +52,7 @@ class CeleryExecutor:
 
     def _depth(self) -> int:
         try:
-            with self.app.connection_for_read() as connection:
+            with self.app.pool.acquire(block=True) as connection:  # pooled: /readyz is polled often
                 connection.ensure_connection(max_retries=1)
                 channel = connection.default_channel
                 return sum(_size(channel, queue) for queue in self._queues)
@@ -62,7 +63,7 @@ class CeleryExecutor:
         self.app.close()
 
 
-def _size(channel: object, queue: str) -> int:
+def _size(channel: Channel, queue: str) -> int:
     """Messages waiting on `queue`, declared exactly as Celery declares a queue it creates (so
     RabbitMQ accepts the declaration; on Redis it only counts). A passive declaration would
     not do: kombu's Redis transport checks existence without its key prefix."""

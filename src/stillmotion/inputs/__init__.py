@@ -5,7 +5,7 @@ worker `load_image` (= `fetch_image` + `decode_image`). Every refusal is an `Ima
 (code 1001) whose message says exactly what was wrong.
 """
 
-from stillmotion.inputs.decode import ACCEPTED_FORMATS, decode_image
+from stillmotion.inputs.decode import ACCEPTED_FORMATS, check_image_header, decode_image
 from stillmotion.inputs.fetch import fetch_image, load_image, precheck_image_url
 from stillmotion.inputs.limits import (
     MAX_IMAGE_BYTES,
@@ -26,6 +26,7 @@ __all__ = [
     "UPLOADS_URL_PATH",
     "UPLOAD_NAME",
     "UploadReader",
+    "check_image_header",
     "decode_image",
     "fetch_image",
     "load_image",

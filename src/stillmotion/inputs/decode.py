@@ -63,6 +63,13 @@ def decode_image(data: bytes, *, reduce_to: int | None = None) -> np.ndarray:
         return np.array(rgb, dtype=np.uint8)
 
 
+def check_image_header(data: bytes) -> tuple[int, int]:
+    """Every rule the header decides (format, decompression bomb, minimum size), decoding no
+    pixel: lets a caller refuse an image before starting work. Returns (width, height)."""
+    with _open_checked(data) as image:
+        return image.size
+
+
 def _open_checked(data: bytes) -> Image.Image:
     """Open `data` lazily (header only) and apply every rule that the header can decide:
     format, decompression bomb, minimum size. The caller closes the returned image."""

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from stillmotion.config import Settings
 from stillmotion.engines.registry import EngineRegistry
@@ -30,6 +30,7 @@ from stillmotion.metrics import RENDER_SECONDS, TASKS_FINISHED
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.produce import VideoSpec, produce_video
 from stillmotion.storage.base import Storage, refused_write
+from stillmotion.tasks.events import log_task_event
 from stillmotion.tasks.models import Task, TaskStatus
 from stillmotion.tasks.repository import TaskRepository
 
@@ -117,7 +118,7 @@ class TaskRunner:
         if self._handing_back:  # drain's grace ran out while this claim was in flight
             await self._hand_back(task)
             return
-        log.info("task %s: attempt %d on %s", task_id, task.attempts, self.worker_id)
+        log_task_event("started", task_id, attempt=task.attempts, worker=self.worker_id, model=task.model_name)
         started = time.monotonic()
         ctx = TaskContext(deadline=started + self.settings.task_timeout_seconds)
         scratch = self.storage.scratch_path(task_id)
@@ -150,9 +151,12 @@ class TaskRunner:
                     await asyncio.to_thread(self.storage.delete_video, key)
                 log.info("task %s: ended elsewhere while publishing", task_id)
                 return
+            seconds = time.monotonic() - started
             TASKS_FINISHED.labels(outcome="succeeded").inc()
-            RENDER_SECONDS.observe(time.monotonic() - started)
-            log.info("task %s: succeeded (%dx%d, %d frames)", task_id, produced.width, produced.height, produced.frames)
+            RENDER_SECONDS.observe(seconds)
+            log_task_event("succeeded", task_id, seconds=round(seconds, 2),
+                           total_seconds=_seconds_since(finished.created_at, finished.completed_at),
+                           size=f"{produced.width}x{produced.height}", frames=produced.frames)
         except TaskCancelled:
             if self._handing_back:
                 await self._hand_back(task)
@@ -179,5 +183,9 @@ class TaskRunner:
 
     async def _fail(self, task_id: str, error: StillmotionError) -> None:
         TASKS_FINISHED.labels(outcome=str(error.code)).inc()
-        log.info("task %s: failed with %d: %s", task_id, error.code, error.message)
+        log_task_event("failed", task_id, code=error.code, reason=error.message)
         await self.tasks.fail(task_id, self.worker_id, error.code, error.message)
+
+
+def _seconds_since(start: datetime | None, end: datetime | None) -> float | None:
+    return round((end - start).total_seconds(), 2) if start and end else None

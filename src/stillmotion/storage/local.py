@@ -17,6 +17,8 @@ import os
 import re
 import secrets
 import shutil
+import time
+from contextlib import suppress
 from pathlib import Path
 
 from starlette.responses import FileResponse, Response
@@ -38,12 +40,18 @@ class LocalStorage:
         self.uploads_dir = settings.data_dir / "uploads"
         self.public_url = settings.resolved_public_url
         self._settings = settings
+        self._abandoned_after = settings.task_timeout_seconds
         for directory in (self.scratch_dir, self.videos_dir, self.uploads_dir):
             directory.mkdir(parents=True, exist_ok=True)
 
     def scratch_path(self, task_id: str) -> Path:
-        for leftover in self.scratch_dir.glob(f"{task_id}.*.mp4"):
-            leftover.unlink(missing_ok=True)
+        """Also removes any scratch file untouched for longer than the task timeout: no live
+        attempt runs that long, so it is what a killed worker left (its task ran elsewhere)."""
+        oldest_live = time.time() - self._abandoned_after
+        for leftover in self.scratch_dir.glob("*.mp4"):
+            with suppress(FileNotFoundError):
+                if leftover.name.startswith(f"{task_id}.") or leftover.stat().st_mtime < oldest_live:
+                    leftover.unlink()
         return self.scratch_dir / f"{task_id}.{secrets.token_hex(4)}.mp4"
 
     def publish_video(self, task_id: str, rendered: Path) -> str:

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from stillmotion.errors import TaskTimedOut
 from stillmotion.executors.base import Executor, QueueUnavailable
+from stillmotion.tasks.events import log_task_event
 from stillmotion.tasks.models import TaskStatus, utcnow
 from stillmotion.tasks.repository import TaskRepository
 
@@ -37,7 +38,7 @@ class Reclaimer:
             if status == TaskStatus.PROCESSING.value and attempts >= self.max_attempts:
                 error = TaskTimedOut(f"Task did not finish after {attempts} attempts.")
                 if await self.tasks.fail(task_id, None, error.code, error.message) is not None:
-                    log.warning("task %s: gave up after %d attempts", task_id, attempts)
+                    log_task_event("failed", task_id, code=error.code, reason=error.message)
                 continue
             if not await self.tasks.requeue(task_id, now, stale_before):
                 continue  # another sweeper took it, or a worker claimed it meanwhile

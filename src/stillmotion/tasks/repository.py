@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased, defer
 
@@ -85,10 +85,12 @@ class TaskRepository:
         *,
         video_url: Callable[[str], str] | None = None,
         retention: timedelta | None = None,
+        queue_per_model: bool = False,
         writes: asyncio.Lock | None = None,
     ) -> None:
         """`video_url` turns a stored video key into the URL callbacks carry; `retention`,
-        if set, is how long a succeeded task's video is kept (it sets `expires_at`).
+        if set, is how long a succeeded task's video is kept (it sets `expires_at`);
+        `queue_per_model`: each model has its own queue (Celery), which queue positions count in.
 
         `writes` (SQLite): every write transaction of this process takes it first, so concurrent
         creates queue in the event loop, in order, instead of each sleeping in SQLite's busy
@@ -98,6 +100,11 @@ class TaskRepository:
         self._video_url = video_url
         self._retention = retention
         self._writes = writes
+        self._seen = _seen(queue_per_model)
+        # Built once: the poll's statement object, reused, keeps its compiled form and cache key.
+        self._seen_by_account = self._seen.where(
+            Task.id == bindparam("task_id"), Task.account_id == bindparam("account_id")
+        )
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
@@ -174,7 +181,7 @@ class TaskRepository:
     async def seen_by_account(self, task_id: str, account_id: int) -> Seen | None:
         """The poll: one indexed read, one session."""
         async with self._sessions() as session:
-            row = (await session.execute(_SEEN_BY_ACCOUNT, {"task_id": task_id, "account_id": account_id})).first()
+            row = (await session.execute(self._seen_by_account, {"task_id": task_id, "account_id": account_id})).first()
         return Seen(*row) if row is not None else None
 
     async def get_for_account(self, task_id: str, account_id: int) -> Task | None:
@@ -280,16 +287,16 @@ class TaskRepository:
                 session.add(delivery)
         return task
 
-    async def pending(self) -> Sequence[Row[tuple[str, str]]]:
+    async def pending(self) -> Sequence[tuple[str, str]]:
         """(id, model_name) of every pending task, oldest first: what an in-process queue must hold
         after a restart."""
         async with self._sessions() as session:
             rows = await session.execute(
                 select(Task.id, Task.model_name).where(Task.status == TaskStatus.PENDING.value).order_by(Task.created_at)
             )
-            return rows.all()
+            return rows.tuples().all()
 
-    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[Row[tuple[str, str, str, int]]]:
+    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[tuple[str, str, str, int]]:
         """(id, model_name, status, attempts) of processing tasks whose lease expired (their worker is gone) and
         pending tasks untouched since `stale_before` (their message may be lost), oldest first.
         Not whole rows: sweepers ask every few seconds, and a data-URL image is megabytes."""
@@ -299,7 +306,7 @@ class TaskRepository:
                 .where(_reclaimable(now, stale_before))
                 .order_by(Task.created_at)
             )
-            return rows.all()
+            return rows.tuples().all()
 
     async def requeue(self, task_id: str, now: datetime, stale_before: datetime) -> bool:
         """Put a reclaimable task back to pending (its attempts kept); True for the one sweeper of
@@ -327,14 +334,14 @@ class TaskRepository:
     async def seen(self, task: Task) -> Seen:
         """`task` (just read or changed) with its queue position and delivery."""
         async with self._sessions() as session:
-            row = (await session.execute(_seen().where(Task.id == task.id))).one()
+            row = (await session.execute(self._seen.where(Task.id == task.id))).one()
         return Seen(task, row[1], row[2])
 
     async def list_for_account(
         self, account_id: int, *, status: str | None, after: tuple[datetime, str] | None, limit: int
     ) -> Page:
         """The account's tasks newest first; `after` is the (created_at, id) of the last one seen."""
-        query = _seen().where(Task.account_id == account_id)
+        query = self._seen.where(Task.account_id == account_id)
         if status is not None:
             query = query.where(Task.status == status)
         if after is not None:
@@ -376,25 +383,20 @@ polls and list pages leave it in the database."""
 _AHEAD = aliased(Task)
 
 
-def _seen() -> Select[tuple[Task, int | None, WebhookDelivery | None]]:
-    """Task, queue position (1 runs next: executors take pending tasks oldest first) and delivery."""
-    ahead = (
-        select(func.count())
-        .select_from(_AHEAD)
-        .where(_AHEAD.status == TaskStatus.PENDING.value, _AHEAD.created_at < Task.created_at)
-        .correlate(Task)
-        .scalar_subquery()
+def _seen(queue_per_model: bool) -> Select[tuple[Task, int | None, WebhookDelivery | None]]:
+    """Task, queue position and delivery. Position 1 runs next: the executors take pending tasks
+    oldest first, from one queue (embedded) or from the task's model's queue (distributed)."""
+    ahead = select(func.count()).select_from(_AHEAD).where(
+        _AHEAD.status == TaskStatus.PENDING.value, _AHEAD.created_at < Task.created_at
     )
-    position = case((Task.status == TaskStatus.PENDING.value, ahead + 1), else_=None)
+    if queue_per_model:
+        ahead = ahead.where(_AHEAD.model_name == Task.model_name)
+    position = case((Task.status == TaskStatus.PENDING.value, ahead.correlate(Task).scalar_subquery() + 1), else_=None)
     return (
         select(Task, position, WebhookDelivery)
         .options(_NO_IMAGE)
         .outerjoin(WebhookDelivery, WebhookDelivery.task_id == Task.id)
     )
-
-
-# Built once: the poll's statement object, reused, keeps its compiled form and cache key.
-_SEEN_BY_ACCOUNT = _seen().where(Task.id == bindparam("task_id"), Task.account_id == bindparam("account_id"))
 
 
 _QUEUED: dict[str, Any] = {

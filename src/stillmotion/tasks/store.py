@@ -33,6 +33,7 @@ class TaskStore:
             sessions,
             video_url=storage.video_url,
             retention=timedelta(hours=hours) if hours is not None else None,
+            queue_per_model=settings.executor == "celery",
             writes=asyncio.Lock() if db.dialect.name == "sqlite" else None,
         )
         accounts = AccountStore(sessions, cache_seconds=settings.auth_cache_seconds)

@@ -1,7 +1,7 @@
 """Signed, persisted, retried delivery of task callbacks (SPEC "Callback").
 
 A finished task's delivery row is written with the task's final state (`outbox`); the
-server's `WebhookDispatcher` sends due rows, signs them per Standard Webhooks (`signing`),
+workers' `WebhookDispatcher` sends due rows, signs them per Standard Webhooks (`signing`),
 checks the target like an image URL (`targets`) and retries with backoff (`store`).
 """
 

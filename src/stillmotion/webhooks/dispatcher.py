@@ -1,4 +1,4 @@
-"""The delivery loop of the server process: send due callbacks, retry, resume after restarts.
+"""The delivery loop every worker runs: send due callbacks, retry, resume after restarts.
 
 Deliveries live in the database, so the loop keeps no state of its own worth losing: every
 period it asks for due rows, claims each attempt, and sends it in its own asyncio task, so a
