@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from stillmotion import client_commands
 from stillmotion.config import Settings, get_settings
 
 # Help wraps to the terminal (up to 120 columns) and never cuts an option name, as rich's tables
@@ -361,7 +362,7 @@ def generate(
     from stillmotion.errors import StillmotionError
     from stillmotion.inputs import check_image_header
     from stillmotion.pipeline.context import TaskContext
-    from stillmotion.pipeline.produce import VideoSpec, produce_video
+    from stillmotion.pipeline.produce import Produced, VideoSpec, produce_video
 
     _check_output(output)
     image_bytes = image.read_bytes()
@@ -411,9 +412,17 @@ def generate(
     if error is not None:
         raise error  # type: ignore[misc]
     produced = outcome["produced"]
+    assert isinstance(produced, Produced)
     if explain:
-        console.print_json(json.dumps(produced.plan))  # type: ignore[attr-defined]
+        console.print_json(json.dumps(produced.plan))
+    if produced.enhanced_prompt is not None:
+        console.print(f"Rendered: {produced.enhanced_prompt}", markup=False, highlight=False)
+    for note in produced.notes:
+        console.print(f"Not rendered: {note}", markup=False, highlight=False)
     console.print(
-        f"Wrote {output} ({produced.width}x{produced.height}, {produced.frames} frames, "  # type: ignore[attr-defined]
+        f"Wrote {output} ({produced.width}x{produced.height}, {produced.frames} frames, "
         f"seed {spec.seed}) in {time.monotonic() - started:.1f} s."
     )
+
+
+client_commands.register(app)  # submit, tasks: last, so `--help` lists the server commands first

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 16 * 1024 * 1024
     """JSON bodies: a 10 MB image as a base64 data URL is ~13.4 MB."""
 
+    motion_strict: bool = False
+    """When true, a task whose prompt asks for motion the engine will not render (a subject's
+    action, a region the photo lacks, a pull-out, motion too faint to see) fails with 5006 and
+    its notes as the message, instead of rendering what it can."""
     engine_threads: int = Field(default=0, ge=0)
     """OpenCV threads per render; 0 lets OpenCV choose."""
     encoder_threads: int = Field(default=2, ge=1)

@@ -28,6 +28,11 @@ class InvalidField(StillmotionError):
     http_status, code = 400, 1000
     default_message = "Invalid request."
 
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        """`field`: the request field at fault, when one is (the OpenAI face reports it as `param`)."""
+        super().__init__(message)
+        self.field = field
+
 
 class ImageRejected(StillmotionError):
     """The image could not be fetched or decoded, or breaks an image rule."""
@@ -136,3 +141,11 @@ class StorageFailure(StillmotionError):
 
     code = 5005
     default_message = "Video generation failed because the video could not be stored."
+
+
+class MotionNotRendered(StillmotionError):
+    """`motion_strict`: the prompt asked for motion the engine will not render; the message
+    is the task's notes, and no video is made in its place."""
+
+    code = 5006
+    default_message = "The prompt asks for motion this engine does not render."

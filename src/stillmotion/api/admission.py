@@ -26,7 +26,7 @@ async def admit(
 ) -> None:
     """Raise the user-facing error for the first rule the request breaks."""
     if body.model_name not in models.model_names:
-        raise InvalidField(f"model_name must be one of: {', '.join(models.model_names)}.")
+        raise InvalidField(f"model_name must be one of: {', '.join(models.model_names)}.", field="model_name")
     if body.enable_moderation or settings.moderation_required:
         await moderate_texts(body, settings, account_id)
     await precheck_image_url(body.image_url, settings, uploads)

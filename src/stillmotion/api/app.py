@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from stillmotion import __version__
-from stillmotion.api import routes_control, routes_files, routes_service, routes_tasks
+from stillmotion.api import routes_control, routes_files, routes_openai, routes_service, routes_tasks
 from stillmotion.api.body_limit import BodyLimitMiddleware
 from stillmotion.api.errors import install_error_handlers
 from stillmotion.api.routes_web import install_pages
@@ -77,5 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_control.router)
     app.include_router(routes_files.router)
     app.include_router(routes_service.router)
+    app.include_router(routes_openai.router)
     install_pages(app)
     return app

@@ -16,7 +16,6 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from stillmotion.api.deps import AccountsDep, RateLimiterDep
-
 from stillmotion.errors import InvalidToken, MissingAuthorization
 from stillmotion.tasks.accounts import AccountStore
 from stillmotion.tasks.models import Credential

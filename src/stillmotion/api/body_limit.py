@@ -24,7 +24,7 @@ class BodyLimitMiddleware:
         headers = dict(scope.get("headers") or [])
         announced = headers.get(b"content-length")
         if announced is not None and announced.isdigit() and int(announced) > self.max_bytes:
-            await error_response(BodyTooLarge())(scope, receive, send)
+            await error_response(BodyTooLarge(), scope["path"])(scope, receive, send)
             return
 
         received = 0
@@ -48,4 +48,4 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await error_response(BodyTooLarge())(scope, receive, send)
+                await error_response(BodyTooLarge(), scope["path"])(scope, receive, send)

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import JSONResponse, Response
 from PIL import Image
+from starlette import datastructures
 
 from stillmotion.api.auth import CurrentCredential
 from stillmotion.api.deps import StorageDep
@@ -19,7 +20,7 @@ from stillmotion.api.routes_tasks import success
 from stillmotion.api.schemas import Envelope, ErrorEnvelope, UploadedImage
 from stillmotion.errors import ImageRejected
 from stillmotion.inputs import MAX_IMAGE_BYTES, decode_image
-from stillmotion.storage.base import UPLOAD_ROUTE, VIDEO_ROUTE
+from stillmotion.storage.base import UPLOAD_ROUTE, VIDEO_ROUTE, Storage
 
 router = APIRouter()
 
@@ -42,14 +43,19 @@ async def upload_image(
     storage: StorageDep,
 ) -> JSONResponse:
     """Extension: store an image on this server and get back a URL usable as `image_url`."""
+    url, size = await store_upload(file, storage)
+    return success({"image_url": url, "bytes": size})
+
+
+async def store_upload(file: datastructures.UploadFile, storage: Storage) -> tuple[str, int]:
+    """Keep an uploaded image that passes every image rule; (its URL for `image_url`, its size)."""
     data = await file.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageRejected("Image is larger than 10 MB.")
     await asyncio.to_thread(decode_image, data)  # every image rule, before anything is kept
     with Image.open(io.BytesIO(data)) as probe:
         extension = _EXTENSIONS[probe.format or ""]
-    url = await asyncio.to_thread(storage.save_upload, data, extension)
-    return success({"image_url": url, "bytes": len(data)})
+    return await asyncio.to_thread(storage.save_upload, data, extension), len(data)
 
 
 @router.get(VIDEO_ROUTE + "/{key}", tags=["files"], include_in_schema=False)

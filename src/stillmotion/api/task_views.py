@@ -3,7 +3,7 @@
 `TaskDetail` extends the schema's `TaskView` with fields that are present only when they
 apply (SPEC: "always present or always absent by status"): `queue_position` while pending,
 `expires_at` and `video_deleted` with retention, `cancelled` for a cancelled task,
-`callback` when the task has a callback_url.
+`callback` when the task has a callback_url, `notes` once the engine has planned the task.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from stillmotion.tasks.models import Task, TaskStatus, WebhookDelivery
 from stillmotion.tasks.repository import Seen
 from stillmotion.webhooks.outbox import unix_seconds
 
-_OPTIONAL = ("queue_position", "expires_at", "video_deleted", "cancelled", "callback")
+_OPTIONAL = ("queue_position", "expires_at", "video_deleted", "cancelled", "callback", "notes")
 
 
 class CallbackState(BaseModel):
@@ -38,6 +38,11 @@ class TaskDetail(TaskView):
     video_deleted: bool | None = Field(default=None, description="Extension: true once retention deleted the video.")
     cancelled: bool | None = Field(default=None, description="Extension: true for a cancelled task (TASK_FAILED, 5003).")
     callback: CallbackState | None = Field(default=None, description="Extension: the callback's delivery state.")
+    notes: list[str] | None = Field(
+        default=None,
+        description="Extension, once the engine has planned the task: what the prompt asked for that is not "
+        "rendered, each naming the prompt's words and why (empty when everything asked for is rendered).",
+    )
 
     def to_json(self) -> dict[str, Any]:
         body = super().to_json()
@@ -71,6 +76,7 @@ def describe(seen: Seen, storage: Storage) -> dict[str, Any]:
         video_deleted=True if task.video_deleted_at is not None else None,
         cancelled=True if task.cancelled else None,
         callback=_callback_state(task, seen.delivery),
+        notes=list(task.notes) if task.notes is not None else None,
     )
     return detail.to_json()
 

@@ -35,6 +35,9 @@ class RenderRequest:
     scene: SceneAnalysis | None = None
     """The image's scene analysis when the pipeline already made one (for the prompt
     enhancer); an engine that needs it computes it itself when this is None."""
+    user_prompt: str | None = None
+    """What the user wrote, when `prompt` is the enhancer's version of it (None: `prompt`
+    is the user's). Notes about what will not be rendered quote these words."""
 
     @property
     def width(self) -> int:

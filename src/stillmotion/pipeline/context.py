@@ -19,6 +19,8 @@ class TaskContext:
         self._deadline = deadline  # time.monotonic() value, or None for no limit
         self._span = (0.0, 100.0)
         self.progress = 0.0
+        self.notes: list[str] | None = None
+        """The task's notes once the engine has planned it (the heartbeat stores them)."""
 
     def stage(self, start: float, end: float) -> None:
         """Map the next `report()` fractions onto [start, end] of overall progress."""

@@ -18,14 +18,16 @@ import numpy as np
 from stillmotion.audio.backend import AudioBackend
 from stillmotion.config import Settings
 from stillmotion.engines.base import Engine, RenderRequest
+from stillmotion.engines.motion.notes import fails_strict
 from stillmotion.engines.motion.scene import analyze_scene
-from stillmotion.errors import EngineFailure
+from stillmotion.errors import EngineFailure, MotionNotRendered
 from stillmotion.inputs import decode_image
 from stillmotion.media.encode import Mp4Writer
 from stillmotion.media.framing import FRAME_SIZES, cover_crop, frame_size
 from stillmotion.moderation import check_image
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.prompts import enhance_prompt
+from stillmotion.prompts.reading import read, without_kinds
 
 # Overall progress (0..100) given to each stage; rendering+encoding is the bulk.
 _DECODE, _PLAN, _RENDER = (0.0, 3.0), (3.0, 8.0), (8.0, 99.0)
@@ -59,6 +61,8 @@ class Produced:
     frames: int
     plan: dict[str, Any] = field(default_factory=dict)
     enhanced_prompt: str | None = None
+    notes: list[str] = field(default_factory=list)
+    """What the prompt asked for and the engine did not render, and why (the task's `notes`)."""
 
 
 def frame_input(image: np.ndarray, resolution: str) -> np.ndarray:
@@ -100,15 +104,24 @@ def produce_video(
         num_frames=spec.num_frames,
         fps=spec.fps,
         scene=scene,
+        user_prompt=spec.prompt,
     )
     prepared = engine.prepare(request)
     plan = dict(prepared.plan)
+    notes = list(plan.get("notes", ()))
+    ctx.notes = notes
+    enhanced = enhancement.text if enhancement is not None else None
     if enhancement is not None:
         plan["prompt_enhancement"] = {"source": enhancement.source, "note": enhancement.note}
+        enhanced = without_kinds(enhanced or "", _dropped_regions(prompt, plan))
+    refused = [text for text in notes if fails_strict(text)]
+    if settings.motion_strict and refused:
+        raise MotionNotRendered(" ".join(refused))
     ctx.check()
 
     ctx.stage(*_RENDER)
     height, width = framed.shape[:2]
+    plan["size"] = f"{width}x{height}"  # the OpenAI face reports it as the video's size
     encoder = settings.encoder
     soundtrack = None
     if spec.generate_audio:
@@ -141,5 +154,12 @@ def produce_video(
         height=height,
         frames=spec.num_frames,
         plan=plan,
-        enhanced_prompt=enhancement.text if enhancement is not None else None,
+        enhanced_prompt=enhanced,
+        notes=notes,
     )
+
+
+def _dropped_regions(prompt: str, plan: dict[str, Any]) -> frozenset[str]:
+    """Region kinds the prompt names that the plan does not render (too faint to see)."""
+    named = {key.split(":", 1)[1] for key in read(prompt).asks if key.startswith("region:")}
+    return frozenset(named - {region["kind"] for region in plan.get("regions", ())})

@@ -134,14 +134,17 @@ class TaskRunner:
             )
             while not render.done():
                 await asyncio.wait({render}, timeout=HEARTBEAT_SECONDS)
-                if not ctx.cancelled and not await self.tasks.renew(task_id, self.worker_id, self._lease, ctx.progress):
+                renewed = ctx.cancelled or await self.tasks.renew(
+                    task_id, self.worker_id, self._lease, ctx.progress, ctx.notes
+                )
+                if not renewed:
                     ctx.cancel()
                     log.info("task %s: cancelled or lease lost; stopping this attempt", task_id)
             produced = render.result()
             key = await asyncio.to_thread(self.storage.publish_video, task_id, scratch)
             finished = await self.tasks.succeed(
                 task_id, self.worker_id, key, plan=produced.plan, engine=engine.name,
-                enhanced_prompt=produced.enhanced_prompt,
+                enhanced_prompt=produced.enhanced_prompt, notes=produced.notes,
             )
             if finished is None:
                 # Cancelled after the last frame: the video is nobody's. (A worker that reclaimed
@@ -164,7 +167,7 @@ class TaskRunner:
                 # A user cancel (recorded by whoever cancelled) or a lost lease: nothing to write here.
                 log.info("task %s: stopped", task_id)
         except StillmotionError as exc:
-            await self._fail(task_id, exc)
+            await self._fail(task_id, exc, ctx.notes)
         except Exception as exc:
             refused = refused_write(exc)
             if refused is None:
@@ -181,10 +184,11 @@ class TaskRunner:
             self._handed_back.append((task.id, task.model_name))
             log.info("task %s: handed back to the queue (attempt not counted)", task.id)
 
-    async def _fail(self, task_id: str, error: StillmotionError) -> None:
+    async def _fail(self, task_id: str, error: StillmotionError, notes: list[str] | None = None) -> None:
+        """`notes`: the plan's, when the task failed after the engine planned it (5006, or later)."""
         TASKS_FINISHED.labels(outcome=str(error.code)).inc()
         log_task_event("failed", task_id, code=error.code, reason=error.message)
-        await self.tasks.fail(task_id, self.worker_id, error.code, error.message)
+        await self.tasks.fail(task_id, self.worker_id, error.code, error.message, notes)
 
 
 def _seconds_since(start: datetime | None, end: datetime | None) -> float | None:

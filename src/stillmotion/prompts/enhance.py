@@ -16,8 +16,9 @@ from typing import Literal
 import numpy as np
 
 from stillmotion.config import Settings
-from stillmotion.engines.motion.scene import SceneAnalysis
+from stillmotion.engines.motion.scene import SceneAnalysis, analyze_scene
 from stillmotion.prompts.llm import LLMEndpoint, RewriteFailed, rewrite_with_llm
+from stillmotion.prompts.reading import renderable_prompt
 from stillmotion.prompts.rules import enhance_with_rules
 from stillmotion.prompts.scene_summary import summarize_scene
 
@@ -47,10 +48,14 @@ def enhance_prompt(
     and `llm_model` are set. `analysis`: the motion engine's `analyze_scene`
     of the same image, when the caller has it (saves its ~0.1-0.3 s).
     """
-    prompt = " ".join((prompt or "").split())
+    said = " ".join((prompt or "").split())
     negative_prompt = negative_prompt or ""
+    analysis = analysis if analysis is not None else analyze_scene(image)
     scene = summarize_scene(image, analysis)
-    draft = enhance_with_rules(prompt, negative_prompt, scene, duration)
+    # Only what will render is described: the user's subject actions, absent regions and
+    # words not understood stay out (the engine's notes say why, quoting `said`).
+    prompt = renderable_prompt(said, analysis)
+    draft = enhance_with_rules(prompt, negative_prompt, scene, duration, caption=not said)
 
     endpoint, problem = llm_endpoint(settings)
     if endpoint is None:

@@ -13,11 +13,15 @@ A named thing is keyed "group:kind" ("region:sky", "camera:pan",
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 from stillmotion.engines.motion.lexicon import MODIFIER_PHRASES
+from stillmotion.engines.motion.notes import unrenderable
 from stillmotion.engines.motion.prompt_match import Mention, read_prompt
+from stillmotion.engines.motion.prompt_paraphrase import closest_concept
+from stillmotion.engines.motion.scene import SceneAnalysis
 
 Tempo = Literal["calm", "fast"]
 
@@ -85,3 +89,79 @@ def is_excluded(key: str, excluded: frozenset[str]) -> bool:
     if key in excluded:
         return True
     return key.startswith("camera:") and key != STATIC_CAMERA and ANY_CAMERA in excluded
+
+
+_CHUNK = re.compile(r"[^,.;!?。，、；！？]+[,.;!?。，、；！？]*")
+
+_RENDERED_PHRASES: dict[str, str] = {
+    "region:fire": "flames flicker",
+    "region:water": "water ripples and shimmers",
+    "region:sky": "clouds drift",
+    "region:foliage": "trees and grass sway",
+    "region:smoke": "mist drifts",
+    "region:light": "lights glow and flicker",
+}
+"""How a renderable thing is said again when the user's clause around it is left out."""
+
+
+def chunks(text: str) -> list[str]:
+    """`text` cut after each punctuation mark, every piece kept as written (they join back to `text`)."""
+    return _CHUNK.findall(text)
+
+
+def renderable_prompt(text: str, scene: SceneAnalysis | None) -> str:
+    """The user's prompt less every clause that asks for what the motion engine will not render.
+
+    A clause that names a subject's action, a region the photo lacks, a pull-out, or
+    nothing understood at all is left out (the task's notes say why); what it named
+    that will render is said again in the engine's words ("the rocket launches with
+    fire" keeps "flames flicker"; "pull out" becomes "static camera", never the default
+    push-in).
+    """
+    kept: list[str] = []
+    extra: list[str] = []
+    for piece in chunks(text):
+        # Read as the engine reads the user's words (paraphrases too), so a clause the engine would
+        # understand is never dropped here, and one it would not is never kept.
+        reading = read_prompt(piece, closest_concept)
+        blocked = reading.not_understood or any(unrenderable(m, scene) for m in reading.mentions)
+        if not blocked:
+            kept.append(piece)
+            continue
+        for mention in reading.mentions:
+            if not mention.negated and unrenderable(mention, scene) is None:
+                extra.append(_said_again(mention))
+            elif mention.concept.kind == "pull_out" and not mention.negated:
+                extra.append("static camera")
+    lead = "".join(kept).strip()
+    tail = ", ".join(dict.fromkeys(p for p in extra if p))
+    if not tail:
+        return lead
+    return f"{lead.rstrip(',;:')}, {tail}" if lead else tail
+
+
+def _said_again(mention: Mention) -> str:
+    concept = mention.concept
+    if concept.group == "camera":
+        if concept.kind == "static":
+            return "static camera"
+        return " ".join(w for w in (concept.kind.replace("_", " "), mention.direction) if w)
+    if concept.group == "region":
+        return _RENDERED_PHRASES[f"region:{concept.kind}"]
+    if concept.group == "particle":
+        return mention.text
+    return ""
+
+
+def without_kinds(text: str, dropped: frozenset[str]) -> str:
+    """`text` less the clauses whose every named thing is a region kind in `dropped`
+    (motion measured too faint to show: the enhanced prompt must not claim it)."""
+    if not dropped:
+        return text
+    kept = []
+    for piece in chunks(text):
+        named = read(piece).asks
+        if named and all(key.startswith("region:") and key.split(":", 1)[1] in dropped for key in named):
+            continue
+        kept.append(piece)
+    return "".join(kept).strip().rstrip(",") or text

@@ -100,9 +100,12 @@ _CAPTION_LIGHT = {
 
 
 def enhance_with_rules(
-    prompt: str | None, negative_prompt: str | None, scene: SceneSummary, duration: int
+    prompt: str | None, negative_prompt: str | None, scene: SceneSummary, duration: int, *, caption: bool = True
 ) -> str:
-    """The enhanced prompt: the user's words, then the motion the photo supports."""
+    """The enhanced prompt: the user's words, then the motion the photo supports.
+
+    `caption`: open an empty prompt with a few words of what the photo is (False when
+    the user wrote something that will not render: no caption stands in for it)."""
     user = " ".join((prompt or "").split())
     asked = read(user)
     negative = read(negative_prompt)
@@ -126,7 +129,7 @@ def enhance_with_rules(
         clauses.append(text)
         moving += 1
 
-    return _join(user or _caption(scene, allowed), clauses)
+    return _join(user or (_caption(scene, allowed) if caption else ""), clauses)
 
 
 def _join(lead: str, clauses: list[str]) -> str:

@@ -14,12 +14,12 @@ from cachetools import TTLCache
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from stillmotion.client.webhooks import WEBHOOK_SECRET_PREFIX
 from stillmotion.tasks.credits import grant_credits
 from stillmotion.tasks.db import affected_rows
 from stillmotion.tasks.models import Account, Credential
 
 API_KEY_PREFIX = "sm_"
-WEBHOOK_SECRET_PREFIX = "whsec_"
 # Standard Webhooks recommends 24 to 64 random bytes for the secret.
 _WEBHOOK_SECRET_BYTES = 24
 

@@ -129,6 +129,8 @@ class Task(Base):
     video_key: Mapped[str | None] = mapped_column(String(200))
     enhanced_prompt: Mapped[str | None] = mapped_column(Text)
     plan: Mapped[dict | None] = mapped_column(JSON)
+    notes: Mapped[list | None] = mapped_column(JSON)
+    """What the prompt asked for that the engine does not render, and why; set once it has planned."""
     engine: Mapped[str | None] = mapped_column(String(100))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

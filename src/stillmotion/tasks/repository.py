@@ -213,21 +213,25 @@ class TaskRepository:
         assert task is not None
         return task
 
-    async def renew(self, task_id: str, worker_id: str, lease: timedelta, progress: float) -> bool:
-        """Extend the lease and record progress; False if the lease was lost or the task cancelled."""
+    async def renew(
+        self, task_id: str, worker_id: str, lease: timedelta, progress: float, notes: list[str] | None = None
+    ) -> bool:
+        """Extend the lease and record progress (and the notes, once planned); False if the lease
+        was lost or the task cancelled."""
         now = utcnow()
+        planned = {"notes": notes} if notes is not None else {}
         async with self._transaction() as session:
             result = await session.execute(
                 update(Task)
                 .where(Task.id == task_id, Task.worker_id == worker_id, Task.status == TaskStatus.PROCESSING.value)
-                .values(lease_expires_at=now + lease, progress=round(progress, 1), updated_at=now)
+                .values(lease_expires_at=now + lease, progress=round(progress, 1), updated_at=now, **planned)
             )
             return affected_rows(result) == 1
 
     async def succeed(self, task_id: str, worker_id: str, video_key: str, **learned: Any) -> Task | None:
         """None if the task is no longer this worker's (cancelled meanwhile, or lease lost).
 
-        `learned`: what the render found out (plan, engine, enhanced_prompt), stored with the result."""
+        `learned`: what the render found out (plan, engine, enhanced_prompt, notes), stored with the result."""
         expires = {"expires_at": utcnow() + self._retention} if self._retention is not None else {}
         return await self._finish(
             [Task.worker_id == worker_id],
@@ -240,11 +244,16 @@ class TaskRepository:
             **learned,
         )
 
-    async def fail(self, task_id: str, worker_id: str | None, failure_code: int, message: str) -> Task | None:
-        """Fail a task. worker_id None: fail it whoever holds it (recovery after crashes)."""
+    async def fail(
+        self, task_id: str, worker_id: str | None, failure_code: int, message: str, notes: list[str] | None = None
+    ) -> Task | None:
+        """Fail a task. worker_id None: fail it whoever holds it (recovery after crashes).
+        `notes`: the plan's notes when the task failed after planning (5006)."""
         conditions = [Task.worker_id == worker_id] if worker_id is not None else []
+        planned = {"notes": notes} if notes is not None else {}
         return await self._finish(
-            conditions, task_id, status=TaskStatus.FAILED.value, message=message, failure_code=failure_code
+            conditions, task_id, status=TaskStatus.FAILED.value, message=message, failure_code=failure_code,
+            **planned,
         )
 
     async def cancel(self, task_id: str, account_id: int) -> Task:
@@ -338,17 +347,28 @@ class TaskRepository:
         return Seen(task, row[1], row[2])
 
     async def list_for_account(
-        self, account_id: int, *, status: str | None, after: tuple[datetime, str] | None, limit: int
+        self,
+        account_id: int,
+        *,
+        status: str | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+        oldest_first: bool = False,
     ) -> Page:
-        """The account's tasks newest first; `after` is the (created_at, id) of the last one seen."""
+        """The account's tasks newest first (or oldest first); `after` is the (created_at, id) of
+        the last one seen."""
         query = self._seen.where(Task.account_id == account_id)
         if status is not None:
             query = query.where(Task.status == status)
         if after is not None:
             created, last_id = after
-            query = query.where(or_(Task.created_at < created, and_(Task.created_at == created, Task.id < last_id)))
+            if oldest_first:
+                query = query.where(or_(Task.created_at > created, and_(Task.created_at == created, Task.id > last_id)))
+            else:
+                query = query.where(or_(Task.created_at < created, and_(Task.created_at == created, Task.id < last_id)))
+        order = (Task.created_at.asc(), Task.id.asc()) if oldest_first else (Task.created_at.desc(), Task.id.desc())
         async with self._sessions() as session:
-            rows = (await session.execute(query.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit + 1))).all()
+            rows = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
         return Page(tasks=[Seen(*row) for row in rows[:limit]], has_more=len(rows) > limit)
 
     async def expired_videos(self, now: datetime, limit: int = 100) -> Sequence[Task]:

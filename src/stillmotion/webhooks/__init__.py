@@ -7,7 +7,8 @@ checks the target like an image URL (`targets`) and retries with backoff (`store
 
 from stillmotion.webhooks.dispatcher import WebhookDispatcher
 from stillmotion.webhooks.outbox import callback_payload, delivery_for
-from stillmotion.webhooks.signing import sign, signed_headers
+from stillmotion.client.webhooks import sign
+from stillmotion.webhooks.signing import signed_headers
 from stillmotion.webhooks.store import MAX_ATTEMPTS, DeliveryStore, retry_delay
 from stillmotion.webhooks.targets import precheck_callback_url
 

@@ -17,7 +17,7 @@ def unix_seconds(value: Any) -> int | None:
 
 def callback_payload(task: Task, video_url: Callable[[str], str] | None) -> dict[str, Any]:
     """SPEC "Callback": task_id, status, video_url (when succeeded), created_at, completed_at,
-    and the extension `message` (plus `failure_code` and `cancelled` when they apply)."""
+    and the extension `message` (plus `failure_code`, `cancelled` and `notes` when they apply)."""
     payload: dict[str, Any] = {"task_id": task.id, "status": task.status}
     if task.status == TaskStatus.SUCCEEDED.value and task.video_key and video_url is not None:
         payload["video_url"] = video_url(task.video_key)
@@ -28,6 +28,8 @@ def callback_payload(task: Task, video_url: Callable[[str], str] | None) -> dict
         payload["failure_code"] = task.failure_code
     if task.cancelled:
         payload["cancelled"] = True
+    if task.notes is not None:
+        payload["notes"] = list(task.notes)
     return payload
 
 

@@ -57,4 +57,4 @@ async def precheck_callback_url(url: str | None, settings: Settings) -> None:
     try:
         await resolve_callback(parse_callback_url(url), settings)
     except CallbackRefused as exc:
-        raise InvalidField(str(exc)) from None
+        raise InvalidField(str(exc), field="callback_url") from None

@@ -45,6 +45,14 @@ HANDHELD_FRACTION = 0.006
 HANDHELD_CYCLES_PER_SECOND = (0.15, 0.7)
 """Breathing and hand sway are slow; faster wobble reads as shake, not as a person holding a camera."""
 HANDHELD_FADE_SECONDS = 0.6
+PARALLAX_LIMIT_WITH_SKY, PARALLAX_LIMIT_WITHOUT_SKY = 0.015, 0.008
+"""Largest separation of the nearest and the farthest layer, as a fraction of the frame width,
+that the depth proxy supports. With a sky it has a ground plane and a far plane to stand on
+(1.5%, ~29 px at 1080p: at 3% the rocket of `skimage.data.rocket` still tore on an orbit);
+without one (rooms, garages, close-ups) it is saliency, haze and focus guesses whose layer
+edges need not follow objects, and an orbit of 10% tore a motorcycle's fork into two: 0.8%
+(~15 px) keeps the split below what shows as a tear. Only the parallax is scaled: a zoom or a
+window's travel moves every pixel alike and never tears."""
 _MIN_SCHEDULE = 1e-4  # below this the schedule is ~0 and so is the need; ratios there are noise
 _MARGIN_SLACK = 1.01
 """Overscan 1% more than the exact need, so rounding never lets a sample touch the edge."""
@@ -80,6 +88,8 @@ class CameraPath:
     """Depth of the plane that moves with the window (r = focus - depth)."""
     progress: np.ndarray
     """0..1 per frame: how far the move has gone (0 for a still camera); drives the audio swell."""
+    kept: float = 1.0
+    """Fraction of the asked parallax the depth proxy supports (1: the move as asked)."""
 
 
 @dataclass(frozen=True)
@@ -112,14 +122,19 @@ def build_camera_path(
     subject: tuple[float, float] | None = None,
     depth_range: tuple[float, float] | None = None,
     subject_depth: float | None = None,
+    parallax_limit: float | None = None,
 ) -> CameraPath:
-    """Plan the pose of every frame; see the module docstring for the pose model."""
+    """Plan the pose of every frame; see the module docstring for the pose model.
+
+    `parallax_limit`: the largest near/far separation the depth supports, as a fraction of
+    the width (`PARALLAX_LIMIT_*`); a move asking for more is scaled down, never torn."""
     u = frame_times(num_frames, loop)
     duration = num_frames / fps
     # Loops go out and back, so each half has half the clip to travel.
     travel_seconds = (duration / 2.0 if loop else duration) * max(speed, 0.0)
     gain = (move.amount / 0.5) * strength_gain(strength)
     shape = _shape_move(move, travel_seconds * gain, width, height, subject, depth_range, subject_depth)
+    shape, kept = _within_parallax_limit(shape, parallax_limit, depth_range, width, height)
 
     e = eased_progress(u, smoothing, loop) if move.kind != "static" else np.zeros_like(u)
     handheld, hand_envelope = _handheld_offsets(move.handheld, u, duration, loop, width, seed)
@@ -127,7 +142,29 @@ def build_camera_path(
 
     raw = [_raw_pose(shape, float(ek), (float(hx), float(hy)), width, height) for ek, (hx, hy) in zip(e, handheld)]
     poses = _overscan(raw, e, hand_envelope, handheld, r_range, width, height)
-    return CameraPath(poses=tuple(poses), focus=shape.focus, progress=e)
+    return CameraPath(poses=tuple(poses), focus=shape.focus, progress=e, kept=kept)
+
+
+def _within_parallax_limit(
+    shape: _Move, limit: float | None, depth_range: tuple[float, float] | None, width: int, height: int
+) -> tuple[_Move, float]:
+    """The move's parallax scaled down until its near/far separation fits `limit`; and the
+    fraction kept."""
+    if limit is None or depth_range is None:
+        return shape, 1.0
+    span = depth_range[1] - depth_range[0]
+    half_diagonal = float(np.hypot(width, height)) / 2.0
+    separation = span * (float(np.hypot(*shape.parallax_shift)) + abs(shape.parallax_zoom) * half_diagonal)
+    allowed = limit * width
+    if separation <= allowed:
+        return shape, 1.0
+    k = allowed / separation
+    scaled = _Move(
+        zoom_gain=shape.zoom_gain, anchor=shape.anchor, travel=shape.travel,
+        parallax_zoom=shape.parallax_zoom * k,
+        parallax_shift=(shape.parallax_shift[0] * k, shape.parallax_shift[1] * k), focus=shape.focus,
+    )
+    return scaled, k
 
 
 def _shape_move(

@@ -9,7 +9,7 @@ frame as a pure function of (seed, frame index).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -18,18 +18,26 @@ import numpy as np
 from stillmotion.audio.cues import AudioCues
 from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.motion.allocator import keep_freed_memory
-from stillmotion.engines.motion.camera import CameraPath, build_camera_path
+from stillmotion.engines.motion.camera import (
+    PARALLAX_LIMIT_WITH_SKY,
+    PARALLAX_LIMIT_WITHOUT_SKY,
+    CameraPath,
+    build_camera_path,
+)
 from stillmotion.engines.motion.fields import FieldGrid
+from stillmotion.engines.motion.notes import PARALLAX_MOVES, SMALLER_NOTE_BELOW, SMALLER_REASON, WEAK_REASON, note
 from stillmotion.engines.motion.parallax import ParallaxWarp
 from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.plan import MotionPlan
 from stillmotion.engines.motion.prompt import plan_motion
+from stillmotion.engines.motion.prompt_match import Reading, read_prompt
 from stillmotion.engines.motion.regions import RegionAnimator, highlight_mask
 from stillmotion.engines.motion.render import FrameRenderer
 from stillmotion.engines.motion.scene import SceneAnalysis, analyze_scene
+from stillmotion.engines.motion.visibility import VISIBLE_CHANGE, measure_regions
 from stillmotion.pipeline.context import TaskContext
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 SUBJECT_MIN_WEIGHT = 0.05
 """A subject mask summing to less than 5% of its peak area is noise; push in on the centre."""
 
@@ -63,12 +71,70 @@ class MotionEngine:
 
     def prepare(self, request: RenderRequest) -> MotionRender:
         scene = request.scene if request.scene is not None else analyze_scene(request.image)
-        plan = plan_motion(request.prompt, request.negative_prompt, request.cfg_scale, request.seed, scene)
-        return prepare_plan(request, plan, scene)
+        plan = plan_motion(
+            request.prompt, request.negative_prompt, request.cfg_scale, request.seed, scene,
+            user_prompt=request.user_prompt,
+        )
+        supported = PARALLAX_LIMIT_WITH_SKY if "sky" in scene.elements else PARALLAX_LIMIT_WITHOUT_SKY
+        return prepare_plan(request, without_invisible(request, plan, scene), scene, parallax_limit=supported)
 
 
-def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None = None) -> MotionRender:
+def without_invisible(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis) -> MotionPlan:
+    """The plan less the region effects that would not visibly move (measured on rendered
+    frames, `visibility.py`), with a note for each one the user asked for."""
+    measured = measure_regions(
+        request.image, plan, _masks(request, plan, scene), fps=request.fps, num_frames=request.num_frames,
+        seed=request.seed,
+    )
+    faint = {m.kind: m for m in measured if not m.visible}
+    if not faint:
+        return plan
+    said = _user_reading(request)
+    notes = list(plan.notes)
+    for mention in said.mentions:
+        if mention.concept.group == "region" and not mention.negated and mention.concept.kind in faint:
+            measure = f"mean change {faint[mention.concept.kind].change:.1f} of 255 levels in its region"
+            notes.append(note(mention.text, WEAK_REASON.format(kind=mention.concept.kind, measured=measure)))
+    why = [f"{kind}: changes its region by {m.change:.2f} levels (< {VISIBLE_CHANGE}), not visible; dropped"
+           for kind, m in faint.items()]
+    return replace(
+        plan,
+        regions=tuple(r for r in plan.regions if r.kind not in faint),
+        notes=tuple(dict.fromkeys(notes)),
+        explanation=plan.explanation + tuple(why),
+    )
+
+
+def _smaller_camera(request: RenderRequest, plan: MotionPlan, kept: float) -> MotionPlan:
+    """Say that the camera moves less than asked, quoting the user's camera words when they named it."""
+    why = f"camera: {plan.camera.kind} parallax scaled to {kept:.0%}, the most the depth proxy supports"
+    said = _user_reading(request)
+    named = [m for m in said.mentions if m.concept.group == "camera" and m.concept.kind == plan.camera.kind]
+    notes = plan.notes
+    if named and kept < SMALLER_NOTE_BELOW and plan.camera.kind in PARALLAX_MOVES:
+        notes += (note(named[0].text, SMALLER_REASON.format(kept=kept)),)
+    return replace(plan, notes=tuple(dict.fromkeys(notes)), explanation=plan.explanation + (why,))
+
+
+def _user_reading(request: RenderRequest) -> Reading:
+    """The prompt as the user wrote it (notes quote the user, not the enhancer)."""
+    return read_prompt(request.user_prompt if request.user_prompt is not None else request.prompt)
+
+
+def _masks(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None) -> dict[str, np.ndarray]:
+    masks = dict(scene.masks) if scene is not None else {}
+    if any(region.kind == "light" for region in plan.regions) and "light" not in masks:
+        masks["light"] = highlight_mask(request.image)
+    return masks
+
+
+def prepare_plan(
+    request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None = None, parallax_limit: float | None = None
+) -> MotionRender:
     """Build the render of an explicit plan over an (optional) scene analysis.
+
+    `parallax_limit`: the near/far separation the depth supports (`camera.PARALLAX_LIMIT_*`,
+    chosen by `MotionEngine.prepare` from the scene); None renders the plan's parallax as asked.
 
     Without a scene the image is treated as flat and maskless: camera moves and
     particles still work, parallax and region effects have nothing to act on.
@@ -76,17 +142,15 @@ def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis 
     width, height = request.width, request.height
     grid = FieldGrid.for_size(width, height)
     depth = scene.depth if scene is not None else None
-    masks = dict(scene.masks) if scene is not None else {}
-    if any(region.kind == "light" for region in plan.regions) and "light" not in masks:
-        masks["light"] = highlight_mask(request.image)
+    masks = _masks(request, plan, scene)
 
-    path = _camera_path(request, plan, depth, masks.get("subject"))
+    path = _camera_path(request, plan, depth, masks.get("subject"), parallax_limit)
     parallax = None
     if depth is not None and any(pose.has_parallax for pose in path.poses):
         parallax = ParallaxWarp.build(request.image, depth, path, grid)
     regions = RegionAnimator.build(
         plan.regions, masks, grid, speed=plan.speed, strength=plan.strength, fps=request.fps,
-        num_frames=request.num_frames, loop=plan.loop, seed=request.seed,
+        num_frames=request.num_frames, loop=plan.loop, seed=request.seed, image=request.image,
     )
     particles = ParticleSystem.build(
         plan.particles, width=width, height=height, fps=request.fps, num_frames=request.num_frames,
@@ -96,6 +160,8 @@ def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis 
         focus=path.focus,
     )
     renderer = FrameRenderer(request.image, path, grid, parallax, regions, particles)
+    if path.kept < 1.0:
+        plan = _smaller_camera(request, plan, path.kept)
     return MotionRender(
         plan=plan.to_dict(),
         audio_cues=_audio_cues(request, plan, path, regions, particles),
@@ -105,7 +171,8 @@ def prepare_plan(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis 
 
 
 def _camera_path(
-    request: RenderRequest, plan: MotionPlan, depth: np.ndarray | None, subject: np.ndarray | None
+    request: RenderRequest, plan: MotionPlan, depth: np.ndarray | None, subject: np.ndarray | None,
+    parallax_limit: float | None,
 ) -> CameraPath:
     focus_point, subject_depth = None, None
     if subject is not None and float(subject.sum()) > SUBJECT_MIN_WEIGHT * subject.size * float(subject.max() or 1):
@@ -123,6 +190,7 @@ def _camera_path(
         plan.camera, speed=plan.speed, strength=plan.strength, smoothing=plan.smoothing, loop=plan.loop,
         num_frames=request.num_frames, fps=request.fps, width=request.width, height=request.height,
         seed=request.seed, subject=focus_point, depth_range=depth_range, subject_depth=subject_depth,
+        parallax_limit=parallax_limit,
     )
 
 

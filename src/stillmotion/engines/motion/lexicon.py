@@ -17,7 +17,8 @@ from typing import Literal
 from stillmotion.engines.motion.plan import Direction
 
 ConceptGroup = Literal[
-    "camera", "generic_camera", "handheld", "region", "particle", "loop", "cinemagraph", "smooth"
+    "camera", "generic_camera", "handheld", "region", "particle", "loop", "cinemagraph", "smooth",
+    "subject",
 ]
 
 
@@ -68,6 +69,7 @@ CAMERA_PHRASES: dict[str, Concept] = {
     "camera does|do|will not move": Concept("camera", "static"),
     "camera doesn't|don't|won't|never move|moves": Concept("camera", "static"),
     "locked-off|static|tripod": Concept("camera", "static"),
+    "locked off|down": Concept("camera", "static"),
     "dolly|dollies|dollying|camera": Concept("generic_camera"),
     "camera move|moves|moving|movement|movements|motion|drifts|glides|slides": Concept(
         "generic_camera"
@@ -135,6 +137,43 @@ PARTICLE_PHRASES: dict[str, Concept] = {
         Concept("particle", "sparkles"),
 }
 
+# --- what this engine cannot do ---------------------------------------------------------
+# A subject's own action (a cat blinking, a person turning her head, a rocket lifting off) or an
+# object's motion the photo cannot show by moving its pixels (a flag waving needs cloth folds
+# the still does not have). They are read so that they are reported, never rendered as
+# something else: "looks around" is not a camera tilt, "the flag waves" is not water.
+
+SUBJECT_PHRASES: dict[str, Concept] = {
+    "blink|blinks|blinking|blinked|wink|winks|winking": Concept("subject", "blinks"),
+    "smile|smiles|smiling|smiled|grin|grins|grinning|laugh|laughs|laughing": Concept("subject", "smiles"),
+    "turn|turns|turning|turned|tilt|tilts|tilting|shake|shakes|shaking|nod|nods|nodding|raise|raises "
+    "her|his|its|their head|heads": Concept("subject", "turns head"),
+    "turn|turns|turning|turned|shake|shakes|shaking head|heads|around": Concept("subject", "turns head"),
+    "nod|nods|nodding|nodded": Concept("subject", "nods"),
+    "look|looks|looking|looked|glance|glances|glancing|gaze|gazes|gazing|peer|peers|stare|stares "
+    "around|about|away|up|down|left|right|at": Concept("subject", "looks around"),
+    "open|opens|opening|close|closes|closing her|his|its|their eyes|mouth": Concept("subject", "blinks"),
+    "breathe|breathes|breathing|talk|talks|talking|speak|speaks|speaking|sing|sings|singing":
+        Concept("subject", "talks"),
+    "walk|walks|walking|run|runs|running|jump|jumps|jumping|dance|dances|dancing":
+        Concept("subject", "walks"),
+    "wag|wags|wagging|purr|purrs|purring|stretch|stretches|stretching|yawn|yawns|yawning":
+        Concept("subject", "moves"),
+    "launch|launches|launching|launched|liftoff|lift-off|takeoff|take-off": Concept("subject", "launches"),
+    "lift|lifts|lifting off": Concept("subject", "launches"),
+    "take|takes|taking off": Concept("subject", "launches"),
+    "wave|waves|waving|waved her|his|their hand|hands|arm|arms": Concept("subject", "waves a hand"),
+    "flag|flags|banner|banners|curtain|curtains|hair|dress|cape|scarf wave|waves|waving|flutter|flutters|"
+    "fluttering|flap|flaps|flapping|blow|blows|blowing|billow|billows|billowing|sway|sways|swaying":
+        Concept("subject", "cloth moves"),
+    "waving|fluttering|flapping|billowing flag|flags|banner|banners|curtain|curtains|hair":
+        Concept("subject", "cloth moves"),
+    "fly|flies|flying|flew|soar|soars|soaring away|off|past|by|across|up": Concept("subject", "flies"),
+    "bird|birds|plane|planes|airplane|rocket|car|cars|train|boat|boats|ship|people|crowd "
+    "fly|flies|flying|move|moves|moving|drive|drives|driving|sail|sails|sailing|pass|passes|passing|"
+    "walk|walks|walking": Concept("subject", "moves"),
+}
+
 # --- flags --------------------------------------------------------------------------------
 
 FLAG_PHRASES: dict[str, Concept] = {
@@ -149,6 +188,7 @@ ALL_PHRASES: dict[str, Concept] = {
     **REGION_PHRASES,
     **PARTICLE_PHRASES,
     **FLAG_PHRASES,
+    **SUBJECT_PHRASES,
 }
 
 

@@ -61,6 +61,9 @@ class MotionPlan:
     loop: bool = False
     explanation: tuple[str, ...] = ()
     """Human-readable reasons: the words matched and the defaults chosen."""
+    notes: tuple[str, ...] = ()
+    """What the user asked for that is not rendered, each naming the user's words and why
+    (`notes.py`); the task shows them as `notes`."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -24,6 +24,7 @@ import numpy as np
 
 from stillmotion.engines.motion import lexicon, prompt_paraphrase
 from stillmotion.engines.motion.lexicon import Concept
+from stillmotion.engines.motion.notes import prompt_notes, region_found
 from stillmotion.engines.motion.plan import (
     CameraKind,
     CameraMove,
@@ -92,12 +93,18 @@ def plan_motion(
     scene: SceneAnalysis | None,
     *,
     paraphrase: bool = True,
+    user_prompt: str | None = None,
 ) -> MotionPlan:
-    """The motion plan for one request; the same arguments always give the same plan."""
+    """The motion plan for one request; the same arguments always give the same plan.
+
+    `user_prompt`: what the user wrote, when `prompt` is the enhancer's version of it;
+    the plan's notes quote the user's words (the enhancer leaves out what will not render).
+    """
     chance = _Chance(seed)
     why: list[str] = []
     # 1. Read both prompts.
-    reading = read_prompt(prompt, prompt_paraphrase.closest_concept if paraphrase else None)
+    paraphraser = prompt_paraphrase.closest_concept if paraphrase else None
+    reading = read_prompt(prompt, paraphraser)
     unwanted = _read_negative(negative_prompt)
     _note_paraphrases(reading, why)
     # 2. Clip-wide tempo, strength (cfg_scale) and smoothing.
@@ -122,12 +129,16 @@ def plan_motion(
         reason = "cfg_scale is low" if named or camera_named else "the prompt names no motion"
         regions += _scene_regions(scene, {r.kind for r in regions} | removed, reason, chance, why)
     if scene is not None:
-        _note_unseen(regions, scene, why)
+        regions = _found(regions, scene, why)
     # 5. Loop and camera (the loop decides the default camera).
     loop = _loop(reading, unwanted, why)
     camera = _camera(reading, unwanted, loop, chance, why)
     if reading.unattached:
         why.append("words with nothing named to apply to: " + ", ".join(f'"{w}"' for w in reading.unattached))
+    for mention in reading.mentions:
+        if mention.concept.group == "subject" and not mention.negated:
+            why.append(f'"{mention.text}": a subject\'s action, not rendered (see notes)')
+    said = reading if user_prompt is None else read_prompt(user_prompt, paraphraser)
     return MotionPlan(
         camera=camera,
         regions=tuple(regions),
@@ -137,6 +148,7 @@ def plan_motion(
         smoothing=smoothing,
         loop=loop,
         explanation=tuple(why),
+        notes=tuple(prompt_notes(said, scene, removed)),
     )
 
 
@@ -294,12 +306,15 @@ def _scene_regions(
     return out
 
 
-def _note_unseen(regions: list[RegionEffect], scene: SceneAnalysis, why: list[str]) -> None:
-    """Say when a named region has no mask at all: the renderer then has nowhere to put it."""
+def _found(regions: list[RegionEffect], scene: SceneAnalysis, why: list[str]) -> list[RegionEffect]:
+    """The regions the photo has somewhere to move; the others are dropped (the notes say why)."""
+    kept = []
     for region in regions:
-        mask = scene.masks.get(region.kind)
-        if mask is not None and float(mask.max()) < 0.5:
-            why.append(f"{region.kind}: named, but not found in the image")
+        if region_found(region.kind, scene):
+            kept.append(region)
+        else:
+            why.append(f"{region.kind}: named, but not found in the image; not rendered")
+    return kept
 
 
 def _loop(reading: Reading, unwanted: _Unwanted, why: list[str]) -> bool:
@@ -328,6 +343,9 @@ def _camera(
     move = moves[0]
     kind = camera_kind(move)
     assert kind is not None
+    if kind == "pull_out":
+        why.append(f'camera: static ("{move.text}": a pull-out cannot widen the photo, see notes)')
+        return CameraMove("static", None, 0.0, handheld)
     direction = move.direction
     if kind in _AXIS_KIND and direction is None:
         options = _VERTICAL if kind in ("tilt", "pedestal") else _HORIZONTAL

@@ -11,7 +11,6 @@ only the rain is negated and only the snow is slow.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -19,10 +18,10 @@ from typing import Generic, TypeVar
 from stillmotion.engines.motion import lexicon
 from stillmotion.engines.motion.lexicon import Concept, Modifier
 from stillmotion.engines.motion.plan import Direction
+from stillmotion.engines.motion.prompt_translate import translate
 
 T = TypeVar("T")
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*|[,.;:!?()\[\]]")
 _PUNCTUATION = frozenset(",.;:!?()[]")
 
 MAX_GAP = 2
@@ -123,7 +122,8 @@ def _concept_rank(concept: Concept) -> int:
 
 
 def tokenize(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower().replace("\u2019", "'"))
+    """Lower-case word tokens in English (foreign phrases translated, `prompt_translate`)."""
+    return translate(text).words
 
 
 @dataclass
@@ -159,6 +159,10 @@ class Reading:
     global_modifiers: list[GlobalModifier]
     unattached: list[str]
     """Words the reader saw but could attach to nothing (reported in the explanation)."""
+    not_understood: list[str] = field(default_factory=list)
+    """Clauses, in the user's words, in which nothing at all was understood."""
+    languages: frozenset[str] = frozenset()
+    """Languages other than English the prompt was read in."""
 
 
 Paraphraser = Callable[[str], tuple[Concept, float] | None]
@@ -167,7 +171,8 @@ Paraphraser = Callable[[str], tuple[Concept, float] | None]
 
 def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
     """Named things, negated or not, with the directions and speed words of their clauses."""
-    tokens = tokenize(text)
+    translated = translate(text)
+    tokens, origins = translated.words, translated.origins
     free = [True] * len(tokens)
     concepts = select(CONCEPTS.candidates(tokens, free, _GAP_WORDS), _concept_rank)
     _take(free, concepts)
@@ -178,7 +183,7 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
 
     clause_of = _clauses(tokens, concepts)
     mentions = [
-        Mention(m.payload, " ".join(tokens[m.start:m.end]), clause_of[m.start], m.start, m.end,
+        Mention(m.payload, _quote(origins, m.start, m.end), clause_of[m.start], m.start, m.end,
                 direction=m.payload.direction)
         for m in concepts
     ]
@@ -188,9 +193,27 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
         mentions = _with_paraphrases(tokens, clause_of, mentions, qualified, paraphrase)
     for mention in mentions:
         mention.negated = any(clause_of[c] == mention.clause and c < mention.end for c in cues)
-    unattached = _attach_directions(tokens, clause_of, mentions, directions)
-    global_modifiers = _attach_modifiers(tokens, clause_of, mentions, modifiers, unattached)
-    return Reading(mentions, global_modifiers, unattached)
+    unattached = _attach_directions(origins, clause_of, mentions, directions)
+    global_modifiers = _attach_modifiers(tokens, origins, clause_of, mentions, modifiers, unattached)
+    understood = {m.clause for m in mentions} | {clause_of[x.start] for x in (*directions, *modifiers)}
+    understood |= {clause_of[i] for i in cues}
+    return Reading(mentions, global_modifiers, unattached,
+                   _not_understood(tokens, origins, clause_of, understood), translated.languages)
+
+
+def _quote(origins: list[str], start: int, end: int) -> str:
+    """The user's words for tokens start..end (a translated phrase is quoted once)."""
+    return " ".join(dict.fromkeys(origins[start:end]))
+
+
+def _not_understood(tokens: list[str], origins: list[str], clause_of: list[int], understood: set[int]) -> list[str]:
+    """Each clause that holds words but in which nothing was understood, in the user's words."""
+    out = []
+    for clause in sorted(set(clause_of) - understood):
+        span = [i for i, c in enumerate(clause_of) if c == clause and tokens[i] not in _SEPARATORS]
+        if span and any(tokens[i] not in _FILLER for i in span):
+            out.append(_quote(origins, span[0], span[-1] + 1))
+    return out
 
 
 def _take(free: list[bool], matches: Iterable[Match[T]]) -> None:
@@ -241,6 +264,8 @@ def _with_paraphrases(
         if hit is None:
             continue
         concept, score = hit
+        if concept.group == "camera" and not _CAMERA_CONTEXT.intersection(tokens[i] for i in span):
+            continue  # camera words govern the camera: "a scene" or "she looks up" is no camera move
         if concept.group == "camera":
             out = [m for m in out if not (m.clause == clause and m.concept.group == "generic_camera")]
         out.append(Mention(concept, words, clause, span[0], span[-1] + 1,
@@ -249,29 +274,32 @@ def _with_paraphrases(
 
 
 def _attach_directions(
-    tokens: list[str], clause_of: list[int], mentions: list[Mention], directions: list[Match[Direction]]
+    origins: list[str], clause_of: list[int], mentions: list[Mention], directions: list[Match[Direction]]
 ) -> list[str]:
     """Give each direction to the nearest mention it can steer; return the words left over."""
     unattached = []
     for d in directions:
         steerable = functools.partial(_takes_direction, direction=d.payload)
         target = _nearest(mentions, clause_of[d.start], d.start, steerable)
+        named = _nearest(mentions, clause_of[d.start], d.start, lambda m: m.concept.group == "camera" and steerable(m))
+        if target is not None and target.concept.group == "generic_camera" and named is not None:
+            target = named  # "镜头向左平移" (the camera, leftward, pans): the pan takes it
         if target is None:
-            unattached.append(" ".join(tokens[d.start:d.end]))
+            unattached.append(_quote(origins, d.start, d.end))
         else:
             target.direction = d.payload
     return unattached
 
 
 def _attach_modifiers(
-    tokens: list[str], clause_of: list[int], mentions: list[Mention], modifiers: list[Match[Modifier]],
-    unattached: list[str],
+    tokens: list[str], origins: list[str], clause_of: list[int], mentions: list[Mention],
+    modifiers: list[Match[Modifier]], unattached: list[str],
 ) -> list[GlobalModifier]:
     """Speed words go to the nearest named thing, else to the whole clip if they can."""
     global_modifiers = []
     for m in modifiers:
         modifier = _intensified(m.payload, tokens, m.start)
-        words = " ".join(tokens[m.start:m.end])
+        words = _quote(origins, m.start, m.end)
         target = _nearest(mentions, clause_of[m.start], m.start, lambda x: not x.negated)
         if target is not None:
             target.speed *= modifier.speed
@@ -286,6 +314,15 @@ def _attach_modifiers(
 
 _SEPARATORS = _PUNCTUATION | lexicon.CLAUSE_BREAK_WORDS | lexicon.COORDINATORS
 """Tokens that start a clause rather than say anything in it."""
+_CAMERA_CONTEXT = frozenset(
+    "camera cam shot view lens frame framing we viewer perspective pov zoom zooms zooming dolly "
+    "closer forward backward back away nearer".split()
+)
+"""A clause must say one of these before the paraphrase model may read it as a camera move."""
+_FILLER = frozenset(
+    "a an the this that it its of to in on at by for from into over".split()
+)
+"""Words that alone make no request worth a note ("the", "of")."""
 
 
 def _takes_direction(mention: Mention, direction: Direction) -> bool:

@@ -34,6 +34,7 @@ from stillmotion.engines.motion.fields import FieldGrid, smooth_noise_field
 from stillmotion.engines.motion.noise import SmoothSignal, rng_for
 from stillmotion.engines.motion.plan import RegionEffect
 from stillmotion.engines.motion.scale import REFERENCE_WIDTH, strength_gain
+from stillmotion.engines.motion.structures import flow_exclusion, rigid_cells
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,10 @@ STYLES: dict[str, RegionStyle] = {
     ),
     "light": RegionStyle(mask="light", flicker=0.12, flicker_hz=(0.2, 1.2), glow_radius=0.02),
 }
+RIGID_AWARE = ("sky", "smoke")
+"""Flows that sample across their region's edge and so would drag what stands in front along.
+Water's two-phase flow travels half a period either way and its mask is read weakly; stopping it
+short of every shore would still it on a small lake, so it keeps its feathered mask."""
 FLOW_PERIOD_SECONDS = 4.0
 """Two-phase period: displacement peaks at v*T/2, e.g. 48 px for water at 1080p; longer periods
 ghost visibly, shorter ones pulse."""
@@ -73,7 +78,6 @@ SWELL_SECONDS = 4.0
 """Period of the water's swell: lake chop and small waves come every few seconds."""
 SWELL_FLOOR = 0.4
 """Flow speed in the lull of a swell, relative to the mean; the crest runs at 2 - 0.4 = 1.6x."""
-FALLBACK_MASKS = {"smoke": "sky"}
 _DIRECTIONS = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "up": (0.0, -1.0), "down": (0.0, 1.0)}
 
 
@@ -107,7 +111,10 @@ class RegionAnimator:
         num_frames: int,
         loop: bool,
         seed: int,
+        image: np.ndarray | None = None,
     ) -> RegionAnimator | None:
+        """`image`: the frame-sized photo, so flows stop short of structures in front of their
+        region that the coarse mask half-covers (`structures.py`); without it, of the mask's edge."""
         duration = num_frames / fps
         period = _flow_period(duration, loop)
         animator = cls(grid=grid, fps=fps, num_frames=num_frames, loop=loop, period=period)
@@ -117,7 +124,7 @@ class RegionAnimator:
         u = np.arange(num_frames) / (num_frames if loop else max(num_frames - 1, 1))
         for index, effect in enumerate(effects):
             style = STYLES[effect.kind]
-            mask = _mask_for(effect.kind, style, masks, grid)
+            mask = _mask_for(style, masks, grid)
             if mask is None:
                 continue
             rng = rng_for(seed, f"region.{effect.kind}.{index}")
@@ -130,7 +137,14 @@ class RegionAnimator:
                 velocity = style.flow_speed * scale * amount * tempo
                 noise = smooth_noise_field(rng, mask.shape, cells=8) * style.turbulence
                 side = (-direction[1], direction[0])
-                target = drift if style.drift and not loop else flow
+                drifting = style.drift and not loop
+                target = drift if drifting else flow
+                if effect.kind in RIGID_AWARE:
+                    travel = velocity * (duration if drifting else period / 2.0)
+                    mask = _clear_of_structures(
+                        mask, rigid_cells(image, masks[style.mask], grid), direction, travel / grid.divisor,
+                        symmetric=not drifting, sideways=style.turbulence,
+                    )
                 target[..., 0] += mask * velocity * (direction[0] + side[0] * noise)
                 target[..., 1] += mask * velocity * (direction[1] + side[1] * noise)
             if style.sway:
@@ -230,10 +244,8 @@ def _flow_period(duration: float, loop: bool) -> float:
     return 2.0 * _fit_period(FLOW_PERIOD_SECONDS / 2.0, duration, loop)
 
 
-def _mask_for(kind: str, style: RegionStyle, masks: dict[str, np.ndarray], grid: FieldGrid) -> np.ndarray | None:
+def _mask_for(style: RegionStyle, masks: dict[str, np.ndarray], grid: FieldGrid) -> np.ndarray | None:
     mask = masks.get(style.mask)
-    if mask is None and kind in FALLBACK_MASKS:
-        mask = masks.get(FALLBACK_MASKS[kind])
     if mask is None:
         return None
     small = np.clip(grid.shrink(mask), 0.0, 1.0)
@@ -241,6 +253,18 @@ def _mask_for(kind: str, style: RegionStyle, masks: dict[str, np.ndarray], grid:
         return None
     # Feather so motion fades to zero at the region's edge instead of tearing it.
     return cv2.GaussianBlur(small, (0, 0), 1.0)
+
+
+def _clear_of_structures(
+    mask: np.ndarray, rigid: np.ndarray, direction: tuple[float, float], reach: float, *, symmetric: bool,
+    sideways: float,
+) -> np.ndarray:
+    """`mask` with the flow switched off wherever its samples could reach something rigid."""
+    excluded = flow_exclusion(rigid, direction, reach, symmetric)
+    side = int(np.ceil(sideways * reach))
+    if side > 0:
+        excluded = cv2.dilate(excluded, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * side + 1, 2 * side + 1)))
+    return mask * (1.0 - excluded)
 
 
 def _sway_field(

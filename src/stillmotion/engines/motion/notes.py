@@ -1,0 +1,105 @@
+"""What the user asked for that this engine will not render, said in the user's words.
+
+A note names the words it is about and why: a subject's action, a region the
+photo does not show, a pull-out (nothing exists outside frame 0), words not
+understood in any language the planner reads, and region motion that would be
+too faint to see (measured on rendered frames, `visibility.py`). The enhancer
+asks the same questions (`unrenderable`) before it writes its prompt, so the
+enhanced prompt never describes what will not be rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from stillmotion.engines.motion.prompt_match import Mention, Reading
+from stillmotion.engines.motion.scene import SceneAnalysis
+
+FOUND_LEVEL = 0.5
+"""A region mask must reach this somewhere for the region to count as in the photo."""
+
+SUBJECT_REASON = "a subject's action; the motion engine moves the camera and the scene, a diffusion model animates subjects"
+CLOTH_REASON = "cloth or hair moving in the wind is not in a still photo's pixels; the motion engine cannot fold it"
+PULL_OUT_REASON = (
+    "the photo is already the widest view there is, and widening it would need picture outside the frame; "
+    "the camera stays still instead of pushing in"
+)
+_ABSENT = {
+    "sky": "no sky was found in the photo",
+    "water": "no water was found in the photo",
+    "foliage": "no trees, grass or leaves were found in the photo",
+    "fire": "no flames were found in the photo, and the motion engine does not draw new fire",
+    "smoke": "the motion engine finds no smoke, steam or fog in a photo and does not draw new ones",
+}
+SMALLER_REASON = (
+    "its depth effect (parallax) rendered at {kept:.0%} of the usual: the photo's depth is only "
+    "estimated, and more would tear its edges"
+)
+PARALLAX_MOVES = ("orbit", "truck", "pedestal", "dolly_zoom")
+"""Moves that are mostly parallax: cutting it is worth a note (a push-in or pan keeps its zoom or travel)."""
+SMALLER_NOTE_BELOW = 0.5
+"""A camera move cut to less than half of what was asked is worth a note."""
+NOT_UNDERSTOOD_REASON = "not understood as a camera move or a scene motion"
+WEAK_REASON = "{kind} motion here would move less than a visible amount ({measured}), so it is not rendered"
+
+
+def region_found(kind: str, scene: SceneAnalysis | None) -> bool:
+    """Whether the photo has somewhere for a region effect of this kind to move.
+
+    Light needs no mask (the brightest pixels are its lights); smoke has no
+    detector, so smoke, steam and fog are never found.
+    """
+    if kind == "light":
+        return True
+    if scene is None:
+        return False
+    mask = scene.masks.get(kind)
+    return mask is not None and float(mask.max()) >= FOUND_LEVEL
+
+
+def unrenderable(mention: Mention, scene: SceneAnalysis | None) -> str | None:
+    """Why the engine will not render what this mention asks, or None when it will."""
+    concept = mention.concept
+    if mention.negated:
+        return None
+    if concept.group == "subject":
+        return CLOTH_REASON if concept.kind == "cloth moves" else SUBJECT_REASON
+    if concept.group == "camera" and concept.kind == "pull_out":
+        return PULL_OUT_REASON
+    if concept.group == "region" and scene is not None and not region_found(concept.kind, scene):
+        return _ABSENT[concept.kind]
+    return None
+
+
+def prompt_notes(reading: Reading, scene: SceneAnalysis | None, removed: Iterable[str] = ()) -> list[str]:
+    """Notes for what a reading of the user's prompt asks and the engine will not render.
+
+    `removed`: region and particle kinds the negative prompt takes out (not worth a note).
+    """
+    notes: list[str] = []
+    skip = set(removed)
+    for mention in reading.mentions:
+        if mention.concept.kind in skip:
+            continue
+        reason = unrenderable(mention, scene)
+        if reason is not None:
+            notes.append(note(mention.text, reason))
+    for words in reading.not_understood:
+        notes.append(note(words, NOT_UNDERSTOOD_REASON + _languages_read()))
+    return list(dict.fromkeys(notes))
+
+
+def fails_strict(text: str) -> bool:
+    """Whether a note is about something asked for and not rendered (a subject, a missing region,
+    a pull-out, motion too faint), which `motion_strict` refuses; words not understood (often a
+    description of the photo) and a camera move made smaller do not fail a task."""
+    return NOT_UNDERSTOOD_REASON not in text and "rendered at" not in text
+
+
+def note(words: str, reason: str) -> str:
+    return f"'{words}': {reason}."
+
+
+def _languages_read() -> str:
+    return (" (read: English, Spanish, Portuguese, French, German, Italian, Russian, Chinese, Japanese, "
+            "Korean)")

@@ -1,0 +1,184 @@
+"""Every prompt either gets what it asked for or a note that says why not, on real photos.
+
+The photos are scikit-image's `skimage.data` samples (licences in docs/licenses.md).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from stillmotion.config import Settings
+from stillmotion.engines.base import RenderRequest
+from stillmotion.engines.motion import MotionEngine
+from stillmotion.engines.motion.prompt import plan_motion
+from stillmotion.engines.motion.scene import analyze_scene
+from stillmotion.pipeline.context import TaskContext
+from stillmotion.pipeline.produce import frame_input
+from stillmotion.prompts import enhance_prompt
+from stillmotion.prompts.reading import read
+
+data = pytest.importorskip("skimage.data")
+
+
+def photo(name: str) -> np.ndarray:
+    image = getattr(data, name)()
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    return frame_input(np.ascontiguousarray(image[..., :3]), "720p")
+
+
+def planned(name: str, prompt: str, frames: int = 24):
+    image = photo(name)
+    scene = analyze_scene(image)
+    enhanced = enhance_prompt(prompt, "", image, 2, settings=Settings(), analysis=scene).text
+    request = RenderRequest(image, enhanced, "", 5.0, 7, frames, 12, scene, user_prompt=prompt)
+    return image, enhanced, MotionEngine().prepare(request)
+
+
+def test_a_cats_blink_is_a_note_not_a_camera_move_or_a_claim() -> None:
+    _, enhanced, prepared = planned("chelsea", "the cat blinks and looks around")
+    notes = prepared.plan["notes"]
+    assert any("'blinks'" in n and "subject" in n for n in notes)
+    assert any("'looks around'" in n for n in notes)
+    assert "blinks" not in enhanced and "looks" not in enhanced, "the enhanced prompt claims what is not rendered"
+    assert prepared.plan["camera"]["kind"] == "push_in", "'looks around' must not become a tilt"
+
+
+def test_steam_on_coffee_is_noted_and_nothing_pretends_to_rise() -> None:
+    image, enhanced, prepared = planned("coffee", "steam rises from the coffee")
+    assert any("'steam rises'" in n for n in prepared.plan["notes"])
+    assert "steam" not in enhanced
+    assert all(region["kind"] != "smoke" for region in prepared.plan["regions"])
+
+
+def test_a_pull_out_is_never_rendered_as_a_push_in() -> None:
+    image, enhanced, prepared = planned("camera", "pull out, zoom out")
+    assert prepared.plan["camera"]["kind"] == "static"
+    assert any("'zoom out'" in n for n in prepared.plan["notes"])
+    assert "push" not in enhanced.lower()
+    frames = list(prepared.frames(TaskContext()))
+    # Nothing grows: with no region motion the last frame is the first.
+    assert np.abs(frames[-1].astype(int) - frames[0].astype(int)).mean() < 1.0
+
+
+def test_the_flag_waves_is_cloth_not_water() -> None:
+    _, enhanced, prepared = planned("astronaut", "the flag waves")
+    assert any("'flag waves'" in n for n in prepared.plan["notes"])
+    assert all(region["kind"] != "water" for region in prepared.plan["regions"])
+    assert "flag" not in enhanced
+
+
+def test_clouds_drift_on_a_real_sky_renders_visibly_and_gets_no_note() -> None:
+    image, _, prepared = planned("rocket", "static camera, clouds drift to the right across the sky")
+    assert [r["kind"] for r in prepared.plan["regions"]] == ["sky"]
+    assert list(prepared.plan["notes"]) == []
+    frames = list(prepared.frames(TaskContext()))
+    assert np.abs(frames[-1].astype(int) - frames[0].astype(int)).mean() > 0.3
+
+
+def test_faint_region_motion_measured_on_frames_is_reported_as_not_rendered() -> None:
+    """A plain black sky (Hubble's deep field read as sky or not): its drift changes no pixel."""
+    image = np.zeros((360, 640, 3), np.uint8)
+    image[:, :] = (40, 80, 160)  # a perfectly clear blue sky over...
+    image[260:] = (60, 90, 40)  # ...a field
+    scene = analyze_scene(image)
+    assert "sky" in scene.elements
+    request = RenderRequest(image, "clouds drift", "", 5.0, 3, 24, 12, scene)
+    prepared = MotionEngine().prepare(request)
+    assert list(prepared.plan["regions"]) == []
+    assert any("'clouds'" in n and "visible" in n for n in prepared.plan["notes"])
+
+
+def test_no_prompt_and_nothing_detected_is_the_slow_push_in_not_a_pan() -> None:
+    image, enhanced, prepared = planned("chelsea", "")
+    assert prepared.plan["camera"]["kind"] == "push_in"
+    assert list(prepared.plan["notes"]) == []
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "pan left, waves",
+        "paneo a la izquierda, olas",
+        "panorâmica para a esquerda, ondas",
+        "panoramique vers la gauche, vagues",
+        "Kamera schwenkt nach links, Wellen",
+        "panoramica verso sinistra, onde",
+        "镜头向左平移，海浪",
+        "カメラが左へパンする、波",
+        "카메라 왼쪽으로 패닝, 파도",
+        "камера панорамирует влево, волны",
+    ],
+)
+def test_camera_and_region_words_in_ten_languages(prompt: str) -> None:
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert (plan.camera.kind, plan.camera.direction) == ("pan", "left")
+    assert [r.kind for r in plan.regions] == ["water"]
+    assert plan.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("prompt", "fast"),
+    [("slowly zoom in", False), ("zoom in fast", True), ("acercamiento lento", False), ("zoom avant rapide", True),
+     ("langsam heranzoomen", False), ("缓慢推进", False), ("快速推进", True), ("ゆっくりズームイン", False),
+     ("천천히 줌인", False), ("быстро наезд", True)],
+)
+def test_speed_words_in_other_languages(prompt: str, fast: bool) -> None:
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert plan.camera.kind == "push_in"
+    base = plan_motion("zoom in", "", 5.0, 1, None).camera.amount
+    assert (plan.camera.amount > base) == fast and plan.camera.amount != base
+
+
+@pytest.mark.parametrize("prompt", ["el gato duerme tranquilo", "猫咪在睡觉", "der Hund bellt laut"])
+def test_words_not_understood_get_a_note_never_a_silent_default(prompt: str) -> None:
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert plan.notes and "not understood" in plan.notes[0]
+
+
+def test_english_words_shared_with_other_languages_stay_english() -> None:
+    assert read("we see the mountains").asks == frozenset()  # "see" is a German lake
+    assert read("a piano on the stage").tempo is None  # "piano" is Italian for slowly
+
+
+def test_a_thin_pole_in_front_of_a_drifting_sky_stays_rigid() -> None:
+    """The sky drifts; a 4-px pole standing in it (which the 384-px mask half-covers) must not melt."""
+    from stillmotion.engines.motion.engine import prepare_plan
+    from stillmotion.engines.motion.plan import CameraMove, MotionPlan, RegionEffect
+    from stillmotion.engines.motion.scene import SceneAnalysis
+
+    width, height = 1280, 720
+    rng = np.random.default_rng(0)
+    sky = cv2.GaussianBlur(rng.integers(90, 200, (height, width, 3)).astype(np.uint8), (0, 0), 6)  # textured sky
+    image = sky.copy()
+    image[500:] = (70, 90, 50)
+    image[60:500, 640:644] = (20, 20, 20)  # the pole
+    mask = np.zeros((216, 384), np.float32)
+    mask[:150] = 1.0
+    mask[18:150, 191:194] = 0.6  # half-covered by the coarse mask, as the guided filter leaves it
+    scene = SceneAnalysis(depth=np.tile(np.linspace(1, 0, 216, dtype=np.float32)[:, None], (1, 384)),
+                          masks={"sky": mask}, elements=frozenset({"sky"}))
+    plan = MotionPlan(camera=CameraMove("static", None, 0.0), regions=(RegionEffect("sky", 1.0, 2.0, "right"),))
+    request = RenderRequest(image, "", "", 5.0, 1, 24, 12, scene)
+    frames = list(prepare_plan(request, plan, scene).frames(TaskContext()))
+    pole = (slice(80, 480), slice(636, 648))
+    assert np.abs(frames[-1][pole].astype(int) - image[pole].astype(int)).max() <= 2, "the pole moved"
+    far = (slice(40, 300), slice(100, 500))
+    assert np.abs(frames[-1][far].astype(int) - image[far].astype(int)).mean() > 1.0, "the sky must still drift"
+
+
+def test_an_orbit_on_a_photo_with_weak_depth_is_smaller_and_says_so() -> None:
+    image = frame_input(data.stereo_motorcycle()[0], "720p")
+    scene = analyze_scene(image)
+    request = RenderRequest(image, "orbit around the motorcycle", "", 5.0, 7, 24, 12, scene)
+    prepared = MotionEngine().prepare(request)
+    assert prepared.renderer.camera.kept < 0.5
+    assert any("'orbit'" in n and "parallax" in n for n in prepared.plan["notes"])
+
+
+@pytest.mark.parametrize("prompt", ["A scene", "A scene.", "a scene at night", "she looks up at the sky"])
+def test_captions_and_subject_verbs_never_steer_the_camera(prompt: str) -> None:
+    """The paraphrase model read "A scene" as a pan and "looks up" as a tilt: camera words govern the camera."""
+    assert plan_motion(prompt, "", 5.0, 4, None).camera.kind == "push_in"
