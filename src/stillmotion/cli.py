@@ -127,7 +127,10 @@ def serve(
 
     from stillmotion.api.app import create_app
     from stillmotion.logs import logging_config
+    from stillmotion.memory import limit_malloc_arenas
     from stillmotion.tasks.accounts import AccountStore
+
+    limit_malloc_arenas()
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = get_settings().model_copy(update=overrides)
@@ -171,8 +174,10 @@ def worker(
     Renders tasks from the Celery queues of the given models (STILLMOTION_EXECUTOR=celery;
     docs/deploy.md). Logs like `serve`: STILLMOTION_LOG_LEVEL, STILLMOTION_LOG_FORMAT."""
     from stillmotion.logs import configure_logging
+    from stillmotion.memory import limit_malloc_arenas
     from stillmotion.worker.celery_worker import run_worker, serve_models
 
+    limit_malloc_arenas()
     settings = get_settings()
     configure_logging(settings)
     try:
