@@ -9,6 +9,8 @@ video and is left out). Each speed switch is measured on the same pipeline in on
   passes one after the other)
 - one line per switch: cuDNN attention, FlashAttention-3 (when installed), CFG batching,
   regional torch.compile, "ours" (all the switches that helped, together)
+- SageAttention (needs sageattention>=2.1.1, which PyPI does not have: built from source)
+- torchao FP8 dynamic quantisation of the transformer's linear layers (int8 weight-only on the CPU)
 - a step cut short by first-block cache (the hit rate depends on real weights; the
   step time of a hit is what the cache buys per skipped step)
 - no CFG: one pass per step, the cost of a step with a CFG-distilled LoRA
@@ -22,6 +24,10 @@ Without a GPU it runs the same code on a reduced model (2 blocks, quarter width)
 reduced size, and says so: those numbers compare switches, they do not predict a GPU.
 
     python bench/diffusion.py [--model wan2.1-i2v-14b] [--resolutions 480p,720p] [--steps 3] [--switches ...]
+    python bench/diffusion.py --spec '{"family": "ltx2", "weights_dir": "/models/ltx-2", "preset": "distilled-8step"}'
+
+The second form times the served engine from real weights (any family, preset, switch, LoRA),
+for the families whose full-size architecture is not rebuilt here (LTX-2, HunyuanVideo-1.5).
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # a bare GPU machine has the checkout, not the package
 from stillmotion.engines.diffusion.cfg_batching import batched_cfg
 from stillmotion.engines.diffusion.spec import CacheOptions
-from stillmotion.engines.diffusion.speed import cache_config, compile_denoiser
+from stillmotion.engines.diffusion.speed import cache_config, compile_denoiser, quantize
 from stillmotion.media.interpolate import retime, source_positions
 from stillmotion.media.upscale import upscale
 
@@ -274,7 +280,7 @@ def cpu_matmul_rate(dtype: torch.dtype) -> float:
     return 5 * 2 * 1024**3 / (time.perf_counter() - start)
 
 
-SWITCHES = ("native_cudnn", "flash_3", "cfg_batch", "no_cfg", "cache", "compile")
+SWITCHES = ("native_cudnn", "flash_3", "sage", "cfg_batch", "no_cfg", "cache", "compile", "fp8")
 
 
 def run_variants(model: Model, pipe: Any, size: tuple[int, int], frames: int, steps: int, device: str,
@@ -307,7 +313,7 @@ def run_variants(model: Model, pipe: Any, size: tuple[int, int], frames: int, st
     best = measure("stock (SDPA, sequential CFG)", setup=lambda: transformer.set_attention_backend("native"))
     stock_setup = best.setup
     backend = "native"
-    for candidate in ("_native_cudnn", "_flash_3") if device == "cuda" else ():
+    for candidate in ("_native_cudnn", "_flash_3", "sage") if device == "cuda" else ():
         if candidate.strip("_") not in switches:
             continue
         timing = attempt(f"attention {candidate}", setup=lambda b=candidate: transformer.set_attention_backend(b))
@@ -331,7 +337,41 @@ def run_variants(model: Model, pipe: Any, size: tuple[int, int], frames: int, st
         ours = attempt(name, setup=lambda: compile_denoiser(transformer, "regional"), cfg_batch=use_batch)
         if ours is not None:  # its setup included the compile warm-up, paid once per worker
             rows[-1].update(warmup_s=ours.setup, setup_s=stock_setup)
+    if "fp8" in switches:  # last: quantising is not undone; on a GPU without FP8 cores it is a table line
+        kind = "fp8_dynamic" if device == "cuda" else "int8_weight_only"
+        attempt(f"{backend} + torchao {kind} (linear layers)", setup=lambda: quantize(transformer, kind))
     return rows
+
+
+def bench_spec(setting: dict[str, Any], name: str, runs: int) -> None:
+    """Time the served engine itself from a weights directory: any family (LTX-2, HunyuanVideo-1.5
+    included), preset and switch, exactly as a worker runs it; s/step and the stage split come from
+    the engine's own stage clock, s/video from the wall clock of a 5 s 720p 16:9 task."""
+    from stillmotion.engines.base import RenderRequest
+    from stillmotion.engines.diffusion import DiffusionEngine, DiffusionSpec
+    from stillmotion.pipeline.context import TaskContext
+
+    started = time.perf_counter()
+    engine = DiffusionEngine(DiffusionSpec.from_dict(name, setting))
+    print(f"{name}: loaded in {time.perf_counter() - started:.1f} s on {engine.device}")
+    image = np.random.default_rng(0).integers(0, 255, (720, 1280, 3), dtype=np.uint8)
+    request = RenderRequest(image=image, prompt="waves roll onto the beach", negative_prompt="", cfg_scale=5.0,
+                            seed=0, num_frames=OUTPUT_FPS * DURATION, fps=OUTPUT_FPS)
+    print("| run | s/step | denoise s | decode s | retime+upscale s | s/video |\n|---|---|---|---|---|---|")
+    for run in range(runs):  # the first includes warm-up (compile, kernel selection)
+        render = engine.prepare(request)
+        marks: dict[str, float] = {"start": time.perf_counter()}
+        ctx = TaskContext()
+        frames = render.frames(ctx)
+        next(frames)
+        marks["generated"] = time.perf_counter()
+        for _ in frames:
+            pass
+        marks["end"] = time.perf_counter()
+        steps = render.settings.steps
+        denoise, decode = engine.clock.last["denoise"], engine.clock.last["decode"]
+        print(f"| {run} | {denoise / steps:.3f} | {denoise:.1f} | {decode:.1f} | {marks['end'] - marks['generated']:.1f} "
+              f"| {marks['end'] - marks['start']:.1f} |")
 
 
 def main() -> None:
@@ -341,7 +381,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3, help="denoising steps timed per variant (first is warm-up)")
     parser.add_argument("--switches", default=",".join(SWITCHES), help="which switches to measure after stock")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--spec", type=json.loads, help="a STILLMOTION_MODELS entry (JSON) to time as served, "
+                        "from its weights directory, instead of a random-weight architecture")
+    parser.add_argument("--runs", type=int, default=2, help="--spec: videos timed (the first warms up)")
     args = parser.parse_args()
+    if args.spec is not None:
+        bench_spec(args.spec, "bench", args.runs)
+        return
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     reduced = device == "cpu"

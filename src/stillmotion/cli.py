@@ -168,6 +168,8 @@ def worker(
         Optional[str], typer.Option(help="Comma-separated model names to serve (default: every configured model).")
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Tasks rendered at once (threads sharing one set of engines).")] = 1,
+    gpus: Annotated[int, typer.Option(min=1, help="GPUs each diffusion video is split across (context parallelism: "
+                                                  "this process drives GPU 0, one more process per further GPU).")] = 1,
 ) -> None:
     """Run the worker role alone (distributed mode).
 
@@ -176,6 +178,7 @@ def worker(
     from stillmotion.logs import configure_logging
     from stillmotion.memory import limit_malloc_arenas
     from stillmotion.worker.celery_worker import run_worker, serve_models
+    from stillmotion.worker.gpus import gpu_count_problem, split_across_gpus
 
     limit_malloc_arenas()
     settings = get_settings()
@@ -184,7 +187,12 @@ def worker(
         settings = serve_models(settings, [name.strip() for name in models.split(",") if name.strip()] if models else None)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--models") from None
-    raise typer.Exit(run_worker(settings, concurrency))
+    problem = gpu_count_problem(gpus)
+    if problem:
+        raise typer.BadParameter(problem, param_hint="--gpus")
+    with split_across_gpus(settings, gpus):
+        code = run_worker(settings, concurrency)
+    raise typer.Exit(code)
 
 
 @keys_app.command("create")

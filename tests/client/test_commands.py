@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from skimage import data as skimage_data
 
+from tests.support.images import encode
 from tests.support.keyed_server import KeyedServer
 from tests.support.servers import ImageHost, free_port
 from tests.support.videos import video_shape
@@ -44,6 +46,19 @@ def test_submit_waits_and_writes_the_video(client_server: KeyedServer, image: Pa
     assert result.returncode == 0, result.stderr
     assert f"Wrote {out} (seed 3)." in result.stdout and "submitted" in result.stderr
     assert video_shape(out)[:2] == (1280, 720) and video_shape(out)[3] == 24
+
+
+def test_submit_prints_the_engines_notes(client_server: KeyedServer, tmp_path: Path) -> None:
+    """A prompt asking for what the motion engine does not render: the note says so, in the output."""
+    cat = tmp_path / "cat.png"
+    cat.write_bytes(encode(skimage_data.chelsea(), "PNG"))
+    result = run(client_server, "submit", str(cat), "-p", "the cat blinks, slow push in", "--duration", "1",
+                 "--fps", "24", "--wait")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    notes = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("note: ")]
+    assert len(notes) == 1 and notes[0].startswith("note: 'blinks': a subject's action"), result.stdout
+    task_id = result.stderr.split()[1]
+    assert notes[0] in run(client_server, "tasks", "show", task_id).stdout
 
 
 def test_submit_show_list_cancel(client_server: KeyedServer, image_host: ImageHost) -> None:

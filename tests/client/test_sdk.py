@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+from skimage import data as skimage_data
 
 from stillmotion.client import (
     AsyncClient,
@@ -26,6 +27,7 @@ from stillmotion.client import (
     WaitTimeout,
 )
 from stillmotion.client.auth import RENEW_BEFORE_SECONDS, AccessKeyPair
+from tests.support.images import encode
 from tests.support.keyed_server import KeyedServer
 from tests.support.servers import ImageHost, free_port
 from tests.support.videos import video_shape
@@ -59,6 +61,13 @@ def test_file_to_video_with_access_key_jwts(client_server: KeyedServer, photo: b
     assert [progress for _, progress in seen] == sorted(progress or 0 for _, progress in seen)
     assert video_shape(saved)[:2] == (1280, 720) and video_shape(saved)[3] == 48
     assert not (tmp_path / "out.mp4.partial").exists()
+
+
+def test_the_engines_notes_are_on_the_task(client_server: KeyedServer) -> None:
+    with client_for(client_server, "sdk") as client:
+        task = client.create(encode(skimage_data.chelsea(), "PNG"), prompt="the cat blinks, slow push in",
+                             duration=1, fps=24).wait(timeout=120)  # fmt: skip
+    assert len(task.notes) == 1 and task.notes[0].startswith("'blinks': a subject's action")
 
 
 def test_url_and_bytes_are_both_accepted(client_server: KeyedServer, image_host: ImageHost, photo: bytes) -> None:

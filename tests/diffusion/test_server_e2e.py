@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from tests.support.videos import video_shape
 def diffusion_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyedServer]:
     root = tmp_path_factory.mktemp("diffusion-server")
     models = {"tiny-wan": tiny_model_setting(root / "weights", "wan2.1")}
-    server = KeyedServer(root / "data", ("dora",), STILLMOTION_MODELS=json.dumps(models), HF_HUB_OFFLINE="1")
+    server = KeyedServer(root / "data", ("dora",), STILLMOTION_MODELS=json.dumps(models), HF_HUB_OFFLINE="1",
+                         STILLMOTION_LOG_LEVEL="INFO")
     with server.running(timeout=180):
         yield server
 
@@ -43,14 +45,35 @@ def test_an_incomplete_weights_directory_is_reported_at_start(tmp_path: Path) ->
     weights = tmp_path / "broken"
     weights.mkdir()
     (weights / "model_index.json").write_text(json.dumps({"_class_name": "WanImageToVideoPipeline"}))
-    models = {"broken-wan": {"engine": "diffusion", "family": "wan", "weights_dir": str(weights)}}
+    models = {"broken-wan": {"family": "wan", "weights_dir": str(weights)}}  # "engine" is implied by "family"
     server = ServerProcess(tmp_path / "data", STILLMOTION_MODELS=json.dumps(models))
     with pytest.raises(RuntimeError, match="not ready"):
         server.start(timeout=20)
     try:
-        answer = httpx.get(server.base_url + "/readyz").json()
+        answer = _first_answer(server.base_url + "/readyz").json()
         assert answer["code"] == 5001 and "broken-wan" in answer["message"], answer
         assert "broken-wan" in server.log_path.read_text()
         assert httpx.get(server.base_url + "/healthz").status_code == 200
+        # A create for it is refused at once (not accepted, then failed), without the server's paths.
+        key = server.create_key("ops")
+        with server.client(key["api_key"]) as client:
+            created = client.post("/api/vdr/videos/image2video", json={
+                "model_name": "broken-wan", "image_url": "http://127.0.0.1:9/x.jpg", "prompt": "waves",
+                "resolution": "720p", "duration": 1})
+        assert created.status_code == 503 and created.json()["code"] == 5001, created.text
+        assert created.headers["Retry-After"] == "60"
+        assert str(tmp_path) not in created.text and "broken-wan" in created.json()["message"]
     finally:
         server.stop()
+
+
+def _first_answer(url: str, timeout: float = 120.0) -> httpx.Response:
+    """The server's first answer: it may still be binding its port on a loaded machine."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.get(url, timeout=5)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

@@ -23,13 +23,15 @@ def test_spec_from_json_shape(tmp_path: Path) -> None:
             "steps": 4,
             "guidance_scale": 1.0,
             "native_size": [1280, 720],
-            "speed": {"cache": {"kind": "first_block", "params": {"threshold": 0.05}}, "lora": str(lora),
-                      "compile": "regional", "cfg_batch": True},
+            "lora": [str(lora), {"path": str(lora), "scale": 0.5, "expert": "low"}],
+            "speed": {"cache": {"kind": "first_block", "params": {"threshold": 0.05}},
+                      "compile": "regional", "cfg_batch": True, "quantization": "fp8_dynamic"},
         },
     )
     assert spec.native_size == (1280, 720) and spec.steps == 4
     assert spec.speed.cache is not None and spec.speed.cache.params == {"threshold": 0.05}
-    assert spec.speed.lora is not None and spec.speed.lora.path == lora
+    assert [(entry.path, entry.scale, entry.expert) for entry in spec.lora] == [(lora, 1.0, "high"), (lora, 0.5, "low")]
+    assert spec.speed.quantization == "fp8_dynamic"
     with pytest.raises(ValueError, match="unknown speed option"):
         DiffusionSpec.from_dict("x", {"family": "wan", "weights_dir": "/w", "speed": {"compiel": "regional"}})
     with pytest.raises(ValueError, match="family must be one of"):
@@ -70,12 +72,14 @@ def test_wrong_family_and_bad_switches_are_reported(tiny_wan_dir: Path, tmp_path
     spec = DiffusionSpec.from_dict(
         "w",
         {"family": "ltx", "weights_dir": str(tiny_wan_dir),
-         "speed": {"attention_backend": "flash_hub", "lora": str(tmp_path / "none.safetensors")}},
+         "lora": {"path": str(tmp_path / "none.safetensors"), "expert": "low"},
+         "speed": {"attention_backend": "flash_hub"}},
     )
     text = "\n".join(validate_weights_dir(spec))
     assert "not a ltx image-to-video pipeline" in text
     assert "downloads kernels" in text
     assert "LoRA file" in text
+    assert "a LoRA for the low-noise expert has nowhere to go" in text
 
 
 def test_missing_gpu_packages_are_named(tiny_wan_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

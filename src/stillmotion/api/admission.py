@@ -2,7 +2,7 @@
 
 Kept apart from the route so the route stays a few lines and every check that
 can refuse a task at create time lives in one place: the model is served, the
-texts pass moderation (1002), the image URL passes its cheap checks (1001).
+model can serve (5001), the texts pass moderation (1002), the image URL passes its cheap checks (1001).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 
 from stillmotion.api.schemas import CreateTaskRequest
 from stillmotion.config import Settings
-from stillmotion.engines.catalog import ModelCatalog
+from stillmotion.engines.catalog import ModelCatalog, model_not_ready
 from stillmotion.errors import InvalidField, ModerationRefused
 from stillmotion.inputs import UploadReader, precheck_image_url
 from stillmotion.moderation import check_text, load_semantic_matcher
@@ -27,6 +27,8 @@ async def admit(
     """Raise the user-facing error for the first rule the request breaks."""
     if body.model_name not in models.model_names:
         raise InvalidField(f"model_name must be one of: {', '.join(models.model_names)}.", field="model_name")
+    if models.refuses(body.model_name):
+        raise model_not_ready(body.model_name)
     if body.enable_moderation or settings.moderation_required:
         await moderate_texts(body, settings, account_id)
     await precheck_image_url(body.image_url, settings, uploads)

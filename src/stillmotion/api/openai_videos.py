@@ -41,7 +41,7 @@ STATUSES = {
 }
 # A failed task's failure_code -> the `error.code` string of the video object.
 FAILURE_CODES = {1001: "invalid_image", 1002: "moderation_blocked", 5002: "engine_error", 5003: "cancelled",
-                 5004: "timed_out", 5005: "storage_error"}  # fmt: skip
+                 5004: "timed_out", 5005: "storage_error", 5006: "motion_not_rendered"}  # fmt: skip
 
 
 def resolution_for(size: Any) -> str:

@@ -31,7 +31,7 @@ _CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorEnvelope, "description": "1302 insufficient credits"},
     409: {"model": ErrorEnvelope, "description": "1202 Idempotency-Key reused with a different body"},
     413: {"model": ErrorEnvelope, "description": "1003 body too large"},
-    503: {"model": ErrorEnvelope, "description": "5001 task queue full (Retry-After)"},
+    503: {"model": ErrorEnvelope, "description": "5001 task queue full, or the model is not ready (Retry-After)"},
 }
 
 

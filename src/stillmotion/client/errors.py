@@ -139,7 +139,8 @@ def field_named_in(message: str) -> str | None:
 
 class TaskFailed(ClientError):
     """The task ended TASK_FAILED. `failure_code`: 1001 image, 1002 moderation, 5002 engine,
-    5003 cancelled, 5004 timed out, 5005 storage (None if the server does not report one)."""
+    5003 cancelled, 5004 timed out, 5005 storage, 5006 motion not rendered (strict mode; the
+    message is the notes). None if the server does not report one."""
 
     def __init__(self, task: TaskState) -> None:
         self.task = task

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -64,6 +64,17 @@ class PreparedRender(Protocol):
         (it raises when the task is cancelled or past its deadline) and
         `ctx.report(fraction)` for work that happens before frames come out.
         """
+        ...
+
+
+@runtime_checkable
+class SoundingRender(Protocol):
+    """A render whose model makes its own sound with the picture (LTX-2)."""
+
+    def soundtrack(self, ctx: TaskContext) -> np.ndarray | None:
+        """The model's track for the clip, (samples, 2) float32 at 48 kHz, exactly the video's
+        length; None when this task has none (the procedural track is used instead). May run
+        the generation, so it reports progress and honours cancellation like `frames`."""
         ...
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stillmotion.config import Settings
+from stillmotion.errors import NotReady
 
 
 @dataclass
@@ -47,10 +48,21 @@ class ModelCatalog:
         """Here: the configuration is sound (the workers that serve it check their weights)."""
         return not entry.problems
 
+    def refuses(self, model_name: str) -> bool:
+        """True when the model is known not to serve (its problems were found at start): create
+        answers 503/5001 at once instead of accepting a task that can only fail."""
+        return bool(self._entries[model_name].problems)
+
+
+def model_not_ready(model_name: str) -> NotReady:
+    """What an API client is told. The reasons (paths on the server's disk, package names) are
+    the operator's business: they are in the log and on /readyz, not in a task's message."""
+    return NotReady(f"Model {model_name} is not ready on this server; try again later.", retry_after=60)
+
 
 def _entry(name: str, config: str | dict[str, Any]) -> ModelEntry:
     if config == "motion":
         return ModelEntry(name, "motion", config)
-    if isinstance(config, dict) and config.get("engine") == "diffusion":
+    if isinstance(config, dict) and config.get("engine", "diffusion" if "family" in config else None) == "diffusion":
         return ModelEntry(name, "diffusion", config, family=config.get("family"))
     return ModelEntry(name, str(config), config, problems=[f"unknown engine {config!r} (motion or a diffusion spec)"])

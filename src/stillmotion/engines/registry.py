@@ -1,7 +1,7 @@
 """What a worker process loads once: the engines behind model names, and the audio backend.
 
-The `models` setting maps a name to `"motion"` or to a diffusion spec (a dict with
-`"engine": "diffusion"`, see docs/diffusion.md). Configuration problems (an
+The `models` setting maps a name to `"motion"` or to a diffusion spec (a dict with a
+`family`, see docs/diffusion.md). Configuration problems (an
 unknown engine, a missing or incomplete weights directory) are found by
 `load_all()` at start and reported through `/readyz` and the log, never at a
 task; model weights load there too, once, and stay resident.
@@ -15,8 +15,7 @@ import threading
 from stillmotion.audio.backend import AudioBackend, load_audio_backend
 from stillmotion.config import Settings
 from stillmotion.engines.base import Engine
-from stillmotion.engines.catalog import ModelCatalog, ModelEntry
-from stillmotion.errors import NotReady
+from stillmotion.engines.catalog import ModelCatalog, ModelEntry, model_not_ready
 
 log = logging.getLogger("stillmotion.engines")
 
@@ -60,7 +59,7 @@ class EngineRegistry(ModelCatalog):
         if entry.engine is None and not entry.problems:
             self._load(entry)
         if entry.problems or entry.engine is None:
-            raise NotReady(f"Model {model_name} is not available: {'; '.join(entry.problems)}", retry_after=60)
+            raise model_not_ready(model_name)
         return entry.engine
 
     def _load(self, entry: ModelEntry) -> None:

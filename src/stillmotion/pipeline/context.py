@@ -19,6 +19,8 @@ class TaskContext:
         self._deadline = deadline  # time.monotonic() value, or None for no limit
         self._span = (0.0, 100.0)
         self.progress = 0.0
+        self.preview: bytes | None = None
+        """The latest low-resolution JPEG of the work in progress, when the engine makes one."""
         self.notes: list[str] | None = None
         """The task's notes once the engine has planned it (the heartbeat stores them)."""
 
@@ -39,6 +41,11 @@ class TaskContext:
     @property
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether `check()` would raise now (cancelled, or past the deadline)."""
+        return self._cancelled.is_set() or (self._deadline is not None and time.monotonic() > self._deadline)
 
     def check(self) -> None:
         """Raise if the task must stop now; called between frames and steps."""

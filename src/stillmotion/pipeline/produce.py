@@ -17,7 +17,7 @@ import numpy as np
 
 from stillmotion.audio.backend import AudioBackend
 from stillmotion.config import Settings
-from stillmotion.engines.base import Engine, RenderRequest
+from stillmotion.engines.base import Engine, RenderRequest, SoundingRender
 from stillmotion.engines.motion.notes import fails_strict
 from stillmotion.engines.motion.scene import analyze_scene
 from stillmotion.errors import EngineFailure, MotionNotRendered
@@ -125,15 +125,22 @@ def produce_video(
     encoder = settings.encoder
     soundtrack = None
     if spec.generate_audio:
-        from stillmotion.audio import describe_audio  # scipy.signal: only for a task with sound
+        # A model that sounds with the picture gives its own track; otherwise the track needs only
+        # the plan's cues, so it is made before the frames stream.
+        soundtrack = prepared.soundtrack(ctx) if isinstance(prepared, SoundingRender) else None
+        if soundtrack is not None:
+            plan["audio"] = ["the model's own sound track"]
+        else:
+            from stillmotion.audio import describe_audio  # scipy.signal: only for a task with sound
 
-        assert audio is not None, "a task with generate_audio is given an audio backend"
-        # The track needs only the plan's cues, so it is made before the frames stream.
-        soundtrack = audio(
-            prompt, spec.audio_prompt or None, prepared.audio_cues,
-            num_frames=spec.num_frames, fps=spec.fps, seed=spec.seed,
-        )
-        plan["audio"] = [str(choice) for choice in describe_audio(prompt, spec.audio_prompt or None, prepared.audio_cues)]
+            assert audio is not None, "a task with generate_audio is given an audio backend"
+            soundtrack = audio(
+                prompt, spec.audio_prompt or None, prepared.audio_cues,
+                num_frames=spec.num_frames, fps=spec.fps, seed=spec.seed,
+            )
+            plan["audio"] = [
+                str(choice) for choice in describe_audio(prompt, spec.audio_prompt or None, prepared.audio_cues)
+            ]
         ctx.check()
     with Mp4Writer(
         out_path, width, height, spec.fps, crf=encoder.crf, preset=encoder.preset, threads=encoder.threads,

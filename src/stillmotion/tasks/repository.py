@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased, defer
 
@@ -296,16 +296,16 @@ class TaskRepository:
                 session.add(delivery)
         return task
 
-    async def pending(self) -> Sequence[tuple[str, str]]:
+    async def pending(self) -> Sequence[Row[str, str]]:
         """(id, model_name) of every pending task, oldest first: what an in-process queue must hold
         after a restart."""
         async with self._sessions() as session:
             rows = await session.execute(
                 select(Task.id, Task.model_name).where(Task.status == TaskStatus.PENDING.value).order_by(Task.created_at)
             )
-            return rows.tuples().all()
+            return rows.all()
 
-    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[tuple[str, str, str, int]]:
+    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[Row[str, str, str, int]]:
         """(id, model_name, status, attempts) of processing tasks whose lease expired (their worker is gone) and
         pending tasks untouched since `stale_before` (their message may be lost), oldest first.
         Not whole rows: sweepers ask every few seconds, and a data-URL image is megabytes."""
@@ -315,7 +315,7 @@ class TaskRepository:
                 .where(_reclaimable(now, stale_before))
                 .order_by(Task.created_at)
             )
-            return rows.tuples().all()
+            return rows.all()
 
     async def requeue(self, task_id: str, now: datetime, stale_before: datetime) -> bool:
         """Put a reclaimable task back to pending (its attempts kept); True for the one sweeper of

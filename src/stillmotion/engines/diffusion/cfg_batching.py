@@ -21,6 +21,7 @@ from typing import Any
 
 import torch
 
+from stillmotion.engines.diffusion.shadowing import shadow_attribute
 from stillmotion.engines.diffusion.speed import denoisers
 
 _SEQUENTIAL_CFG_PIPELINES = ("WanImageToVideoPipeline",)
@@ -53,7 +54,7 @@ class _CfgBatcher:
             self._negative = negative
             return positive, negative
 
-        with _instance_attribute(self._pipe, "encode_prompt", encode_prompt):
+        with shadow_attribute(self._pipe, "encode_prompt", encode_prompt):
             yield
 
     @contextlib.contextmanager
@@ -80,20 +81,5 @@ class _CfgBatcher:
             self._pending = (hidden_states, unconditional)
             return (conditional,)
 
-        with _instance_attribute(model, "forward", forward):
+        with shadow_attribute(model, "forward", forward):
             yield
-
-
-@contextlib.contextmanager
-def _instance_attribute(owner: Any, name: str, value: Any) -> Iterator[None]:
-    """Shadow `owner.name` with an instance attribute, restoring exactly what was there."""
-    missing = object()
-    previous = owner.__dict__.get(name, missing)
-    owner.__dict__[name] = value
-    try:
-        yield
-    finally:
-        if previous is missing:
-            del owner.__dict__[name]
-        else:
-            owner.__dict__[name] = previous

@@ -30,6 +30,12 @@ class FamilyDefaults:
     max_frames: int
     max_sequence_length: int
     pipeline_kwargs: dict[str, Any]
+    fps: float | None = None
+    """The rate the model generates at; None: conditioned on the requested rate (LTX, LTX-2)."""
+    frame_step: int | None = None
+    """Frame counts are frame_step * k + 1; None: the VAE's temporal compression (read at load)."""
+    own_audio: bool = False
+    """The model generates a sound track with the picture (LTX-2)."""
 
 
 DEFAULTS: dict[Family, FamilyDefaults] = {
@@ -49,6 +55,32 @@ DEFAULTS: dict[Family, FamilyDefaults] = {
         128,
         {},
     ),
+    # LTX-2 (Lightricks' diffusers example): 768x512, 121 frames at 24 fps, 40 steps, guidance 4,
+    # conditioned on the frame rate like LTX-Video; it denoises an audio latent with the video.
+    "ltx2": FamilyDefaults(
+        "LTX2ImageToVideoPipeline",
+        ("LTX2Pipeline", "LTX2ImageToVideoPipeline"),
+        40,
+        4.0,
+        (768, 512),
+        257,
+        1024,
+        {},
+        own_audio=True,
+    ),
+    # HunyuanVideo-1.5 I2V 480p: 121 frames at 24 fps, 50 steps (8-12 for the step-distilled
+    # checkpoint), guidance 6; the size is the checkpoint's aspect bucket closest to the output.
+    "hunyuanvideo15": FamilyDefaults(
+        "HunyuanVideo15ImageToVideoPipeline",
+        ("HunyuanVideo15ImageToVideoPipeline", "HunyuanVideo15Pipeline"),
+        50,
+        6.0,
+        (848, 480),
+        121,
+        1000,
+        {},
+        fps=24.0,
+    ),
     # CogVideoX-5B-I2V: 720x480, 49 frames at 8 fps, guidance 6 with dynamic CFG (the authors' setting).
     "cogvideox": FamilyDefaults(
         "CogVideoXImageToVideoPipeline",
@@ -61,6 +93,9 @@ DEFAULTS: dict[Family, FamilyDefaults] = {
         {"use_dynamic_cfg": True},
     ),
 }
+
+PREVIEW_FAMILIES = ("wan",)
+"""Families whose latents `preview.LatentPreview` can show (5-D, normalised by the VAE's mean and std)."""
 
 API_DEFAULT_CFG = 5.0
 """The API's default cfg_scale; it maps to each family's recommended guidance."""
@@ -81,6 +116,9 @@ class NativeFormat:
     """Checkpoints with learned positional embeddings (CogVideoX 1.0) only run at their training size."""
     fixed_frames: int | None = None
     variant: str = ""
+    buckets: tuple[tuple[int, int], ...] = ()
+    """(height, width) sizes the checkpoint picks from by aspect (HunyuanVideo-1.5's crop-size
+    list, in its own order); empty: any size on the grid."""
 
 
 def native_format(spec: DiffusionSpec, pipe: Any) -> NativeFormat:
@@ -107,7 +145,23 @@ def native_format(spec: DiffusionSpec, pipe: Any) -> NativeFormat:
             max_area=area,
             variant=variant,
         )
-    if spec.family == "ltx":
+    if spec.family == "hunyuanvideo15":
+        # The pipeline resizes the image to the bucket closest to its aspect at `target_size`;
+        # generating at that bucket (spec.native_size moves the target) keeps it from re-cropping.
+        from diffusers.pipelines.hunyuan_video1_5.image_processor import generate_crop_size_list
+
+        if spec.native_size is not None:
+            pipe.target_size = round(math.sqrt(area))
+        return NativeFormat(
+            fps=spec.native_fps or defaults.fps,
+            frame_step=pipe.vae_scale_factor_temporal,
+            max_frames=spec.max_frames or defaults.max_frames,
+            size_multiple=pipe.vae_scale_factor_spatial,
+            max_area=pipe.target_size**2,
+            variant=type(pipe).__name__,
+            buckets=tuple(generate_crop_size_list(pipe.target_size, pipe.vae_scale_factor_spatial)),
+        )
+    if spec.family in ("ltx", "ltx2"):
         # The LTX pipelines check height and width % 32 whatever the VAE's own ratio.
         multiple = max(32, pipe.vae_spatial_compression_ratio * pipe.transformer_spatial_patch_size)
         return NativeFormat(
@@ -153,11 +207,23 @@ def native_size(fmt: NativeFormat, width: int, height: int) -> tuple[int, int]:
     """
     if fmt.fixed_size is not None:
         return fmt.fixed_size
+    if fmt.buckets:
+        return closest_bucket(fmt.buckets, width, height)
     m = fmt.size_multiple
     aspect = height / width
     native_h = max(m, int(math.sqrt(fmt.max_area * aspect)) // m * m)
     native_w = max(m, int(math.sqrt(fmt.max_area / aspect)) // m * m)
     return native_w, native_h
+
+
+def closest_bucket(buckets: tuple[tuple[int, int], ...], width: int, height: int) -> tuple[int, int]:
+    """The (width, height) bucket the HunyuanVideo-1.5 pipeline itself picks for this aspect."""
+    import numpy as np
+    from diffusers.pipelines.hunyuan_video1_5.image_processor import get_closest_ratio
+
+    ratios = np.array([round(h / w, 5) for h, w in buckets])
+    bucket_h, bucket_w = get_closest_ratio(height, width, ratios, list(buckets))[0]
+    return bucket_w, bucket_h
 
 
 def native_fps(fmt: NativeFormat, fps: int) -> float:

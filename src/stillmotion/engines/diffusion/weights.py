@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from stillmotion.engines.diffusion.families import DEFAULTS
+from stillmotion.engines.diffusion.families import DEFAULTS, PREVIEW_FAMILIES
 from stillmotion.engines.diffusion.spec import DiffusionSpec
 
 REQUIRED_COMPONENTS = ("transformer", "vae", "text_encoder", "tokenizer", "scheduler")
@@ -25,6 +25,8 @@ _CONFIG_FILES = {
     "scheduler": ("scheduler_config.json",),
     "tokenizer": ("tokenizer.json", "tokenizer_config.json", "spiece.model"),
     "image_processor": ("preprocessor_config.json",),
+    "feature_extractor": ("preprocessor_config.json",),
+    "guider": ("guider_config.json",),
 }
 _MODEL_CONFIG = ("config.json",)
 
@@ -38,8 +40,9 @@ def validate_weights_dir(spec: DiffusionSpec) -> list[str]:
     ]
     if spec.speed.attention_backend and spec.speed.attention_backend.endswith("_hub"):
         problems.append(f"attention backend {spec.speed.attention_backend!r} downloads kernels at run time")
-    if spec.speed.lora is not None and not spec.speed.lora.path.is_file():
-        problems.append(f"LoRA file {spec.speed.lora.path} does not exist")
+    problems += [f"LoRA file {lora.path} does not exist" for lora in spec.lora if not lora.path.is_file()]
+    if spec.preview and spec.family not in PREVIEW_FAMILIES:
+        problems.append(f"a latent preview is made for {', '.join(PREVIEW_FAMILIES)} only, not {spec.family}")
     root = spec.weights_dir
     if not root.is_dir():
         return [*problems, f"weights directory {root} does not exist"]
@@ -53,6 +56,8 @@ def validate_weights_dir(spec: DiffusionSpec) -> list[str]:
             f"{root} holds a {class_name!r}, not a {spec.family} image-to-video pipeline ({', '.join(accepted)})"
         )
     components = {name: entry for name, entry in index.items() if _is_component(entry)}
+    if any(lora.expert == "low" for lora in spec.lora) and "transformer_2" not in components:
+        problems.append(f"{root} has one transformer: a LoRA for the low-noise expert has nowhere to go")
     problems += [f"{root}: model_index.json lists no {name!r}" for name in REQUIRED_COMPONENTS
                  if name not in components]
     for name, entry in components.items():
