@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test clean
+.PHONY: run test mutation clean
 
 # `make run PORT=8080` (and HOST=0.0.0.0 to listen on every interface); left out, the settings
 # decide (STILLMOTION_PORT / STILLMOTION_HOST, default 127.0.0.1:8000).
@@ -30,5 +30,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test,gpu]"
 	touch $@ $(VENV)/.installed
 
+# Mutation testing per package with its fast tests, each under a time bound (docs/testing.md):
+# `make mutation PACKAGES="inputs api" MUTATION_SECONDS=600`. Long; not part of `make test`.
+PACKAGES ?=
+MUTATION_SECONDS ?= 900
+mutation: $(VENV)/.installed-test
+	$(BIN)/python tools/mutation.py $(PACKAGES) --seconds $(MUTATION_SECONDS)
+
 clean:
-	rm -rf $(VENV) data test-artifacts
+	rm -rf $(VENV) data test-artifacts mutation

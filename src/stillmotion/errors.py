@@ -55,6 +55,13 @@ class BodyTooLarge(StillmotionError):
     default_message = "Request body too large."
 
 
+class HeadersTooLarge(StillmotionError):
+    """Extension: the request's headers together exceed the server's limit."""
+
+    http_status, code = 431, 1003
+    default_message = "Request headers too large."
+
+
 class MissingAuthorization(StillmotionError):
     """No `Authorization: Bearer <token>` header, or a malformed one."""
 
@@ -111,31 +118,33 @@ class NotReady(StillmotionError):
     default_message = "Service not ready."
 
 
-# Failure codes recorded on failed tasks (never an HTTP answer by themselves).
+class TaskFailure(StillmotionError):
+    """A failure code recorded on a failed task; never an HTTP answer by itself (the code table in
+    docs/api.md lists these apart, and tests/hostile/test_code_table.py holds it to that)."""
 
 
-class EngineFailure(StillmotionError):
+class EngineFailure(TaskFailure):
     """The engine failed while rendering."""
 
     code = 5002
     default_message = "Video generation failed."
 
 
-class TaskCancelled(StillmotionError):
+class TaskCancelled(TaskFailure):
     """The client cancelled the task."""
 
     code = 5003
     default_message = "Task was cancelled."
 
 
-class TaskTimedOut(StillmotionError):
+class TaskTimedOut(TaskFailure):
     """The task did not finish within its time limit or its attempts."""
 
     code = 5004
     default_message = "Task timed out."
 
 
-class StorageFailure(StillmotionError):
+class StorageFailure(TaskFailure):
     """The video (or an upload) could not be stored: a read-only folder, a full disk, a missing
     bucket. Nothing partial is left behind, and a failed task's credits are refunded."""
 
@@ -143,7 +152,7 @@ class StorageFailure(StillmotionError):
     default_message = "Video generation failed because the video could not be stored."
 
 
-class MotionNotRendered(StillmotionError):
+class MotionNotRendered(TaskFailure):
     """`motion_strict`: the prompt asked for motion the engine will not render; the message
     is the task's notes, and no video is made in its place."""
 

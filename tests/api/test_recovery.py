@@ -14,18 +14,27 @@ import pytest
 
 from tests.conftest import create_task, wait_for_task
 from tests.support.images import encode, landscape
+from tests.support.postgres import STORES, store_env
 from tests.support.servers import ImageHost, ServerProcess
+from tests.support.store_query import query
 from tests.support.tasks import wait_until_rendering
 
 
 @pytest.fixture
-def crashable(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
-    attempts = getattr(request, "param", 2)
-    server = ServerProcess(tmp_path / "data", STILLMOTION_LEASE_SECONDS="2", STILLMOTION_MAX_ATTEMPTS=str(attempts))
-    server.keys = {"carol": server.create_key("carol")}  # type: ignore[attr-defined]
-    server.start()
-    yield server
-    server.stop()
+def max_attempts() -> int:
+    return 2
+
+
+@pytest.fixture(params=STORES)
+def crashable(tmp_path: Path, request: pytest.FixtureRequest, max_attempts: int) -> Iterator[ServerProcess]:
+    """On SQLite and on a fresh PostgreSQL database: leases and reclaims are the store's work."""
+    with store_env(request.param) as env:
+        server = ServerProcess(tmp_path / "data", STILLMOTION_LEASE_SECONDS="2",
+                               STILLMOTION_MAX_ATTEMPTS=str(max_attempts), **env)  # fmt: skip
+        server.keys = {"carol": server.create_key("carol")}  # type: ignore[attr-defined]
+        server.start()
+        yield server
+        server.stop()
 
 
 def test_kill_9_mid_render_then_restart_finishes_the_task_once(crashable: ServerProcess, image_host: ImageHost) -> None:
@@ -37,17 +46,15 @@ def test_kill_9_mid_render_then_restart_finishes_the_task_once(crashable: Server
         crashable.start()
         task = wait_for_task(client, task_id, timeout=180)
     assert task["status"] == "TASK_SUCCEEDED", task
-    with sqlite3.connect(crashable.data_dir / "stillmotion.db") as db:
-        rows = db.execute("SELECT status, attempts FROM tasks WHERE id = ?", (task_id,)).fetchall()
-        assert rows == [("TASK_SUCCEEDED", 2)]
-        assert db.execute("SELECT COUNT(*) FROM tasks").fetchone() == (1,)
+    assert query(crashable, "SELECT status, attempts FROM tasks WHERE id = :id", id=task_id) == [("TASK_SUCCEEDED", 2)]
+    assert query(crashable, "SELECT COUNT(*) FROM tasks") == [(1,)]
     videos = sorted(p.name for p in (crashable.data_dir / "videos").iterdir())
     assert videos == [f"{task_id}.mp4"], "no partial file of the killed attempt may remain"
     with av.open(str(crashable.data_dir / "videos" / videos[0])) as container:
         assert sum(1 for _ in container.decode(video=0)) == 180
 
 
-@pytest.mark.parametrize("crashable", [1], indirect=True)
+@pytest.mark.parametrize("max_attempts", [1])
 def test_a_task_out_of_attempts_fails_with_5004(crashable: ServerProcess, image_host: ImageHost) -> None:
     url = image_host.add("/crash2.jpg", encode(landscape(1920, 1080, seed=10)), "image/jpeg")
     with crashable.client(crashable.keys["carol"]["api_key"]) as client:  # type: ignore[attr-defined]

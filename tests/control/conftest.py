@@ -11,6 +11,7 @@ import pytest
 
 from tests.control.receivers import WebhookReceiver
 from tests.support.keyed_server import KeyedServer
+from tests.support.postgres import STORES, store_env
 from tests.support.servers import ServerProcess
 
 # Backoff base for tests: retries after 0.4, 0.8, 1.6 s (defaults: 10, 20, 40 s).
@@ -25,18 +26,24 @@ CONTROL_ENV = {
 }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def receiver() -> Iterator[WebhookReceiver]:
+    """One per test: routes keep their calls and their scripted failures, and every test runs
+    once per store, so a shared receiver would hand the second run the first one's history."""
     host = WebhookReceiver()
     yield host
     host.close()
 
 
-@pytest.fixture(scope="session")
-def control_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyedServer]:
-    process = KeyedServer(tmp_path_factory.mktemp("control"), ("carol", "dave"), **CONTROL_ENV)
-    with process.running():
-        yield process
+@pytest.fixture(scope="package", params=STORES)
+def control_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyedServer]:
+    """Every control test runs on SQLite and on a fresh PostgreSQL database: credits, limits,
+    cancel, idempotency and webhook deliveries are all transactions whose locking differs."""
+    with store_env(request.param) as env:
+        process = KeyedServer(tmp_path_factory.mktemp(f"control-{request.param}"), ("carol", "dave"),
+                              **CONTROL_ENV, **env)  # fmt: skip
+        with process.running():
+            yield process
 
 
 @pytest.fixture

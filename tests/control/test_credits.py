@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,7 +12,6 @@ import pytest
 
 from tests.conftest import create_task, wait_for_task
 from tests.control.conftest import ledger, ledger_rows
-from tests.support.postgres import fresh_database
 from tests.support.servers import ServerProcess
 
 CREATE = "/api/vdr/videos/image2video"
@@ -54,26 +52,9 @@ def assert_exactly_balance_passes(server: ServerProcess, image_url: str) -> None
     assert sum(row["delta"] for row in book["entries"]) == book["credits"]
 
 
-def test_concurrent_creates_never_overdraw_sqlite(control_server: ServerProcess, image_host: Any) -> None:
+def test_concurrent_creates_never_overdraw(control_server: ServerProcess, image_host: Any) -> None:
+    """On each store the control suite runs on (SQLite, PostgreSQL)."""
     assert_exactly_balance_passes(control_server, image_host.url("/landscape.jpg"))
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh database for this test on the local PostgreSQL, dropped afterwards."""
-    with fresh_database() as url:
-        yield url
-
-
-def test_concurrent_creates_never_overdraw_postgresql(
-    tmp_path: Any, postgres_url: str, image_host: Any
-) -> None:
-    server = ServerProcess(tmp_path / "pg", STILLMOTION_DATABASE_URL=postgres_url)
-    server.start()
-    try:
-        assert_exactly_balance_passes(server, image_host.url("/landscape.jpg"))
-    finally:
-        server.stop()
 
 
 def test_success_is_charged_once_and_failure_refunded(

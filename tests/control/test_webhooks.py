@@ -4,6 +4,7 @@ signatures, and the delivery state on GET and in the CLI."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from tests.conftest import create_task, wait_for_task
 from tests.control.conftest import TEST_BACKOFF, deliveries
 from tests.control.receivers import WebhookReceiver, always, fail_first, sleep_first, verify_standard_webhook
 from tests.support.keyed_server import KeyedServer
+from tests.support.postgres import STORES, store_env
 from tests.support.servers import ServerProcess
 from tests.support.tasks import TASKS, wait_until
 
@@ -87,12 +89,18 @@ def test_private_callback_addresses_are_refused_at_create(carol: httpx.Client, i
     assert "callback_url" in body["message"] and "refused" in body["message"]
 
 
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    with store_env(request.param) as env:
+        yield env
+
+
 def test_kill_9_during_retries_then_restart_completes_the_delivery(
-    tmp_path: Any, receiver: WebhookReceiver, image_host: Any
+    tmp_path: Any, receiver: WebhookReceiver, image_host: Any, store: dict[str, str]
 ) -> None:
     # A 2 s backoff leaves time to kill the server between the first and the second attempt.
     server = ServerProcess(tmp_path / "killed", STILLMOTION_WEBHOOK_BACKOFF_SECONDS="2",
-                           STILLMOTION_WEBHOOK_POLL_SECONDS="0.1")
+                           STILLMOTION_WEBHOOK_POLL_SECONDS="0.1", **store)  # fmt: skip
     key = server.create_key("erin")
     server.start()
     url = receiver.route("/after-crash", fail_first(1))

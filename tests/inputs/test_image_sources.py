@@ -84,6 +84,8 @@ async def test_data_url_spellings(spelling: str, settings: Settings) -> None:
         ("data:image/png;base64,", "image_url data URL is empty."),
         ("data:image/png;base64,iVBOR$$$", "image_url data URL is not valid base64."),
         ("data:image/png;base64,iVBORw0", "image_url data URL is not valid base64."),
+        # Data after the padding: a lenient decoder would join both halves into "\x89PNG".
+        ("data:image/png;base64,iVBORw==iVBORw==", "image_url data URL is not valid base64."),
         (
             "data:image/png;base64,iVBOR\u00e9",
             "image_url data URL contains characters that are not base64.",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -95,10 +94,10 @@ def test_no_key_sends_no_authorization(
 def test_timeout_falls_back_quickly(
     scenes: dict[str, np.ndarray], rules_text: str, fake_llm: Callable[..., FakeLLM]
 ) -> None:
+    # The good answer does come, after 5 s: had the client waited for it, the source would be
+    # "llm". So the fallback itself proves the 0.3 s timeout fired; no wall-clock bound needed.
     server = fake_llm("slow", content=GOOD_ANSWER, delay=5.0)
-    started = time.monotonic()
     result = run(scenes, settings_for(server, llm_timeout_seconds=0.3))
-    assert time.monotonic() - started < 4.0  # it did not wait for the 5 s answer
     assert result.text == rules_text
     assert result.source == "rules"
     assert (

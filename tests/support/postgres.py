@@ -41,3 +41,18 @@ def fresh_database() -> Iterator[str]:
         yield f"{base}/{name}"
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+STORES = ("sqlite", "postgresql")
+"""The databases a store-sensitive fixture is parametrised over."""
+
+
+@contextmanager
+def store_env(store: str) -> Iterator[dict[str, str]]:
+    """Server environment for `store`: nothing for SQLite (the data directory's file), a fresh
+    database's URL for PostgreSQL (dropped afterwards)."""
+    if store == "sqlite":
+        yield {}
+        return
+    with fresh_database() as url:
+        yield {"STILLMOTION_DATABASE_URL": url}

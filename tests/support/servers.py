@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -94,7 +95,13 @@ class ChildProcess:
 
 
 class ServerProcess(ChildProcess):
-    """`stillmotion serve` in a subprocess with its own data directory and port."""
+    """`stillmotion serve` in a subprocess with its own data directory and port.
+
+    `file_size_limit`: bytes; when set, the server runs under RLIMIT_FSIZE, so any file it writes
+    past that size fails with EFBIG (Python ignores SIGXFSZ): a full disk without mount rights.
+    """
+
+    file_size_limit: int | None = None
 
     def __init__(self, data_dir: Path, **env: str) -> None:
         self.data_dir = data_dir
@@ -126,7 +133,8 @@ class ServerProcess(ChildProcess):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [*self.wrapper, sys.executable, "-m", "stillmotion", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [*self.wrapper, sys.executable, "-m", "stillmotion", "serve"], env=self.env, stdout=log,
+            stderr=subprocess.STDOUT, preexec_fn=self._limit_file_size if self.file_size_limit is not None else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -139,6 +147,10 @@ class ServerProcess(ChildProcess):
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"server not ready after {timeout} s:\n{self.log_path.read_text()}")
+
+    def _limit_file_size(self) -> None:
+        assert self.file_size_limit is not None
+        resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_size_limit, self.file_size_limit))
 
     def client(self, token: str) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)

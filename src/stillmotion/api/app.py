@@ -6,15 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from stillmotion import __version__
 from stillmotion.api import routes_control, routes_files, routes_openai, routes_service, routes_tasks
-from stillmotion.api.body_limit import BodyLimitMiddleware
 from stillmotion.api.errors import install_error_handlers
+from stillmotion.api.request_limits import RequestLimitMiddleware
 from stillmotion.api.routes_web import install_pages
 from stillmotion.api.services import api_services
+from stillmotion.api.storable import refuse_unstorable_text
 from stillmotion.config import Settings, get_settings
 from stillmotion.media.framing import FRAME_SIZES
 
@@ -67,10 +68,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION + frame_size_table(),
         lifespan=lifespan,
+        # On every route, present and future: text the database cannot hold never reaches it.
+        dependencies=[Depends(refuse_unstorable_text)],
         docs_url=None,  # served by routes_web from installed assets, not a CDN
         redoc_url=None,
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     app.include_router(routes_tasks.router)

@@ -14,8 +14,10 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, field_validator
 
 from stillmotion.api.deps import AccountsDep, RateLimiterDep
+from stillmotion.api.storable import storable
 from stillmotion.errors import InvalidToken, MissingAuthorization
 from stillmotion.tasks.accounts import AccountStore
 from stillmotion.tasks.models import Credential
@@ -23,6 +25,30 @@ from stillmotion.tasks.models import Credential
 JWT_LEEWAY_SECONDS = 5
 # Far beyond the document's 10-day tokens; refuses tokens minted to live forever.
 MAX_JWT_LIFETIME_SECONDS = 31 * 24 * 3600
+
+
+NumericDate = Annotated[StrictInt | StrictFloat, Field(allow_inf_nan=False)]
+"""RFC 7519's NumericDate: a JSON number of seconds, fractions allowed; never a string or a boolean."""
+
+
+class Claims(BaseModel):
+    """The claims we read, checked by type before anything uses them: PyJWT takes `"exp": "1"`
+    (int() of a string), and a string would then break our lifetime arithmetic."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    iss: str
+    exp: NumericDate
+    nbf: NumericDate | None = None
+    iat: NumericDate | None = None
+
+    @field_validator("nbf", "iat", mode="before")
+    @classmethod
+    def _sent_means_a_number(cls, value: object) -> object:
+        """Absent is fine; an explicit null is not (PyJWT would call int(None) on it)."""
+        if value is None:
+            raise ValueError("null is not a NumericDate")
+        return value
 
 
 def bearer_token(header: str | None) -> str:
@@ -48,14 +74,20 @@ async def _verify_jwt(token: str, accounts: AccountStore) -> Credential:
         unverified = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         raise InvalidToken("Malformed token.") from None
-    access_key = unverified.get("iss")
-    if not isinstance(access_key, str):
+    if not isinstance(unverified.get("iss"), str):
         raise InvalidToken("Token has no issuer (iss).")
-    credential = await accounts.by_access_key(access_key)
+    try:
+        claims = Claims.model_validate(unverified)
+    except ValidationError as invalid:
+        names = sorted({str(error["loc"][0]) for error in invalid.errors() if error["loc"]})
+        raise InvalidToken(f"Token claims {', '.join(names)} must be numbers of seconds (exp is required).") from None
+    if not storable(claims.iss):
+        raise InvalidToken("Unknown access key.")
+    credential = await accounts.by_access_key(claims.iss)
     if credential is None:
         raise InvalidToken("Unknown access key.")
     try:
-        claims = jwt.decode(
+        jwt.decode(
             token,
             credential.secret_key,
             algorithms=["HS256"],
@@ -68,7 +100,8 @@ async def _verify_jwt(token: str, accounts: AccountStore) -> Credential:
         raise InvalidToken("Token is not yet valid.") from None
     except jwt.PyJWTError:
         raise InvalidToken("Invalid token signature or claims.") from None
-    if claims["exp"] - claims.get("nbf", claims.get("iat", claims["exp"])) > MAX_JWT_LIFETIME_SECONDS:
+    start = claims.nbf if claims.nbf is not None else claims.iat if claims.iat is not None else claims.exp
+    if claims.exp - start > MAX_JWT_LIFETIME_SECONDS:
         raise InvalidToken("Token lifetime is too long.")
     return credential
 

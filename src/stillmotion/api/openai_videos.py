@@ -115,7 +115,7 @@ def form_body(form: FormData) -> tuple[dict[str, Any], UploadFile | None]:
 def _json_value(text: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text  # left as text: validation then names the field and its rule
 
 

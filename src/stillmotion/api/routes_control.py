@@ -5,17 +5,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from stillmotion.api.auth import CurrentCredential
 from stillmotion.api.deps import ExecutorDep, StorageDep, TasksDep
 from stillmotion.api.routes_tasks import ERRORS, success
-from stillmotion.api.schemas import Envelope, ErrorEnvelope
+from stillmotion.api.schemas import MAX_PAGE, TASK_STATUSES, Envelope, ErrorEnvelope
 from stillmotion.api.task_views import TaskDetail, describe
 from stillmotion.errors import InvalidField
 from stillmotion.tasks.events import log_task_event
@@ -23,9 +25,8 @@ from stillmotion.tasks.models import Task, TaskStatus
 
 router = APIRouter(prefix="/api/vdr/videos", tags=["extensions"])
 
-MAX_PAGE = 100
 DEFAULT_PAGE = 20
-_STATUSES = [status.value for status in TaskStatus]
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 class TaskPage(BaseModel):
@@ -38,19 +39,14 @@ def encode_cursor(task: Task) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def parse_status(value: str | None) -> str | None:
-    """Checked here, not by the framework, so a bad value gets a 1000 that names the rule."""
-    if value is not None and value not in _STATUSES:
-        raise InvalidField(f"status must be one of {', '.join(_STATUSES)}.")
+def _ascii_integer(value: Any) -> Any:
+    """The one rule for integers, applied to a query string: ASCII digits only. Pydantic's lax
+    parsing would take "5.0", "+5" and "1_0"; a JSON body's integers refuse 5.0 too."""
+    if isinstance(value, str):
+        if _DIGITS.fullmatch(value) is None:
+            raise ValueError("not an integer")
+        return int(value)
     return value
-
-
-def parse_limit(value: str | None) -> int:
-    if value is None:
-        return DEFAULT_PAGE
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
-        raise InvalidField(f"limit must be an integer between 1 and {MAX_PAGE}.")
-    return int(value)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
@@ -61,8 +57,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         moment = datetime.fromisoformat(created)
         if moment.tzinfo is None or not isinstance(task_id, str):
             raise ValueError
-        return moment, task_id
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        return moment, str(uuid.UUID(task_id))
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError):
         raise InvalidField("cursor must be a next_cursor value from a previous page.") from None
 
 
@@ -71,16 +67,17 @@ async def list_tasks(
     credential: CurrentCredential,
     tasks: TasksDep,
     storage: StorageDep,
-    status: Annotated[str | None, Query(description=f"Only tasks in this status: {', '.join(_STATUSES)}.")] = None,
+    status: Annotated[TaskStatus | None, Query(description=f"Only tasks in this status: {', '.join(TASK_STATUSES)}.")] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
-    limit: Annotated[str | None, Query(description=f"Page size, 1..{MAX_PAGE} (default {DEFAULT_PAGE}).")] = None,
+    # Query first: after a validator, FastAPI would write ge/le into the schema unconverted.
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size."), BeforeValidator(_ascii_integer)] = DEFAULT_PAGE,
 ) -> JSONResponse:
     """Extension: the caller's tasks, newest first."""
     page = await tasks.list_for_account(
         credential.account_id,
-        status=parse_status(status),
+        status=status.value if status is not None else None,
         after=decode_cursor(cursor) if cursor else None,
-        limit=parse_limit(limit),
+        limit=limit,
     )
     described = [describe(seen, storage) for seen in page.tasks]
     next_cursor = encode_cursor(page.tasks[-1].task) if page.has_more else None

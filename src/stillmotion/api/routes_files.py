@@ -18,13 +18,18 @@ from stillmotion.api.auth import CurrentCredential
 from stillmotion.api.deps import StorageDep
 from stillmotion.api.routes_tasks import success
 from stillmotion.api.schemas import Envelope, ErrorEnvelope, UploadedImage
-from stillmotion.errors import ImageRejected
+from stillmotion.errors import ImageRejected, NotReady, StorageFailure
 from stillmotion.inputs import MAX_IMAGE_BYTES, decode_image
 from stillmotion.storage.base import UPLOAD_ROUTE, VIDEO_ROUTE, Storage
 
 router = APIRouter()
 
-_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "TIFF": "tiff"}
+STORAGE_RETRY_SECONDS = 60
+
+# "MPO": a multi-picture JPEG (what many phones and cameras write); Pillow opens it through its
+# JPEG plugin and names it MPO. Stored as the JPEG it is.
+_EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp",
+               "TIFF": "tiff"}  # fmt: skip
 
 
 @router.post(
@@ -35,6 +40,7 @@ _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP":
         400: {"model": ErrorEnvelope, "description": "1001 not an accepted image (format, size, corrupt)"},
         401: {"model": ErrorEnvelope, "description": "1100 missing header, 1101 invalid token"},
         413: {"model": ErrorEnvelope, "description": "1003 body too large (images: at most 10 MB)"},
+        503: {"model": ErrorEnvelope, "description": "5001 storage cannot take the upload (Retry-After)"},
     },
 )
 async def upload_image(
@@ -55,7 +61,11 @@ async def store_upload(file: datastructures.UploadFile, storage: Storage) -> tup
     await asyncio.to_thread(decode_image, data)  # every image rule, before anything is kept
     with Image.open(io.BytesIO(data)) as probe:
         extension = _EXTENSIONS[probe.format or ""]
-    return await asyncio.to_thread(storage.save_upload, data, extension), len(data)
+    try:
+        return await asyncio.to_thread(storage.save_upload, data, extension), len(data)
+    except StorageFailure as failure:
+        # 5005 is a task's failure code; to the uploading client this is "not now": 503/5001.
+        raise NotReady(failure.message, retry_after=STORAGE_RETRY_SECONDS) from failure
 
 
 @router.get(VIDEO_ROUTE + "/{key}", tags=["files"], include_in_schema=False)

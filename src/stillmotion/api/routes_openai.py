@@ -26,6 +26,7 @@ from stillmotion.api.openai_schemas import CREATE_BODY, Video, VideoDeleted, Vid
 from stillmotion.api.openai_videos import STATUSES, create_fields, form_body, validated, video_object
 from stillmotion.api.routes_control import MAX_PAGE
 from stillmotion.api.routes_files import store_upload
+from stillmotion.api.storable import refuse_unstorable_body
 from stillmotion.api.task_views import describe
 from stillmotion.errors import InvalidField, TaskNotCancellable, TaskNotFound
 from stillmotion.tasks.models import Task, TaskStatus
@@ -69,6 +70,7 @@ async def create_video(
         body, upload = form_body(await request.form())
     else:
         body, upload = await _json_body(request), None
+    refuse_unstorable_body(body)  # parsed here, not by FastAPI: the app-wide dependency never saw it
     image_url = (await store_upload(upload, storage))[0] if upload is not None else None
     fields = validated(create_fields(body, image_url))
     created = await task_creation.create_task(
@@ -81,7 +83,7 @@ async def create_video(
 async def _json_body(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past the parser's depth
         body = None
     if not isinstance(body, dict):
         raise InvalidField("Request body must be a JSON object or multipart form.")

@@ -1,18 +1,22 @@
 """Request and response bodies of the image2video contract (SPEC.md), with OpenAPI examples.
 
 Types are strict ("5" is not an integer, 5.5 is not an integer, "true" is not a
-boolean). Any rejected field answers 400/1000 with the message in
-`FIELD_RULES`, in the document's own style, so a message always names the field
-and its rule. Unknown fields are ignored.
+boolean). One rule for every integer field (duration, fps, seed): a JSON number
+written with a fraction or an exponent (`6.0`, `3e1`) is not an integer, even
+when its value is whole; `cfg_scale`, a number, takes both. Any rejected field
+answers 400/1000 with the message in `FIELD_RULES`, in the document's own style,
+so a message always names the field and its rule. Unknown fields are ignored.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
 from stillmotion.inputs.limits import MAX_URL_LENGTH as MAX_IMAGE_URL
+from stillmotion.inputs.urls import BadWebURL, parse_web_url
+from stillmotion.tasks.models import TaskStatus
 
 MAX_TEXT = 10_000
 MAX_CALLBACK_URL = 500
@@ -31,19 +35,34 @@ FIELD_RULES: dict[str, str] = {
     "enhance_prompt": "enhance_prompt must be a boolean.",
     "generate_audio": "generate_audio must be a boolean.",
     "audio_prompt": f"audio_prompt must be a string of at most {MAX_AUDIO_PROMPT} characters.",
-    "callback_url": f"callback_url must be an http or https URL of at most {MAX_CALLBACK_URL} characters.",
+    "callback_url": f"callback_url must be an http or https URL of at most {MAX_CALLBACK_URL} characters, "
+    "with a port (if any) in 1..65535.",
     "seed": f"Seed must be an integer between 0 and {MAX_SEED}.",
     "enable_moderation": "enable_moderation must be a boolean.",
 }
+TASK_STATUSES = [status.value for status in TaskStatus]
+MAX_PAGE = 100
+PARAMETER_RULES: dict[str, str] = {
+    **FIELD_RULES,
+    "file": "file must be the image, sent as the multipart/form-data field named file.",
+    "status": f"status must be one of {', '.join(TASK_STATUSES)}.",
+    "limit": f"limit must be an integer between 1 and {MAX_PAGE}.",
+    "cursor": "cursor must be a next_cursor value from a previous page.",
+}
+"""The message for each field of a body, form or query that validation can refuse (400/1000)."""
 REQUIRED_MESSAGES: dict[str, str] = {
     "model_name": "Please provide model_name.",
     "image_url": "Please provide image_url.",
     "resolution": "Please provide resolution (720p or 1080p).",
     "duration": "Please provide duration (1 to 6 seconds).",
+    "file": "Please provide the image as the multipart/form-data field named file.",
 }
 
 
 def _web_url(max_length: int, allow_data: bool) -> AfterValidator:
+    """image_url is only screened here (its own rules answer 1001 at create); callback_url,
+    which nothing else checks before the address rules, must be connectable as written."""
+
     def check(value: str) -> str:
         lowered = value[:11].lower()
         if allow_data and lowered.startswith("data:image/"):
@@ -52,6 +71,20 @@ def _web_url(max_length: int, allow_data: bool) -> AfterValidator:
             raise ValueError("not an http(s) URL")
         if len(value.split("://", 1)[1]) == 0:
             raise ValueError("URL has no host")
+        if not allow_data:
+            try:
+                parse_web_url(value)
+            except BadWebURL as bad:
+                raise ValueError(bad.reason) from None
+        return value
+
+    return AfterValidator(check)
+
+
+def _one_of(*allowed: int) -> AfterValidator:
+    def check(value: int) -> int:
+        if value not in allowed:
+            raise ValueError(f"not one of {allowed}")
         return value
 
     return AfterValidator(check)
@@ -92,7 +125,10 @@ class CreateTaskRequest(BaseModel):
         description="The frame size also depends on the image's aspect: see the table at the top."
     )
     duration: int = Field(ge=1, le=6, description="Seconds.")
-    fps: Literal[24, 30] = Field(default=30, description="Frames per second; the video has duration × fps frames.")
+    # Not Literal[24, 30]: a literal compares by value, so it would take 30.0 (and True as 1).
+    fps: Annotated[StrictInt, _one_of(24, 30)] = Field(
+        default=30, json_schema_extra={"enum": [24, 30]}, description="Frames per second; the video has duration × fps frames."
+    )
     cfg_scale: float = Field(default=5.0, ge=1.0, le=15.0, description="How strongly the prompt is followed.")
     enhance_prompt: bool = Field(default=True, description="Enrich the prompt from what the image shows.")
     generate_audio: bool = Field(default=False, description="Add an AAC sound track (+1 credit).")

@@ -10,7 +10,6 @@ the server announces a Content-Length, and the whole download runs under one dea
 from __future__ import annotations
 
 import asyncio
-import re
 import ssl
 
 import httpx
@@ -26,11 +25,9 @@ from stillmotion.inputs.limits import MAX_IMAGE_BYTES, MAX_IMAGE_MB, MAX_REDIREC
 from stillmotion.inputs.pinned import pinned_tls, send_pinned
 from stillmotion.inputs.sniff import looks_like_html
 from stillmotion.inputs.uploads import UploadReader, read_upload, upload_key
+from stillmotion.inputs.urls import BadWebURL, dns_host, parse_web_url, port_of
 
-# What a host may contain once IDNA-encoded: DNS labels, IPv4 dots, IPv6 colons.
-_HOST_CHARACTERS = re.compile(rb"[A-Za-z0-9._:-]+")
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 # Bytes gathered before deciding whether the body is an HTML page (then reading stops).
 _HTML_SNIFF_BYTES = 1024
 _HEADERS = {
@@ -69,7 +66,7 @@ async def precheck_image_url(url: str, settings: Settings, uploads: UploadReader
         return
     target = parse_http_url(url)
     await resolve_allowed(
-        _dns_host(target), _port(target), AllowList.parse(settings.fetch_allow),
+        dns_host(target), port_of(target), AllowList.parse(settings.fetch_allow),
         settings.fetch_connect_timeout,
     )  # fmt: skip
 
@@ -88,28 +85,13 @@ def parse_http_url(url: str, *, redirected: bool = False) -> httpx.URL:
     if len(url) > MAX_URL_LENGTH:
         raise ImageRejected(f"{subject} is longer than {MAX_URL_LENGTH:,} characters.")
     try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError, TypeError):
-        raise ImageRejected(f"{subject} is not a valid URL.") from None
-    if parsed.scheme not in _DEFAULT_PORTS:
-        if redirected:
-            raise ImageRejected("Image URL redirected to a URL that is not http or https; refused.")
-        raise ImageRejected("image_url must be an http or https URL (or a data:image/ URL).")
-    if not parsed.raw_host:
-        raise ImageRejected(f"{subject} has no host.")
-    # httpx lets through what no resolver or socket takes: escaped hosts, ports over 65535.
-    if not _HOST_CHARACTERS.fullmatch(parsed.raw_host) or not 0 < _port(parsed) < 65536:
-        raise ImageRejected(f"{subject} is not a valid URL.")
-    return parsed
-
-
-def _dns_host(url: httpx.URL) -> str:
-    """The name to resolve and to present in TLS: the IDNA (punycode) form."""
-    return url.raw_host.decode("ascii")
-
-
-def _port(url: httpx.URL) -> int:
-    return url.port or _DEFAULT_PORTS[url.scheme]
+        return parse_web_url(url)
+    except BadWebURL as bad:
+        if bad.reason == "is not an http or https URL.":
+            if redirected:
+                raise ImageRejected("Image URL redirected to a URL that is not http or https; refused.") from None
+            raise ImageRejected("image_url must be an http or https URL (or a data:image/ URL).") from None
+        raise ImageRejected(f"{subject} {bad.reason}") from None
 
 
 async def _download(url: str, settings: Settings) -> bytes:
@@ -124,7 +106,7 @@ async def _download(url: str, settings: Settings) -> bytes:
             current = parse_http_url(url)
             for hop in range(MAX_REDIRECTS + 1):
                 addresses = await resolve_allowed(
-                    _dns_host(current), _port(current), allow, settings.fetch_connect_timeout,
+                    dns_host(current), port_of(current), allow, settings.fetch_connect_timeout,
                     via_redirect=hop > 0,
                 )  # fmt: skip
                 async with send_pinned(

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from stillmotion.inputs.addresses import IPAddress
+from stillmotion.inputs.urls import dns_host
 
 
 def pinned_tls() -> ssl.SSLContext:
@@ -58,8 +59,7 @@ async def send_pinned(
     if not addresses:
         raise ValueError(f"no checked address to connect to for {url.host}")
     request_headers = {**headers, "Host": url.netloc.decode("ascii")}
-    # The IDNA (punycode) form of the name, as resolved and as a TLS server expects it.
-    server_name = url.raw_host.decode("ascii")
+    server_name = dns_host(url)  # as resolved, and as a TLS server expects it
     verify = tls if tls is not None else pinned_tls()
     async with httpx.AsyncClient(timeout=timeout, verify=verify, trust_env=False) as client:
         for index, address in enumerate(addresses):

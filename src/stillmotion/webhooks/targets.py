@@ -19,8 +19,7 @@ from stillmotion.inputs.addresses import (
     refused_among,
     resolve_host,
 )
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+from stillmotion.inputs.urls import BadWebURL, dns_host, parse_web_url, port_of
 
 
 class CallbackRefused(Exception):
@@ -29,19 +28,16 @@ class CallbackRefused(Exception):
 
 def parse_callback_url(url: str) -> httpx.URL:
     try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError, TypeError):
-        raise CallbackRefused("callback_url is not a valid URL.") from None
-    if parsed.scheme not in _DEFAULT_PORTS or not parsed.raw_host:
-        raise CallbackRefused("callback_url must be an http or https URL with a host.")
-    return parsed
+        return parse_web_url(url)
+    except BadWebURL as bad:
+        raise CallbackRefused(f"callback_url {bad.reason}") from None
 
 
 async def resolve_callback(url: httpx.URL, settings: Settings) -> list[IPAddress]:
     """Every address the callback host resolves to, all of them allowed, or CallbackRefused."""
-    host = url.raw_host.decode("ascii")
+    host = dns_host(url)
     try:
-        addresses = await resolve_host(host, url.port or _DEFAULT_PORTS[url.scheme], settings.fetch_connect_timeout)
+        addresses = await resolve_host(host, port_of(url), settings.fetch_connect_timeout)
     except ImageRejected:
         raise CallbackRefused(f"callback_url host {host} could not be resolved.") from None
     kind = refused_among(host, addresses, AllowList.parse(settings.fetch_allow))

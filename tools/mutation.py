@@ -1,0 +1,107 @@
+"""Mutation testing, one package at a time: does the suite fail when the code is wrong?
+
+    .venv/bin/python tools/mutation.py [PACKAGE ...] [--seconds N] [--children N]
+
+For each package (default: all of PACKAGES) the repository's tracked files are copied to
+`mutation/<package>/`, mutmut mutates that package's modules there and runs the package's fast,
+in-process tests against every mutant, under a wall-clock bound per package. Prints one row per
+package: mutants, killed (or timed out), survived, not covered, not run, and the score
+killed / (killed + survived + not covered). A package whose bound ran out says so; its score is
+then the score of the mutants that finished.
+
+Tests that start the server in a subprocess cannot be used here: mutmut switches mutants inside
+the test process, so a mutant in a subprocess server is never active (see docs/testing.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PACKAGES: dict[str, list[str]] = {
+    "inputs": ["tests/inputs"],
+    "moderation": ["tests/moderation/test_text.py", "tests/moderation/test_lexicon.py",
+                   "tests/moderation/test_normalize.py", "tests/moderation/test_image.py"],
+    "webhooks": ["tests/control/test_rules.py", "tests/background"],
+    "tasks": ["tests/control/test_rules.py", "tests/background", "tests/api_inprocess"],
+    "pipeline": ["tests/motion/test_plans.py", "tests/api_inprocess"],
+    "api": ["tests/api_inprocess", "tests/hostile/test_code_table.py"],
+}  # fmt: skip
+"""Package under src/stillmotion -> its fast tests (in-process; seconds, not minutes)."""
+
+
+def _copy_tree(target: Path) -> None:
+    if target.exists():
+        shutil.rmtree(target)
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
+    for name in filter(None, files):
+        source = ROOT / name.decode()
+        if source.is_file():
+            (target / name.decode()).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name.decode())
+
+
+def _configure(target: Path, package: str, tests: list[str]) -> None:
+    existing = [test for test in tests if (target / test).exists()]
+    pyproject = target / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + "\n[tool.mutmut]\n"
+        + 'source_paths = ["src/stillmotion"]\n'
+        + f'only_mutate = ["src/stillmotion/{package}/*"]\n'
+        + f"pytest_add_cli_args_test_selection = {json.dumps(existing)}\n"
+        + 'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+        + 'also_copy = ["docs"]\n'  # tests/hostile/test_code_table.py reads docs/api.md
+    )
+
+
+def run_package(package: str, seconds: int, children: int) -> dict[str, object]:
+    target = ROOT / "mutation" / package
+    _copy_tree(target)
+    _configure(target, package, PACKAGES[package])
+    mutmut = str(Path(sys.executable).with_name("mutmut"))
+    env = {**os.environ, "PYTHONPATH": str(target / "src")}
+    try:
+        subprocess.run([mutmut, "run", "--max-children", str(children)], cwd=target, env=env, timeout=seconds,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, check=False)  # fmt: skip
+        finished = True
+    except subprocess.TimeoutExpired:
+        finished = False
+    subprocess.run([mutmut, "export-cicd-stats"], cwd=target, env=env, capture_output=True, check=False)
+    stats_file = target / "mutants" / "mutmut-cicd-stats.json"
+    stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+    return {"package": package, "finished": finished, **stats}
+
+
+def score(stats: dict[str, object]) -> float | None:
+    killed = int(stats.get("killed", 0)) + int(stats.get("timeout", 0))  # type: ignore[call-overload]
+    judged = killed + int(stats.get("survived", 0)) + int(stats.get("no_tests", 0))  # type: ignore[call-overload]
+    return None if judged == 0 else 100.0 * killed / judged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("packages", nargs="*", default=list(PACKAGES))
+    parser.add_argument("--seconds", type=int, default=900, help="wall-clock bound per package")
+    parser.add_argument("--children", type=int, default=2, help="mutants tested at once")
+    args = parser.parse_args()
+    print("| package | mutants | killed | survived | no tests | not run | score | finished |")
+    print("|---|---|---|---|---|---|---|---|")
+    for package in args.packages:
+        stats = run_package(package, args.seconds, args.children)
+        value = score(stats)
+        shown = "n/a" if value is None else f"{value:.1f} %"
+        print(f"| {package} | {stats.get('total', 0)} | {int(stats.get('killed', 0)) + int(stats.get('timeout', 0))} "
+              f"| {stats.get('survived', 0)} | {stats.get('no_tests', 0)} | {stats.get('not_checked', 0)} "
+              f"| {shown} | {'yes' if stats['finished'] else 'no (bound reached)'} |", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
