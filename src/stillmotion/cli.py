@@ -132,7 +132,10 @@ def serve(
 
     from stillmotion.api.app import create_app
     from stillmotion.logs import logging_config
+    from stillmotion.memory import limit_malloc_arenas
     from stillmotion.tasks.accounts import AccountStore
+
+    limit_malloc_arenas()
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = get_settings().model_copy(update=overrides)
@@ -178,9 +181,11 @@ def worker(
     Renders tasks from the Celery queues of the given models (STILLMOTION_EXECUTOR=celery;
     docs/deploy.md). Logs like `serve`: STILLMOTION_LOG_LEVEL, STILLMOTION_LOG_FORMAT."""
     from stillmotion.logs import configure_logging
+    from stillmotion.memory import limit_malloc_arenas
     from stillmotion.worker.celery_worker import run_worker, serve_models
     from stillmotion.worker.gpus import gpu_count_problem, split_across_gpus
 
+    limit_malloc_arenas()
     settings = get_settings()
     configure_logging(settings)
     try:
@@ -401,7 +406,9 @@ def generate(
     def work() -> None:
         try:
             engine = registry.engine_for(model)
-            outcome["produced"] = produce_video(image_bytes, spec, engine, registry.audio, output, ctx, settings)
+            outcome["produced"] = produce_video(
+                image_bytes, spec, engine, registry.audio if audio else None, output, ctx, settings
+            )
         except BaseException as exc:  # reported on the main thread
             outcome["error"] = exc
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import create_task, wait_for_task
-from tests.control.conftest import ledger_rows
+from tests.control.conftest import CONTROL_ENV, ledger_rows
 from tests.control.receivers import WebhookReceiver, always
 from tests.support.keyed_server import KeyedServer
 from tests.support.tasks import TASKS, get_task, wait_until
@@ -122,10 +122,18 @@ def test_retention_deletes_the_video_and_get_says_so(
     assert httpx.get(task["video_url"]).status_code == 404
 
 
-def test_a_revoked_key_stops_working(control_server: KeyedServer) -> None:
+def test_a_revoked_key_stops_working_within_the_cache_time(control_server: KeyedServer) -> None:
+    """`keys revoke` runs in another process: the server's cached credential lives on for at most
+    STILLMOTION_AUTH_CACHE_SECONDS (1 s here), then every request with the key is refused."""
     key = control_server.create_key("judy")
+    cache_seconds = float(CONTROL_ENV["STILLMOTION_AUTH_CACHE_SECONDS"])
     with control_server.client(key["api_key"]) as judy:
-        assert judy.get(TASKS).status_code == 200
+        assert judy.get(TASKS).status_code == 200  # cached from here on
         control_server.cli("keys", "revoke", key["access_key"])
-        response = judy.get(TASKS)
+        revoked_at = time.monotonic()
+        while (response := judy.get(TASKS)).status_code == 200:
+            assert time.monotonic() - revoked_at <= cache_seconds + 2.0, "a revoked key outlived the cache time"
+            time.sleep(0.05)
         assert response.status_code == 401 and response.json()["code"] == 1101
+        time.sleep(cache_seconds + 0.2)  # nothing brings it back: an unknown or revoked key is never cached
+        assert judy.get(TASKS).status_code == 401

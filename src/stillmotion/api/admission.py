@@ -44,6 +44,8 @@ def warm_up(settings: Settings) -> None:
 async def moderate_texts(body: CreateTaskRequest, settings: Settings, account_id: int) -> None:
     """Refuse with 1002. The audit line names account and category, never the words."""
     fields = {"prompt": body.prompt, "negative_prompt": body.negative_prompt, "audio_prompt": body.audio_prompt}
+    if not any(fields.values()):
+        return  # no text to read: not worth a trip to a worker thread
 
     def check() -> None:
         semantic = load_semantic_matcher() if settings.moderation_semantic else None

@@ -19,46 +19,41 @@ from stillmotion.executors.base import Executor
 from stillmotion.storage import Storage
 from stillmotion.tasks.accounts import AccountStore
 from stillmotion.tasks.repository import TaskRepository
-from stillmotion.webhooks.store import DeliveryStore
 
 
 def services(request: Request) -> ApiServices:
     return cast(ApiServices, request.app.state.services)
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return services(request).settings
 
 
-def _database(request: Request) -> AsyncEngine:
+async def _database(request: Request) -> AsyncEngine:
     return services(request).store.db
 
 
-def _accounts(request: Request) -> AccountStore:
+async def _accounts(request: Request) -> AccountStore:
     return services(request).store.accounts
 
 
-def _tasks(request: Request) -> TaskRepository:
+async def _tasks(request: Request) -> TaskRepository:
     return services(request).store.tasks
 
 
-def _deliveries(request: Request) -> DeliveryStore:
-    return services(request).store.deliveries
-
-
-def _storage(request: Request) -> Storage:
+async def _storage(request: Request) -> Storage:
     return services(request).storage
 
 
-def _executor(request: Request) -> Executor:
+async def _executor(request: Request) -> Executor:
     return services(request).executor
 
 
-def _models(request: Request) -> ModelCatalog:
+async def _models(request: Request) -> ModelCatalog:
     return services(request).models
 
 
-def _rate_limiter(request: Request) -> AccountRateLimiter:
+async def _rate_limiter(request: Request) -> AccountRateLimiter:
     return services(request).rate_limiter
 
 
@@ -66,7 +61,6 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[AsyncEngine, Depends(_database)]
 AccountsDep = Annotated[AccountStore, Depends(_accounts)]
 TasksDep = Annotated[TaskRepository, Depends(_tasks)]
-DeliveriesDep = Annotated[DeliveryStore, Depends(_deliveries)]
 StorageDep = Annotated[Storage, Depends(_storage)]
 ExecutorDep = Annotated[Executor, Depends(_executor)]
 ModelsDep = Annotated[ModelCatalog, Depends(_models)]

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, Field
 
 from stillmotion.api.auth import CurrentCredential
-from stillmotion.api.deps import DeliveriesDep, ExecutorDep, StorageDep, TasksDep
+from stillmotion.api.deps import ExecutorDep, StorageDep, TasksDep
 from stillmotion.api.routes_tasks import ERRORS, success
 from stillmotion.api.schemas import MAX_PAGE, TASK_STATUSES, Envelope, ErrorEnvelope
 from stillmotion.api.task_views import TaskDetail, describe
@@ -67,7 +67,6 @@ async def list_tasks(
     credential: CurrentCredential,
     tasks: TasksDep,
     storage: StorageDep,
-    deliveries: DeliveriesDep,
     status: Annotated[TaskStatus | None, Query(description=f"Only tasks in this status: {', '.join(TASK_STATUSES)}.")] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
     # Query first: after a validator, FastAPI would write ge/le into the schema unconverted.
@@ -80,8 +79,8 @@ async def list_tasks(
         after=decode_cursor(cursor) if cursor else None,
         limit=limit,
     )
-    described = [await describe(task, tasks, storage, deliveries) for task in page.tasks]
-    next_cursor = encode_cursor(page.tasks[-1]) if page.has_more else None
+    described = [describe(seen, storage) for seen in page.tasks]
+    next_cursor = encode_cursor(page.tasks[-1].task) if page.has_more else None
     return success({"tasks": described, "next_cursor": next_cursor})
 
 
@@ -95,7 +94,6 @@ async def cancel_task(
     credential: CurrentCredential,
     tasks: TasksDep,
     storage: StorageDep,
-    deliveries: DeliveriesDep,
     executor: ExecutorDep,
 ) -> JSONResponse:
     """Extension: a queued task is dropped, a running one stops at its next frame; either way it
@@ -103,4 +101,4 @@ async def cancel_task(
     task = await tasks.cancel(task_id, credential.account_id)
     log_task_event("cancelled", task.id, account=credential.account_id)
     await executor.cancel(task.id)
-    return success(await describe(task, tasks, storage, deliveries))
+    return success(describe(await tasks.seen(task), storage))

@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from stillmotion.api import task_creation
 from stillmotion.api.auth import CurrentCredential
-from stillmotion.api.deps import DeliveriesDep, ExecutorDep, ModelsDep, SettingsDep, StorageDep, TasksDep
+from stillmotion.api.deps import ExecutorDep, ModelsDep, SettingsDep, StorageDep, TasksDep
 from stillmotion.api.openai_schemas import CREATE_BODY, Video, VideoDeleted, VideoList, errors
 from stillmotion.api.openai_videos import STATUSES, create_fields, form_body, validated, video_object
 from stillmotion.api.routes_control import MAX_PAGE
@@ -63,7 +63,6 @@ async def create_video(
     models: ModelsDep,
     storage: StorageDep,
     executor: ExecutorDep,
-    deliveries: DeliveriesDep,
 ) -> JSONResponse:
     """JSON or multipart: `prompt`, `input_reference` (file, URL, or `{"image_url": ...}`), `model`,
     `size` ("1280x720"), `seconds`, and any image2video field as an extra key."""
@@ -78,7 +77,7 @@ async def create_video(
         fields, credential.account_id, request.headers.get("idempotency-key"),
         settings=settings, tasks=tasks, models=models, storage=storage, executor=executor,
     )  # fmt: skip
-    return JSONResponse(video_object(created.task, await describe(created.task, tasks, storage, deliveries)))
+    return JSONResponse(video_object(created.task, describe(await tasks.seen(created.task), storage)))
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -96,7 +95,6 @@ async def list_videos(
     credential: CurrentCredential,
     tasks: TasksDep,
     storage: StorageDep,
-    deliveries: DeliveriesDep,
     after: Annotated[str | None, Query(description="The last id of the previous page.")] = None,
     limit: Annotated[str | None, Query(description=f"1..{MAX_PAGE}, default {DEFAULT_PAGE}.")] = None,
     order: Annotated[str | None, Query(description="desc (newest first, the default) or asc.")] = None,
@@ -115,7 +113,7 @@ async def list_videos(
     page = await tasks.list_for_account(
         credential.account_id, status=None, after=start, limit=size, oldest_first=order == "asc"
     )
-    videos = [video_object(task, await describe(task, tasks, storage, deliveries)) for task in page.tasks]
+    videos = [video_object(seen.task, describe(seen, storage)) for seen in page.tasks]
     return JSONResponse({
         "object": "list",
         "data": videos,
@@ -128,11 +126,11 @@ async def list_videos(
 @router.get(
     "/{video_id}", summary="Retrieve a video (OpenAI-style)", response_model=Video, responses=errors(401, 404, 429)
 )
-async def retrieve_video(
-    video_id: str, credential: CurrentCredential, tasks: TasksDep, storage: StorageDep, deliveries: DeliveriesDep
-) -> JSONResponse:
-    task = await _task(video_id, credential.account_id, tasks)
-    video = video_object(task, await describe(task, tasks, storage, deliveries))
+async def retrieve_video(video_id: str, credential: CurrentCredential, tasks: TasksDep, storage: StorageDep) -> JSONResponse:
+    seen = await tasks.seen_by_account(video_id, credential.account_id)
+    if seen is None:
+        raise TaskNotFound(f"No video with id {video_id}.")
+    video = video_object(seen.task, describe(seen, storage))
     active = video["status"] in ("queued", "in_progress")
     return JSONResponse(video, headers={"openai-poll-after-ms": POLL_AFTER_MS} if active else None)
 

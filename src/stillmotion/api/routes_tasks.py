@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, ORJSONResponse
 
 from stillmotion.api import task_creation
 from stillmotion.api.auth import CurrentCredential
-from stillmotion.api.deps import DeliveriesDep, ExecutorDep, ModelsDep, SettingsDep, StorageDep, TasksDep
+from stillmotion.api.deps import ExecutorDep, ModelsDep, SettingsDep, StorageDep, TasksDep
 from stillmotion.api.schemas import CreatedTask, CreateTaskRequest, Envelope, ErrorEnvelope
 from stillmotion.api.task_views import TaskDetail, describe
 from stillmotion.errors import TaskNotFound
@@ -37,7 +37,7 @@ _CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
 
 def success(data: Any, headers: dict[str, str] | None = None) -> JSONResponse:
     """The success envelope. Returned as a response so optional fields stay absent, not null."""
-    return JSONResponse({"code": 200, "message": "Success", "data": data}, headers=headers)
+    return ORJSONResponse({"code": 200, "message": "Success", "data": data}, headers=headers)
 
 
 @router.post("/image2video", response_model=Envelope[CreatedTask], responses=_CREATE_ERRORS)
@@ -63,10 +63,8 @@ async def create_task(
 
 
 @router.get("/image2video/{task_id}", response_model=Envelope[TaskDetail], responses=ERRORS)
-async def get_task(
-    task_id: str, credential: CurrentCredential, tasks: TasksDep, storage: StorageDep, deliveries: DeliveriesDep
-) -> JSONResponse:
-    task = await tasks.get_for_account(task_id, credential.account_id)
-    if task is None:
+async def get_task(task_id: str, credential: CurrentCredential, tasks: TasksDep, storage: StorageDep) -> JSONResponse:
+    seen = await tasks.seen_by_account(task_id, credential.account_id)
+    if seen is None:
         raise TaskNotFound()
-    return success(await describe(task, tasks, storage, deliveries))
+    return success(describe(seen, storage))

@@ -38,7 +38,9 @@ async def api_services(settings: Settings) -> AsyncIterator[ApiServices]:
     storage = create_storage(settings)
     store = TaskStore.open(settings, storage)
     rate_limiter = AccountRateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)
-    await asyncio.to_thread(warm_up, settings)
+    # In the background: the server answers meanwhile, and a create that needs moderation before
+    # the lexicon is compiled waits for it (its loaders are cached and locked), nothing else does.
+    warming = asyncio.create_task(asyncio.to_thread(warm_up, settings), name="warm-up")
     try:
         if settings.executor == "local":
             async with _embedded_worker(settings, store, storage) as (executor, models):
@@ -52,6 +54,7 @@ async def api_services(settings: Settings) -> AsyncIterator[ApiServices]:
             finally:
                 executor.close()
     finally:
+        await asyncio.wait({warming})  # a thread cannot be cancelled: let it end
         await store.close()
 
 

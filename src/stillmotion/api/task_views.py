@@ -14,10 +14,9 @@ from pydantic import BaseModel, Field
 
 from stillmotion.api.schemas import TaskView
 from stillmotion.storage import Storage
-from stillmotion.tasks.models import Task, TaskStatus
-from stillmotion.tasks.repository import TaskRepository
+from stillmotion.tasks.models import Task, TaskStatus, WebhookDelivery
+from stillmotion.tasks.repository import Seen
 from stillmotion.webhooks.outbox import unix_seconds
-from stillmotion.webhooks.store import DeliveryStore
 
 _OPTIONAL = ("queue_position", "expires_at", "video_deleted", "cancelled", "callback", "notes")
 
@@ -53,8 +52,9 @@ class TaskDetail(TaskView):
         return body
 
 
-async def describe(task: Task, tasks: TaskRepository, storage: Storage, deliveries: DeliveryStore) -> dict[str, Any]:
+def describe(seen: Seen, storage: Storage) -> dict[str, Any]:
     """The JSON `data` of one task as its owner sees it."""
+    task = seen.task
     succeeded = task.status == TaskStatus.SUCCEEDED.value
     message = task.message
     if task.video_deleted_at is not None:
@@ -71,20 +71,19 @@ async def describe(task: Task, tasks: TaskRepository, storage: Storage, deliveri
         seed=task.seed,
         enhanced_prompt=task.enhanced_prompt,
         failure_code=task.failure_code,
-        queue_position=await tasks.queue_position(task) if task.status == TaskStatus.PENDING.value else None,
+        queue_position=seen.queue_position,
         expires_at=unix_seconds(task.expires_at),
         video_deleted=True if task.video_deleted_at is not None else None,
         cancelled=True if task.cancelled else None,
-        callback=await _callback_state(task, deliveries),
+        callback=_callback_state(task, seen.delivery),
         notes=list(task.notes) if task.notes is not None else None,
     )
     return detail.to_json()
 
 
-async def _callback_state(task: Task, deliveries: DeliveryStore) -> CallbackState | None:
+def _callback_state(task: Task, delivery: WebhookDelivery | None) -> CallbackState | None:
     if not task.callback_url:
         return None
-    delivery = await deliveries.for_task(task.id)
     if delivery is None:
         return CallbackState(status="waiting", attempts=0)
     return CallbackState(

@@ -11,7 +11,6 @@ from typing import Protocol
 import numpy as np
 
 from stillmotion.audio.cues import AudioCues
-from stillmotion.audio.synthesis import DEFAULT_TARGET_LUFS, synthesize_audio
 from stillmotion.config import Settings
 
 
@@ -27,13 +26,15 @@ class AudioBackend(Protocol):
         num_frames: int,
         fps: int,
         seed: int,
-        target_lufs: float = DEFAULT_TARGET_LUFS,
+        target_lufs: float = ...,
     ) -> np.ndarray: ...
 
 
 def load_audio_backend(settings: Settings) -> AudioBackend:
     """`procedural` (default, CPU, no weights) or `diffusers` (a Stable Audio Open directory, GPU)."""
     if settings.audio_backend == "procedural":
+        from stillmotion.audio.synthesis import synthesize_audio  # scipy.signal: imported on first use
+
         return synthesize_audio
     if settings.audio_model_dir is None:
         raise ValueError("audio_backend 'diffusers' needs audio_model_dir (a local Stable Audio Open directory)")

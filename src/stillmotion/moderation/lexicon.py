@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -222,8 +223,17 @@ def compile_lexicon(raw: Mapping[str, object]) -> Lexicon:
     )
 
 
-@lru_cache(maxsize=1)
+_COMPILING = threading.Lock()
+
+
 def default_lexicon() -> Lexicon:
-    """The shipped lexicon, compiled once per process."""
+    """The shipped lexicon, compiled once per process: a request that needs it while the start-up
+    warm-up compiles it (a second, in a thread) waits for that one instead of compiling it again."""
+    with _COMPILING:
+        return _compiled_default()
+
+
+@lru_cache(maxsize=1)
+def _compiled_default() -> Lexicon:
     text = resources.files(__package__).joinpath("lexicon.json").read_text(encoding="utf-8")
     return compile_lexicon(json.loads(text))

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from stillmotion.audio import describe_audio
 from stillmotion.audio.backend import AudioBackend
 from stillmotion.config import Settings
 from stillmotion.engines.base import Engine, RenderRequest, SoundingRender
@@ -75,7 +74,7 @@ def produce_video(
     image_bytes: bytes,
     spec: VideoSpec,
     engine: Engine,
-    audio: AudioBackend,
+    audio: AudioBackend | None,
     out_path: Path,
     ctx: TaskContext,
     settings: Settings,
@@ -132,6 +131,9 @@ def produce_video(
         if soundtrack is not None:
             plan["audio"] = ["the model's own sound track"]
         else:
+            from stillmotion.audio import describe_audio  # scipy.signal: only for a task with sound
+
+            assert audio is not None, "a task with generate_audio is given an audio backend"
             soundtrack = audio(
                 prompt, spec.audio_prompt or None, prepared.audio_cues,
                 num_frames=spec.num_frames, fps=spec.fps, seed=spec.seed,

@@ -27,6 +27,7 @@ from stillmotion.config import Settings
 from stillmotion.engines.registry import EngineRegistry
 from stillmotion.errors import EngineFailure, StillmotionError, StoreUnavailable, TaskCancelled
 from stillmotion.inputs import fetch_image
+from stillmotion.memory import release_free_memory
 from stillmotion.metrics import RENDER_SECONDS, TASKS_FINISHED
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.produce import VideoSpec, produce_video
@@ -111,6 +112,8 @@ class TaskRunner:
             await self._run(task_id)
         finally:
             self._active -= 1
+            if self._active == 0:  # the last render's frames are free: give the memory back
+                await asyncio.to_thread(release_free_memory)
 
     async def _run(self, task_id: str) -> None:
         task = await self.tasks.claim(task_id, self.worker_id, self._lease)
@@ -128,7 +131,8 @@ class TaskRunner:
             image_bytes = await fetch_image(task.image_url, self.settings, self.storage)
             # Off the event loop: the first use may wait for weights still loading.
             engine = await asyncio.to_thread(self.engines.engine_for, task.model_name)
-            audio = await asyncio.to_thread(lambda: self.engines.audio)
+            # The audio backend (and scipy.signal behind it) is loaded only by a task that asks for sound.
+            audio = await asyncio.to_thread(lambda: self.engines.audio) if task.generate_audio else None
             render = asyncio.create_task(
                 asyncio.to_thread(produce_video, image_bytes, spec_of(task), engine, audio, scratch, ctx, self.settings)
             )

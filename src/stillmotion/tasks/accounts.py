@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from cachetools import TTLCache
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stillmotion.client.webhooks import WEBHOOK_SECRET_PREFIX
@@ -58,8 +59,17 @@ class KeyInfo:
 
 
 class AccountStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, cache_seconds: float = 0.0, cache_size: int = 10_000
+    ) -> None:
+        """`cache_seconds` > 0 keeps each credential a token resolved to for that long (at most
+        `cache_size` of them), so a poll costs no key lookup. A revoke in this process drops the
+        cache at once; one in another process (`stillmotion keys revoke`) takes effect here within
+        `cache_seconds`. Unknown and revoked tokens are never cached."""
         self._sessions = sessions
+        self._cache: TTLCache[tuple[Select[tuple[Credential]], str], Credential] | None = (
+            TTLCache(maxsize=cache_size, ttl=cache_seconds) if cache_seconds > 0 else None
+        )
 
     async def count(self) -> int:
         async with self._sessions() as session:
@@ -119,7 +129,9 @@ class AccountStore:
                 .where((Credential.access_key == key) | (Credential.api_key_hash == hash_api_key(key)))
                 .values(revoked=True)
             )
-            return affected_rows(result) > 0
+        if self._cache is not None:
+            self._cache.clear()
+        return affected_rows(result) > 0
 
     async def rotate_webhook_secret(self, name: str) -> str:
         """Give the account a new signing secret; deliveries sign with it from the next attempt."""
@@ -138,15 +150,23 @@ class AccountStore:
         return secret
 
     async def by_access_key(self, access_key: str) -> Credential | None:
-        async with self._sessions() as session:
-            return await session.scalar(
-                select(Credential).where(Credential.access_key == access_key, Credential.revoked.is_(False))
-            )
+        return await self._cached(_BY_ACCESS_KEY, access_key)
 
     async def by_api_key(self, api_key: str) -> Credential | None:
+        return await self._cached(_BY_API_KEY_HASH, hash_api_key(api_key))
+
+    async def _cached(self, query: Select[tuple[Credential]], key: str) -> Credential | None:
+        """The live credential `query` finds for `key`, from the cache while it is fresh."""
+        cache_key = (query, key)
+        if self._cache is not None and (hit := self._cache.get(cache_key)) is not None:
+            return hit
         async with self._sessions() as session:
-            return await session.scalar(
-                select(Credential).where(
-                    Credential.api_key_hash == hash_api_key(api_key), Credential.revoked.is_(False)
-                )
-            )
+            credential = await session.scalar(query, {"key": key})
+        if credential is not None and self._cache is not None:
+            self._cache[cache_key] = credential
+        return credential
+
+
+# Built once: a statement object reused keeps its compiled form and cache key.
+_BY_ACCESS_KEY = select(Credential).where(Credential.access_key == bindparam("key"), Credential.revoked.is_(False))
+_BY_API_KEY_HASH = select(Credential).where(Credential.api_key_hash == bindparam("key"), Credential.revoked.is_(False))

@@ -66,7 +66,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        # No ROLLBACK as a connection goes back to the pool: every session and connection here
+        # ends its own transaction as it closes (commit, or rollback), so the pool's one was a
+        # second, empty round trip through aiosqlite's thread on every request.
+        engine = create_async_engine(url, pool_reset_on_return=None)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # pool_pre_ping: a pooled connection the server dropped is replaced at checkout instead of

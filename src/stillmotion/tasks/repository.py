@@ -12,15 +12,17 @@ task row: a crash between "task ended" and "refund" or "webhook queued" is impos
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 
 from stillmotion.errors import (
     IdempotencyConflict,
@@ -33,7 +35,7 @@ from stillmotion.errors import (
 from stillmotion.tasks.credits import reserve_credits, settle_credits
 from stillmotion.tasks.db import affected_rows
 from stillmotion.tasks.idempotency import IDEMPOTENCY_TTL, IdempotencyClaim
-from stillmotion.tasks.models import Account, IdempotencyKey, Task, TaskStatus, utcnow
+from stillmotion.tasks.models import Account, IdempotencyKey, Task, TaskStatus, WebhookDelivery, utcnow
 from stillmotion.webhooks.outbox import delivery_for
 
 ACTIVE = (TaskStatus.PENDING.value, TaskStatus.PROCESSING.value)
@@ -61,8 +63,18 @@ class Created:
 
 
 @dataclass(frozen=True)
+class Seen:
+    """A task as its owner sees it, read in one statement: the row (without its image), its
+    place in the queue while pending, and its callback's delivery once there is one."""
+
+    task: Task
+    queue_position: int | None
+    delivery: WebhookDelivery | None
+
+
+@dataclass(frozen=True)
 class Page:
-    tasks: Sequence[Task]
+    tasks: Sequence[Seen]
     has_more: bool
 
 
@@ -74,14 +86,31 @@ class TaskRepository:
         video_url: Callable[[str], str] | None = None,
         retention: timedelta | None = None,
         queue_per_model: bool = False,
+        writes: asyncio.Lock | None = None,
     ) -> None:
         """`video_url` turns a stored video key into the URL callbacks carry; `retention`,
         if set, is how long a succeeded task's video is kept (it sets `expires_at`);
-        `queue_per_model`: each model has its own queue (Celery), which queue positions count in."""
+        `queue_per_model`: each model has its own queue (Celery), which queue positions count in.
+
+        `writes` (SQLite): every write transaction of this process takes it first, so concurrent
+        creates queue in the event loop, in order, instead of each sleeping in SQLite's busy
+        handler, which backs off for milliseconds at a time (32 concurrent creates: seconds of p99).
+        Other processes (the CLI) still meet the busy timeout. PostgreSQL needs none: row locks."""
         self._sessions = sessions
         self._video_url = video_url
         self._retention = retention
-        self._queue_per_model = queue_per_model
+        self._writes = writes
+        self._seen = _seen(queue_per_model)
+        # Built once: the poll's statement object, reused, keeps its compiled form and cache key.
+        self._seen_by_account = self._seen.where(
+            Task.id == bindparam("task_id"), Task.account_id == bindparam("account_id")
+        )
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction that commits on exit, after the write lock where there is one."""
+        async with self._writes or nullcontext(), self._sessions() as session, session.begin():
+            yield session
 
     async def create(self, task: Task, admission: Admission) -> Created:
         """Store a new task after every create-time rule, atomically.
@@ -94,7 +123,7 @@ class TaskRepository:
         task.id = task.id or str(uuid.uuid4())
         task.created_at = task.created_at or utcnow()
         task.updated_at = task.created_at
-        async with self._sessions() as session, session.begin():
+        async with self._transaction() as session:
             await session.execute(update(Account).where(Account.id == task.account_id).values(credits=Account.credits))
             if admission.idempotency is not None:
                 earlier = await self._replay(session, task.account_id, admission.idempotency)
@@ -129,23 +158,31 @@ class TaskRepository:
 
     @staticmethod
     async def _check_limits(session: AsyncSession, account_id: int, admission: Admission) -> None:
-        if admission.max_queued:
-            queued = await session.scalar(select(func.count()).where(Task.status == TaskStatus.PENDING.value))
-            if (queued or 0) >= admission.max_queued:
-                raise NotReady("The task queue is full; try again later.", retry_after=QUEUE_FULL_RETRY_AFTER)
-        if admission.max_active:
-            active = await session.scalar(
-                select(func.count()).where(Task.account_id == account_id, Task.status.in_(ACTIVE))
+        """Both counts in one statement (one round trip), each on its own index."""
+        if not (admission.max_queued or admission.max_active):
+            return
+        queued_count = select(func.count()).where(Task.status == TaskStatus.PENDING.value).scalar_subquery()
+        active_count = (
+            select(func.count()).where(Task.account_id == account_id, Task.status.in_(ACTIVE)).scalar_subquery()
+        )
+        queued, active = (await session.execute(select(queued_count, active_count))).one()
+        if admission.max_queued and queued >= admission.max_queued:
+            raise NotReady("The task queue is full; try again later.", retry_after=QUEUE_FULL_RETRY_AFTER)
+        if admission.max_active and active >= admission.max_active:
+            raise RateLimited(
+                f"Too many active tasks (at most {admission.max_active} at once); wait for one to finish.",
+                retry_after=ACTIVE_LIMIT_RETRY_AFTER,
             )
-            if (active or 0) >= admission.max_active:
-                raise RateLimited(
-                    f"Too many active tasks (at most {admission.max_active} at once); wait for one to finish.",
-                    retry_after=ACTIVE_LIMIT_RETRY_AFTER,
-                )
 
     async def get(self, task_id: str) -> Task | None:
         async with self._sessions() as session:
             return await session.get(Task, task_id)
+
+    async def seen_by_account(self, task_id: str, account_id: int) -> Seen | None:
+        """The poll: one indexed read, one session."""
+        async with self._sessions() as session:
+            row = (await session.execute(self._seen_by_account, {"task_id": task_id, "account_id": account_id})).first()
+        return Seen(*row) if row is not None else None
 
     async def get_for_account(self, task_id: str, account_id: int) -> Task | None:
         async with self._sessions() as session:
@@ -155,7 +192,7 @@ class TaskRepository:
     async def claim(self, task_id: str, worker_id: str, lease: timedelta) -> Task | None:
         """Take a pending task, or one whose lease expired; None if someone else holds it or it ended."""
         now = utcnow()
-        async with self._sessions() as session, session.begin():
+        async with self._transaction() as session:
             result = await session.execute(
                 update(Task)
                 .where(Task.id == task_id, _runnable(now))
@@ -183,7 +220,7 @@ class TaskRepository:
         was lost or the task cancelled."""
         now = utcnow()
         planned = {"notes": notes} if notes is not None else {}
-        async with self._sessions() as session, session.begin():
+        async with self._transaction() as session:
             result = await session.execute(
                 update(Task)
                 .where(Task.id == task_id, Task.worker_id == worker_id, Task.status == TaskStatus.PROCESSING.value)
@@ -243,7 +280,7 @@ class TaskRepository:
     async def _finish(self, conditions: list[ColumnElement[bool]], task_id: str, **values: Any) -> Task | None:
         """End an active task, settle its credits and queue its webhook, in one transaction."""
         now = utcnow()
-        async with self._sessions() as session, session.begin():
+        async with self._transaction() as session:
             result = await session.execute(
                 update(Task)
                 .where(Task.id == task_id, Task.status.in_(ACTIVE), *conditions)
@@ -283,7 +320,7 @@ class TaskRepository:
     async def requeue(self, task_id: str, now: datetime, stale_before: datetime) -> bool:
         """Put a reclaimable task back to pending (its attempts kept); True for the one sweeper of
         many that did it, so a task is dispatched once per sweep however many workers sweep."""
-        async with self._sessions() as session, session.begin():
+        async with self._transaction() as session:
             result = await session.execute(
                 update(Task)
                 .where(Task.id == task_id, _reclaimable(now, stale_before))
@@ -295,7 +332,7 @@ class TaskRepository:
         """Hand a running task back to the queue at once, without using up the attempt (a worker
         stopping on purpose is not the task's fault); False if this worker no longer holds it."""
         now = utcnow()
-        async with self._sessions() as session, session.begin():
+        async with self._transaction() as session:
             result = await session.execute(
                 update(Task)
                 .where(Task.id == task_id, Task.worker_id == worker_id, Task.status == TaskStatus.PROCESSING.value)
@@ -303,15 +340,11 @@ class TaskRepository:
             )
             return affected_rows(result) == 1
 
-    async def queue_position(self, task: Task) -> int:
-        """1 for the next task to run: the executors take pending tasks oldest first, from one
-        queue (embedded) or from the task's model's queue (distributed)."""
-        query = select(func.count()).where(Task.status == TaskStatus.PENDING.value, Task.created_at < task.created_at)
-        if self._queue_per_model:
-            query = query.where(Task.model_name == task.model_name)
+    async def seen(self, task: Task) -> Seen:
+        """`task` (just read or changed) with its queue position and delivery."""
         async with self._sessions() as session:
-            ahead = await session.scalar(query)
-        return int(ahead or 0) + 1
+            row = (await session.execute(self._seen.where(Task.id == task.id))).one()
+        return Seen(task, row[1], row[2])
 
     async def list_for_account(
         self,
@@ -324,7 +357,7 @@ class TaskRepository:
     ) -> Page:
         """The account's tasks newest first (or oldest first); `after` is the (created_at, id) of
         the last one seen."""
-        query = select(Task).options(_NO_IMAGE).where(Task.account_id == account_id)
+        query = self._seen.where(Task.account_id == account_id)
         if status is not None:
             query = query.where(Task.status == status)
         if after is not None:
@@ -335,8 +368,8 @@ class TaskRepository:
                 query = query.where(or_(Task.created_at < created, and_(Task.created_at == created, Task.id < last_id)))
         order = (Task.created_at.asc(), Task.id.asc()) if oldest_first else (Task.created_at.desc(), Task.id.desc())
         async with self._sessions() as session:
-            rows = (await session.scalars(query.order_by(*order).limit(limit + 1))).all()
-        return Page(tasks=rows[:limit], has_more=len(rows) > limit)
+            rows = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
+        return Page(tasks=[Seen(*row) for row in rows[:limit]], has_more=len(rows) > limit)
 
     async def expired_videos(self, now: datetime, limit: int = 100) -> Sequence[Task]:
         """Succeeded tasks past their `expires_at` whose video is still stored."""
@@ -350,12 +383,12 @@ class TaskRepository:
             return rows.all()
 
     async def mark_video_deleted(self, task_id: str) -> None:
-        async with self._sessions() as session, session.begin():
+        async with self._transaction() as session:
             await session.execute(update(Task).where(Task.id == task_id).values(video_deleted_at=utcnow()))
 
     async def forget_idempotency_keys(self, now: datetime) -> int:
         """Drop keys older than their 24 h window; returns how many."""
-        async with self._sessions() as session, session.begin():
+        async with self._transaction() as session:
             result = await session.execute(
                 delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_TTL)
             )
@@ -365,6 +398,25 @@ class TaskRepository:
 _NO_IMAGE = defer(Task.image_url)
 """What clients read of a task never includes its image, which a data URL makes megabytes:
 polls and list pages leave it in the database."""
+
+
+_AHEAD = aliased(Task)
+
+
+def _seen(queue_per_model: bool) -> Select[tuple[Task, int | None, WebhookDelivery | None]]:
+    """Task, queue position and delivery. Position 1 runs next: the executors take pending tasks
+    oldest first, from one queue (embedded) or from the task's model's queue (distributed)."""
+    ahead = select(func.count()).select_from(_AHEAD).where(
+        _AHEAD.status == TaskStatus.PENDING.value, _AHEAD.created_at < Task.created_at
+    )
+    if queue_per_model:
+        ahead = ahead.where(_AHEAD.model_name == Task.model_name)
+    position = case((Task.status == TaskStatus.PENDING.value, ahead.correlate(Task).scalar_subquery() + 1), else_=None)
+    return (
+        select(Task, position, WebhookDelivery)
+        .options(_NO_IMAGE)
+        .outerjoin(WebhookDelivery, WebhookDelivery.task_id == Task.id)
+    )
 
 
 _QUEUED: dict[str, Any] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -33,8 +34,10 @@ class TaskStore:
             video_url=storage.video_url,
             retention=timedelta(hours=hours) if hours is not None else None,
             queue_per_model=settings.executor == "celery",
+            writes=asyncio.Lock() if db.dialect.name == "sqlite" else None,
         )
-        return cls(db=db, accounts=AccountStore(sessions), tasks=tasks, deliveries=DeliveryStore(sessions))
+        accounts = AccountStore(sessions, cache_seconds=settings.auth_cache_seconds)
+        return cls(db=db, accounts=accounts, tasks=tasks, deliveries=DeliveryStore(sessions))
 
     async def close(self) -> None:
         await self.db.dispose()
