@@ -294,7 +294,30 @@ def measure_api(database: str, args: argparse.Namespace, root: Path) -> list[Row
         made = run_wrk(f"{up.server.base_url}{TASKS}", create, args.connections, args.duration)
     rows.append(Row(up.mode, "GET task (query)", *got, ratio=got[1] / bare_get[1]))
     rows.append(Row(up.mode, "POST task (create)", *made, ratio=made[1] / bare_post[1]))
+    if database == "sqlite" and args.during_render:
+        rows.append(query_during_render(args, root / "render", bare_get[1]))
     return rows
+
+
+def query_during_render(args: argparse.Namespace, root: Path, bare_rps: float) -> Row:
+    """The query phase while the embedded worker renders a 1080p 6 s clip (the one worker, so
+    the API and the render share the process and the machine's two cores)."""
+    images = ImageHost()
+    photo = images.add("/photo.jpg", encode(landscape(1920, 1080, seed=3)), "image/jpeg")
+    try:
+        with running("sqlite", root) as up, up.server.client(up.api_key) as client:
+            body = {**create_body(photo), "resolution": "1080p", "duration": 6}
+            task_id = client.post(TASKS, json=body).json()["data"]["task_id"]
+            while client.get(f"{TASKS}/{task_id}").json()["data"]["status"] == "TASK_PENDING":
+                time.sleep(0.05)
+            query = wrk_script(args.max_requests, up.api_key, get_path=f"{TASKS}/", ids=[task_id])
+            got = run_wrk(up.server.base_url, query, args.connections, min(args.duration, 5))
+            status = client.get(f"{TASKS}/{task_id}").json()["data"]["status"]
+            if status != "TASK_PROCESSING":
+                print(f"the render ended ({status}) before the query phase did", file=sys.stderr)
+    finally:
+        images.close()
+    return Row(up.mode, "GET task during a 1080p render", *got, ratio=got[1] / bare_rps)
 
 
 def cpu_times() -> tuple[float, float]:
@@ -402,8 +425,12 @@ def main() -> None:
     parser.add_argument("--seed-tasks", type=int, default=200, help="tasks the query phase reads")
     parser.add_argument("--scale-out", default="", help="worker counts, e.g. 1,2,4 (empty: skip)")
     parser.add_argument("--scale-tasks", type=int, default=12)
+    parser.add_argument("--rate-limit", type=int, default=0,
+                        help="requests per minute per account (0: off); set it above what the phases send")
+    parser.add_argument("--during-render", action="store_true", help="sqlite: also query while a render runs")
     args = parser.parse_args()
     args.scale_out = [int(n) for n in args.scale_out.split(",") if n]
+    SERVER_ENV["STILLMOTION_RATE_LIMIT_PER_MINUTE"] = str(args.rate_limit)
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install -y wrk")
 
