@@ -36,7 +36,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 PACKAGES ?=
 MUTATION_SECONDS ?= 900
 mutation: $(VENV)/.installed-test
-	$(BIN)/python tools/mutation.py $(PACKAGES) --seconds $(MUTATION_SECONDS)
+	$(BIN)/python scripts/mutation.py $(PACKAGES) --seconds $(MUTATION_SECONDS)
 
 clean:
 	rm -rf $(VENV) data test-artifacts mutation

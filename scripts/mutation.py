@@ -1,6 +1,6 @@
 """Mutation testing, one package at a time: does the suite fail when the code is wrong?
 
-    .venv/bin/python tools/mutation.py [PACKAGE ...] [--seconds N] [--children N]
+    .venv/bin/python scripts/mutation.py [PACKAGE ...] [--seconds N] [--children N]
 
 For each package (default: all of PACKAGES) the repository's tracked files are copied to
 `mutation/<package>/`, mutmut mutates that package's modules there and runs the package's fast,
