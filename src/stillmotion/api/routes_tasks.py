@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Body, Header
-from fastapi.responses import JSONResponse, ORJSONResponse
+from fastapi.responses import JSONResponse
 
 from stillmotion.api import task_creation
 from stillmotion.api.auth import CurrentCredential
@@ -35,9 +36,17 @@ _CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+class _OrjsonResponse(JSONResponse):
+    """Rendered by orjson: several times faster than the standard encoder on the polled GET.
+    (FastAPI's own ORJSONResponse is deprecated from 0.165 and warns on every answer.)"""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def success(data: Any, headers: dict[str, str] | None = None) -> JSONResponse:
     """The success envelope. Returned as a response so optional fields stay absent, not null."""
-    return ORJSONResponse({"code": 200, "message": "Success", "data": data}, headers=headers)
+    return _OrjsonResponse({"code": 200, "message": "Success", "data": data}, headers=headers)
 
 
 @router.post("/image2video", response_model=Envelope[CreatedTask], responses=_CREATE_ERRORS)
