@@ -115,9 +115,10 @@ def test_restarting_the_api_leaves_running_tasks_alone(tmp_path: Path, image_hos
 
 
 @pytest.mark.xfail(
-    reason="Known defect, issue 11: after the private Redis comes back, the worker's Celery consumer dies "
-    "reconnecting (kombu 5.7 redis transport: AttributeError 'NoneType' object has no attribute 'hostname' "
-    "in _connparams), so tasks stored during the outage stay pending. Creates do answer 200 or 503/5001.",
+    reason="Known defect, issue 11: when the broker drops while a task is unacknowledged, the Celery worker "
+    "logs 'Restoring 1 unacknowledged message(s)' then exits with 'Unrecoverable error: AttributeError: "
+    "NoneType has no attribute hostname' (kombu 5.7 redis transport), so with no supervisor to restart it "
+    "tasks stored during the outage stay pending. Creates do answer 200 or 503/5001.",
     strict=False,
 )
 def test_redis_down_for_10_s_while_clients_create(tmp_path: Path, image_host: ImageHost) -> None:
