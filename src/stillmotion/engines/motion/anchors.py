@@ -33,6 +33,8 @@ FOG_SPREAD = (0.08, 0.22)
 """...thinning over this much of the height above and below it."""
 FOG_MIN_WEIGHT = 0.05
 """A fog bed whose mean weight is below this covers nothing worth calling fog."""
+NEAR_CLEAR = 0.35
+"""Nearer than this share of the depth range nothing is veiled by fog or bent by hot air (`_distant`)."""
 HEAT_BAND = 0.05
 """Half-height of the shimmering band along a horizon (fraction of the height)."""
 
@@ -92,13 +94,13 @@ def fog_bed(scene: SceneAnalysis | None) -> tuple[np.ndarray, str] | None:
         below = rows - (scene.horizon + FOG_CENTRE)
         spread = np.where(below < 0, FOG_SPREAD[0], FOG_SPREAD[1])
         band = np.exp(-((below / spread) ** 2)) * np.ones((1, width), np.float32)
-        bed = band * (0.3 + 0.7 * far)
+        bed = band * _distant(scene)
         where = "along the horizon"
         if water is not None and "water" in scene.elements:
-            bed = np.maximum(bed, 0.8 * water * (0.5 + 0.5 * far))
+            bed = np.maximum(bed, 0.8 * water * _distant(scene))
             where = "over the water and along the horizon"
     else:
-        bed = smootherstep((far - 0.45) / 0.4)
+        bed = smootherstep((far - 0.45) / 0.4) * _distant(scene)
         where = "in the distance"
     bed = bed.astype(np.float32)
     if float(bed.mean()) < FOG_MIN_WEIGHT:
@@ -119,8 +121,10 @@ def heat_band(scene: SceneAnalysis | None) -> tuple[np.ndarray, str] | None:
             return _column_above(source, scene), "above the flames"
     if "sky" in scene.elements:
         rows = (np.arange(height, dtype=np.float32)[:, None] + 0.5) / height
-        band = np.exp(-(((rows - scene.horizon) / HEAT_BAND) ** 2)) * np.ones((1, width), np.float32)
-        return band.astype(np.float32), "along the horizon"
+        band = np.exp(-(((rows - scene.horizon) / HEAT_BAND) ** 2)) * _distant(scene)
+        band *= 1.0 - scene.masks.get("sky", np.zeros_like(band))  # bent light shows on the ground, not a clear sky
+        if float(band.max()) >= FOUND_LEVEL:
+            return band.astype(np.float32), "along the horizon"
     return None
 
 
@@ -179,6 +183,15 @@ def _column_above(source: Source, scene: SceneAnalysis) -> np.ndarray:
     lateral = np.exp(-(((xs - source.x) / max(source.width, 0.02)) ** 2))
     vertical = smootherstep(above / 0.05 + 1.0) * np.clip(1.0 - above, 0.0, 1.0)
     return (lateral * vertical).astype(np.float32)
+
+
+def _distant(scene: SceneAnalysis) -> np.ndarray:
+    """0 up to NEAR_CLEAR of the depth range, 1 from twice that, and 0 on the main subject: what lies
+    in front of fog or hot air (a person, a lamp post) is not veiled or bent with the distance behind
+    it, and the subject stays clear where the depth proxy misreads it as far."""
+    far = smootherstep((_normalised(scene.depth) - NEAR_CLEAR) / NEAR_CLEAR)
+    subject = scene.masks.get("subject")
+    return far if subject is None else far * (1.0 - subject)
 
 
 def _normalised(depth: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from stillmotion.engines.motion.plan import RegionEffect
 from stillmotion.engines.motion.scale import REFERENCE_WIDTH, strength_gain
 from stillmotion.engines.motion.tiling_noise import TilingNoise
 
-AMPLITUDE = 2.2
+AMPLITUDE = 3.0
 """Largest displacement, px at 1080p, at strength 0.5: a visible wobble that never tears an edge."""
 RISE = 70.0
 """Upward speed of the hot cells, px/s at 1080p."""
