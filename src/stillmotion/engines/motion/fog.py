@@ -90,7 +90,7 @@ class Fog:
         bed, x, y = bed[where], x[where], y[where]
         density = 0.7 * self.banks.sample(x, y, (self.drift[0] * t, 0.0))
         density += 0.4 * self.wisps.sample(x, y, (self.drift[1] * t, 0.0))
-        alpha[where] = self.opacity * bed * (0.3 + 0.7 * smootherstep((density + 1.1) / 2.2))
+        alpha[where] = self.opacity * bed * (0.3 + 0.7 * smootherstep((density + 1.6) / 3.2))
         return alpha
 
     def apply(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> np.ndarray:
