@@ -41,6 +41,12 @@ CASES: tuple[tuple[str, str], ...] = (
     ("rocket", "Kamera schwenkt langsam nach links, Wolken ziehen"),
     ("chelsea", ""),
     ("rocket", "orbit around the rocket"),
+    ("coffee", "static camera, steam rises from the coffee"),
+    ("chelsea", "steam rises from the cat"),
+    ("rocket", "static camera, mist drifts over the ground"),
+    ("camera", "static camera, heat shimmer over the city"),
+    ("rocket", "static camera, smoke rises, heat shimmer"),
+    ("astronaut", "Nebel zieht langsam"),
 )
 
 
@@ -66,11 +72,14 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--width", type=int, default=320, help="width of one tile")
     parser.add_argument("--resolution", default="720p")
+    parser.add_argument("--only", help="render only the cases whose prompt contains this text")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     engine = MotionEngine()
     report = []
     for index, (name, prompt) in enumerate(CASES):
+        if args.only is not None and args.only not in prompt:
+            continue
         image = photo(name)
         framed = frame_input(image, args.resolution)
         scene = analyze_scene(framed)

@@ -31,8 +31,8 @@ FOG_CENTRE = 0.06
 """Fog lies on the ground just below the horizon (fraction of the height)..."""
 FOG_SPREAD = (0.08, 0.22)
 """...thinning over this much of the height above and below it."""
-FOG_MIN_WEIGHT = 0.05
-"""A fog bed whose mean weight is below this covers nothing worth calling fog."""
+FOG_MIN_COVER = 0.02
+"""A fog bed at least half thick over less than this share of the frame is nothing worth calling fog."""
 NEAR_CLEAR = 0.35
 """Nearer than this share of the depth range nothing is veiled by fog or bent by hot air (`_distant`)."""
 HEAT_BAND = 0.05
@@ -103,7 +103,7 @@ def fog_bed(scene: SceneAnalysis | None) -> tuple[np.ndarray, str] | None:
         bed = smootherstep((far - 0.45) / 0.4) * _distant(scene)
         where = "in the distance"
     bed = bed.astype(np.float32)
-    if float(bed.mean()) < FOG_MIN_WEIGHT:
+    if float((bed >= 0.5).mean()) < FOG_MIN_COVER:
         return None
     return bed, where
 
