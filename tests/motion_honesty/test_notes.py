@@ -12,6 +12,7 @@ import pytest
 from stillmotion.config import Settings
 from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.motion import MotionEngine
+from stillmotion.engines.motion.notes import fails_strict
 from stillmotion.engines.motion.prompt import plan_motion
 from stillmotion.engines.motion.scene import analyze_scene
 from stillmotion.pipeline.context import TaskContext
@@ -63,8 +64,9 @@ def test_steam_rises_from_the_coffee_cup_visibly_and_is_said() -> None:
 
 def test_steam_with_nothing_to_rise_from_is_noted_and_nothing_pretends_to_rise() -> None:
     image, enhanced, prepared = planned("chelsea", "steam rises from the cat")
-    assert any("'steam rises'" in n and "nothing in the photo for steam to rise from" in n
-               for n in prepared.plan["notes"])
+    said = [n for n in prepared.plan["notes"] if "'steam rises'" in n]
+    assert said and "nothing in the photo for steam to rise from" in said[0]
+    assert fails_strict(said[0]), "under motion_strict, steam with nothing to rise from fails the task"
     assert "steam" not in enhanced
     assert all(region["kind"] not in ("steam", "smoke") for region in prepared.plan["regions"])
 
