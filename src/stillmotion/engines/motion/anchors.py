@@ -109,8 +109,8 @@ def fog_bed(scene: SceneAnalysis | None) -> tuple[np.ndarray, str] | None:
 
 
 def heat_band(scene: SceneAnalysis | None) -> tuple[np.ndarray, str] | None:
-    """Where heat shimmers (float32 0..1 at scene resolution) and where in words: above flames or a
-    clear subject's top when there are flames, else along the horizon when there is sky."""
+    """Where heat shimmers (float32 0..1 at scene resolution) and where in words: above flames, else
+    along the horizon where it crosses distant ground (a clear sky shows no bent light)."""
     if scene is None:
         return None
     height, width = scene.size
@@ -141,12 +141,20 @@ def place(kind: str, scene: SceneAnalysis | None) -> str | None:
     return None if band is None else f"shimmers {band[1]}"
 
 
-def _middle_of(binary: np.ndarray, scene: SceneAnalysis, *, what: str) -> Source | None:
-    """The middle of the largest blob of `binary` (a drink's surface: steam leaves all of it)."""
+def _largest(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int] | None:
+    """Labels, stats, centroids and the label of the largest 8-connected blob of `binary`, or None."""
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
     if count < 2:
         return None
-    label = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return labels, stats, centroids, 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+
+
+def _middle_of(binary: np.ndarray, scene: SceneAnalysis, *, what: str) -> Source | None:
+    """The middle of the largest blob of `binary` (a drink's surface: steam leaves all of it)."""
+    found = _largest(binary)
+    if found is None:
+        return None
+    _, stats, centroids, label = found
     height, width = binary.shape
     cx, cy = centroids[label]
     depth = float(scene.depth[min(height - 1, int(cy)), min(width - 1, int(cx))])
@@ -156,26 +164,24 @@ def _middle_of(binary: np.ndarray, scene: SceneAnalysis, *, what: str) -> Source
 
 def _top_of(binary: np.ndarray, scene: SceneAnalysis, *, inset: float, what: str) -> Source | None:
     """The top of the largest blob of `binary`: the middle of its upper quarter, `inset` of its height down."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
-    if count < 2:
+    found = _largest(binary)
+    if found is None:
         return None
-    label = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    labels, stats, _, label = found
     height, width = binary.shape
     if stats[label, cv2.CC_STAT_AREA] < MIN_SOURCE_FRACTION * binary.size:
         return None
     top, blob_height = int(stats[label, cv2.CC_STAT_TOP]), int(stats[label, cv2.CC_STAT_HEIGHT])
-    upper = labels[top : top + max(1, blob_height // 4)] == label
-    cols = np.flatnonzero(upper.any(axis=0))
+    cols = np.flatnonzero((labels[top : top + max(1, blob_height // 4)] == label).any(axis=0))
     y = top + inset * blob_height
-    row = min(height - 1, int(round(y)))
-    x = float(np.flatnonzero(upper.any(axis=0)).mean()) if len(cols) else float(stats[label, cv2.CC_STAT_LEFT])
-    span = float(cols[-1] - cols[0] + 1) if len(cols) else float(stats[label, cv2.CC_STAT_WIDTH])
-    depth = float(scene.depth[row, min(width - 1, int(round(x)))])
+    x = float(cols.mean())
+    depth = float(scene.depth[min(height - 1, int(round(y))), min(width - 1, int(round(x)))])
+    span = float(cols[-1] - cols[0] + 1)
     return Source(x=(x + 0.5) / width, y=(y + 0.5) / height, width=span * 0.6 / width, depth=depth, what=what)
 
 
 def _column_above(source: Source, scene: SceneAnalysis) -> np.ndarray:
-    """A soft column rising from `source`, twice its width, fading over a third of the height."""
+    """A soft column rising from `source`, about twice its width, fading out a third of the height above it."""
     height, width = scene.size
     xs = (np.arange(width, dtype=np.float32)[None, :] + 0.5) / width
     ys = (np.arange(height, dtype=np.float32)[:, None] + 0.5) / height

@@ -18,6 +18,7 @@ import numpy as np
 from stillmotion.audio.cues import AudioCues
 from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.motion.allocator import keep_freed_memory
+from stillmotion.engines.motion.anchors import ATMOSPHERE_KINDS, place
 from stillmotion.engines.motion.camera import (
     PARALLAX_LIMIT_WITH_SKY,
     PARALLAX_LIMIT_WITHOUT_SKY,
@@ -25,10 +26,9 @@ from stillmotion.engines.motion.camera import (
     build_camera_path,
 )
 from stillmotion.engines.motion.fields import FieldGrid
-from stillmotion.engines.motion.anchors import ATMOSPHERE_KINDS, place
 from stillmotion.engines.motion.notes import PARALLAX_MOVES, SMALLER_NOTE_BELOW, SMALLER_REASON, WEAK_REASON, note
-from stillmotion.engines.motion.parallax import ParallaxWarp
 from stillmotion.engines.motion.overlays import build_overlays
+from stillmotion.engines.motion.parallax import ParallaxWarp
 from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.plan import MotionPlan
 from stillmotion.engines.motion.prompt import plan_motion
