@@ -29,7 +29,7 @@ SOURCE_INSET = 0.2
 
 FOG_CENTRE = 0.06
 """Fog lies on the ground just below the horizon (fraction of the height)..."""
-FOG_SPREAD = (0.08, 0.22)
+FOG_SPREAD = (0.07, 0.15)
 """...thinning over this much of the height above and below it."""
 FOG_MIN_COVER = 0.02
 """A fog bed at least half thick over less than this share of the frame is nothing worth calling fog."""

@@ -22,8 +22,9 @@ from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.particles import FADE_SECONDS
 from stillmotion.engines.motion.timing import clip_envelope
 
-ALPHA_FLOOR = 1.0 / 255.0
-"""Opacity below one grey level changes no pixel: cells under it are skipped."""
+ALPHA_FLOOR = 2.0 / 255.0
+"""Opacity below two grey levels changes a pixel by at most one level: cells under it are skipped
+(the window to blend, a full-resolution pass, is what an added effect costs per frame)."""
 
 
 class Overlay(Protocol):
@@ -82,7 +83,7 @@ def blend_towards(frame: np.ndarray, grid: FieldGrid, alpha: np.ndarray, colour:
     if roi is None:
         return frame
     x0, y0, x1, y1 = roi
-    weight = np.clip(grid.grow(alpha, roi), 0.0, 1.0)
+    weight = grid.grow(alpha, roi)  # bilinear growth keeps the coarse 0..1 range
     window = frame[y0:y1, x0:x1]
     frame[y0:y1, x0:x1] = cv2.blendLinear(window, colour[y0:y1, x0:x1], 1.0 - weight, weight)
     return frame
