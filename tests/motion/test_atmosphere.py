@@ -83,6 +83,23 @@ def test_what_stands_in_front_of_the_steam_is_not_covered() -> None:
     assert all(np.array_equal(f[POST], image[POST]) for f in frames)
 
 
+@pytest.mark.parametrize("confident", [True, False])
+def test_smoke_rises_from_flames_only_when_the_fire_detector_is_sure(confident: bool) -> None:
+    image = np.full((H, W, 3), 60, np.uint8)
+    fire = np.zeros((H, W), np.float32)
+    fire[130:160, 140:180] = 1.0
+    image[fire > 0] = (250, 150, 40)
+    scene = SceneAnalysis(depth=np.full((H, W), 0.5, np.float32), masks={"fire": fire},
+                          elements=frozenset({"fire"} if confident else set()))
+    plan = MotionPlan(camera=STILL, regions=(RegionEffect(kind="smoke", strength=0.8),))
+    frames = render_all(prepare_plan(request_for(image, frames=24, fps=12), plan, scene))
+    above = (slice(70, 128), slice(145, 175))
+    change = float(np.abs(frames[-1][above].astype(int) - image[above]).mean())
+    assert (change > 3.0) == confident, change
+    below = (slice(165, None), slice(None))
+    assert all(np.array_equal(f[below], image[below]) for f in frames)
+
+
 def landscape_scene() -> SceneAnalysis:
     return SceneAnalysis(depth=landscape_depth(W, H), masks={"sky": sky_mask(W, H)}, elements=frozenset({"sky"}),
                          horizon=0.4)

@@ -56,16 +56,14 @@ class Source:
 
 
 def plume_source(scene: SceneAnalysis | None) -> Source | None:
-    """What steam or smoke rises from: flames, else a cup (a warm drink ringed by a pale rim,
+    """What steam or smoke rises from: flames the fire detector is confident of, else a cup (a warm drink ringed by a pale rim,
     `scene_vessel.py`), else a clear main subject's top (a chimney stack, a kettle); None when
     the photo shows none of them."""
     if scene is None:
         return None
-    fire = scene.masks.get("fire")
-    if fire is not None and float(fire.max()) >= FOUND_LEVEL:
-        found = _top_of(fire >= FOUND_LEVEL, scene, inset=0.0, what="the flames")
-        if found is not None:
-            return found
+    flames = _flames(scene)
+    if flames is not None:
+        return flames
     vessel = scene.masks.get("vessel")
     if vessel is not None and float(vessel.max()) >= FOUND_LEVEL:
         drink = _middle_of(vessel >= FOUND_LEVEL, scene, what="the cup")
@@ -114,11 +112,9 @@ def heat_band(scene: SceneAnalysis | None) -> tuple[np.ndarray, str] | None:
     if scene is None:
         return None
     height, width = scene.size
-    fire = scene.masks.get("fire")
-    if fire is not None and float(fire.max()) >= FOUND_LEVEL:
-        source = _top_of(fire >= FOUND_LEVEL, scene, inset=0.0, what="the flames")
-        if source is not None:
-            return _column_above(source, scene), "above the flames"
+    flames = _flames(scene)
+    if flames is not None:
+        return _column_above(flames, scene), "above the flames"
     if "sky" in scene.elements:
         rows = (np.arange(height, dtype=np.float32)[:, None] + 0.5) / height
         band = np.exp(-(((rows - scene.horizon) / HEAT_BAND) ** 2)) * _distant(scene)
@@ -139,6 +135,15 @@ def place(kind: str, scene: SceneAnalysis | None) -> str | None:
         return None if bed is None else f"drifts {bed[1]}"
     band = heat_band(scene)
     return None if band is None else f"shimmers {band[1]}"
+
+
+def _flames(scene: SceneAnalysis) -> Source | None:
+    """The top of the flames when the fire detector is confident (a lamp's flare it half-matches is
+    no fire to draw smoke or heat from)."""
+    fire = scene.masks.get("fire")
+    if fire is None or "fire" not in scene.elements:
+        return None
+    return _top_of(fire >= FOUND_LEVEL, scene, inset=0.0, what="the flames")
 
 
 def _largest(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int] | None:

@@ -30,8 +30,8 @@ _ABSENT = {
     "water": "no water was found in the photo",
     "foliage": "no trees, grass or leaves were found in the photo",
     "fire": "no flames were found in the photo, and the motion engine does not draw new fire",
-    "smoke": "nothing in the photo for smoke to rise from (no flames, no clear main subject), so none is drawn",
-    "steam": "nothing in the photo for steam to rise from (no flames, no clear main subject), so none is drawn",
+    "smoke": "nothing in the photo for smoke to rise from (no flames, cup or clear main subject), so none is drawn",
+    "steam": "nothing in the photo for steam to rise from (no flames, cup or clear main subject), so none is drawn",
     "fog": "no ground, water or distance was found for fog to lie on, so none is drawn",
     "heat": "no flames or horizon were found for heat to shimmer over, so none is drawn",
 }
