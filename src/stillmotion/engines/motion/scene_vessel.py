@@ -1,11 +1,11 @@
 """A cup, mug or bowl seen from above: a warm drink ringed by a pale rim, what steam rises from.
 
-Classical and narrow on purpose: a warm-coloured region (coffee, tea, soup:
-hue red to yellow, saturated, neither black nor blown out) of a plausible size,
-most of whose surrounding ring is pale and unsaturated (porcelain, enamel,
-foam). A warm region without a pale rim (a red wall, a face, wood) is not a
-vessel. The mask is the drink's surface; `anchors.plume_source` makes the
-plume rise from its middle.
+Classical and narrow on purpose: a hole of plausible size in the pale, unsaturated
+pixels (porcelain, enamel, foam; small gaps in the rim closed first) that touches no
+border and is mostly warm (coffee, tea, soup: hue red to yellow, saturated, neither
+black nor blown out). A warm region without a pale rim all round it (a red wall, a
+face, wood) is not a vessel. The mask is the drink's surface; `anchors.plume_source`
+makes the plume rise from its middle.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import numpy as np
 from stillmotion.engines.motion.scene_features import Features
 
 WARM_HUE = 25
-"""OpenCV hue (0..180) up to which a colour is warm: reds, oranges, browns, ambers."""
+"""OpenCV hue (0..180) up to which a colour is warm: reds, oranges, browns, ambers..."""
+WARM_RED_FROM = 175
+"""...and from which it is, hue wrapping round at 180 (deep reds)."""
 WARM_SATURATION = 70
 WARM_VALUE = (50, 235)
 RIM_VALUE = 165
@@ -32,7 +34,7 @@ WARM_SHARE = 0.6
 def vessel_mask(f: Features) -> np.ndarray:
     """float32 0..1: the largest warm hole a pale rim closes all round (a drink in its cup), or all zeros."""
     hue, sat, val = f.hsv[..., 0], f.hsv[..., 1], f.hsv[..., 2]
-    warm = ((hue <= WARM_HUE) | (hue >= 180 - 5)) & (sat >= WARM_SATURATION)
+    warm = ((hue <= WARM_HUE) | (hue >= WARM_RED_FROM)) & (sat >= WARM_SATURATION)
     warm &= (val >= WARM_VALUE[0]) & (val <= WARM_VALUE[1])
     pale = ((val >= RIM_VALUE) & (sat <= RIM_SATURATION)).astype(np.uint8)
     pale = cv2.morphologyEx(pale, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (RIM_CLOSE, RIM_CLOSE)))

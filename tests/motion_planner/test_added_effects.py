@@ -1,9 +1,14 @@
-"""Steam, fog and heat shimmer are read in the ten languages the planner reads, each as its own kind."""
+"""Steam, fog and heat shimmer are read in the ten languages the planner reads, each as its own kind;
+the cup steam rises from is found on real photos (scikit-image's samples, docs/licenses.md)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from stillmotion.engines.motion.anchors import plume_source
+from stillmotion.engines.motion.scene import analyze_scene
+from stillmotion.pipeline.produce import frame_input
 from stillmotion.prompts.reading import read
 
 WORDS = {
@@ -33,3 +38,17 @@ def test_smoke_steam_and_fog_are_told_apart_in_english() -> None:
     assert read("smoke from the chimney").asks == frozenset({"region:smoke"})
     assert read("a plume of steam").asks == frozenset({"region:steam"})
     assert read("misty morning haze").asks == frozenset({"region:fog"})
+
+
+@pytest.mark.parametrize(("name", "cup"), [("coffee", True), ("chelsea", False), ("rocket", False),
+                                          ("camera", False), ("astronaut", False)])
+def test_the_cup_steam_rises_from_is_found_on_real_photos_and_only_there(name: str, cup: bool) -> None:
+    data = pytest.importorskip("skimage.data")
+    image = getattr(data, name)()
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    scene = analyze_scene(frame_input(np.ascontiguousarray(image[..., :3]), "1080p"))
+    source = plume_source(scene)
+    assert (source is not None and source.what == "the cup") == cup, source
+    if cup:
+        assert source is not None and 0.35 < source.x < 0.6 and source.y < 0.4, "the coffee's drink is up, middle"
