@@ -51,6 +51,12 @@ def test_steam_rises_above_the_cup_and_nowhere_else() -> None:
         assert all(np.array_equal(f[far], image[far]) for f in frames), "steam drawn away from its cup"
 
 
+def test_nothing_is_drawn_over_the_cup_unless_asked() -> None:
+    image, cup = cup_scene()
+    frames = render_all(prepare_plan(request_for(image, frames=12), MotionPlan(camera=STILL), cup))
+    assert all(np.array_equal(f, image) for f in frames)
+
+
 def test_steam_wisps_travel_upward() -> None:
     _, frames = steam(frames=30)
     band = (slice(30, 120), slice(110, 210))
