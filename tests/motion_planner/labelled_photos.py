@@ -104,7 +104,7 @@ PHOTOS: tuple[LabelledPhoto, ...] = (
         note="pagoda over a lake; sky, hazy water, sunlit and shaded trees",
     ),
     LabelledPhoto(
-        "china_dusk", "china.jpg darkened to 30 % and cooled (made here)",
+        "china_dusk", "china.jpg darkened to 30 %, a 10 % blue cast, sensor noise of 2 levels (made here)",
         CHINA_LABELS,
         note="the same scene at dusk: foliage in shade, a dim sky and lake",
     ),
@@ -168,8 +168,9 @@ def load_photo(name: str) -> np.ndarray:
 
         return np.ascontiguousarray(load_sample_image(f"{name}.jpg"))
     if name == "china_dusk":
-        dusk = load_photo("china").astype(np.float32) * np.array([0.26, 0.29, 0.36], np.float32)
-        return np.clip(dusk, 0, 255).astype(np.uint8)
+        dusk = load_photo("china").astype(np.float32) * np.array([0.3, 0.3, 0.33], np.float32)
+        noise = np.random.default_rng(13).normal(0.0, 2.0, dusk.shape[:2])[..., None]
+        return np.clip(dusk + noise, 0, 255).astype(np.uint8)
     if name == "grace_hopper":
         import matplotlib.cbook
 

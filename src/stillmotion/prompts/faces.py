@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -27,6 +28,15 @@ _MIN_NEIGHBOURS = 5
 a false face on foliage or rock costs a wrong "portrait"."""
 
 
+class FaceBox(NamedTuple):
+    """A face's box in fractions of the image: left, top, width, height."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+
 class _FaceCounter:
     """A loaded cascade behind a lock: OpenCV does not promise that concurrent
     `detectMultiScale` calls on one classifier are safe, and worker threads share it."""
@@ -39,7 +49,7 @@ class _FaceCounter:
             raise RuntimeError(f"could not load the bundled face cascade {_CASCADE_FILE}")
         self._lock = threading.Lock()
 
-    def count(self, image: np.ndarray) -> int:
+    def find(self, image: np.ndarray) -> list[FaceBox]:
         grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         scale = _DETECT_SIDE / max(grey.shape)
         if scale < 1.0:
@@ -52,7 +62,11 @@ class _FaceCounter:
                 minNeighbors=_MIN_NEIGHBOURS,
                 minSize=(_MIN_FACE_PX, _MIN_FACE_PX),
             )
-        return len(found)
+        small_h, small_w = grey.shape
+        return [
+            FaceBox(x / small_w, y / small_h, w / small_w, h / small_h)
+            for x, y, w, h in (tuple(map(int, box)) for box in found)
+        ]
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +74,11 @@ def _counter() -> _FaceCounter:
     return _FaceCounter()
 
 
+def find_faces(image: np.ndarray) -> list[FaceBox]:
+    """Frontal faces in an RGB uint8 image, as boxes in fractions of its size."""
+    return _counter().find(image)
+
+
 def count_faces(image: np.ndarray) -> int:
     """Number of frontal faces in an RGB uint8 image."""
-    return _counter().count(image)
+    return len(find_faces(image))
