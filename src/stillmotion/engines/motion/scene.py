@@ -18,6 +18,7 @@ import numpy as np
 from stillmotion.engines.motion.scene_depth import estimate_depth
 from stillmotion.engines.motion.scene_features import compute_features
 from stillmotion.engines.motion.scene_masks import (
+    PORTRAIT_FACE_WIDTH,
     fire_mask,
     foliage_mask,
     horizon_row,
@@ -81,7 +82,7 @@ def _faces(image: np.ndarray) -> list[tuple[float, float, float, float]]:
     # package at the top would be circular.
     from stillmotion.prompts.faces import find_faces
 
-    return list(find_faces(image))
+    return list(find_faces(image, min_share=PORTRAIT_FACE_WIDTH))
 
 
 def _working_copy(image: np.ndarray) -> np.ndarray:
