@@ -45,7 +45,8 @@ class Features:
     contrast: np.ndarray
     """float32: local standard deviation of gray over its local mean (Weber contrast). A
     tree has the same contrast in sun, in shade and at dusk, where its gradients are a third
-    or a tenth as strong; a clear sky or a painted wall has almost none."""
+    or a tenth as strong; a clear sky or a painted wall has almost none. Measured on the
+    lightly blurred copy: sensor noise on a dark wall would otherwise read as contrast."""
     exposure: float
     """95th percentile of value (max of R, G, B) over 0..1: how bright the frame's lit parts
     are. Thresholds on brightness scale with it, so a scene at dusk reads as it does by day."""
@@ -79,7 +80,7 @@ def compute_features(rgb: np.ndarray) -> Features:
         grad_y=grad_y,
         texture=texture,
         denoised_texture=denoised_texture,
-        contrast=_contrast(gray),
+        contrast=_contrast(denoised),
         exposure=exposure,
         excess_green=_excess_green(rgb),
     )
