@@ -63,6 +63,9 @@ def analyze_scene(image: np.ndarray) -> SceneAnalysis:
         sky, sky_sure = np.zeros_like(sky), False
     horizon = horizon_row(sky, sky_sure, features.height)
     water, water_sure = water_mask(features, sky, sky_sure, horizon)
+    # A hazy lake is as pale and smooth as the sky and joins it; below the horizon, what
+    # reads as water is water.
+    sky = (sky * (1.0 - water)).astype(np.float32)
     foliage, foliage_sure = foliage_mask(features, sky)
     fire, fire_sure = fire_mask(features, sky)
     subject, subject_sure = subject_mask(features)
