@@ -99,14 +99,18 @@ def parallax_reach(pose: CameraPose, width: int, height: int, depth_span: float)
     return depth_span * (float(np.hypot(*pose.parallax_shift)) + abs(pose.parallax_zoom) * half_diagonal)
 
 
-def rigidly_compensated(frame: np.ndarray, reference: np.ndarray, reach: float) -> np.ndarray:
-    """`frame` (grey) carried back onto `reference` (grey) by their smoothed optical flow, at most
-    `reach` (+ `FLOW_SLACK`) pixels long: what stays different is not a rigid displacement."""
+def rigidly_compensated(frame: np.ndarray, reference: np.ndarray, reach: float, where: np.ndarray) -> np.ndarray:
+    """`frame` (grey) carried back onto `reference` (grey) by their optical flow, smoothed over the
+    structure pixels `where` alone (a sky drift's or water's flow must not drag a tower back) and
+    at most `reach` (+ `FLOW_SLACK`) pixels long: what stays different is not a rigid displacement."""
     if reach <= 0.0:
         return frame
     height, width = frame.shape
     flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(reference, frame, None)
-    flow = cv2.GaussianBlur(flow, (0, 0), RIGID_SIGMA * width)
+    weight = where.astype(np.float32)
+    sigma = RIGID_SIGMA * width
+    flow = cv2.GaussianBlur(flow * weight[..., None], (0, 0), sigma)
+    flow /= np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3)[..., None]
     length = np.maximum(np.hypot(flow[..., 0], flow[..., 1]), 1e-6)
     flow *= np.minimum(1.0, (reach + FLOW_SLACK) / length)[..., None]
     xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
@@ -139,7 +143,7 @@ def measure(name: str, prompt: str, engine: MotionEngine, size: str = "1080p", n
             pose_structure = warp_flat(structure.astype(np.uint8) * 255, pose) > 127
             grey, grey_reference = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), cv2.cvtColor(reference, cv2.COLOR_RGB2GRAY)
             flat.append(float(ssim_map(grey, grey_reference)[pose_structure].mean()))
-            back = rigidly_compensated(grey, grey_reference, parallax_reach(pose, width, height, span))
+            back = rigidly_compensated(grey, grey_reference, parallax_reach(pose, width, height, span), pose_structure)
             rigid.append(float(ssim_map(back, grey_reference)[pose_structure].mean()))
         frames.append(frame)
         references.append(reference)

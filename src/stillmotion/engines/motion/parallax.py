@@ -61,9 +61,12 @@ STRAIN_LIMIT, STRAIN_QUANTILE = 0.04, 0.995
 """Within a layer, neighbouring pixels may part by at most 4% of their distance (a 100-px fork
 bends by 4 px at most): `supported_parallax` caps the move's parallax so. Measured on the
 99.5th percentile of the layer depth's gradient, so a few stray cells do not decide."""
-MATTE_RADIUS_FRACTION, MATTE_EPS = 0.006, 60.0
-"""Guided-filter radius (12 px at 1080p: more than the depth cut's feather) and regularisation
-(in 8-bit grey levels squared: edges of ~8 levels and more are followed)."""
+FOREGROUND_GROW_CELLS = 3
+"""The foreground layer reaches 3 cells (24 px at 1080p) past the depth cut: a smoothed depth step
+falls short of an object's tip or rim by about that much, and whatever of the object the layer
+leaves out stays in the plate and shows twice once the layers part (the doubled edge, the ghost).
+The ring of background it carries instead moves with the object over the plate's fill, which is
+the same background, softened."""
 FILL_FROM_ALPHA, FILL_MARGIN_PIXELS = 0.02, 3
 """The plate is filled wherever the snapped foreground has any coverage, and 3 px beyond."""
 
@@ -112,14 +115,9 @@ class ParallaxWarp:
         if split.alpha is None:
             return cls(grid, path.focus, cv2.cvtColor(image, cv2.COLOR_RGB2RGBA), Layer(split.background, full), None)
 
-        # The foreground's edge is where the picture's edge is: the depth's feathered cut, a
-        # cell wider (a smoothed depth step falls short of a pointed tip), snapped to the
-        # image by a guided filter (He et al.'s guided feathering), so that the layer carries
-        # the object whole and little of what lies around it.
-        cell = np.ones((3, 3), np.uint8)
-        wider = cv2.dilate(split.alpha, cell)
-        reach_alpha = cv2.dilate(wider, cell)
-        alpha = np.minimum(_matte(image, grid.grow(wider)), grid.grow(reach_alpha))
+        # The layer carries the object whole (`FOREGROUND_GROW_CELLS`), feathered as the cut is.
+        alpha_small = split.alpha
+        alpha = grid.grow(alpha_small)
 
         # The plate has the whole foreground taken out, its soft rim included, and filled from
         # around it (the background: nothing that stands out nearby lends its colour either).
@@ -132,13 +130,13 @@ class ParallaxWarp:
         hole = cv2.GaussianBlur(rim.astype(np.float32), (0, 0), FILL_MARGIN_PIXELS / 2.0)
         plate = _blend(_grow_image(filled, grid), image, hole)
 
-        roi = _roi(split.alpha, _max_reach(path, grid), grid)
+        roi = _roi(alpha_small, _max_reach(path, grid), grid)
         return cls(
             grid,
             path.focus,
             cv2.cvtColor(plate, cv2.COLOR_RGB2RGBA),
             Layer(split.background, full),
-            Layer(split.foreground, roi, reach_alpha, _solid(alpha, grid)),
+            Layer(split.foreground, roi, alpha_small, _solid(alpha, grid)),
             _premultiplied(image, alpha),
         )
 
@@ -302,13 +300,6 @@ def _solid(alpha: np.ndarray, grid: FieldGrid) -> np.ndarray:
     return cv2.erode(cells, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
 
 
-def _matte(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """The coarse feathered alpha snapped to the image's edges (guided filter), 0..1 float32."""
-    radius = max(2, round(MATTE_RADIUS_FRACTION * image.shape[1]))
-    snapped = cv2.ximgproc.guidedFilter(image, alpha.astype(np.float32), radius, MATTE_EPS)
-    return np.clip(snapped, 0.0, 1.0)
-
-
 @dataclass(frozen=True)
 class _Split:
     """The coarse layer decomposition of a depth map."""
@@ -339,8 +330,14 @@ def _split(small_depth: np.ndarray, grid: FieldGrid, reach: float) -> _Split:
     alpha, standing_out = _foreground_alpha(small_depth, grid, reach)
     if float(alpha.mean()) < MIN_FOREGROUND_AREA:
         return _Split(_rigid(small_depth, grid))
-    grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
-    hole = cv2.dilate((alpha > 0.02).astype(np.uint8), grow)
+    side = 2 * FOREGROUND_GROW_CELLS + 1
+    # Half-decided coverage spread over an object (a lattice tower the depth half puts in front)
+    # would show it half-transparent over the fill: an object is in the layer or not, with a
+    # one-cell feather.
+    cut = cv2.GaussianBlur((alpha > 0.5).astype(np.float32), (0, 0), 0.75)
+    alpha = cv2.dilate(cut, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
+    # The plate is filled over all of it and two cells beyond, so no rim colour leaks into the fill.
+    hole = cv2.dilate((alpha > 0.02).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
     near_hole = cv2.dilate(hole, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
     hole = cv2.bitwise_or(hole, cv2.bitwise_and(standing_out, near_hole))
     # Telea on float data can overshoot; the overscan assumed the image's own depth range.
@@ -349,7 +346,7 @@ def _split(small_depth: np.ndarray, grid: FieldGrid, reach: float) -> _Split:
     # where the foreground's rim fades, so the background behind a rim is not pulled along.
     background = np.clip(cv2.inpaint(small_depth, hole, 3, cv2.INPAINT_TELEA), low, high)
     # The foreground's own depth, extended outward from its pixels so its warp is smooth.
-    outside = ((alpha <= 0.5) * 255).astype(np.uint8)
+    outside = ((cut <= 0.5) * 255).astype(np.uint8)
     foreground = np.clip(cv2.inpaint(small_depth, outside, 3, cv2.INPAINT_TELEA), low, high)
     return _Split(_rigid(background, grid), _rigid(foreground, grid), alpha, hole)
 
