@@ -126,7 +126,10 @@ class Measured:
     notes: list[str]
 
 
-def measure(name: str, prompt: str, engine: MotionEngine, size: str = "1080p", num_frames: int = 24) -> Measured:
+def measure(
+    name: str, prompt: str, engine: MotionEngine, size: str = "1080p", num_frames: int = 24, measured: int | None = None
+) -> Measured:
+    """Render (photo, prompt) and score the last `measured` frames (the last half by default)."""
     image = frame_input(photo(name), size)
     height, width = image.shape[:2]
     scene = analyze_scene(image)
@@ -139,7 +142,7 @@ def measure(name: str, prompt: str, engine: MotionEngine, size: str = "1080p", n
     for index, frame in enumerate(prepared.frames(TaskContext())):
         pose = renderer.camera.poses[index]
         reference = warp_flat(image, pose)
-        if index >= request.num_frames // 2:
+        if index >= num_frames - (measured or num_frames // 2):
             pose_structure = warp_flat(structure.astype(np.uint8) * 255, pose) > 127
             grey, grey_reference = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), cv2.cvtColor(reference, cv2.COLOR_RGB2GRAY)
             flat.append(float(ssim_map(grey, grey_reference)[pose_structure].mean()))
