@@ -6,12 +6,16 @@ the foreground is cut out, the background filled behind it, and each is moved
 on its own. Here:
 
 * the foreground is where depth steps nearer than its surroundings (a
-  max-filter of depth says "what lies behind"), as a feathered alpha;
-* the background plate is the image with that foreground inpainted away
-  (Telea, on the coarse grid: disocclusions are thin bands, a soft fill reads
-  as out-of-focus background), and its depth filled the same way;
-* each layer's depth is smooth, so each layer's warp is smooth: no tearing;
-  the foreground is composited over the background with its warped alpha.
+  max-filter of depth says "what lies behind"), cut at half-way and grown a
+  little past the cut, so that it holds the object whole;
+* the background plate is the image with all of that foreground inpainted
+  away, rim included (Telea, on the coarse grid: disocclusions are thin bands,
+  a soft fill reads as out-of-focus background), and its depth filled the same
+  way: nothing of the object stays behind to show twice;
+* each layer's depth is smoothed, so each layer's warp is a gentle bend, and
+  `supported_parallax` caps the move so that no layer stretches the picture
+  by more than a few percent: no tearing; the foreground is composited over
+  the background with its warped alpha.
 
 The warp of a layer follows the pose model of `camera.py`, with depth sampled
 at the source point by two fixed-point iterations (an approximate forward warp).
@@ -68,7 +72,7 @@ leaves out stays in the plate and shows twice once the layers part (the doubled 
 The ring of background it carries instead moves with the object over the plate's fill, which is
 the same background, softened."""
 FILL_FROM_ALPHA, FILL_MARGIN_PIXELS = 0.02, 3
-"""The plate is filled wherever the snapped foreground has any coverage, and 3 px beyond."""
+"""The plate shows its fill wherever the (grown) foreground has any coverage, and 3 px beyond."""
 
 VISIBLE_ALPHA = 0.5 / 255.0
 """Coverage below this rounds to 0 in the uint8 alpha channel: nothing to composite."""
@@ -136,7 +140,7 @@ class ParallaxWarp:
             path.focus,
             cv2.cvtColor(plate, cv2.COLOR_RGB2RGBA),
             Layer(split.background, full),
-            Layer(split.foreground, roi, alpha_small, _solid(alpha, grid)),
+            Layer(split.foreground, roi, alpha_small, _solid(alpha_small)),
             _premultiplied(image, alpha),
         )
 
@@ -291,13 +295,10 @@ def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> tuple
     return cv2.GaussianBlur(alpha, (0, 0), 0.75).astype(np.float32), standing_out
 
 
-def _solid(alpha: np.ndarray, grid: FieldGrid) -> np.ndarray:
-    """Cells whose 3x3 neighbourhood is all opaque at full resolution (see `Layer.solid`)."""
-    d = grid.divisor
-    opaque = cv2.erode((alpha >= OPAQUE_ALPHA).astype(np.uint8), np.ones((2 * d + 1, 2 * d + 1), np.uint8))
-    cells = (grid.shrink(opaque.astype(np.float32)) >= 1.0 - 1e-6).astype(np.float32)
-    # The pad cells repeat the edge cells, which hold pixels the erosion could not see past.
-    return cv2.erode(cells, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
+def _solid(alpha_small: np.ndarray) -> np.ndarray:
+    """Cells whose 3x3 neighbourhood is all opaque (see `Layer.solid`)."""
+    opaque = (alpha_small >= OPAQUE_ALPHA).astype(np.float32)
+    return cv2.erode(opaque, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
 
 
 @dataclass(frozen=True)
