@@ -28,7 +28,7 @@ from stillmotion.engines.motion.camera import (
 from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.notes import PARALLAX_MOVES, SMALLER_NOTE_BELOW, SMALLER_REASON, WEAK_REASON, note
 from stillmotion.engines.motion.overlays import build_overlays
-from stillmotion.engines.motion.parallax import ParallaxWarp
+from stillmotion.engines.motion.parallax import ParallaxWarp, supported_parallax
 from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.plan import MotionPlan
 from stillmotion.engines.motion.prompt import plan_motion
@@ -156,6 +156,9 @@ def prepare_plan(
     depth = scene.depth if scene is not None else None
     masks = _masks(request, plan, scene)
 
+    if parallax_limit is not None and depth is not None:
+        # No more than the layers of this depth can take without stretching the picture.
+        parallax_limit = min(parallax_limit, supported_parallax(depth, grid))
     path = _camera_path(request, plan, depth, masks.get("subject"), parallax_limit)
     parallax = None
     if depth is not None and any(pose.has_parallax for pose in path.poses):
