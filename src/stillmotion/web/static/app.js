@@ -338,7 +338,7 @@ function openTask(taskId) {
   player.hidden = true;
   player.removeAttribute("src");
   player.load();
-  hidePreview();
+  hideLatentPreview();
   $("notes-box").hidden = true;
   $("done-actions").hidden = true;
   $("task").hidden = false;
@@ -393,13 +393,13 @@ function renderTask(task) {
   if (task.status === "TASK_FAILED" && !task.cancelled && task.failure_code) {
     showError(new ApiError(0, task.failure_code, task.message), "task");
   }
-  if (task.status === "TASK_PROCESSING") showPreview(task.task_id);
-  else hidePreview();
+  if (task.status === "TASK_PROCESSING") showLatentPreview(task.task_id);
+  else hideLatentPreview();
   if (task.status === "TASK_SUCCEEDED" && task.video_url) renderVideo(task);
 }
 
 // The running task's latent preview (models served with "preview": true); 404 when there is none.
-async function showPreview(taskId) {
+async function showLatentPreview(taskId) {
   let response;
   try {
     response = await fetch(`${API}/videos/image2video/${encodeURIComponent(taskId)}/preview`,
@@ -408,15 +408,15 @@ async function showPreview(taskId) {
     return; // optional: the status line and the bar still say how far it got
   }
   if (!response.ok || taskId !== current.id || !$("player").hidden) return; // the video came first
-  const image = $("preview");
+  const image = $("latent-preview");
   if (image.dataset.url) URL.revokeObjectURL(image.dataset.url);
   image.dataset.url = URL.createObjectURL(await response.blob());
   image.src = image.dataset.url;
   image.hidden = false;
 }
 
-function hidePreview() {
-  const image = $("preview");
+function hideLatentPreview() {
+  const image = $("latent-preview");
   if (image.dataset.url) URL.revokeObjectURL(image.dataset.url);
   delete image.dataset.url;
   image.removeAttribute("src");
