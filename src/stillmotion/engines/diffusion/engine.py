@@ -32,7 +32,9 @@ from stillmotion.engines.diffusion.parallel import (
     CONTEXT_PARALLEL_FAMILIES,
     ParallelGroup,
     agree_to_stop,
+    check_group,
     follow,
+    group_failure,
     joined_group,
     share_task,
 )
@@ -162,6 +164,8 @@ class DiffusionEngine:
             denoised_at = time.perf_counter()
 
         ctx.check()
+        if self.group is not None:
+            check_group()
         with self._lock, torch.inference_mode(), batched_cfg(pipe, self.spec.speed.cfg_batch), \
                 observe_steps(pipe, on_step) as step_kwargs, fixed_guidance(pipe, settings.guidance_scale):
             if self.group is not None and self.group.leader:  # under the lock: one task at a time for the group
@@ -170,7 +174,11 @@ class DiffusionEngine:
                 output = pipe(**self._call_arguments(request, settings), **step_kwargs)
             except StillmotionError:
                 raise  # cancelled or timed out from the step callback: already the right failure code
-            except Exception as error:  # a pipeline failure is an engine failure of this task, not of the server
+            except Exception as error:
+                if self.group is not None:  # a rank died or hung, or failed: the ranks are out of step
+                    log.exception("split pipeline failed for model %s", self.spec.name)
+                    raise group_failure(error) from error
+                # a pipeline failure is an engine failure of this task, not of the server
                 log.exception("diffusion pipeline failed for model %s", self.spec.name)
                 raise EngineFailure() from error
         finished = time.perf_counter()
