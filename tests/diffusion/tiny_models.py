@@ -321,7 +321,13 @@ def _kandinsky6_components() -> tuple[Any, dict[str, Any]]:
         MMAudioVAE,
         MMAudioVocoder,
     )
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizerFast, Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+    from transformers import (
+        CLIPTextConfig,
+        CLIPTextModel,
+        CLIPTokenizerFast,
+        Qwen2_5_VLConfig,
+        Qwen2_5_VLForConditionalGeneration,
+    )
 
     torch.manual_seed(0)
     tokenizer = tiny_bpe_tokenizer()
@@ -333,8 +339,9 @@ def _kandinsky6_components() -> tuple[Any, dict[str, Any]]:
                      "rope_scaling": {"mrope_section": [1, 1, 2], "rope_type": "default", "type": "default"}},
         vision_config={"depth": 1, "hidden_size": 16, "intermediate_size": 16, "num_heads": 2, "out_hidden_size": 16},
     ))
-    clip_tokenizer = CLIPTokenizerFast(tokenizer_object=tiny_bpe_tokenizer().backend_tokenizer, bos_token="<|im_start|>",
-                                       eos_token="<|im_end|>", pad_token="<|endoftext|>", unk_token="<|endoftext|>")
+    clip_tokenizer = CLIPTokenizerFast(tokenizer_object=tiny_bpe_tokenizer().backend_tokenizer,
+                                       bos_token="<|im_start|>", eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                                       unk_token="<|endoftext|>")
     clip = CLIPTextModel(CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=8, intermediate_size=16,
                                         num_hidden_layers=1, num_attention_heads=2, max_position_embeddings=77,
                                         projection_dim=8, **special))
@@ -344,8 +351,9 @@ def _kandinsky6_components() -> tuple[Any, dict[str, Any]]:
     )
     audio_vae = MMAudioVAE(mel_bins=8, latent_channels=4, hidden_channels=8, channel_multipliers=(1, 2),
                            layers_per_block=1, sample_rate=16000, n_fft=64, hop_length=32)
-    vocoder = MMAudioVocoder(num_mels=8, upsample_initial_channel=16, upsample_rates=(4, 4, 2),
-                             upsample_kernel_sizes=(8, 8, 4), resblock_kernel_sizes=(3,), resblock_dilation_sizes=((1, 3),))
+    vocoder = MMAudioVocoder(num_mels=8, upsample_initial_channel=16, upsample_rates=(4, 4, 2),  # 32 = the mel hop
+                             upsample_kernel_sizes=(8, 8, 4), resblock_kernel_sizes=(3,),
+                             resblock_dilation_sizes=((1, 3),))
     transformer = Kandinsky6Transformer3DModel(
         in_visual_dim=4, out_visual_dim=4, in_text_dim=16, in_text_dim2=8, time_dim=16, patch_size=(1, 2, 2),
         model_dim=16, ff_dim=32, num_text_blocks=1, num_visual_blocks=2, axes_dims=(2, 2, 4), visual_cond=True,
@@ -354,7 +362,8 @@ def _kandinsky6_components() -> tuple[Any, dict[str, Any]]:
     return Kandinsky6TI2VAPipeline, {
         "transformer": transformer.eval(), "vae": vae.eval(), "text_encoder": text_encoder.eval(),
         "tokenizer": tokenizer, "text_encoder_2": clip.eval(), "tokenizer_2": clip_tokenizer,
-        "scheduler": FlowMatchEulerDiscreteScheduler(shift=5.0), "audio_vae": audio_vae.eval(), "vocoder": vocoder.eval(),
+        "scheduler": FlowMatchEulerDiscreteScheduler(shift=5.0), "audio_vae": audio_vae.eval(),
+        "vocoder": vocoder.eval(),
     }
 
 
