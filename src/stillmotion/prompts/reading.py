@@ -100,6 +100,8 @@ _RENDERED_PHRASES: dict[str, str] = {
     "region:foliage": "trees and grass sway",
     "region:smoke": "mist drifts",
     "region:light": "lights glow and flicker",
+    "region:twinkle": "the stars and point lights twinkle",
+    "region:rays": "light rays shine through",
 }
 """How a renderable thing is said again when the user's clause around it is left out."""
 

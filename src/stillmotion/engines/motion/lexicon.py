@@ -107,13 +107,21 @@ REGION_PHRASES: dict[str, Concept] = {
         Concept("region", "smoke"),
     "steam|smoke|mist|vapor|vapour rises|rising|rise|curls|curling": Concept("region", "smoke", "up"),
     "clouds|cloud of smoke|steam|mist": Concept("region", "smoke"),
-    "glow|glows|glowing|flicker|flickers|flickering|twinkle|twinkles|twinkling|neon|lamp|lamps":
+    "glow|glows|glowing|flicker|flickers|flickering|neon|lamp|lamps":
         Concept("region", "light"),
     "light|lights|lighting|lantern|lanterns flicker|flickers|flickering|glow|glows|glowing|pulse|pulses":
         Concept("region", "light"),
-    "flickering|glowing|twinkling|pulsing light|lights|lantern|lanterns": Concept("region", "light"),
-    "sunbeams|sunbeam|sunrays|lanterns|lantern": Concept("region", "light"),
-    "god|sun|light rays|beams": Concept("region", "light"),
+    "flickering|glowing|pulsing light|lights|lantern|lanterns": Concept("region", "light"),
+    "lanterns|lantern": Concept("region", "light"),
+    # Drawn on the frame (`overlays.py`): twinkle on point lights, rays from a bright gap.
+    "twinkle|twinkles|twinkling|twinkly|glint|glints|glinting|scintillate|scintillates|scintillating":
+        Concept("region", "twinkle"),
+    "star|stars|starry|starlight|starlit|starfield|starfields": Concept("region", "twinkle"),
+    "twinkling|glinting|shimmering light|lights|lamps|stars|streetlights": Concept("region", "twinkle"),
+    "sunbeams|sunbeam|sunrays|sunray|godrays|god-rays|sunshafts": Concept("region", "rays"),
+    "god|sun|light|crepuscular|sunlight rays|beams|shafts": Concept("region", "rays"),
+    "rays|shafts|beams of light|sunlight": Concept("region", "rays"),
+    "light shaft|shafts|beam|beams": Concept("region", "rays"),
 }
 
 # --- particles ----------------------------------------------------------------------------

@@ -30,6 +30,8 @@ _ABSENT = {
     "foliage": "no trees, grass or leaves were found in the photo",
     "fire": "no flames were found in the photo, and the motion engine does not draw new fire",
     "smoke": "the motion engine finds no smoke, steam or fog in a photo and does not draw new ones",
+    "twinkle": "no stars or point lights (small bright points in the dark) were found in the photo to twinkle",
+    "rays": "no sun, bright sky or bright gap was found in the upper photo for light rays to come from",
 }
 SMALLER_REASON = (
     "its depth effect (parallax) rendered at {kept:.0%} of the usual: the photo's depth is only "

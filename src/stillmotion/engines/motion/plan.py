@@ -15,7 +15,7 @@ from typing import Any, Literal
 CameraKind = Literal[
     "static", "push_in", "pull_out", "pan", "tilt", "truck", "pedestal", "orbit", "dolly_zoom"
 ]
-RegionKind = Literal["sky", "water", "foliage", "fire", "smoke", "light"]
+RegionKind = Literal["sky", "water", "foliage", "fire", "smoke", "light", "twinkle", "rays", "ripples"]
 ParticleKind = Literal["rain", "snow", "petals", "leaves", "fireflies", "dust", "sparkles"]
 Direction = Literal["left", "right", "up", "down"]
 

@@ -123,6 +123,8 @@ class RegionAnimator:
         drift = np.zeros_like(flow)
         u = np.arange(num_frames) / (num_frames if loop else max(num_frames - 1, 1))
         for index, effect in enumerate(effects):
+            if effect.kind not in STYLES:
+                continue  # drawn on the frame, not moved in it (`overlays.py`)
             style = STYLES[effect.kind]
             mask = _mask_for(style, masks, grid)
             if mask is None:

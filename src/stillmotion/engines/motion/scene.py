@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from stillmotion.engines.motion.light_rays import emitter_map
 from stillmotion.engines.motion.scene_depth import estimate_depth
 from stillmotion.engines.motion.scene_features import compute_features
+from stillmotion.engines.motion.twinkle import point_light_map
 from stillmotion.engines.motion.scene_masks import (
     fire_mask,
     foliage_mask,
@@ -39,7 +41,8 @@ class SceneAnalysis:
     """float32 (h, w): 0 near .. 1 far; the sky is the farthest plane."""
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     """float32 (h, w) soft masks 0..1: "sky", "water" (weak: use only when the plan names it),
-    "foliage", "fire", "subject"."""
+    "foliage", "fire", "subject"; "twinkle" (the point lights, found on the full image: each one's
+    contrast at its pixel) and "rays" (the bright sky or gap light rays could come from)."""
     elements: frozenset[str] = frozenset()
     """Mask names the detectors are confident about; what no-prompt plans animate."""
     horizon: float = 0.4
@@ -67,7 +70,8 @@ def analyze_scene(image: np.ndarray) -> SceneAnalysis:
             "subject": subject_sure}
     return SceneAnalysis(
         depth=depth,
-        masks={"sky": sky, "water": water, "foliage": foliage, "fire": fire, "subject": subject},
+        masks={"sky": sky, "water": water, "foliage": foliage, "fire": fire, "subject": subject,
+               "twinkle": point_light_map(image, sky.shape), "rays": emitter_map(features.rgb)},
         elements=frozenset(name for name, yes in sure.items() if yes),
         horizon=horizon / features.height,
     )
