@@ -1,8 +1,9 @@
 """Light rays through gaps ("sunbeams through the trees", "god rays"), from the photo's own light.
 
-The rays start where the photo is brightest: the sun, or bright sky seen
-through leaves, a window, a gap in clouds (the emitter: the brightest pixels
-of the upper frame). Their source point is the emitter's centroid weighted
+The rays start where the photo's sky or the gaps in its trees are brightest:
+the sun, or bright sky seen through leaves or a gap in clouds (the emitter:
+the brightest tenth of the sky and gap pixels of the upper frame, when that
+is near white). Their source point is the emitter's centroid weighted
 towards its very brightest pixels. A radial blur of the emitter away from
 that point (the emitter, scaled about the source by 1 .. 1 - `REACH` and
 summed with a decay: the standard screen-space "god rays" pass) draws a
@@ -37,10 +38,18 @@ EMITTER_ROWS = 0.75
 MIN_AREA, MAX_AREA = 0.0005, 0.35
 """The emitter covers 0.05%..35% of the frame: less is a glint (twinkle's), more leaves no shade
 for a ray to cross."""
-STEPS = 40
-REACH = 0.9
-"""The radial blur samples the emitter along 90% of the way back to the source."""
-DECAY = 0.96
+GAP_WINDOW = 9
+"""A bright pixel with leaves over 30% of the 9x9 working pixels around it is a gap in the trees."""
+SOURCE_RADIUS = 0.3
+"""Light comes from about 30% of the frame width around the source (a Gaussian falloff): a sun and the sky around it,
+not every bright cloud, so what stands in that light casts shafts across the rest."""
+STEPS = 48
+REACH = 0.97
+"""The radial blur samples the emitter almost all the way back to the source."""
+DECAY = 0.985
+FALLOFF = 0.6
+"""Ray brightness is the blur's share of emitter to this power: shafts reach across the frame
+instead of dying within a few gap widths."""
 RAY_LEVEL = 70.0
 """Levels (0..255) a ray adds at its brightest, at normal strength."""
 FADE_SECONDS = 1.0
@@ -53,17 +62,21 @@ BREATH_SECONDS = (5.0, 9.0)
 TABLE_BINS = 2048
 
 
-def emitter_map(small: np.ndarray) -> np.ndarray:
+def emitter_map(small: np.ndarray, sky: np.ndarray, foliage: np.ndarray) -> np.ndarray:
     """The emitter, a float32 0..1 mask at the size of `small` (RGB uint8, the scene's working
-    copy); all zeros when the photo has no light source rays could come from."""
+    copy, with its sky and foliage masks): the brightest tenth of the sky and of the gaps between
+    leaves, when that is near white; all zeros when the photo has no such light."""
     value = small.max(axis=2).astype(np.float32)
     height = value.shape[0]
-    level = max(MIN_LEVEL, float(np.quantile(value, 0.99)) - 10.0)
-    emitter = np.asarray(smootherstep((value - (level - 25.0)) / 25.0), np.float32)
-    emitter[int(EMITTER_ROWS * height):] = 0.0
+    leafy = cv2.blur((foliage >= 0.5).astype(np.float32), (GAP_WINDOW, GAP_WINDOW)) >= 0.3
+    open_to_light = (sky >= 0.3) | leafy
+    open_to_light[int(EMITTER_ROWS * height):] = False
+    if not open_to_light.any():
+        return np.zeros_like(value)
+    level = max(MIN_LEVEL, float(np.quantile(value[open_to_light], 0.9)))
+    emitter = np.asarray(smootherstep((value - (level - 20.0)) / 20.0), np.float32) * open_to_light
     area = float(emitter.mean())
-    whole = float(np.mean(value >= level - 25.0))
-    if area < MIN_AREA or whole > MAX_AREA:
+    if area < MIN_AREA or area > MAX_AREA:
         return np.zeros_like(emitter)
     return emitter
 
@@ -89,10 +102,10 @@ def ray_map(emitter: np.ndarray, source: tuple[float, float]) -> np.ndarray:
         f = 1.0 - REACH * k / STEPS
         # Output p samples the emitter at s + (p - s) f: the light from further towards the source.
         warp = np.array([[f, 0.0, sx * (1.0 - f)], [0.0, f, sy * (1.0 - f)]], np.float64)
-        total += DECAY**k * cv2.warpAffine(emitter, warp, (width, height), flags=cv2.INTER_LINEAR,
+        total += DECAY**k * cv2.warpAffine(emitter, warp, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                            borderMode=cv2.BORDER_CONSTANT)
         weight_sum += DECAY**k
-    rays = total / weight_sum * (1.0 - emitter)
+    rays = (total / weight_sum) ** FALLOFF * (1.0 - emitter)
     peak = float(rays.max())
     return (rays / peak).astype(np.float32) if peak > 0 else rays
 
@@ -129,8 +142,13 @@ class LightRays:
         size = (emitter.shape[1], emitter.shape[0])
         small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         source = source_point(emitter, small)
-        rays = ray_map(emitter, source)
         ys, xs = np.mgrid[0 : size[1], 0 : size[0]].astype(np.float32)
+        near = np.exp(-((np.hypot(xs - source[0], ys - source[1]) / (SOURCE_RADIUS * size[0])) ** 2))
+        rays = ray_map(cv2.GaussianBlur(emitter * near, (0, 0), 1.0), source)
+        rays *= 1.0 - cv2.GaussianBlur(emitter, (0, 0), 2.0)  # none on the bright sky itself
+        # Added light shows in shade and is lost on what is already near white; blurred, so the
+        # coarse layer carries no copy of the photo's detail.
+        rays *= cv2.GaussianBlur(1.0 - 0.6 * small.max(axis=2).astype(np.float32) / 255.0, (0, 0), 3.0)
         angle = np.arctan2(ys - source[1], xs - source[0])
         bins = ((angle + np.pi) / (2.0 * np.pi) * TABLE_BINS).astype(np.int32) % TABLE_BINS
         lit = emitter > 0.5
@@ -160,7 +178,7 @@ class LightRays:
             pattern += np.sin(cycles * (turn + sway) + phase)
         shafts = 0.5 + 0.5 * pattern / len(self.terms)  # 0..1: dim gaps between bright shafts
         breath = 0.8 + 0.2 * np.sin(2.0 * np.pi * self.breath_hz * t + self.breath_phase)
-        table = (0.35 + 0.65 * shafts).astype(np.float32) * np.float32(breath * opacity)
+        table = (0.2 + 0.8 * shafts**2).astype(np.float32) * np.float32(breath * opacity)
         light = self.rays * table[self.angle_bins]
         return cv2.merge([light * c for c in self.colour.tolist()]).clip(0, 255).astype(np.uint8)
 

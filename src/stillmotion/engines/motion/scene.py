@@ -71,7 +71,7 @@ def analyze_scene(image: np.ndarray) -> SceneAnalysis:
     return SceneAnalysis(
         depth=depth,
         masks={"sky": sky, "water": water, "foliage": foliage, "fire": fire, "subject": subject,
-               "twinkle": point_light_map(image, sky.shape), "rays": emitter_map(features.rgb)},
+               "twinkle": point_light_map(image, sky.shape), "rays": emitter_map(features.rgb, sky, foliage)},
         elements=frozenset(name for name, yes in sure.items() if yes),
         horizon=horizon / features.height,
     )
