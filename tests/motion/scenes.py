@@ -84,3 +84,19 @@ def sunlit_trees(width: int = 480, height: int = 270) -> np.ndarray:
     for x in range(width // 12, width, width // 6):  # trunks across the sky
         image[: int(height * 0.8), x : x + width // 30] = np.array([35, 30, 25], np.float32)
     return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def lit_lake(width: int = 320, height: int = 180, seed: int = 7) -> np.ndarray:
+    """The landscape with the sun in its sky, a lake across the bottom fifth and a dozen lamps on the
+    dark block: something for each of twinkle, light rays and rain ripples to anchor to."""
+    rng = np.random.default_rng(seed)
+    image = landscape(width, height, seed).astype(np.float32)
+    ys, xs = np.mgrid[0:height, 0:width]
+    image += (120.0 * np.exp(-((xs - 0.7 * width) ** 2 + (ys - 0.12 * height) ** 2) / (2 * (0.03 * width) ** 2)))[..., None]
+    lake = int(0.8 * height)
+    image[lake:] = np.array([55, 85, 110], np.float32) + rng.normal(0, 4, (height - lake, width, 1))
+    image[int(height * 0.45) : int(height * 0.8), int(width * 0.42) : int(width * 0.58)] *= 0.35
+    sigma = max(0.8, width / 1920 * 1.6)
+    for x, y in zip(rng.uniform(0.43, 0.57, 12) * width, rng.uniform(0.47, 0.78, 12) * height):
+        image += (230.0 * np.exp(-((xs - x) ** 2 + (ys - y) ** 2) / (2 * sigma**2)))[..., None]
+    return np.clip(image, 0, 255).astype(np.uint8)

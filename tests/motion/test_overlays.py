@@ -152,3 +152,38 @@ def test_twinkle_on_the_hubble_deep_field() -> None:
     assert len(found) >= 20
     change = _change(frames, image)
     assert change[:, _near(found.centres, image.shape[:2], 1.5)].mean(axis=1).max() > 5.0
+
+
+def test_a_twinkle_too_faint_to_see_is_reported_not_rendered() -> None:
+    """Measured on the rendered frames (`visibility.measure_overlays`): at the weakest settings
+    the stars change by less than a visible amount, so the task says so and draws nothing."""
+    image, _ = star_field()
+    weak = MotionPlan(camera=CameraMove("static"), regions=(RegionEffect("twinkle", strength=0.05),), strength=0.05)
+    request = request_for(image, frames=FRAMES, fps=FPS, prompt="stars twinkle")
+    prepared = prepare_plan(request, weak, analyze_scene(image))
+    assert not prepared.plan["regions"]
+    assert any("'twinkle'" in n and "less than a visible amount" in n for n in prepared.plan["notes"])
+    assert all(np.array_equal(f, image) for f in render_all(prepared))
+
+
+def test_the_effects_close_a_loop() -> None:
+    """Looping, each effect is back at rest one frame past the end: the clip flows into frame 0."""
+    image = sunlit_trees()
+    stars, _ = star_field()
+    for picture, prompt in ((stars, "stars twinkle, seamless loop"), (image, "sunbeams, seamless loop")):
+        prepared = MotionEngine().prepare(request_for(picture, frames=FRAMES, fps=FPS, prompt=prompt))
+        (overlay,) = prepared.renderer.overlays
+        frame = picture.copy()
+        overlay.draw(frame, FRAMES, None)
+        assert np.array_equal(frame, picture), prompt
+
+
+def test_the_enhanced_prompt_keeps_only_what_is_anchored() -> None:
+    from stillmotion.prompts.reading import renderable_prompt
+
+    day = analyze_scene(landscape(480, 270))
+    night = analyze_scene(star_field()[0])
+    assert renderable_prompt("stars twinkle, clouds drift", day).strip() == "clouds drift"
+    assert renderable_prompt("stars twinkle", night) == "stars twinkle"
+    assert "sunbeams" not in renderable_prompt("clouds drift, sunbeams", night)
+    assert renderable_prompt("sunbeams", analyze_scene(sunlit_trees())) == "sunbeams"
