@@ -53,11 +53,11 @@ CASES: tuple[tuple[str, str], ...] = (
 LIGHT_CASES: tuple[tuple[str, str, tuple[float, float]], ...] = (
     # (photo, prompt, centre of the 1:1 crop as fractions of the frame)
     ("hubble_deep_field", "static camera, stars twinkle", (0.45, 0.5)),
-    ("hubble_deep_field", "slow push in, les étoiles scintillent", (0.6, 0.35)),
+    ("hubble_deep_field", "lent zoom avant, les étoiles scintillent", (0.6, 0.35)),
     ("rocket", "stars twinkle", (0.5, 0.5)),
     ("coffee", "glints twinkle on the cup", (0.63, 0.69)),
     ("china.jpg", "static camera, sunbeams through the trees", (0.75, 0.3)),
-    ("china.jpg", "static camera, heavy rain on the lake", (0.45, 0.5)),
+    ("china.jpg", "static camera, heavy rain on the lake", (0.8, 0.62)),
     ("flower.jpg", "god rays", (0.5, 0.3)),
     ("rocket", "god rays", (0.5, 0.3)),
     ("astronaut", "static camera, rain", (0.5, 0.5)),

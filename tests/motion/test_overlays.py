@@ -107,7 +107,7 @@ def test_light_rays_without_a_bright_sky_or_gap_are_a_note() -> None:
 def _lake_scene(width: int, height: int, water: bool) -> SceneAnalysis:
     mask = band_mask(96, 54, 0.55, 1.0) if water else np.zeros((54, 96), np.float32)
     return SceneAnalysis(depth=np.zeros((54, 96), np.float32), masks={"water": mask},
-                         elements=frozenset({"water"}) if water else frozenset())
+                         elements=frozenset({"water"}) if water else frozenset(), horizon=0.5)
 
 
 def test_rain_on_water_rings_the_water_only() -> None:

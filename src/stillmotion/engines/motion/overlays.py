@@ -70,7 +70,7 @@ def _build(
                                tempo=tempo, **common)
     rain = next((p for p in plan.particles if p.kind == "rain"), None)
     density = rain.density if rain is not None else 0.5
-    return Ripples.build(image, scene.masks["water"], density=density, amount=amount, tempo=tempo, **common)
+    return Ripples.build(image, scene.masks["water"], horizon=scene.horizon, density=density, amount=amount, tempo=tempo, **common)
 
 
 def draw_overlays(overlays: Sequence[Overlay], frame: np.ndarray, index: int, pose: CameraPose | None) -> None:

@@ -34,8 +34,12 @@ RADIUS = 34.0
 """A ring's final radius (px at 1080p) at the bottom of the frame; it shrinks towards the horizon."""
 FLATTEN = (0.22, 0.55)
 """A ring's height over its width near the horizon and at the bottom of the frame."""
-RIM_LEVEL = 38.0
+RIM_LEVEL = 26.0
 """Levels (0..255) the rim brightens a new ring at normal strength; the trough dims 60% of that."""
+MAX_AMOUNT = 1.5
+"""Heavier rain makes more rings, not brighter ones: past this a ring reads as drawn."""
+FAR_SIZE = 0.15
+"""A ring at the horizon is this fraction of one at the bottom of the frame."""
 SITES = 512
 WATER_CORE = 0.5
 FADE_SECONDS = 0.5
@@ -61,10 +65,11 @@ class Ripples:
 
     @classmethod
     def build(
-        cls, image: np.ndarray, water: np.ndarray, *, density: float, amount: float, tempo: float, fps: int,
-        num_frames: int, loop: bool, seed: int,
+        cls, image: np.ndarray, water: np.ndarray, *, horizon: float, density: float, amount: float, tempo: float,
+        fps: int, num_frames: int, loop: bool, seed: int,
     ) -> Ripples | None:
-        """`water`: the scene's water mask (any size); None when it has no water core."""
+        """`water`: the scene's water mask (any size); `horizon`: the scene's, as a fraction of the
+        height (rings shrink towards it); None when the water mask has no core."""
         height, width = image.shape[:2]
         big = cv2.resize(water, (width, height), interpolation=cv2.INTER_LINEAR)
         core = big >= WATER_CORE * max(float(big.max()), 1e-6)
@@ -79,8 +84,8 @@ class Ripples:
         hz = whole_cycles(tempo / rng.uniform(*PERIOD_SECONDS, slots), duration, loop)
         return cls(
             sites=sites, water=big.astype(np.float32), period=1.0 / hz, phase=rng.uniform(0, 1, slots),
-            offset=rng.integers(0, SITES, slots), horizon=float(np.quantile(ys, 0.02)),
-            level=RIM_LEVEL * amount, width=width, height=height, fps=fps, num_frames=num_frames, loop=loop,
+            offset=rng.integers(0, SITES, slots), horizon=min(horizon * height, float(ys.min())),
+            level=RIM_LEVEL * min(amount, MAX_AMOUNT), width=width, height=height, fps=fps, num_frames=num_frames, loop=loop,
         )
 
     def rings(self, index: int) -> list[tuple[float, float, float, float, float]]:
@@ -94,7 +99,7 @@ class Ripples:
         site = self.sites[(self.offset + cycle * 97) % SITES]
         depth = np.clip((site[:, 1] - self.horizon) / max(self.height - self.horizon, 1.0), 0.0, 1.0)
         scale = self.width / REFERENCE_WIDTH
-        radius = RADIUS * scale * (0.35 + 0.65 * depth) * np.sqrt(age)
+        radius = RADIUS * scale * (FAR_SIZE + (1.0 - FAR_SIZE) * depth) * np.sqrt(age)
         flatten = FLATTEN[0] + (FLATTEN[1] - FLATTEN[0]) * depth
         strength = (1.0 - age) ** 1.5 * np.clip(age * 8.0, 0.0, 1.0)
         return [tuple(row) for row in np.stack([site[:, 0], site[:, 1], radius, flatten, strength], axis=1).tolist()]
@@ -148,6 +153,7 @@ def _ring(
     inner = 0.72 * radius
     cv2.ellipse(trough, centre, (round(inner * one), round(inner * flatten * one)), 0, 0, 360, 255, line,
                 cv2.LINE_AA, shift)
+    rim, trough = cv2.GaussianBlur(rim, (3, 3), 0), cv2.GaussianBlur(trough, (3, 3), 0)  # a wave, not a line
     # The water under the ring, read where the ring sits in the photo (the pose only moves it).
     wx0, wy0 = int(at[0]) - (int(cx) - x0), int(at[1]) - (int(cy) - y0)
     wet = _window(water, wx0, wy0, x1 - x0, y1 - y0)
