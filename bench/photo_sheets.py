@@ -55,7 +55,7 @@ LIGHT_CASES: tuple[tuple[str, str, tuple[float, float]], ...] = (
     ("hubble_deep_field", "static camera, stars twinkle", (0.45, 0.5)),
     ("hubble_deep_field", "lent zoom avant, les étoiles scintillent", (0.6, 0.35)),
     ("rocket", "stars twinkle", (0.5, 0.5)),
-    ("coffee", "glints twinkle on the cup", (0.63, 0.69)),
+    ("coffee", "static camera, the spoon glints", (0.63, 0.69)),
     ("china.jpg", "static camera, sunbeams through the trees", (0.75, 0.3)),
     ("china.jpg", "static camera, heavy rain on the lake", (0.8, 0.62)),
     ("flower.jpg", "god rays", (0.5, 0.3)),

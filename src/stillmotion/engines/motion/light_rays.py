@@ -202,4 +202,4 @@ class LightRays:
     def footprint(self, index: int) -> np.ndarray:
         """Where the rays fall (bool, image size): a quarter of their peak or more."""
         big = cv2.resize(self.rays, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
-        return big >= 0.25
+        return big >= 0.25 * float(big.max())
