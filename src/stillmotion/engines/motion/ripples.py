@@ -16,6 +16,7 @@ Cost: one small patch per visible ring (~40 at 1080p), ~2 ms per frame.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -40,6 +41,8 @@ MAX_AMOUNT = 1.5
 """Heavier rain makes more rings, not brighter ones: past this a ring reads as drawn."""
 FAR_SIZE = 0.15
 """A ring at the horizon is this fraction of one at the bottom of the frame."""
+TROUGH = 0.72
+"""The trough runs at this fraction of the rim's radius."""
 SITES = 512
 WATER_CORE = 0.5
 FADE_SECONDS = 0.5
@@ -137,30 +140,37 @@ def _ring(
     """One ring: a bright rim and a dark trough just inside it, on the water only. `at` is where
     the water mask is read (image pixels), `on_screen` where the ring is drawn."""
     height, width = frame.shape[:2]
-    reach_x, reach_y = int(radius) + line + 2, int(radius * flatten) + line + 2
     cx, cy = on_screen
-    x0, y0 = max(0, int(cx) - reach_x), max(0, int(cy) - reach_y)
-    x1, y1 = min(width, int(cx) + reach_x + 1), min(height, int(cy) + reach_y + 1)
+    ix, iy = int(np.floor(cx)), int(np.floor(cy))
+    sprite = _ring_sprite(round(radius * 4), round(flatten * 20), round((cx - ix) * 2), round((cy - iy) * 2), line)
+    reach_y, reach_x = sprite.shape[0] // 2, sprite.shape[1] // 2
+    x0, y0 = max(0, ix - reach_x), max(0, iy - reach_y)
+    x1, y1 = min(width, ix + reach_x + 1), min(height, iy + reach_y + 1)
     if x0 >= x1 or y0 >= y1:
         return
-    shift = 4
-    one = 1 << shift
-    centre = (round((cx - x0) * one), round((cy - y0) * one))
-    rim = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    trough = np.zeros_like(rim)
-    cv2.ellipse(rim, centre, (round(radius * one), round(radius * flatten * one)), 0, 0, 360, 255, line,
-                cv2.LINE_AA, shift)
-    inner = 0.72 * radius
-    cv2.ellipse(trough, centre, (round(inner * one), round(inner * flatten * one)), 0, 0, 360, 255, line,
-                cv2.LINE_AA, shift)
-    rim, trough = cv2.GaussianBlur(rim, (3, 3), 0), cv2.GaussianBlur(trough, (3, 3), 0)  # a wave, not a line
+    cut = sprite[y0 - (iy - reach_y) : y1 - (iy - reach_y), x0 - (ix - reach_x) : x1 - (ix - reach_x)]
     # The water under the ring, read where the ring sits in the photo (the pose only moves it).
-    wx0, wy0 = int(at[0]) - (int(cx) - x0), int(at[1]) - (int(cy) - y0)
-    wet = _window(water, wx0, wy0, x1 - x0, y1 - y0)
-    change = (rim.astype(np.float32) - 0.6 * trough.astype(np.float32)) * (level / 255.0) * wet
+    wet = _window(water, int(at[0]) - (ix - x0), int(at[1]) - (iy - y0), x1 - x0, y1 - y0)
     roi = frame[y0:y1, x0:x1].astype(np.float32)
-    roi += change[..., None]
+    roi += (cut * wet * np.float32(level))[..., None]
     frame[y0:y1, x0:x1] = np.clip(roi, 0.0, 255.0).astype(np.uint8)
+
+
+@functools.lru_cache(maxsize=8192)
+def _ring_sprite(radius_q: int, flatten_q: int, half_x: int, half_y: int, line: int) -> np.ndarray:
+    """A ring's profile (float32, rim +1, trough -0.6) for a radius in quarter pixels, a flattening
+    in twentieths and a centre offset in half pixels: cached, since rings grow through the same
+    sizes again and again (drawing each with `cv2.ellipse` cost ~75 us, the bulk of a frame's rings)."""
+    radius, flatten = max(radius_q / 4.0, 0.5), max(flatten_q / 20.0, 0.05)
+    width = 0.6 * line
+    reach_x = int(radius + 3 * width) + 2
+    reach_y = int(radius * flatten + 3 * width) + 2
+    xs = np.arange(-reach_x, reach_x + 1, dtype=np.float32) - half_x / 2.0
+    ys = np.arange(-reach_y, reach_y + 1, dtype=np.float32) - half_y / 2.0
+    distance = np.sqrt(xs[None, :] ** 2 + (ys[:, None] / flatten) ** 2)  # along the major axis
+    rim = np.exp(-0.5 * ((distance - radius) / width) ** 2)
+    trough = np.exp(-0.5 * ((distance - TROUGH * radius) / width) ** 2)
+    return (rim - 0.6 * trough).astype(np.float32)
 
 
 def _window(field: np.ndarray, x0: int, y0: int, width: int, height: int) -> np.ndarray:
