@@ -25,7 +25,7 @@ from stillmotion.engines.motion.camera import (
     build_camera_path,
 )
 from stillmotion.engines.motion.fields import FieldGrid
-from stillmotion.engines.motion.overlays import OVERLAY_KINDS, Overlay, build_overlays
+from stillmotion.engines.motion.lights import LIGHT_KINDS, LightEffect, build_lights
 from stillmotion.engines.motion.notes import PARALLAX_MOVES, SMALLER_NOTE_BELOW, SMALLER_REASON, WEAK_REASON, note
 from stillmotion.engines.motion.parallax import ParallaxWarp
 from stillmotion.engines.motion.particles import ParticleSystem
@@ -35,7 +35,7 @@ from stillmotion.engines.motion.prompt_match import Reading, read_prompt
 from stillmotion.engines.motion.regions import RegionAnimator, highlight_mask
 from stillmotion.engines.motion.render import FrameRenderer
 from stillmotion.engines.motion.scene import SceneAnalysis, analyze_scene
-from stillmotion.engines.motion.visibility import VISIBLE_CHANGE, Visibility, measure_overlays, measure_regions
+from stillmotion.engines.motion.visibility import VISIBLE_CHANGE, Visibility, measure_lights, measure_regions
 from stillmotion.pipeline.context import TaskContext
 
 ENGINE_VERSION = "2"
@@ -110,15 +110,15 @@ def _without_faint(request: RenderRequest, plan: MotionPlan, faint: dict[str, Vi
     )
 
 
-def _visible_overlays(
-    request: RenderRequest, plan: MotionPlan, overlays: list[Overlay]
-) -> tuple[MotionPlan, tuple[Overlay, ...]]:
-    """The overlays that visibly change the picture (measured, `visibility.py`), and the plan less
-    the overlay kinds it names that found nothing to anchor to or would not show."""
-    measured = {m.kind: m for m in measure_overlays(request.image, overlays, num_frames=request.num_frames)}
-    faint = {r.kind: measured.get(r.kind, Visibility(r.kind, 0.0)) for r in plan.regions if r.kind in OVERLAY_KINDS}
+def _visible_lights(
+    request: RenderRequest, plan: MotionPlan, lights: list[LightEffect]
+) -> tuple[MotionPlan, tuple[LightEffect, ...]]:
+    """The light effects that visibly change the picture (measured, `visibility.py`), and the plan
+    less the light kinds it names that found nothing to anchor to or would not show."""
+    measured = {m.kind: m for m in measure_lights(request.image, lights, num_frames=request.num_frames)}
+    faint = {r.kind: measured.get(r.kind, Visibility(r.kind, 0.0)) for r in plan.regions if r.kind in LIGHT_KINDS}
     faint = {kind: m for kind, m in faint.items() if not m.visible}
-    return _without_faint(request, plan, faint), tuple(o for o in overlays if o.kind not in faint)
+    return _without_faint(request, plan, faint), tuple(light for light in lights if light.kind not in faint)
 
 
 def _smaller_camera(request: RenderRequest, plan: MotionPlan, kept: float) -> MotionPlan:
@@ -175,12 +175,12 @@ def prepare_plan(
         depth_range=(float(depth.min()), float(depth.max())) if parallax is not None and depth is not None else None,
         focus=path.focus,
     )
-    overlays = build_overlays(
+    lights = build_lights(
         plan, request.image, scene, path if parallax is not None else None, fps=request.fps,
         num_frames=request.num_frames, seed=request.seed,
     )
-    plan, overlays = _visible_overlays(request, plan, overlays)
-    renderer = FrameRenderer(request.image, path, grid, parallax, regions, particles, overlays)
+    plan, kept = _visible_lights(request, plan, lights)
+    renderer = FrameRenderer(request.image, path, grid, parallax, regions, particles, lights=kept)
     if path.kept < 1.0:
         plan = _smaller_camera(request, plan, path.kept)
     return MotionRender(

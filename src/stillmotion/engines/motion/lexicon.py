@@ -113,7 +113,7 @@ REGION_PHRASES: dict[str, Concept] = {
         Concept("region", "light"),
     "flickering|glowing|pulsing light|lights|lantern|lanterns": Concept("region", "light"),
     "lanterns|lantern": Concept("region", "light"),
-    # Drawn on the frame (`overlays.py`): twinkle on point lights, rays from a bright gap.
+    # Drawn on the frame (`lights.py`): twinkle on point lights, rays from a bright gap.
     "twinkle|twinkles|twinkling|twinkly|glint|glints|glinting|scintillate|scintillates|scintillating":
         Concept("region", "twinkle"),
     "star|stars|starry|starlight|starlit|starfield|starfields": Concept("region", "twinkle"),

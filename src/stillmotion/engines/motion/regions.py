@@ -124,7 +124,7 @@ class RegionAnimator:
         u = np.arange(num_frames) / (num_frames if loop else max(num_frames - 1, 1))
         for index, effect in enumerate(effects):
             if effect.kind not in STYLES:
-                continue  # drawn on the frame, not moved in it (`overlays.py`)
+                continue  # drawn on the frame, not moved in it (`lights.py`)
             style = STYLES[effect.kind]
             mask = _mask_for(style, masks, grid)
             if mask is None:

@@ -1,4 +1,4 @@
-"""Frame composition: camera (with parallax) and region motion in one warp, then overlays, then particles.
+"""Frame composition: camera (with parallax) and region motion in one warp, then light effects, then particles.
 
 Work stays on uint8 frames inside OpenCV, resampled as RGBA (OpenCV's bilinear
 warps are vectorised for four channels, not three: ~2x faster) and turned back
@@ -18,7 +18,7 @@ import numpy as np
 
 from stillmotion.engines.motion.camera import CameraPath, CameraPose
 from stillmotion.engines.motion.fields import FieldGrid
-from stillmotion.engines.motion.overlays import Overlay, draw_overlays
+from stillmotion.engines.motion.lights import LightEffect, draw_lights
 from stillmotion.engines.motion.parallax import ParallaxWarp
 from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.regions import RegionAnimator, RegionFields
@@ -64,7 +64,7 @@ class FrameRenderer:
     parallax: ParallaxWarp | None = None
     regions: RegionAnimator | None = None
     particles: ParticleSystem | None = None
-    overlays: tuple[Overlay, ...] = ()
+    lights: tuple[LightEffect, ...] = ()
     """Light added on the frame (twinkle, rays, ripples), drawn before the particles."""
     rgba: np.ndarray = field(init=False, repr=False)
     """The image with a fourth channel, the source every warp resamples."""
@@ -84,7 +84,7 @@ class FrameRenderer:
             frame = self.image.copy()
         else:
             frame = cv2.cvtColor(warp_flat(self.rgba, pose), cv2.COLOR_RGBA2RGB)
-        draw_overlays(self.overlays, frame, index, pose)
+        draw_lights(self.lights, frame, index, pose)
         if self.particles is not None:
             frame = self.particles.draw(frame, index, pose)
         return frame

@@ -8,7 +8,7 @@ and what counts is how much the picture in its region actually changes: the mean
 absolute luminance change over the region's pixels at the instant it is largest.
 An effect below `VISIBLE_CHANGE` is reported as not rendered and left out.
 
-Effects that draw on the frame (`overlays.py`: twinkle, light rays, rain
+Effects that draw light on the frame (`lights.py`: twinkle, light rays, rain
 ripples) are measured the same way, at the frame's own size (they only touch
 small patches or a coarse layer): each alone on the still photo, the change
 counted over the pixels where it acts (its footprint at that instant: the
@@ -26,7 +26,7 @@ import numpy as np
 
 from stillmotion.engines.motion.camera import CameraPath, build_camera_path
 from stillmotion.engines.motion.fields import FieldGrid
-from stillmotion.engines.motion.overlays import OVERLAY_KINDS, Overlay
+from stillmotion.engines.motion.lights import LIGHT_KINDS, LightEffect
 from stillmotion.engines.motion.plan import CameraMove, MotionPlan, RegionEffect
 from stillmotion.engines.motion.regions import RegionAnimator
 from stillmotion.engines.motion.render import FrameRenderer
@@ -72,8 +72,8 @@ def measure_regions(
     gray0 = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.int16)
     out = []
     for effect in plan.regions:
-        if effect.kind in OVERLAY_KINDS:
-            continue  # measured on the frame they are drawn on, `measure_overlays`
+        if effect.kind in LIGHT_KINDS:
+            continue  # measured on the frame they are drawn on, `measure_lights`
         out.append(Visibility(effect.kind, _change(effect, plan, masks, small, gray0, grid, still, fps, num_frames, seed)))
     return out
 
@@ -102,20 +102,20 @@ def _change(
     return largest
 
 
-def measure_overlays(image: np.ndarray, overlays: list[Overlay], *, num_frames: int) -> list[Visibility]:
-    """How much each overlay changes the still photo where it acts, at its largest instant."""
+def measure_lights(image: np.ndarray, lights: list[LightEffect], *, num_frames: int) -> list[Visibility]:
+    """How much each light effect changes the still photo where it acts, at its largest instant."""
     gray0 = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.int16)
     out = []
-    for overlay in overlays:
+    for light in lights:
         largest = 0.0
         for fraction in PROBE_INSTANTS:
             index = min(num_frames - 1, max(1, round(fraction * (num_frames - 1))))
-            where = overlay.footprint(index)
+            where = light.footprint(index)
             if not where.any():
                 continue
             frame = image.copy()
-            overlay.draw(frame, index, None)
+            light.draw(frame, index, None)
             gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.int16)
             largest = max(largest, float(np.abs(gray - gray0)[where].mean()))
-        out.append(Visibility(overlay.kind, largest))
+        out.append(Visibility(light.kind, largest))
     return out

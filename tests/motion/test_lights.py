@@ -157,7 +157,7 @@ def test_twinkle_on_the_hubble_deep_field() -> None:
 
 
 def test_a_twinkle_too_faint_to_see_is_reported_not_rendered() -> None:
-    """Measured on the rendered frames (`visibility.measure_overlays`): at the weakest settings
+    """Measured on the rendered frames (`visibility.measure_lights`): at the weakest settings
     the stars change by less than a visible amount, so the task says so and draws nothing."""
     image, _ = star_field()
     weak = MotionPlan(camera=CameraMove("static"), regions=(RegionEffect("twinkle", strength=0.05),), strength=0.05)
@@ -174,9 +174,9 @@ def test_the_effects_close_a_loop() -> None:
     stars, _ = star_field()
     for picture, prompt in ((stars, "stars twinkle, seamless loop"), (image, "sunbeams, seamless loop")):
         prepared = MotionEngine().prepare(request_for(picture, frames=FRAMES, fps=FPS, prompt=prompt))
-        (overlay,) = prepared.renderer.overlays
+        (light,) = prepared.renderer.lights
         frame = picture.copy()
-        overlay.draw(frame, FRAMES, None)
+        light.draw(frame, FRAMES, None)
         assert np.array_equal(frame, picture), prompt
 
 

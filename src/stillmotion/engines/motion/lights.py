@@ -24,11 +24,11 @@ from stillmotion.engines.motion.scale import strength_gain
 from stillmotion.engines.motion.scene import SceneAnalysis
 from stillmotion.engines.motion.twinkle import Twinkle
 
-OVERLAY_KINDS = frozenset({"twinkle", "rays", "ripples"})
+LIGHT_KINDS = frozenset({"twinkle", "rays", "ripples"})
 """Region kinds drawn on the frame rather than moved in it."""
 
 
-class Overlay(Protocol):
+class LightEffect(Protocol):
     kind: str
 
     def draw(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> None:
@@ -38,17 +38,17 @@ class Overlay(Protocol):
         """Where the effect acts at frame `index` (bool, the image's size), for `visibility.py`."""
 
 
-def build_overlays(
+def build_lights(
     plan: MotionPlan, image: np.ndarray, scene: SceneAnalysis | None, path: CameraPath | None, *, fps: int,
     num_frames: int, seed: int,
-) -> list[Overlay]:
-    """The plan's overlay effects that have something to anchor to (the others are left out;
-    `visibility.measure_overlays` then reports them as not rendered)."""
+) -> list[LightEffect]:
+    """The plan's light effects that have something to anchor to (the others are left out;
+    `visibility.measure_lights` then reports them as not rendered)."""
     if scene is None:
         return []
-    out: list[Overlay] = []
+    out: list[LightEffect] = []
     for effect in plan.regions:
-        if effect.kind in OVERLAY_KINDS:
+        if effect.kind in LIGHT_KINDS:
             built = _build(effect, plan, image, scene, path, fps=fps, num_frames=num_frames, seed=seed)
             if built is not None:
                 out.append(built)
@@ -58,7 +58,7 @@ def build_overlays(
 def _build(
     effect: RegionEffect, plan: MotionPlan, image: np.ndarray, scene: SceneAnalysis, path: CameraPath | None, *,
     fps: int, num_frames: int, seed: int,
-) -> Overlay | None:
+) -> LightEffect | None:
     amount = (effect.strength / 0.5) * strength_gain(plan.strength)
     tempo = effect.speed * plan.speed
     common = {"fps": fps, "num_frames": num_frames, "loop": plan.loop, "seed": seed}
@@ -73,6 +73,6 @@ def _build(
     return Ripples.build(image, scene.masks["water"], horizon=scene.horizon, density=density, amount=amount, tempo=tempo, **common)
 
 
-def draw_overlays(overlays: Sequence[Overlay], frame: np.ndarray, index: int, pose: CameraPose | None) -> None:
-    for overlay in overlays:
-        overlay.draw(frame, index, pose)
+def draw_lights(lights: Sequence[LightEffect], frame: np.ndarray, index: int, pose: CameraPose | None) -> None:
+    for light in lights:
+        light.draw(frame, index, pose)
