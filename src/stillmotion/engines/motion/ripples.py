@@ -11,7 +11,7 @@ ring is multiplied by the water mask, so it never spills onto the shore.
 
 Closed-form in t (slot, cycle -> site through a fixed table), loop-safe (whole
 cycles per clip, the site table repeats with the loop), faded in from frame 0.
-Cost: one small patch per visible ring (~40 at 1080p), ~2 ms per frame.
+Cost: one small cached patch per visible ring (~70 in heavy rain at 1080p), ~2 ms per frame.
 """
 
 from __future__ import annotations
