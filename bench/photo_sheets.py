@@ -72,7 +72,7 @@ LIGHT_CASES: tuple[tuple[str, str, tuple[float, float]], ...] = (
     ("rocket", "god rays", (0.5, 0.3)),
     ("astronaut", "static camera, rain", (0.5, 0.5)),
     # Both kinds of added effect in one prompt: fog on the lake and rays through the trees.
-    ("china.jpg", "static camera, mist over the lake, sunbeams through the trees", (0.75, 0.3)),
+    ("china.jpg", "static camera, mist over the lake, sunbeams through the trees", (0.6, 0.5)),
 )
 CROP = 360
 

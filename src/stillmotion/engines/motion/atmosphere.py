@@ -24,7 +24,7 @@ ALPHA_FLOOR = 2.0 / 255.0
 
 
 def core(region: np.ndarray) -> np.ndarray:
-    """Where a soft 0..1 anchor field reaches half its peak (bool): the part of an overlay's
+    """Where a soft 0..1 anchor field reaches half its peak (bool): the part of a vapour effect's
     place that the visibility measurement counts (`visibility.measure_added`)."""
     return region >= 0.5 * float(region.max()) if region.size and region.max() > 0 else np.zeros(region.shape, bool)
 
