@@ -180,6 +180,7 @@ def prepare_plan(
         depth_range=(float(depth.min()), float(depth.max())) if parallax is not None and depth is not None else None,
         focus=path.focus,
     )
+    # Added effects sit at their anchor's depth for the camera: none when the picture is warped flat.
     added = build_added_effects(
         plan, request.image, scene, grid, path if parallax is not None else None, fps=request.fps,
         num_frames=request.num_frames, seed=request.seed,
