@@ -59,3 +59,44 @@ def dark_texture(width: int = 320, height: int = 180, seed: int = 3) -> np.ndarr
     rng = np.random.default_rng(seed)
     noise = cv2.resize(rng.random((height // 4, width // 4)).astype(np.float32), (width, height))
     return np.clip(20 + noise[..., None] * np.array([25, 30, 40], np.float32), 0, 255).astype(np.uint8)
+
+
+def star_field(width: int = 480, height: int = 270, count: int = 40, seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """RGB uint8 night sky: faint noise with `count` small Gaussian stars; and the stars' (n, 2) x, y."""
+    rng = np.random.default_rng(seed)
+    image = rng.normal(12.0, 3.0, (height, width, 1)).repeat(3, axis=2).astype(np.float32)
+    stars = np.stack([rng.uniform(10, width - 10, count), rng.uniform(10, height - 10, count)], axis=1)
+    ys, xs = np.mgrid[0:height, 0:width]
+    for (x, y), level in zip(stars, rng.uniform(150, 240, count)):
+        image += (level * np.exp(-((xs - x) ** 2 + (ys - y) ** 2) / (2 * 0.9**2)))[..., None]
+    return np.clip(image, 0, 255).astype(np.uint8), stars
+
+
+def sunlit_trees(width: int = 480, height: int = 270) -> np.ndarray:
+    """RGB uint8: a white sky with the sun, dark tree trunks and a canopy in front of it (gaps of
+    sky between them), over a dark forest floor."""
+    image = np.zeros((height, width, 3), np.float32)
+    image[:] = np.array([40, 55, 35], np.float32)  # shade
+    sky = int(height * 0.45)
+    image[:sky] = np.array([235, 240, 245], np.float32)
+    ys, xs = np.mgrid[0:sky, 0:width]
+    image[:sky] += (20.0 * np.exp(-((xs - width * 0.6) ** 2 + (ys - sky * 0.3) ** 2) / (2 * (width * 0.08) ** 2)))[..., None]
+    for x in range(width // 12, width, width // 6):  # trunks across the sky
+        image[: int(height * 0.8), x : x + width // 30] = np.array([35, 30, 25], np.float32)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def lit_lake(width: int = 320, height: int = 180, seed: int = 7) -> np.ndarray:
+    """The landscape with the sun in its sky, a lake across the bottom fifth and a dozen lamps on the
+    dark block: something for each of twinkle, light rays and rain ripples to anchor to."""
+    rng = np.random.default_rng(seed)
+    image = landscape(width, height, seed).astype(np.float32)
+    ys, xs = np.mgrid[0:height, 0:width]
+    image += (120.0 * np.exp(-((xs - 0.7 * width) ** 2 + (ys - 0.12 * height) ** 2) / (2 * (0.03 * width) ** 2)))[..., None]
+    lake = int(0.8 * height)
+    image[lake:] = np.array([55, 85, 110], np.float32) + rng.normal(0, 4, (height - lake, width, 1))
+    image[int(height * 0.45) : int(height * 0.8), int(width * 0.42) : int(width * 0.58)] *= 0.35
+    sigma = max(0.8, width / 1920 * 1.6)
+    for x, y in zip(rng.uniform(0.43, 0.57, 12) * width, rng.uniform(0.47, 0.78, 12) * height):
+        image += (230.0 * np.exp(-((xs - x) ** 2 + (ys - y) ** 2) / (2 * sigma**2)))[..., None]
+    return np.clip(image, 0, 255).astype(np.uint8)

@@ -131,7 +131,7 @@ def test_fog_drifts_the_named_way() -> None:
     shifts = []
     for direction in ("left", "right"):
         plan = MotionPlan(camera=STILL, regions=(RegionEffect(kind="fog", strength=1.0, speed=2.0, direction=direction),))
-        fog = prepare_plan(request_for(image, frames=24, fps=12), plan, landscape_scene()).renderer.overlays[0]
+        fog = prepare_plan(request_for(image, frames=24, fps=12), plan, landscape_scene()).renderer.added[0]
         grid = fog.grid
         rows = slice(int(0.41 * grid.small_height), int(0.45 * grid.small_height))  # above the subject block
         a, b = (fog.opacity_at(grid.small_xs, grid.small_ys, t)[rows] for t in (1.0, 1.5))

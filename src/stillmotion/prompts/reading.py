@@ -103,6 +103,8 @@ _RENDERED_PHRASES: dict[str, str] = {
     "region:fog": "mist drifts",
     "region:heat": "heat shimmers",
     "region:light": "lights glow and flicker",
+    "region:twinkle": "the stars and point lights twinkle",
+    "region:rays": "light rays shine through",
 }
 """How a renderable thing is said again when the user's clause around it is left out."""
 

@@ -1,47 +1,32 @@
-"""Effects that add what the photo lacks (steam, smoke, fog, heat shimmer), drawn on the finished frame.
+"""The shared drawing of the vapour effects (steam, smoke, fog, heat shimmer) on the finished frame.
 
-Each effect is an `Overlay`: a field (opacity, or displacement for shimmer)
-that is a closed-form function of (seed, t), evaluated on the coarse field
-grid and upsampled only over the window where it is not zero. It lives in the
+Each is an added effect (`added_effects.AddedEffect`) whose look is a field
+(opacity, or displacement for shimmer) that is a closed-form function of
+(seed, t), evaluated on the coarse field grid and upsampled only over the window where it is not zero. It lives in the
 scene, not on the screen: every coarse cell of the output is mapped back to
 the photo (frame 0) point it shows through the frame's camera pose, at the
 effect's own depth, so a push-in grows a plume with its cup and a pan slides
-fog with the ground. Everything fades in over FADE_SECONDS, as particles do,
+fog with the ground. Each fades in (`timing.fade_envelope`), as particles do,
 so frame 0 is the input; a looping clip fades out again before the seam.
 """
 
 from __future__ import annotations
-
-from typing import Protocol
 
 import cv2
 import numpy as np
 
 from stillmotion.engines.motion.camera import CameraPose
 from stillmotion.engines.motion.fields import FieldGrid
-from stillmotion.engines.motion.particles import FADE_SECONDS
-from stillmotion.engines.motion.timing import clip_envelope
 
 ALPHA_FLOOR = 2.0 / 255.0
 """Opacity below two grey levels changes a pixel by at most one level: cells under it are skipped
 (the window to blend, a full-resolution pass, is what an added effect costs per frame)."""
 
 
-class Overlay(Protocol):
-    kind: str
-
-    def apply(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> np.ndarray:
-        """Draw frame `index` of the effect onto `frame` (RGB uint8, may be modified) and return it."""
-        ...
-
-    def region(self) -> np.ndarray:
-        """float32 (h, w) at frame size, 0..1: where the effect can show, in frame 0's coordinates."""
-        ...
-
-
-def envelope(index: int, fps: int, num_frames: int, loop: bool) -> float:
-    """Opacity 0..1 over the clip: 0 at frame 0, full after FADE_SECONDS (looping: back to 0 at the seam)."""
-    return clip_envelope(index / fps, num_frames / fps, loop, FADE_SECONDS)
+def core(region: np.ndarray) -> np.ndarray:
+    """Where a soft 0..1 anchor field reaches half its peak (bool): the part of a vapour effect's
+    place that the visibility measurement counts (`visibility.measure_added`)."""
+    return region >= 0.5 * float(region.max()) if region.size and region.max() > 0 else np.zeros(region.shape, bool)
 
 
 def scene_points(grid: FieldGrid, pose: CameraPose | None, nearness: float) -> tuple[np.ndarray, np.ndarray]:

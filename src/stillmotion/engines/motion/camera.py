@@ -76,6 +76,17 @@ class CameraPose:
             dtype=np.float64,
         )
 
+    def on_screen(
+        self, points: np.ndarray, nearness: np.ndarray, width: int, height: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Where source points (n, 2) at nearness r (n,) appear in the frame, and their
+        magnifications (n,): the inverse of the pixel mapping q = centre + shift r + (p - C) / (zoom (1 + pz r)),
+        for what is drawn on a frame after its warp (particles, glints) to sit in the scene."""
+        magnification = self.zoom * (1.0 + self.parallax_zoom * nearness)
+        centre = np.array([(width - 1) / 2.0, (height - 1) / 2.0])
+        origin = np.asarray(self.center)[None, :] + np.asarray(self.parallax_shift)[None, :] * nearness[:, None]
+        return centre + (points - origin) * magnification[:, None], magnification
+
     @property
     def has_parallax(self) -> bool:
         return self.parallax_zoom != 0.0 or self.parallax_shift != (0.0, 0.0)

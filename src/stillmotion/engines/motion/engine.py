@@ -17,6 +17,7 @@ import numpy as np
 
 from stillmotion.audio.cues import AudioCues
 from stillmotion.engines.base import RenderRequest
+from stillmotion.engines.motion.added_effects import ADDED_KINDS, AddedEffect, build_added_effects
 from stillmotion.engines.motion.allocator import keep_freed_memory
 from stillmotion.engines.motion.anchors import ATMOSPHERE_KINDS, place
 from stillmotion.engines.motion.camera import (
@@ -27,7 +28,6 @@ from stillmotion.engines.motion.camera import (
 )
 from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.notes import PARALLAX_MOVES, SMALLER_NOTE_BELOW, SMALLER_REASON, WEAK_REASON, note
-from stillmotion.engines.motion.overlays import build_overlays
 from stillmotion.engines.motion.parallax import ParallaxWarp, supported_parallax
 from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.plan import MotionPlan
@@ -36,7 +36,7 @@ from stillmotion.engines.motion.prompt_match import Reading, read_prompt
 from stillmotion.engines.motion.regions import RegionAnimator, highlight_mask
 from stillmotion.engines.motion.render import FrameRenderer
 from stillmotion.engines.motion.scene import SceneAnalysis, analyze_scene
-from stillmotion.engines.motion.visibility import VISIBLE_CHANGE, measure_regions
+from stillmotion.engines.motion.visibility import VISIBLE_CHANGE, Visibility, measure_added, measure_regions
 from stillmotion.pipeline.context import TaskContext
 
 ENGINE_VERSION = "2"
@@ -86,9 +86,13 @@ def without_invisible(request: RenderRequest, plan: MotionPlan, scene: SceneAnal
     frames, `visibility.py`), with a note for each one the user asked for."""
     measured = measure_regions(
         request.image, plan, _masks(request, plan, scene), fps=request.fps, num_frames=request.num_frames,
-        seed=request.seed, scene=scene,
+        seed=request.seed,
     )
-    faint = {m.kind: m for m in measured if not m.visible}
+    return _without_faint(request, plan, {m.kind: m for m in measured if not m.visible})
+
+
+def _without_faint(request: RenderRequest, plan: MotionPlan, faint: dict[str, Visibility]) -> MotionPlan:
+    """The plan less the `faint` region kinds, with a note for each one the user asked for."""
     if not faint:
         return plan
     said = _user_reading(request)
@@ -107,14 +111,19 @@ def without_invisible(request: RenderRequest, plan: MotionPlan, scene: SceneAnal
     )
 
 
-def _placed(plan: MotionPlan, scene: SceneAnalysis | None, drawn: set[str]) -> MotionPlan:
-    """The plan with where each added effect is drawn said in its explanation, and the added
-    effects that have nowhere to be (a hand-made plan over a scene without a place) dropped."""
-    why = tuple(f"{region.kind}: {place(region.kind, scene)}" for region in plan.regions if region.kind in drawn)
-    kept = tuple(r for r in plan.regions if r.kind not in ATMOSPHERE_KINDS or r.kind in drawn)
-    if not why and kept == plan.regions:
-        return plan
-    return replace(plan, regions=kept, explanation=plan.explanation + why)
+def _visible_added(
+    request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None, effects: list[AddedEffect]
+) -> tuple[MotionPlan, tuple[AddedEffect, ...]]:
+    """The added effects that visibly change the picture (measured, `visibility.py`), and the plan
+    less the added kinds it names that found nowhere to be or would not show, with where each
+    drawn one is placed said in its explanation."""
+    measured = {m.kind: m for m in measure_added(request.image, effects, num_frames=request.num_frames)}
+    faint = {r.kind: measured.get(r.kind, Visibility(r.kind, 0.0)) for r in plan.regions if r.kind in ADDED_KINDS}
+    faint = {kind: m for kind, m in faint.items() if not m.visible}
+    kept = tuple(effect for effect in effects if effect.kind not in faint)
+    plan = _without_faint(request, plan, faint)
+    why = tuple(f"{effect.kind}: {place(effect.kind, scene)}" for effect in kept if effect.kind in ATMOSPHERE_KINDS)
+    return replace(plan, explanation=plan.explanation + why) if why else plan, kept
 
 
 def _smaller_camera(request: RenderRequest, plan: MotionPlan, kept: float) -> MotionPlan:
@@ -174,14 +183,13 @@ def prepare_plan(
         depth_range=(float(depth.min()), float(depth.max())) if parallax is not None and depth is not None else None,
         focus=path.focus,
     )
-    overlays = build_overlays(
-        plan.regions, scene, request.image, grid, fps=request.fps, num_frames=request.num_frames, loop=plan.loop,
-        seed=request.seed, speed=plan.speed, strength=plan.strength,
-        # Overlays sit at their anchor's depth for the camera: none when the picture is warped flat.
-        focus=path.focus if parallax is not None else None,
+    # Added effects sit at their anchor's depth for the camera: none when the picture is warped flat.
+    added = build_added_effects(
+        plan, request.image, scene, grid, path if parallax is not None else None, fps=request.fps,
+        num_frames=request.num_frames, seed=request.seed,
     )
-    renderer = FrameRenderer(request.image, path, grid, parallax, regions, particles, overlays)
-    plan = _placed(plan, scene, {overlay.kind for overlay in overlays})
+    plan, kept = _visible_added(request, plan, scene, added)
+    renderer = FrameRenderer(request.image, path, grid, parallax, regions, particles, added=kept)
     if path.kept < 1.0:
         plan = _smaller_camera(request, plan, path.kept)
     return MotionRender(

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from stillmotion.engines.motion.atmosphere import ALPHA_FLOOR, blend_towards, envelope, sample_field, scene_points, window
+from stillmotion.engines.motion.atmosphere import ALPHA_FLOOR, blend_towards, core, sample_field, scene_points, window
 from stillmotion.engines.motion.camera import CameraPose
 from stillmotion.engines.motion.fields import FieldGrid
+from stillmotion.engines.motion.particles import FADE_SECONDS
 from stillmotion.engines.motion.plan import RegionEffect
 from stillmotion.engines.motion.scale import REFERENCE_WIDTH, strength_gain
 from stillmotion.engines.motion.tiling_noise import TilingNoise
-from stillmotion.engines.motion.timing import smootherstep
+from stillmotion.engines.motion.timing import fade_envelope, smootherstep
 
 OPACITY = 0.55
 """Opacity of the thickest fog at strength 0.5: the far ground is veiled, never erased."""
@@ -93,16 +94,17 @@ class Fog:
         alpha[where] = self.opacity * bed * (0.3 + 0.7 * smootherstep((density + 1.6) / 3.2))
         return alpha
 
-    def apply(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> np.ndarray:
-        fade = envelope(index, self.fps, self.num_frames, self.loop)
+    def draw(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> None:
+        fade = fade_envelope(index, self.fps, self.num_frames, self.loop, FADE_SECONDS)
         if fade <= 0.0:
-            return frame
+            return
         x, y = scene_points(self.grid, pose, self.nearness)
         alpha = self.opacity_at(x, y, index / self.fps) * np.float32(fade)
         if self._paint is None:
             self._paint = np.empty((self.grid.height, self.grid.width, 3), np.uint8)
             self._paint[:] = self.colour
-        return blend_towards(frame, self.grid, alpha, self._paint)
+        blend_towards(frame, self.grid, alpha, self._paint)
 
-    def region(self) -> np.ndarray:
-        return cv2.resize(self.bed, (self.grid.width, self.grid.height), interpolation=cv2.INTER_LINEAR)
+    def footprint(self, index: int) -> np.ndarray:
+        """Where the effect can show (bool, frame size, frame 0's coordinates): the core of its anchor."""
+        return core(cv2.resize(self.bed, (self.grid.width, self.grid.height), interpolation=cv2.INTER_LINEAR))

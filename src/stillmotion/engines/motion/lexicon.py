@@ -115,13 +115,21 @@ REGION_PHRASES: dict[str, Concept] = {
     "heat-haze|heat-shimmer|mirage|mirages": Concept("region", "heat"),
     "shimmering|rippling|wavering hot air|heat": Concept("region", "heat"),
     "hot air shimmers|shimmering|ripples|rippling|rises|rising": Concept("region", "heat"),
-    "glow|glows|glowing|flicker|flickers|flickering|twinkle|twinkles|twinkling|neon|lamp|lamps":
+    "glow|glows|glowing|flicker|flickers|flickering|neon|lamp|lamps":
         Concept("region", "light"),
     "light|lights|lighting|lantern|lanterns flicker|flickers|flickering|glow|glows|glowing|pulse|pulses":
         Concept("region", "light"),
-    "flickering|glowing|twinkling|pulsing light|lights|lantern|lanterns": Concept("region", "light"),
-    "sunbeams|sunbeam|sunrays|lanterns|lantern": Concept("region", "light"),
-    "god|sun|light rays|beams": Concept("region", "light"),
+    "flickering|glowing|pulsing light|lights|lantern|lanterns": Concept("region", "light"),
+    "lanterns|lantern": Concept("region", "light"),
+    # Drawn on the frame (`added_effects.py`): twinkle on point lights, rays from a bright gap.
+    "twinkle|twinkles|twinkling|twinkly|glint|glints|glinting|scintillate|scintillates|scintillating":
+        Concept("region", "twinkle"),
+    "star|stars|starry|starlight|starlit|starfield|starfields": Concept("region", "twinkle"),
+    "twinkling|glinting|shimmering light|lights|lamps|stars|streetlights": Concept("region", "twinkle"),
+    "sunbeams|sunbeam|sunrays|sunray|godrays|god-rays|sunshafts": Concept("region", "rays"),
+    "god|sun|light|crepuscular|sunlight rays|beams|shafts": Concept("region", "rays"),
+    "rays|shafts|beams of light|sunlight": Concept("region", "rays"),
+    "light shaft|shafts|beam|beams": Concept("region", "rays"),
 }
 
 # --- particles ----------------------------------------------------------------------------

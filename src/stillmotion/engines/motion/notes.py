@@ -34,6 +34,8 @@ _ABSENT = {
     "steam": "nothing in the photo for steam to rise from (no flames, cup or clear main subject), so none is drawn",
     "fog": "no ground, water or distance was found for fog to lie on, so none is drawn",
     "heat": "no flames or horizon were found for heat to shimmer over, so none is drawn",
+    "twinkle": "no stars or point lights (small bright points in the dark) were found in the photo to twinkle",
+    "rays": "no sun, bright sky or bright gap was found in the upper photo for light rays to come from",
 }
 SMALLER_REASON = (
     "its depth effect (parallax) rendered at {kept:.0%} of the usual: the photo's depth is only "

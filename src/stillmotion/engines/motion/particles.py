@@ -28,7 +28,7 @@ from stillmotion.engines.motion.camera import CameraPose
 from stillmotion.engines.motion.noise import rng_for
 from stillmotion.engines.motion.plan import ParticleEffect
 from stillmotion.engines.motion.scale import REFERENCE_WIDTH, strength_gain
-from stillmotion.engines.motion.timing import clip_envelope
+from stillmotion.engines.motion.timing import fade_envelope
 
 FADE_SECONDS = 0.5
 LAYERS = (  # (share of particles, size, speed, brightness): far, middle, near
@@ -155,7 +155,7 @@ class ParticleSystem:
 
     def envelope(self, index: int) -> float:
         """Opacity 0..1: fades in from frame 0 (and, looping, out again before the seam)."""
-        return clip_envelope(index / self.fps, self.num_frames / self.fps, self.loop, FADE_SECONDS)
+        return fade_envelope(index, self.fps, self.num_frames, self.loop, FADE_SECONDS)
 
     def draw(self, frame: np.ndarray, index: int, pose: CameraPose | None = None) -> np.ndarray:
         """Draw frame `index`'s particles, seen through `pose` (None: the identity), onto
@@ -200,18 +200,11 @@ class ParticleSystem:
         return np.mod(pos, wrap) - self.margin
 
     def on_screen(self, particles: ParticleSet, t: float, pose: CameraPose | None) -> tuple[np.ndarray, np.ndarray]:
-        """(n, 2) screen positions and (n,) magnifications at time t through `pose`.
-
-        The inverse of the camera's pixel mapping q = centre + shift r + (p - C) / (zoom (1 + pz r)).
-        """
+        """(n, 2) screen positions and (n,) magnifications at time t through `pose`."""
         pos = self.positions(particles, t)
         if pose is None:
             return pos, np.ones(len(pos))
-        r = particles.nearness
-        magnification = pose.zoom * (1.0 + pose.parallax_zoom * r)
-        centre = np.array([(self.width - 1) / 2.0, (self.height - 1) / 2.0])
-        origin = np.asarray(pose.center)[None, :] + np.asarray(pose.parallax_shift)[None, :] * r[:, None]
-        return centre + (pos - origin) * magnification[:, None], magnification
+        return pose.on_screen(pos, particles.nearness, self.width, self.height)
 
     def _loop_hz_scale(self, hz: float) -> float:
         """Looping: bend the wobble frequency to a whole number of cycles per clip."""

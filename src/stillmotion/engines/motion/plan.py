@@ -15,8 +15,11 @@ from typing import Any, Literal
 CameraKind = Literal[
     "static", "push_in", "pull_out", "pan", "tilt", "truck", "pedestal", "orbit", "dolly_zoom"
 ]
-RegionKind = Literal["sky", "water", "foliage", "fire", "smoke", "light", "steam", "fog", "heat"]
-"""steam, smoke, fog and heat (shimmer) are drawn over the photo where `anchors` places them (`overlays.py`)."""
+RegionKind = Literal[
+    "sky", "water", "foliage", "fire", "smoke", "light", "steam", "fog", "heat", "twinkle", "rays", "ripples"
+]
+"""steam, smoke, fog, heat (shimmer), twinkle, rays and (rain) ripples are drawn on the finished frame where the
+scene gives them a place (`added_effects.py`); the others move the photo's own pixels (`regions.py`)."""
 ParticleKind = Literal["rain", "snow", "petals", "leaves", "fireflies", "dust", "sparkles"]
 Direction = Literal["left", "right", "up", "down"]
 

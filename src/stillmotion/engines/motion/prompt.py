@@ -130,6 +130,7 @@ def plan_motion(
         regions += _scene_regions(scene, {r.kind for r in regions} | removed, reason, chance, why)
     if scene is not None:
         regions = _found(regions, scene, why)
+        regions += _rain_ripples(particles, regions, scene, removed, why)
     # 5. Loop and camera (the loop decides the default camera).
     loop = _loop(reading, unwanted, why)
     camera = _camera(reading, unwanted, loop, chance, why)
@@ -315,6 +316,24 @@ def _found(regions: list[RegionEffect], scene: SceneAnalysis, why: list[str]) ->
         else:
             why.append(f"{region.kind}: named, but not found in the image; not rendered")
     return kept
+
+
+def _rain_ripples(
+    particles: list[ParticleEffect], regions: list[RegionEffect], scene: SceneAnalysis, removed: set[str],
+    why: list[str],
+) -> list[RegionEffect]:
+    """Rain on water the photo shows (sure of it, or the prompt names it and it is found) rings
+    the water: the rain's own density sets how strongly."""
+    rain = next((p for p in particles if p.kind == "rain"), None)
+    water = "water" in scene.elements or any(r.kind == "water" for r in regions)
+    if rain is None or "ripples" in removed:
+        return []
+    if not water:
+        why.append("rain: no water found, so no ripples")
+        return []
+    strength = float(np.clip(rain.density, 0.05, 1.0))
+    why.append(f"ripples: rain falls on the water found in the photo -> strength {strength:.2f}")
+    return [RegionEffect("ripples", strength=strength, speed=rain.speed)]
 
 
 def _loop(reading: Reading, unwanted: _Unwanted, why: list[str]) -> bool:

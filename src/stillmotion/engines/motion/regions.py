@@ -122,9 +122,9 @@ class RegionAnimator:
         drift = np.zeros_like(flow)
         u = np.arange(num_frames) / (num_frames if loop else max(num_frames - 1, 1))
         for index, effect in enumerate(effects):
-            style = STYLES.get(effect.kind)
-            if style is None:  # steam, smoke, fog, heat: drawn over the photo (`overlays.py`)
-                continue
+            if effect.kind not in STYLES:
+                continue  # drawn on the frame, not moved in it (`added_effects.py`)
+            style = STYLES[effect.kind]
             mask = _mask_for(style, masks, grid)
             if mask is None:
                 continue

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from stillmotion.engines.motion.light_rays import emitter_map
 from stillmotion.engines.motion.scene_depth import estimate_depth
 from stillmotion.engines.motion.scene_features import compute_features
-from stillmotion.engines.motion.scene_vessel import vessel_mask
 from stillmotion.engines.motion.scene_masks import (
     PORTRAIT_FACE_WIDTH,
     fire_mask,
@@ -28,6 +28,8 @@ from stillmotion.engines.motion.scene_masks import (
     subject_mask,
     water_mask,
 )
+from stillmotion.engines.motion.scene_vessel import vessel_mask
+from stillmotion.engines.motion.twinkle import point_light_map
 
 WORK_LONG_SIDE = 384
 """Long side of the analysis: enough for region shapes and a smooth depth, ~10x fewer pixels
@@ -42,7 +44,9 @@ class SceneAnalysis:
     """float32 (h, w): 0 near .. 1 far; the sky is the farthest plane."""
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     """float32 (h, w) soft masks 0..1: "sky", "water" (weak: use only when the plan names it),
-    "foliage", "fire", "subject", "vessel" (a drink ringed by a pale rim: where steam rises)."""
+    "foliage", "fire", "subject", "vessel" (a drink ringed by a pale rim: where steam rises); "twinkle"
+    (the point lights, found on the full image: each one's contrast at its pixel) and "rays" (the bright
+    sky or gap light rays could come from)."""
     elements: frozenset[str] = frozenset()
     """Mask names the detectors are confident about; what no-prompt plans animate."""
     horizon: float = 0.4
@@ -76,7 +80,8 @@ def analyze_scene(image: np.ndarray) -> SceneAnalysis:
     return SceneAnalysis(
         depth=depth,
         masks={"sky": sky, "water": water, "foliage": foliage, "fire": fire, "subject": subject,
-               "vessel": vessel_mask(features)},
+               "vessel": vessel_mask(features), "twinkle": point_light_map(image, sky.shape),
+               "rays": emitter_map(features.rgb, sky, foliage)},
         elements=frozenset(name for name, yes in sure.items() if yes),
         horizon=horizon / features.height,
     )

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from stillmotion.engines.motion.atmosphere import envelope, sample_field, scene_points, window
+from stillmotion.engines.motion.atmosphere import core, sample_field, scene_points, window
 from stillmotion.engines.motion.camera import CameraPose
 from stillmotion.engines.motion.fields import FieldGrid
+from stillmotion.engines.motion.particles import FADE_SECONDS
 from stillmotion.engines.motion.plan import RegionEffect
 from stillmotion.engines.motion.scale import REFERENCE_WIDTH, strength_gain
 from stillmotion.engines.motion.tiling_noise import TilingNoise
+from stillmotion.engines.motion.timing import fade_envelope
 
 AMPLITUDE = 3.0
 """Largest displacement, px at 1080p, at strength 0.5: a visible wobble that never tears an edge."""
@@ -80,22 +82,22 @@ class Shimmer:
         dy[where] = 0.5 * weight * self.along.sample(x, y, shift)
         return dx, dy
 
-    def apply(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> np.ndarray:
-        fade = envelope(index, self.fps, self.num_frames, self.loop)
+    def draw(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> None:
+        fade = fade_envelope(index, self.fps, self.num_frames, self.loop, FADE_SECONDS)
         if fade <= 0.0:
-            return frame
+            return
         x, y = scene_points(self.grid, pose, self.nearness)
         dx, dy = self.shifts(x, y, index / self.fps)
         dx *= np.float32(fade)
         dy *= np.float32(fade)
         roi = self.grid.cell_box(np.maximum(np.abs(dx), np.abs(dy)) >= MIN_SHIFT, margin=1)
         if roi is None:
-            return frame
+            return
         x0, y0, x1, y1 = roi
         map_x = self.grid.grow(self.grid.small_xs + dx, roi)
         map_y = self.grid.grow(self.grid.small_ys + dy, roi)
         frame[y0:y1, x0:x1] = cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
-        return frame
 
-    def region(self) -> np.ndarray:
-        return cv2.resize(self.band, (self.grid.width, self.grid.height), interpolation=cv2.INTER_LINEAR)
+    def footprint(self, index: int) -> np.ndarray:
+        """Where the effect can show (bool, frame size, frame 0's coordinates): the core of its anchor."""
+        return core(cv2.resize(self.band, (self.grid.width, self.grid.height), interpolation=cv2.INTER_LINEAR))

@@ -53,11 +53,20 @@ def fade_in(u: np.ndarray, duration_u: float) -> np.ndarray:
     return smootherstep(u / duration_u)
 
 
-def clip_envelope(t: float, duration: float, loop: bool, fade_seconds: float) -> float:
-    """Opacity 0..1 of something that appears in a clip: 0 at t = 0, full after `fade_seconds`
-    (at most a quarter of the clip), and, looping, back to 0 at the seam."""
+def fade_envelope(index: int, fps: int, num_frames: int, loop: bool, fade_seconds: float) -> float:
+    """Opacity 0..1 of an effect that adds content: 0 at frame 0 (the input stays the input), in
+    over `fade_seconds` (at most a quarter of the clip), and, looping, out again before the seam."""
+    t = index / fps
+    duration = num_frames / fps
     fade = min(fade_seconds, duration / 4.0)
     value = float(smootherstep(t / fade)) if fade > 0 else 1.0
     if loop:
         value = min(value, float(smootherstep((duration - t) / fade)))
     return value
+
+
+def whole_cycles(hz: np.ndarray, duration: float, loop: bool) -> np.ndarray:
+    """Frequencies bent to a whole number of cycles per clip when it loops (at least one)."""
+    if not loop or duration <= 0:
+        return hz
+    return np.maximum(1.0, np.round(hz * duration)) / duration

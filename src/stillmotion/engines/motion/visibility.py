@@ -7,8 +7,14 @@ alone, camera still, on a small copy of the photo at a few instants of the clip,
 and what counts is how much the picture in its region actually changes: the mean
 absolute luminance change over the region's pixels at the instant it is largest.
 An effect below `VISIBLE_CHANGE` is reported as not rendered and left out.
-The added effects (steam, smoke, fog, heat shimmer) are measured the same way,
-drawn alone over the still photo, in the region their anchor gives them.
+
+The added effects drawn on the frame (`added_effects.py`: steam, smoke, fog,
+heat shimmer, twinkle, light rays, rain ripples) are measured the same way on
+the very objects the render draws, at the frame's own size (they touch a
+window, small patches or a coarse layer): each alone on the still photo, the
+change counted over the pixels where it acts (its footprint at that instant:
+the core of a plume's column, fog's bed or the heat band, the discs around the
+point lights, the lit part of the rays, the rings).
 
 Cost: a few 480-px frames per effect (~5-20 ms), once per task.
 """
@@ -20,14 +26,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from stillmotion.engines.motion.added_effects import ADDED_KINDS, AddedEffect
 from stillmotion.engines.motion.camera import CameraPath, build_camera_path
 from stillmotion.engines.motion.fields import FieldGrid
-from stillmotion.engines.motion.anchors import ATMOSPHERE_KINDS
-from stillmotion.engines.motion.overlays import build_overlays
 from stillmotion.engines.motion.plan import CameraMove, MotionPlan, RegionEffect
 from stillmotion.engines.motion.regions import RegionAnimator
 from stillmotion.engines.motion.render import FrameRenderer
-from stillmotion.engines.motion.scene import SceneAnalysis
 
 PROBE_WIDTH = 480
 """The probe's width: the region fields scale with the frame, so motion in a small copy
@@ -54,10 +58,9 @@ class Visibility:
 
 def measure_regions(
     image: np.ndarray, plan: MotionPlan, masks: dict[str, np.ndarray], *, fps: int, num_frames: int, seed: int,
-    scene: SceneAnalysis | None = None,
 ) -> list[Visibility]:
-    """How much each of the plan's region effects changes the picture in its own region
-    (`scene`: where the added effects are anchored; without it they have no place and measure 0)."""
+    """How much each of the plan's region effects that move the photo's pixels changes the
+    picture in its own region (the added ones are measured once built, `measure_added`)."""
     if not plan.regions:
         return []
     height, width = image.shape[:2]
@@ -72,27 +75,10 @@ def measure_regions(
     gray0 = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.int16)
     out = []
     for effect in plan.regions:
-        if effect.kind in ATMOSPHERE_KINDS:
-            change = _added_change(effect, plan, scene, small, gray0, grid, still, fps, num_frames, seed)
-        else:
-            change = _change(effect, plan, masks, small, gray0, grid, still, fps, num_frames, seed)
-        out.append(Visibility(effect.kind, change))
+        if effect.kind in ADDED_KINDS:
+            continue  # measured on the frame they are drawn on, `measure_added`
+        out.append(Visibility(effect.kind, _change(effect, plan, masks, small, gray0, grid, still, fps, num_frames, seed)))
     return out
-
-
-def _added_change(
-    effect: RegionEffect, plan: MotionPlan, scene: SceneAnalysis | None, small: np.ndarray, gray0: np.ndarray,
-    grid: FieldGrid, still: CameraPath, fps: int, num_frames: int, seed: int,
-) -> float:
-    overlays = build_overlays(
-        (effect,), scene, small, grid, fps=fps, num_frames=num_frames, loop=plan.loop, seed=seed, speed=plan.speed,
-        strength=plan.strength, focus=None,
-    )
-    if not overlays:
-        return 0.0
-    region = overlays[0].region()
-    renderer = FrameRenderer(small, still, grid, overlays=overlays)
-    return _largest_change(renderer, region >= REGION_CORE * float(region.max()), gray0, num_frames)
 
 
 def _change(
@@ -119,8 +105,30 @@ def _largest_change(renderer: FrameRenderer, region: np.ndarray, gray0: np.ndarr
     if not region.any():
         return 0.0
     largest = 0.0
-    for fraction in PROBE_INSTANTS:
-        index = min(num_frames - 1, max(1, round(fraction * (num_frames - 1))))
+    for index in _probe_indices(num_frames):
         gray = cv2.cvtColor(renderer.render(index), cv2.COLOR_RGB2GRAY).astype(np.int16)
         largest = max(largest, float(np.abs(gray - gray0)[region].mean()))
     return largest
+
+
+def _probe_indices(num_frames: int) -> list[int]:
+    """The frames at `PROBE_INSTANTS` of the clip (never frame 0, which is the input)."""
+    return [min(num_frames - 1, max(1, round(fraction * (num_frames - 1)))) for fraction in PROBE_INSTANTS]
+
+
+def measure_added(image: np.ndarray, effects: list[AddedEffect], *, num_frames: int) -> list[Visibility]:
+    """How much each added effect changes the still photo where it acts, at its largest instant."""
+    gray0 = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.int16)
+    out = []
+    for effect in effects:
+        largest = 0.0
+        for index in _probe_indices(num_frames):
+            where = effect.footprint(index)
+            if not where.any():
+                continue
+            frame = image.copy()
+            effect.draw(frame, index, None)
+            gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.int16)
+            largest = max(largest, float(np.abs(gray - gray0)[where].mean()))
+        out.append(Visibility(effect.kind, largest))
+    return out
