@@ -32,8 +32,9 @@ class EngineRegistry(ModelCatalog):
         self.loaded = False
 
     def ready(self, entry: ModelEntry) -> bool:
-        """Here: its engine is loaded in this process."""
-        return entry.engine is not None and not entry.problems
+        """Here: its engine is loaded in this process, or it is the motion engine, which has no
+        weights and is imported by its first render (see `load_all`)."""
+        return not entry.problems and (entry.engine is not None or entry.kind == "motion")
 
     @property
     def audio(self) -> AudioBackend:
@@ -44,23 +45,33 @@ class EngineRegistry(ModelCatalog):
             return self._audio
 
     def load_all(self) -> None:
-        """Check every model's configuration and load its engine; slow for big weights, so run in a thread."""
+        """Check every model's configuration and load its engine; slow for big weights, so run in a thread.
+
+        The motion engine is left to its first render (`engine_for`, in the render's thread): it
+        has no weights to check, only code (OpenCV, SciPy, PyAV: ~100 MB and seconds to import on a
+        busy machine), so a server that has not rendered yet is ready at once and holds none of it."""
         for entry in self._entries.values():
-            try:
-                self._load(entry)
-            except Exception as exc:  # a broken model must not stop the others from serving
-                entry.problems.append(f"failed to load: {exc}")
-            for problem in entry.problems:
-                log.error("model %s is not servable: %s", entry.name, problem)
+            if entry.kind != "motion":
+                self._load_or_note(entry)
         self.loaded = True
 
     def engine_for(self, model_name: str) -> Engine:
         entry = self._entries[model_name]
         if entry.engine is None and not entry.problems:
-            self._load(entry)
+            self._load_or_note(entry)
         if entry.problems or entry.engine is None:
             raise model_not_ready(model_name)
         return entry.engine
+
+    def _load_or_note(self, entry: ModelEntry) -> None:
+        """Load; a failure becomes the model's problem (on /readyz and in the log), and a broken
+        model never stops the others from serving."""
+        try:
+            self._load(entry)
+        except Exception as exc:
+            entry.problems.append(f"failed to load: {exc}")
+        for problem in entry.problems:
+            log.error("model %s is not servable: %s", entry.name, problem)
 
     def _load(self, entry: ModelEntry) -> None:
         with self._lock:

@@ -1,10 +1,12 @@
-"""Aspect buckets and cover-crop: the output frame size follows the image (SPEC "Output video")."""
+"""Aspect buckets and cover-crop: the output frame size follows the image (SPEC "Output video").
+
+The API reads the size table (its OpenAPI description, create's checks) and never crops, so
+OpenCV (~60 MB, ~1 s to import) is imported by `cover_crop`, in the worker, not here."""
 
 from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 
 # (width, height) per resolution and aspect bucket; the hosted service's three ratios.
@@ -31,6 +33,8 @@ def cover_crop(image: np.ndarray, width: int, height: int) -> np.ndarray:
 
     INTER_AREA when shrinking avoids aliasing; Lanczos when enlarging keeps edges crisp.
     """
+    import cv2
+
     src_h, src_w = image.shape[:2]
     scale = max(width / src_w, height / src_h)
     scaled_w = max(width, round(src_w * scale))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import CursorResult, Result, event
+from sqlalchemy import CursorResult, Result, event, make_url
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 
 from stillmotion.config import Settings
 from stillmotion.errors import StoreUnavailable
+from stillmotion.tasks.sqlite_inline import connector
 
 # Writers wait this long for SQLite's lock instead of failing at once.
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -69,7 +70,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # No ROLLBACK as a connection goes back to the pool: every session and connection here
         # ends its own transaction as it closes (commit, or rollback), so the pool's one was a
         # second, empty round trip through aiosqlite's thread on every request.
-        engine = create_async_engine(url, pool_reset_on_return=None)
+        # Statements run on the event loop's thread (tasks/sqlite_inline.py): no thread hops.
+        engine = create_async_engine(
+            url, pool_reset_on_return=None, async_creator=connector(str(make_url(url).database))
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # pool_pre_ping: a pooled connection the server dropped is replaced at checkout instead of
