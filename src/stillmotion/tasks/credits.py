@@ -40,6 +40,11 @@ def task_cost(resolution: str, duration: int, generate_audio: bool) -> int:
     return duration * CREDITS_PER_SECOND[resolution] + (AUDIO_CREDITS if generate_audio else 0)
 
 
+UNLOADED_ROWS = {"synchronize_session": False}
+"""For an UPDATE of rows the session has not loaded (create never loads the account): the ORM
+then skips matching the statement against every object it holds, most of such an UPDATE's cost."""
+
+
 async def reserve_credits(session: AsyncSession, task: Task, cost: int) -> None:
     """Take `cost` from the task's account inside the caller's transaction, or raise 1302.
 
@@ -50,7 +55,8 @@ async def reserve_credits(session: AsyncSession, task: Task, cost: int) -> None:
         update(Account)
         .where(Account.id == task.account_id, Account.credits >= cost)
         .values(credits=Account.credits - cost)
-        .returning(Account.credits)
+        .returning(Account.credits),
+        execution_options=UNLOADED_ROWS,
     )
     balance = result.scalar_one_or_none()
     if balance is None:

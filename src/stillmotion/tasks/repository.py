@@ -32,7 +32,7 @@ from stillmotion.errors import (
     TaskNotCancellable,
     TaskNotFound,
 )
-from stillmotion.tasks.credits import reserve_credits, settle_credits
+from stillmotion.tasks.credits import UNLOADED_ROWS, reserve_credits, settle_credits
 from stillmotion.tasks.db import affected_rows
 from stillmotion.tasks.idempotency import IDEMPOTENCY_TTL, IdempotencyClaim
 from stillmotion.tasks.models import Account, IdempotencyKey, Task, TaskStatus, WebhookDelivery, utcnow
@@ -124,7 +124,10 @@ class TaskRepository:
         task.created_at = task.created_at or utcnow()
         task.updated_at = task.created_at
         async with self._transaction() as session:
-            await session.execute(update(Account).where(Account.id == task.account_id).values(credits=Account.credits))
+            await session.execute(
+                update(Account).where(Account.id == task.account_id).values(credits=Account.credits),
+                execution_options=UNLOADED_ROWS,
+            )
             if admission.idempotency is not None:
                 earlier = await self._replay(session, task.account_id, admission.idempotency)
                 if earlier is not None:
