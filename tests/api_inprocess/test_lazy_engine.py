@@ -1,6 +1,6 @@
 """The embedded server is ready before it imports the render chain (issue 15's start-up and idle
-memory): the motion engine, OpenCV, SciPy and PyAV are imported by the first render, and the
-render threads run at a lower OS priority than the event loop."""
+memory): the motion engine, numpy, OpenCV, SciPy and PyAV are imported by the first render (numpy
+also by an upload), and the render threads run at a lower OS priority than the event loop."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from stillmotion.config import Settings
 from stillmotion.engines.registry import EngineRegistry
 from stillmotion.pipeline.run import TaskRunner
 
-RENDER_CHAIN = ("cv2", "scipy", "av", "stillmotion.engines.motion", "stillmotion.pipeline.produce", "torch")
+RENDER_CHAIN = ("numpy", "cv2", "scipy", "av", "stillmotion.engines.motion", "stillmotion.pipeline.produce", "torch")
 
 
 def test_an_embedded_server_is_ready_without_the_render_chain(tmp_path: Path) -> None:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
-from stillmotion.audio.backend import AudioBackend, load_audio_backend
 from stillmotion.config import Settings
-from stillmotion.engines.base import Engine
 from stillmotion.engines.catalog import ModelCatalog, ModelEntry, model_not_ready
+
+if TYPE_CHECKING:  # both import numpy, which a server that has not rendered does not need
+    from stillmotion.audio.backend import AudioBackend
+    from stillmotion.engines.base import Engine
 
 log = logging.getLogger("stillmotion.engines")
 
@@ -41,6 +44,8 @@ class EngineRegistry(ModelCatalog):
         """The audio backend, loaded on first use (weights, for the model backend)."""
         with self._audio_lock:
             if self._audio is None:
+                from stillmotion.audio.backend import load_audio_backend
+
                 self._audio = load_audio_backend(self._settings)
             return self._audio
 
