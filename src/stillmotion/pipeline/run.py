@@ -21,8 +21,8 @@ import os
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -80,7 +80,7 @@ def render_video(
     settings: Settings,
 ) -> Produced:
     """`produce_video` in a worker thread. The render pipeline (OpenCV, PyAV, SciPy, the scene
-    analysis: ~140 MB and seconds of imports) is imported here, by the first render, so a server
+    analysis: ~100 MB and seconds of imports) is imported here, by the first render, so a server
     that has not rendered yet holds none of it and is ready sooner."""
     from stillmotion.pipeline.produce import produce_video
 

@@ -57,8 +57,8 @@ def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None
     """A pooled connection the server closed is replaced at checkout instead of failing the
     request that drew it. A restarting or stopping PostgreSQL ends every session with a message
     and closes its socket, which asyncpg sees as it arrives (`is_closed()`, no round trip).
-    `pool_pre_ping` did this with three round trips per checkout (BEGIN, a ping, ROLLBACK): a
-    third of a poll's time on PostgreSQL. A connection cut without a word (a network partition)
+    `pool_pre_ping` did this with three round trips per checkout (BEGIN, a ping, ROLLBACK;
+    docs/benchmarks.md has the poll's CPU before and after). A connection cut without a word (a network partition)
     fails its statement instead: `StoreUnavailable`, and the pool replaces it."""
     if dbapi_connection.driver_connection.is_closed():
         raise DisconnectionError("the server closed this connection")

@@ -11,8 +11,10 @@ the standard library's `sqlite3` connection directly. Its coroutines never suspe
 transaction runs from BEGIN to COMMIT without yielding to the event loop, and two transactions
 of this process can never interleave: in-process writers never meet on SQLite's lock, so the
 busy handler never sleeps on the event loop's thread for one of them. (Every transaction in
-`tasks/` and `webhooks/` awaits nothing but its own statements; one that awaited something else
-while holding the write lock would stall a second writer for the busy timeout.)
+`tasks/` and `webhooks/` awaits nothing but its own statements. Should one ever await something
+else while holding SQLite's write lock, a second writer would sleep in the busy handler on the
+loop's thread while the first could not go on: the repository's write lock, taken before a write
+transaction begins, makes its writers wait in the event loop instead.)
 
 What this trades: a statement's own run time is spent on the event loop (the hot statements are
 indexed; housekeeping deletes in pages), and so is the busy handler's wait when *another process*
