@@ -79,12 +79,16 @@ def render_video(
     image_bytes: bytes, task: Task, engine: Engine, audio: AudioBackend | None, scratch: Path, ctx: TaskContext,
     settings: Settings,
 ) -> Produced:
-    """`produce_video` in a worker thread. The render pipeline (OpenCV, PyAV, SciPy, the scene
-    analysis: ~100 MB and seconds of imports) is imported here, by the first render, so a server
-    that has not rendered yet holds none of it and is ready sooner."""
+    """`produce_video` in a render thread. The render pipeline (OpenCV, PyAV, SciPy, the scene
+    analysis: ~100 MB and seconds of imports) is imported by the first task (`run`), so a server that has not rendered yet holds none of it and is ready sooner."""
     from stillmotion.pipeline.produce import produce_video
 
     return produce_video(image_bytes, spec_of(task), engine, audio, scratch, ctx, settings)
+
+
+def _import_render_chain() -> None:
+    """The render pipeline and the motion engine's code: imported by the first task, not at start."""
+    import stillmotion.pipeline.produce  # noqa: F401
 
 
 def _lower_priority(niceness: int) -> None:
@@ -151,6 +155,9 @@ class TaskRunner:
             raise RunnerStopping()
         self._active += 1
         try:
+            # Before the claim, so that the lease does not run while the first task imports the
+            # render chain (seconds on a busy machine, during which the event loop is slow too).
+            await asyncio.to_thread(_import_render_chain)
             await self._run(task_id)
         finally:
             self._active -= 1
@@ -171,13 +178,11 @@ class TaskRunner:
         self._running[task_id] = ctx
         try:
             image_bytes = await fetch_image(task.image_url, self.settings, self.storage)
-            # Off the event loop, at the render's priority: the first use imports the engine's code
-            # or waits for weights still loading.
-            loop = asyncio.get_running_loop()
-            engine = await loop.run_in_executor(self._render_threads, self.engines.engine_for, task.model_name)
+            # Off the event loop: the first use imports the engine's code or waits for weights still loading.
+            engine = await asyncio.to_thread(self.engines.engine_for, task.model_name)
             # The audio backend (and scipy.signal behind it) is loaded only by a task that asks for sound.
             audio = await asyncio.to_thread(lambda: self.engines.audio) if task.generate_audio else None
-            render = loop.run_in_executor(
+            render = asyncio.get_running_loop().run_in_executor(
                 self._render_threads, render_video, image_bytes, task, engine, audio, scratch, ctx, self.settings
             )
             while not render.done():
