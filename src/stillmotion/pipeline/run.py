@@ -87,8 +87,13 @@ def render_video(
 
 
 def _import_render_chain() -> None:
-    """The render pipeline and the motion engine's code: imported by the first task, not at start."""
-    import stillmotion.pipeline.produce  # noqa: F401
+    """The render pipeline and the motion engine's code: imported by the first task, not at start.
+    A broken install is logged here and then fails the task itself (the model's engine cannot
+    load: 5001), instead of leaving it pending."""
+    try:
+        import stillmotion.pipeline.produce  # noqa: F401
+    except Exception:
+        log.exception("the render pipeline cannot be imported")
 
 
 def _lower_priority(niceness: int) -> None:
