@@ -88,8 +88,8 @@ def render_video(
 
 def _import_render_chain() -> None:
     """The render pipeline and the motion engine's code: imported by the first task, not at start.
-    A broken install is logged here and then fails the task itself (the model's engine cannot
-    load: 5001), instead of leaving it pending."""
+    A broken install is logged here and then fails the task itself (its engine or its render
+    cannot load: 5001 or 5002) instead of leaving it pending."""
     try:
         import stillmotion.pipeline.produce  # noqa: F401
     except Exception:
