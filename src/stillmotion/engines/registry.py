@@ -36,7 +36,7 @@ class EngineRegistry(ModelCatalog):
 
     def ready(self, entry: ModelEntry) -> bool:
         """Here: its engine is loaded in this process, or it is the motion engine, which has no
-        weights and is imported by its first render (see `load_all`)."""
+        weights and is imported by the first task (see `load_all`)."""
         return not entry.problems and (entry.engine is not None or entry.kind == "motion")
 
     @property
@@ -52,9 +52,10 @@ class EngineRegistry(ModelCatalog):
     def load_all(self) -> None:
         """Check every model's configuration and load its engine; slow for big weights, so run in a thread.
 
-        The motion engine is left to its first render (`engine_for`, in the render's thread): it
-        has no weights to check, only code (OpenCV, SciPy, PyAV: ~100 MB and seconds to import on a
-        busy machine), so a server that has not rendered yet is ready at once and holds none of it."""
+        The motion engine is left to the first task (`TaskRunner.run` imports the render chain in a
+        thread before it claims one, then `engine_for`): it has no weights to check, only code
+        (OpenCV, SciPy, PyAV: ~100 MB and seconds to import on a busy machine), so a server that
+        has not rendered yet is ready at once and holds none of it."""
         for entry in self._entries.values():
             if entry.kind != "motion":
                 self._load_or_note(entry)
