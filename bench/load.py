@@ -75,6 +75,9 @@ class Row(NamedTuple):
     """Answers other than 2xx plus socket errors: a phase with any is not a valid measurement."""
     ratio: float | None
     """requests/s over the bare baseline's for the same method, measured just before."""
+    cpu_ms: float | None
+    """CPU milliseconds the server process used per answer: what machine load skews least (None
+    while a render runs in the same process)."""
 
 
 class ScaleRow(NamedTuple):
@@ -157,9 +160,19 @@ def run_wrk(url: str, script: str, connections: int, duration: float) -> tuple[i
 # --- servers -----------------------------------------------------------------------------------
 
 
+def measured_wrk(
+    pid: int, url: str, script: str, connections: int, duration: float
+) -> tuple[tuple[int, float, float, float, int], float]:
+    """`run_wrk`, and the CPU ms the server process `pid` spent per answer meanwhile."""
+    before = process_cpu([pid])
+    result = run_wrk(url, script, connections, duration)
+    return result, 1000 * (process_cpu([pid]) - before) / max(result[0], 1)
+
+
 @contextlib.contextmanager
-def bare_server() -> Iterator[str]:
-    """bench/bare_app.py on uvicorn with the defaults `stillmotion serve` uses (uvloop, httptools)."""
+def bare_server() -> Iterator[tuple[str, int]]:
+    """bench/bare_app.py on uvicorn with the defaults `stillmotion serve` uses (uvloop, httptools);
+    its URL and process id."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1", "--port", str(port),
@@ -168,7 +181,7 @@ def bare_server() -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(f"{base}/bare/probe", process)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -274,26 +287,27 @@ def seed_tasks(server: ServerProcess, api_key: str, image_url: str, count: int) 
 
 def measure_api(database: str, args: argparse.Namespace, root: Path) -> list[Row]:
     rows: list[Row] = []
-    with bare_server() as bare:
+    with bare_server() as (bare, pid):
         warm = wrk_script(500, None, get_path="/bare/", ids=["warm"])
         run_wrk(bare, warm, args.connections, 1)
-        bare_get = run_wrk(bare, wrk_script(args.max_requests, None, get_path="/bare/", ids=["a", "b"]),
-                           args.connections, args.duration)  # fmt: skip
-        bare_post = run_wrk(f"{bare}/bare", wrk_script(args.max_requests, None, post_body=create_body("x")),
-                            args.connections, args.duration)  # fmt: skip
-    rows.append(Row("bare FastAPI", "GET", *bare_get, ratio=None))
-    rows.append(Row("bare FastAPI", "POST", *bare_post, ratio=None))
+        bare_get, get_cpu = measured_wrk(pid, bare, wrk_script(args.max_requests, None, get_path="/bare/",
+                                                               ids=["a", "b"]), args.connections, args.duration)  # fmt: skip
+        bare_post, post_cpu = measured_wrk(pid, f"{bare}/bare", wrk_script(args.max_requests, None,
+                                           post_body=create_body("x")), args.connections, args.duration)  # fmt: skip
+    rows.append(Row("bare FastAPI", "GET", *bare_get, ratio=None, cpu_ms=get_cpu))
+    rows.append(Row("bare FastAPI", "POST", *bare_post, ratio=None, cpu_ms=post_cpu))
 
     # Embedded: the one worker waits on the parked image. Distributed: no worker is started.
     with ParkingHost() as parking, running(database, root / "api") as up:
         ids = seed_tasks(up.server, up.api_key, parking.parked_url, args.seed_tasks)
         query = wrk_script(args.max_requests, up.api_key, get_path=f"{TASKS}/", ids=ids)
         run_wrk(up.server.base_url, query, args.connections, 1)  # warm-up
-        got = run_wrk(up.server.base_url, query, args.connections, args.duration)
+        pid = up.pids()[0]
+        got, got_cpu = measured_wrk(pid, up.server.base_url, query, args.connections, args.duration)
         create = wrk_script(args.max_requests, up.api_key, post_body=create_body(parking.parked_url))
-        made = run_wrk(f"{up.server.base_url}{TASKS}", create, args.connections, args.duration)
-    rows.append(Row(up.mode, "GET task (query)", *got, ratio=got[1] / bare_get[1]))
-    rows.append(Row(up.mode, "POST task (create)", *made, ratio=made[1] / bare_post[1]))
+        made, made_cpu = measured_wrk(pid, f"{up.server.base_url}{TASKS}", create, args.connections, args.duration)
+    rows.append(Row(up.mode, "GET task (query)", *got, ratio=got[1] / bare_get[1], cpu_ms=got_cpu))
+    rows.append(Row(up.mode, "POST task (create)", *made, ratio=made[1] / bare_post[1], cpu_ms=made_cpu))
     if database == "sqlite" and args.during_render:
         rows.append(query_during_render(args, root / "render", bare_get[1]))
     return rows
@@ -317,7 +331,7 @@ def query_during_render(args: argparse.Namespace, root: Path, bare_rps: float) -
                 print(f"the render ended ({status}) before the query phase did", file=sys.stderr)
     finally:
         images.close()
-    return Row(up.mode, "GET task during a 1080p render", *got, ratio=got[1] / bare_rps)
+    return Row(up.mode, "GET task during a 1080p render", *got, ratio=got[1] / bare_rps, cpu_ms=None)
 
 
 def cpu_times() -> tuple[float, float]:
@@ -398,13 +412,14 @@ def render(rows: list[Row], scale: list[ScaleRow], args: argparse.Namespace) -> 
         f"{os.cpu_count()} CPUs, load average {load[0]:.1f} at the end, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
         f"wrk -t 1 -c {args.connections}, {args.duration:g} s or {args.max_requests} answers per phase.",
         "",
-        "| mode | request | answers | req/s | p50 ms | p99 ms | failed | req/s vs bare |",
-        "|---|---|---|---|---|---|---|---|",
+        "| mode | request | answers | req/s | p50 ms | p99 ms | failed | req/s vs bare | server CPU ms per answer |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "1.00x (baseline)"
+        cpu = f"{row.cpu_ms:.2f}" if row.cpu_ms is not None else "(render beside it)"
         lines.append(f"| {row.mode} | {row.endpoint} | {row.requests} | {row.rps:.0f} | {row.p50_ms:.2f} | "
-                     f"{row.p99_ms:.2f} | {row.failed} | {ratio} |")  # fmt: skip
+                     f"{row.p99_ms:.2f} | {row.failed} | {ratio} | {cpu} |")  # fmt: skip
     if scale:
         lines += ["", "| mode | workers | tasks | wall s | tasks/s | vs 1 worker | CPU cores used | CPU s per task "
                   "| machine CPU busy |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip

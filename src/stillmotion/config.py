@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     its notes as the message, instead of rendering what it can."""
     engine_threads: int = Field(default=0, ge=0)
     """OpenCV threads per render; 0 lets OpenCV choose."""
+    render_niceness: int = Field(default=10, ge=0, le=19)
+    """How much lower the OS priority of a worker's render threads (and the OpenCV and x264 threads
+    they start) is than the process's: in embedded mode the API answers first while a render runs."""
     encoder_threads: int = Field(default=2, ge=1)
     """Fixed so that the same seed gives the same bytes on any machine."""
     encoder_crf: int = Field(default=18, ge=0, le=51)

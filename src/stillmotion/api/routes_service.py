@@ -29,7 +29,8 @@ async def healthz() -> JSONResponse:
 @router.get("/readyz", tags=["service"])
 async def readyz(db: DatabaseDep, executor: ExecutorDep, models: ModelsDep) -> JSONResponse:
     """Ready to take tasks: the database and the task queue answer, and (embedded mode) every
-    model is loaded. An API replica in distributed mode loads no models."""
+    model with weights is loaded. The motion engine has none: its code is imported by its first
+    render. An API replica in distributed mode loads no models."""
     problems: list[str] = []
     try:
         async with db.connect() as connection:

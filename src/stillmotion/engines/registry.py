@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
-from stillmotion.audio.backend import AudioBackend, load_audio_backend
 from stillmotion.config import Settings
-from stillmotion.engines.base import Engine
 from stillmotion.engines.catalog import ModelCatalog, ModelEntry, model_not_ready
+
+if TYPE_CHECKING:  # both import numpy, which a server that has not rendered does not need
+    from stillmotion.audio.backend import AudioBackend
+    from stillmotion.engines.base import Engine
 
 log = logging.getLogger("stillmotion.engines")
 
@@ -32,35 +35,49 @@ class EngineRegistry(ModelCatalog):
         self.loaded = False
 
     def ready(self, entry: ModelEntry) -> bool:
-        """Here: its engine is loaded in this process."""
-        return entry.engine is not None and not entry.problems
+        """Here: its engine is loaded in this process, or it is the motion engine, which has no
+        weights and is imported by the first task (see `load_all`)."""
+        return not entry.problems and (entry.engine is not None or entry.kind == "motion")
 
     @property
     def audio(self) -> AudioBackend:
         """The audio backend, loaded on first use (weights, for the model backend)."""
         with self._audio_lock:
             if self._audio is None:
+                from stillmotion.audio.backend import load_audio_backend
+
                 self._audio = load_audio_backend(self._settings)
             return self._audio
 
     def load_all(self) -> None:
-        """Check every model's configuration and load its engine; slow for big weights, so run in a thread."""
+        """Check every model's configuration and load its engine; slow for big weights, so run in a thread.
+
+        The motion engine is left to the first task (`TaskRunner.run` imports the render chain in a
+        thread before it claims one, then `engine_for`): it has no weights to check, only code
+        (OpenCV, SciPy, PyAV: ~100 MB and seconds to import on a busy machine), so a server that
+        has not rendered yet is ready at once and holds none of it."""
         for entry in self._entries.values():
-            try:
-                self._load(entry)
-            except Exception as exc:  # a broken model must not stop the others from serving
-                entry.problems.append(f"failed to load: {exc}")
-            for problem in entry.problems:
-                log.error("model %s is not servable: %s", entry.name, problem)
+            if entry.kind != "motion":
+                self._load_or_note(entry)
         self.loaded = True
 
     def engine_for(self, model_name: str) -> Engine:
         entry = self._entries[model_name]
         if entry.engine is None and not entry.problems:
-            self._load(entry)
+            self._load_or_note(entry)
         if entry.problems or entry.engine is None:
             raise model_not_ready(model_name)
         return entry.engine
+
+    def _load_or_note(self, entry: ModelEntry) -> None:
+        """Load; a failure becomes the model's problem (on /readyz and in the log), and a broken
+        model never stops the others from serving."""
+        try:
+            self._load(entry)
+        except Exception as exc:
+            entry.problems.append(f"failed to load: {exc}")
+        for problem in entry.problems:
+            log.error("model %s is not servable: %s", entry.name, problem)
 
     def _load(self, entry: ModelEntry) -> None:
         with self._lock:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from stillmotion.errors import ImageRejected
 from stillmotion.inputs.colour import to_srgb
 from stillmotion.inputs.limits import MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE
 from stillmotion.inputs.sniff import describe_non_image
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
 """Pillow format names of SPEC's list. Multi-picture JPEGs open as "MPO" through the JPEG
@@ -45,6 +48,8 @@ def decode_image(data: bytes, *, reduce_to: int | None = None) -> np.ndarray:
     faster in a quarter of the memory. Other formats have no such shortcut and ignore it.
     The size rules always apply to the image's full declared size.
     """
+    import numpy as np  # here, not at the top: the API holds no numpy (16 MB) until it decodes an image
+
     image = _open_checked(data)
     with image:
         if reduce_to is not None:
@@ -149,6 +154,8 @@ def _high_depth_to_l(image: Image.Image) -> Image.Image:
     wide, 65535 for 16-bit, 1.0 for normalised floats; anything beyond that (HDR floats,
     32-bit counts) is scaled by its own maximum. Negative values clip to black.
     """
+    import numpy as np
+
     values = np.asarray(image.convert("F" if image.mode == "F" else "I"), dtype=np.float64)
     values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
     peak = float(values.max()) if values.size else 0.0

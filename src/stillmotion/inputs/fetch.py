@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from typing import TYPE_CHECKING
 
 import httpx
-import numpy as np
 
 from stillmotion import __version__
 from stillmotion.config import Settings
@@ -26,6 +26,9 @@ from stillmotion.inputs.pinned import pinned_tls, send_pinned
 from stillmotion.inputs.sniff import looks_like_html
 from stillmotion.inputs.uploads import UploadReader, read_upload, upload_key
 from stillmotion.inputs.urls import BadWebURL, dns_host, parse_web_url, port_of
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Bytes gathered before deciding whether the body is an HTML page (then reading stops).

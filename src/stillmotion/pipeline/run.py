@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from stillmotion.config import Settings
 from stillmotion.engines.registry import EngineRegistry
@@ -31,18 +35,23 @@ from stillmotion.inputs import fetch_image
 from stillmotion.memory import release_free_memory
 from stillmotion.metrics import RENDER_SECONDS, TASKS_FINISHED
 from stillmotion.pipeline.context import TaskContext
-from stillmotion.pipeline.produce import VideoSpec, produce_video
 from stillmotion.storage.base import Storage, refused_write
 from stillmotion.tasks.events import log_task_event
 from stillmotion.tasks.db import STORE_RETRY_SECONDS
 from stillmotion.tasks.models import Task, TaskStatus
 from stillmotion.tasks.repository import TaskRepository
 
+if TYPE_CHECKING:
+    from stillmotion.audio.backend import AudioBackend
+    from stillmotion.engines.base import Engine
+    from stillmotion.pipeline.produce import Produced, VideoSpec
+
 log = logging.getLogger("stillmotion.worker")
 
 HEARTBEAT_SECONDS = 0.5  # how often progress reaches the API; also the cancel/lease check period
 T = TypeVar("T")
 _DRAIN_POLL_SECONDS = 0.1
+_MAX_RENDER_THREADS = 64
 
 
 class RunnerStopping(Exception):
@@ -50,6 +59,8 @@ class RunnerStopping(Exception):
 
 
 def spec_of(task: Task) -> VideoSpec:
+    from stillmotion.pipeline.produce import VideoSpec
+
     return VideoSpec(
         resolution=task.resolution,
         duration=task.duration,
@@ -63,6 +74,37 @@ def spec_of(task: Task) -> VideoSpec:
         generate_audio=task.generate_audio,
         audio_prompt=task.audio_prompt or "",
     )
+
+
+def render_video(
+    image_bytes: bytes, task: Task, engine: Engine, audio: AudioBackend | None, scratch: Path, ctx: TaskContext,
+    settings: Settings,
+) -> Produced:
+    """`produce_video` in a render thread. The render pipeline (OpenCV, PyAV, SciPy, the scene
+    analysis: ~100 MB and seconds of imports) is imported by the first task (`run`), so a server that has not rendered yet holds none of it and is ready sooner."""
+    from stillmotion.pipeline.produce import produce_video
+
+    return produce_video(image_bytes, spec_of(task), engine, audio, scratch, ctx, settings)
+
+
+def _import_render_chain() -> None:
+    """The render pipeline and the motion engine's code: imported by the first task, not at start.
+    A broken install is logged here and then fails the task itself (its engine or its render
+    cannot load: 5001 or 5002) instead of leaving it pending."""
+    try:
+        import stillmotion.pipeline.produce  # noqa: F401
+    except Exception:
+        log.exception("the render pipeline cannot be imported")
+
+
+def _lower_priority(niceness: int) -> None:
+    """Lower this thread's OS priority (Linux: niceness is per thread, and the threads it starts
+    inherit it). Best effort: where threads cannot be reniced the render runs at the process's."""
+    if niceness and hasattr(os, "setpriority"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0) + niceness)
+        except OSError:
+            log.warning("cannot lower the render threads' priority; renders run at the process's")
 
 
 class TaskRunner:
@@ -80,6 +122,14 @@ class TaskRunner:
         self.accepting = True
         self._handing_back = False
         self._handed_back: list[tuple[str, str]] = []
+        # Renders run on threads of their own at a lower OS priority, so that in embedded mode the
+        # event loop (every API answer) wins the CPU from the render and its OpenCV/x264 threads.
+        # One thread per render running at once (`workers`, or a Celery worker's concurrency): the
+        # pool starts a thread only when none is idle, so the cap is only a bound.
+        self._render_threads = ThreadPoolExecutor(
+            max_workers=_MAX_RENDER_THREADS, thread_name_prefix="render",
+            initializer=_lower_priority, initargs=(settings.render_niceness,),
+        )  # fmt: skip
 
     def interrupt(self, task_id: str) -> None:
         """Stop a task running here at its next frame (a shortcut; the heartbeat finds out too)."""
@@ -100,6 +150,7 @@ class TaskRunner:
             ctx.cancel()
         while self._active:
             await asyncio.sleep(_DRAIN_POLL_SECONDS)
+        self._render_threads.shutdown(wait=False)  # every render has returned: only idle threads end
         if self._handed_back:
             log.warning("handed back %d running task(s) on stopping", len(self._handed_back))
         return self._handed_back
@@ -110,6 +161,9 @@ class TaskRunner:
             raise RunnerStopping()
         self._active += 1
         try:
+            # Before the claim, so that the lease does not run while the first task imports the
+            # render chain (seconds on a busy machine, during which the event loop is slow too).
+            await asyncio.to_thread(_import_render_chain)
             await self._run(task_id)
         finally:
             self._active -= 1
@@ -131,12 +185,12 @@ class TaskRunner:
         preview: bytes | None = None  # the last preview kept in storage
         try:
             image_bytes = await fetch_image(task.image_url, self.settings, self.storage)
-            # Off the event loop: the first use may wait for weights still loading.
+            # Off the event loop: the first use imports the engine's code or waits for weights still loading.
             engine = await asyncio.to_thread(self.engines.engine_for, task.model_name)
             # The audio backend (and scipy.signal behind it) is loaded only by a task that asks for sound.
             audio = await asyncio.to_thread(lambda: self.engines.audio) if task.generate_audio else None
-            render = asyncio.create_task(
-                asyncio.to_thread(produce_video, image_bytes, spec_of(task), engine, audio, scratch, ctx, self.settings)
+            render = asyncio.get_running_loop().run_in_executor(
+                self._render_threads, render_video, image_bytes, task, engine, audio, scratch, ctx, self.settings
             )
             while not render.done():
                 await asyncio.wait({render}, timeout=HEARTBEAT_SECONDS)

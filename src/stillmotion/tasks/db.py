@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import CursorResult, Result, event
+from sqlalchemy import CursorResult, Result, event, make_url
 from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 
 from stillmotion.config import Settings
 from stillmotion.errors import StoreUnavailable
+from stillmotion.tasks.sqlite_inline import connector
 
 # Writers wait this long for SQLite's lock instead of failing at once.
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -51,12 +53,20 @@ def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
         raise StoreUnavailable(retry_after=STORE_RETRY_AFTER) from exc
 
 
+def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection the server closed is replaced at checkout instead of failing the
+    request that drew it. A restarting or stopping PostgreSQL ends every session with a message
+    and closes its socket, which asyncpg sees as it arrives (`is_closed()`, no round trip).
+    `pool_pre_ping` did this with three round trips per checkout (BEGIN, a ping, ROLLBACK;
+    docs/benchmarks.md has the poll's CPU before and after). A connection cut without a word (a network partition)
+    fails its statement instead: `StoreUnavailable`, and the pool replaces it."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this connection")
+
+
 def _lost_connection(context: ExceptionContext) -> BaseException | None:
     """A statement whose connection died (server restart): SQLAlchemy has already invalidated it so the
-    pool opens a fresh one; the caller sees `StoreUnavailable`. Pre-ping failures stay SQLAlchemy's:
-    it replaces the connection itself and nobody sees an error."""
-    if context.is_pre_ping:
-        return None
+    pool opens a fresh one; the caller sees `StoreUnavailable`."""
     if context.is_disconnect or isinstance(context.original_exception.__cause__, _CANNOT_CONNECT):
         return StoreUnavailable(retry_after=STORE_RETRY_AFTER)
     return None
@@ -69,17 +79,16 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # No ROLLBACK as a connection goes back to the pool: every session and connection here
         # ends its own transaction as it closes (commit, or rollback), so the pool's one was a
         # second, empty round trip through aiosqlite's thread on every request.
-        engine = create_async_engine(url, pool_reset_on_return=None)
+        # Statements run on the event loop's thread (tasks/sqlite_inline.py): no thread hops.
+        engine = create_async_engine(
+            url, pool_reset_on_return=None, async_creator=connector(str(make_url(url).database))
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    # pool_pre_ping: a pooled connection the server dropped is replaced at checkout instead of
-    # failing the request that drew it.
     engine = create_async_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
+        url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow
     )
+    event.listen(engine.sync_engine, "checkout", _replace_if_closed)
     event.listen(engine.sync_engine, "do_connect", _connect)
     event.listen(engine.sync_engine, "handle_error", _lost_connection)
     return engine

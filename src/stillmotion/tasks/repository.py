@@ -32,7 +32,7 @@ from stillmotion.errors import (
     TaskNotCancellable,
     TaskNotFound,
 )
-from stillmotion.tasks.credits import reserve_credits, settle_credits
+from stillmotion.tasks.credits import UNLOADED_ROWS, reserve_credits, settle_credits
 from stillmotion.tasks.db import affected_rows
 from stillmotion.tasks.idempotency import IDEMPOTENCY_TTL, IdempotencyClaim
 from stillmotion.tasks.models import Account, IdempotencyKey, Task, TaskStatus, WebhookDelivery, utcnow
@@ -124,7 +124,7 @@ class TaskRepository:
         task.created_at = task.created_at or utcnow()
         task.updated_at = task.created_at
         async with self._transaction() as session:
-            await session.execute(update(Account).where(Account.id == task.account_id).values(credits=Account.credits))
+            await session.execute(_LOCK_ACCOUNT, {"account_id": task.account_id}, execution_options=UNLOADED_ROWS)
             if admission.idempotency is not None:
                 earlier = await self._replay(session, task.account_id, admission.idempotency)
                 if earlier is not None:
@@ -161,11 +161,7 @@ class TaskRepository:
         """Both counts in one statement (one round trip), each on its own index."""
         if not (admission.max_queued or admission.max_active):
             return
-        queued_count = select(func.count()).where(Task.status == TaskStatus.PENDING.value).scalar_subquery()
-        active_count = (
-            select(func.count()).where(Task.account_id == account_id, Task.status.in_(ACTIVE)).scalar_subquery()
-        )
-        queued, active = (await session.execute(select(queued_count, active_count))).one()
+        queued, active = (await session.execute(_LIMIT_COUNTS, {"account_id": account_id})).one()
         if admission.max_queued and queued >= admission.max_queued:
             raise NotReady("The task queue is full; try again later.", retry_after=QUEUE_FULL_RETRY_AFTER)
         if admission.max_active and active >= admission.max_active:
@@ -401,6 +397,17 @@ polls and list pages leave it in the database."""
 
 
 _AHEAD = aliased(Task)
+
+# The create path's statements, built once (building one costs more than SQLite running it).
+_LOCK_ACCOUNT = update(Account).where(Account.id == bindparam("account_id")).values(credits=Account.credits)
+"""An UPDATE that changes nothing: a row lock on PostgreSQL, the write lock on SQLite."""
+_LIMIT_COUNTS = select(
+    select(func.count()).where(Task.status == TaskStatus.PENDING.value).scalar_subquery(),
+    select(func.count())
+    .where(Task.account_id == bindparam("account_id"), Task.status.in_(ACTIVE))
+    .scalar_subquery(),
+)
+"""Pending tasks (the queue) and the account's active ones, each on its own index."""
 
 
 def _seen(queue_per_model: bool) -> Select[tuple[Task, int | None, WebhookDelivery | None]]:
