@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from stillmotion.tasks.credits import task_cost
 from tests.conftest import create_task, wait_for_task
@@ -114,13 +113,6 @@ def test_restarting_the_api_leaves_running_tasks_alone(tmp_path: Path, image_hos
         assert deployment.query("SELECT attempts FROM tasks WHERE id = $1", task_id) == [(1,)]
 
 
-@pytest.mark.xfail(
-    reason="Known defect, issue 11: when the broker drops while a task is unacknowledged, the Celery worker "
-    "logs 'Restoring 1 unacknowledged message(s)' then exits with 'Unrecoverable error: AttributeError: "
-    "NoneType has no attribute hostname' (kombu 5.7 redis transport), so with no supervisor to restart it "
-    "tasks stored during the outage stay pending. Creates do answer 200 or 503/5001.",
-    strict=False,
-)
 def test_redis_down_for_10_s_while_clients_create(tmp_path: Path, image_host: ImageHost) -> None:
     """Each create succeeds or answers 503/5001; every accepted task completes once Redis is back."""
     broker = PrivateRedis(tmp_path / "redis")

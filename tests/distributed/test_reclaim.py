@@ -23,6 +23,7 @@ from tests.support.postgres import fresh_database
 
 SWEEPERS = 8
 CRASHED = 12
+REDISPATCH_SECONDS = 2.0
 
 
 @pytest.fixture
@@ -77,6 +78,30 @@ async def test_many_sweepers_queue_each_crashed_task_once(settings: Settings) ->
         assert failed is not None and (failed.status, failed.failure_code, failed.attempts) == ("TASK_FAILED", 5004, 2)
         assert failed.credit_state == "refunded"
         assert sum(await asyncio.gather(*(sweeper.sweep() for sweeper in sweepers))) == 0  # nothing left to do
+    finally:
+        executor.close()
+        await store.close()
+
+
+async def test_a_pending_task_sent_again_keeps_its_updated_at(settings: Settings) -> None:
+    """A message lost at create (broker down) is sent again by the sweep; what a client reads,
+    `updated_at` included, does not change, and the task is not sent again straight away."""
+    store = TaskStore.open(settings, LocalStorage(settings))
+    executor = CeleryExecutor(settings)
+    try:
+        issued = await store.accounts.issue_key("pia", credits=10)
+        credential = await store.accounts.by_api_key(issued.api_key)
+        assert credential is not None
+        created = (await store.tasks.create(new_task(credential.account_id), Admission(cost=1))).task  # never sent
+        sweeper = Reclaimer(store.tasks, executor, settings.max_attempts, redispatch_seconds=REDISPATCH_SECONDS)
+        await asyncio.sleep(REDISPATCH_SECONDS + 0.1)
+        assert await sweeper.sweep() == 1
+        assert await sweeper.sweep() == 0  # just sent: not again before another redispatch_seconds
+        assert await executor.queue_depth() == 1
+        task = await store.tasks.get(created.id)
+        assert task is not None and task.status == "TASK_PENDING"
+        assert task.updated_at == created.updated_at
+        assert task.dispatched_at is not None and task.dispatched_at > created.created_at
     finally:
         executor.close()
         await store.close()

@@ -324,7 +324,9 @@ class TaskRepository:
             result = await session.execute(
                 update(Task)
                 .where(Task.id == task_id, _reclaimable(now, stale_before))
-                .values(**_QUEUED, updated_at=now)
+                # A pending task only has its message sent again: nothing a client reads changes.
+                .values(**_QUEUED, dispatched_at=now,
+                        updated_at=case((Task.status == TaskStatus.PENDING.value, Task.updated_at), else_=now))
             )
             return affected_rows(result) == 1
 
@@ -336,7 +338,7 @@ class TaskRepository:
             result = await session.execute(
                 update(Task)
                 .where(Task.id == task_id, Task.worker_id == worker_id, Task.status == TaskStatus.PROCESSING.value)
-                .values(**_QUEUED, attempts=Task.attempts - 1, updated_at=now)
+                .values(**_QUEUED, attempts=Task.attempts - 1, updated_at=now, dispatched_at=now)
             )
             return affected_rows(result) == 1
 
@@ -430,7 +432,7 @@ _QUEUED: dict[str, Any] = {
 
 def _reclaimable(now: datetime, stale_before: datetime) -> ColumnElement[bool]:
     return or_(
-        and_(Task.status == TaskStatus.PENDING.value, Task.updated_at < stale_before),
+        and_(Task.status == TaskStatus.PENDING.value, func.coalesce(Task.dispatched_at, Task.updated_at) < stale_before),
         and_(Task.status == TaskStatus.PROCESSING.value, Task.lease_expires_at < now),
     )
 
