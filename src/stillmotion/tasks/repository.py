@@ -305,13 +305,13 @@ class TaskRepository:
             )
             return rows.all()
 
-    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[Row[str, str, str, int]]:
-        """(id, model_name, status, attempts) of processing tasks whose lease expired (their worker is gone) and
+    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[Row[str, str, str, int, str | None]]:
+        """(id, model_name, status, attempts, worker_id) of processing tasks whose lease expired (their worker is gone) and
         pending tasks untouched since `stale_before` (their message may be lost), oldest first.
         Not whole rows: sweepers ask every few seconds, and a data-URL image is megabytes."""
         async with self._sessions() as session:
             rows = await session.execute(
-                select(Task.id, Task.model_name, Task.status, Task.attempts)
+                select(Task.id, Task.model_name, Task.status, Task.attempts, Task.worker_id)
                 .where(_reclaimable(now, stale_before))
                 .order_by(Task.created_at)
             )
@@ -329,6 +329,16 @@ class TaskRepository:
                         updated_at=case((Task.status == TaskStatus.PENDING.value, Task.updated_at), else_=now))
             )
             return affected_rows(result) == 1
+
+    async def running_attempts(self, task_ids: set[str]) -> set[tuple[str, str]]:
+        """(id, worker_id) of those of `task_ids` that are processing: the attempts still running."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Task.id, Task.worker_id).where(
+                    Task.id.in_(task_ids), Task.status == TaskStatus.PROCESSING.value, Task.worker_id.is_not(None)
+                )
+            )
+            return {(task_id, worker_id) for task_id, worker_id in rows.all()}
 
     async def release(self, task_id: str, worker_id: str) -> bool:
         """Hand a running task back to the queue at once, without using up the attempt (a worker
