@@ -56,6 +56,7 @@ def test_kill_9_of_a_worker_mid_render_another_finishes_it_once(tmp_path: Path, 
             assert calls[0].json()["video_url"].endswith(f"/{task_id}.mp4")
             videos = sorted(path.name for path in (deployment.root / "data" / "videos").iterdir())
             assert videos == [f"{task_id}.mp4"]
+            assert list((deployment.root / "data" / "scratch").iterdir()) == []  # the killed render's file too
     finally:
         receiver.close()
 

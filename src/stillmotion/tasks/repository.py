@@ -305,9 +305,12 @@ class TaskRepository:
             )
             return rows.all()
 
-    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[Row[str, str, str, int, str | None]]:
-        """(id, model_name, status, attempts, worker_id) of processing tasks whose lease expired (their worker is gone) and
-        pending tasks untouched since `stale_before` (their message may be lost), oldest first.
+    async def reclaimable(
+        self, now: datetime, stale_before: datetime
+    ) -> Sequence[Row[str, str, str, int, str | None]]:
+        """(id, model_name, status, attempts, worker_id) of processing tasks whose lease expired (their
+        worker is gone) and pending tasks not sent since `stale_before` (their message may be lost),
+        oldest first.
         Not whole rows: sweepers ask every few seconds, and a data-URL image is megabytes."""
         async with self._sessions() as session:
             rows = await session.execute(
@@ -442,7 +445,10 @@ _QUEUED: dict[str, Any] = {
 
 def _reclaimable(now: datetime, stale_before: datetime) -> ColumnElement[bool]:
     return or_(
-        and_(Task.status == TaskStatus.PENDING.value, func.coalesce(Task.dispatched_at, Task.updated_at) < stale_before),
+        and_(
+            Task.status == TaskStatus.PENDING.value,
+            func.coalesce(Task.dispatched_at, Task.updated_at) < stale_before,
+        ),
         and_(Task.status == TaskStatus.PROCESSING.value, Task.lease_expires_at < now),
     )
 
