@@ -41,7 +41,10 @@ PLANS: dict[str, str | None] = {
     "camera only": None,
     # What the engine does with the words: the push-in gains depth parallax.
     "camera + parallax": "push in",
-    "full": "push in, clouds drift to the right, trees sway in the wind, snow falls",
+    # The same plan without the effects drawn over the photo, to price them in the same run.
+    "full, no added effects": "push in, clouds drift to the right, trees sway in the wind, snow falls",
+    "full": "push in, clouds drift to the right, trees sway in the wind, snow falls, mist drifts over the valley, "
+            "heat shimmer on the horizon",
 }
 BASELINE = "ffmpeg zoompan push-in"
 PRESCALE = 4  # zoompan rounds its crop to whole input pixels; 4x input makes that 1/4 px

@@ -1,6 +1,8 @@
 """Contact sheets of real photos rendered with user prompts: look at what the engine does.
 
-    python -m bench.photo_sheets OUT_DIR [--width 960]
+    python -m bench.photo_sheets OUT_DIR [--width 960] [--resolution 1080p] [--only TEXT] [--crop X0,Y0,X1,Y1]
+
+`--crop` keeps a window of every frame (fractions of the frame) to look at an effect at 1:1.
 
 Photos come from scikit-image's `skimage.data` (the `test` extra; licences in
 docs/licenses.md). Each row of a sheet is one (photo, prompt): frames at 0, 1/3,
@@ -41,6 +43,12 @@ CASES: tuple[tuple[str, str], ...] = (
     ("rocket", "Kamera schwenkt langsam nach links, Wolken ziehen"),
     ("chelsea", ""),
     ("rocket", "orbit around the rocket"),
+    ("coffee", "static camera, steam rises from the coffee"),
+    ("chelsea", "steam rises from the cat"),
+    ("rocket", "static camera, mist drifts over the ground"),
+    ("camera", "static camera, heat shimmer over the city"),
+    ("rocket", "static camera, smoke rises, heat shimmer"),
+    ("astronaut", "Nebel zieht langsam"),
 )
 
 
@@ -61,22 +69,34 @@ def sheet(frames: list[np.ndarray], width: int) -> np.ndarray:
     return np.concatenate(tiles, axis=1)
 
 
+def cropped(frame: np.ndarray, window: str) -> np.ndarray:
+    x0, y0, x1, y1 = (float(v) for v in window.split(","))
+    height, width = frame.shape[:2]
+    return frame[round(y0 * height) : round(y1 * height), round(x0 * width) : round(x1 * width)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("--width", type=int, default=320, help="width of one tile")
     parser.add_argument("--resolution", default="720p")
+    parser.add_argument("--only", help="render only the cases whose prompt contains this text")
+    parser.add_argument("--crop", help="X0,Y0,X1,Y1: the window of each frame to show, fractions of the frame")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     engine = MotionEngine()
     report = []
     for index, (name, prompt) in enumerate(CASES):
+        if args.only is not None and args.only not in prompt:
+            continue
         image = photo(name)
         framed = frame_input(image, args.resolution)
         scene = analyze_scene(framed)
         enhanced = enhance_prompt(prompt, "", framed, 2, settings=Settings(), analysis=scene).text
         prepared = engine.prepare(RenderRequest(framed, enhanced, "", 5.0, 7, 24, 12, scene, user_prompt=prompt))
         frames = list(prepared.frames(TaskContext()))
+        if args.crop:
+            frames = [cropped(frame, args.crop) for frame in frames]
         rendered = {region["kind"] for region in prepared.plan["regions"]}
         named = {key.split(":", 1)[1] for key in read(enhanced).asks if key.startswith("region:")}
         enhanced = without_kinds(enhanced, frozenset(named - rendered))  # as the pipeline stores it

@@ -197,6 +197,10 @@ def worker(
         raise typer.BadParameter(problem, param_hint="--gpus")
     with split_across_gpus(settings, gpus):
         code = run_worker(settings, concurrency)
+    if gpus > 1 and not code:
+        from stillmotion.engines.diffusion.parallel import broken_reason
+
+        code = 1 if broken_reason() is not None else 0  # a rank died: the supervisor must restart us
     raise typer.Exit(code)
 
 

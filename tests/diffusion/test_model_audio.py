@@ -1,5 +1,6 @@
-"""LTX-2 sounds with the picture: with generate_audio its own track is the one muxed, and the
-procedural track stands in where the model has none (a silent family, a clip slowed to fit)."""
+"""LTX-2 and Kandinsky 6 sound with the picture: with generate_audio the model's own track is the
+one muxed, and the procedural track stands in where the model has none (a silent family, a clip
+slowed to fit)."""
 
 from __future__ import annotations
 
@@ -35,22 +36,24 @@ def _produce(engine: DiffusionEngine, path: Path) -> dict[str, object]:
     return produce_video(IMAGE, spec, engine, synthesize_audio, path, TaskContext(), Settings()).plan
 
 
-@pytest.fixture(scope="module")
-def ltx2(tmp_path_factory: pytest.TempPathFactory) -> DiffusionEngine:
-    return DiffusionEngine(tiny_spec(tmp_path_factory.mktemp("ltx2"), "ltx2", name="tiny-ltx2"))
+@pytest.fixture(scope="module", params=["ltx2", "kandinsky6"])
+def sounding(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> DiffusionEngine:
+    """A family that makes its own sound: LTX-2 (stereo, vocoder rate) or Kandinsky 6 (mono, MMAudio)."""
+    variant = request.param
+    return DiffusionEngine(tiny_spec(tmp_path_factory.mktemp(variant), variant, name=f"tiny-{variant}"))
 
 
-def test_the_models_own_track_is_muxed(ltx2: DiffusionEngine, tmp_path: Path) -> None:
-    plan = _produce(ltx2, tmp_path / "ltx2.mp4")
+def test_the_models_own_track_is_muxed(sounding: DiffusionEngine, tmp_path: Path) -> None:
+    plan = _produce(sounding, tmp_path / "own.mp4")
     assert plan["audio"] == ["the model's own sound track"]
-    muxed = _audio_track(tmp_path / "ltx2.mp4")
+    muxed = _audio_track(tmp_path / "own.mp4")
     assert abs(muxed.shape[1] - 48_000) <= 1024  # one second, to an AAC frame
 
     # The same seed again, straight from the render: the muxed track is the model's, not a synthesis.
     framed = frame_input(decode_image(IMAGE, reduce_to=1280), "720p")
     request = RenderRequest(image=framed, prompt="waves roll in", negative_prompt="", cfg_scale=5.0, seed=4,
                             num_frames=24, fps=24)
-    own = ltx2.prepare(request).soundtrack(TaskContext())
+    own = sounding.prepare(request).soundtrack(TaskContext())
     assert own is not None and own.shape == (48_000, 2) and own.dtype == np.float32
     length = min(muxed.shape[1], len(own)) - 2048
     correlation = np.corrcoef(muxed[0, 1024 : 1024 + length], own[1024 : 1024 + length, 0])[0, 1]

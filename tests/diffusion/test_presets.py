@@ -21,6 +21,8 @@ def test_a_preset_fills_what_the_spec_leaves_unset() -> None:
     assert spec.steps == 6  # the spec's own field wins
     with pytest.raises(ValueError, match="not one for ltx2 .known: distilled-8step"):
         DiffusionSpec.from_dict("fast", {"family": "ltx2", "weights_dir": "/w", "preset": "lightning-4step"})
+    spec = DiffusionSpec.from_dict("k6", {"family": "kandinsky6", "weights_dir": "/w", "preset": "distilled-16step"})
+    assert (spec.steps, spec.guidance_scale, spec.scheduler_shift) == (16, 1.0, None)  # Piflow: its own schedule
 
 
 def _weights(engine: DiffusionEngine) -> list[torch.Tensor]:

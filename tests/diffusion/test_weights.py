@@ -91,3 +91,22 @@ def test_missing_gpu_packages_are_named(tiny_wan_dir: Path, monkeypatch: pytest.
     assert problems == [
         "python package 'diffusers' is not installed (install the gpu extra: pip install 'stillmotion[gpu]')"
     ]
+
+
+def test_a_kandinsky6_processor_without_torchvision_is_named(tiny_weights_root: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real checkpoint's tokenizer is a Qwen2.5-VL processor (the tiny one holds the bare tokenizer)."""
+    import importlib.util
+
+    real = tiny_spec(tiny_weights_root, "kandinsky6")
+    assert validate_weights_dir(real) == []
+    processor = tmp_path / "kandinsky6"
+    shutil.copytree(real.weights_dir, processor)
+    index = json.loads((processor / "model_index.json").read_text())
+    index["tokenizer"] = ["transformers", "Qwen2_5_VLProcessor"]
+    (processor / "model_index.json").write_text(json.dumps(index))
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "torchvision" else found(name))
+    problems = validate_weights_dir(DiffusionSpec(name="k", family="kandinsky6", weights_dir=processor))
+    assert problems == [f"{processor}/tokenizer is a Qwen2_5_VLProcessor, which needs torchvision "
+                        "(install the build that matches your torch)"]

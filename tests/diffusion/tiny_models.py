@@ -18,9 +18,11 @@ from typing import Any, Literal
 
 from stillmotion.engines.diffusion.spec import DiffusionSpec, Family, SpeedOptions
 
-Variant = Literal["wan2.1", "wan2.2", "wan2.2-ti2v", "ltx", "ltx-condition", "ltx2", "hunyuanvideo1.5", "cogvideox"]
+Variant = Literal[
+    "wan2.1", "wan2.2", "wan2.2-ti2v", "ltx", "ltx-condition", "ltx2", "hunyuanvideo1.5", "kandinsky6", "cogvideox"
+]
 VARIANTS: tuple[Variant, ...] = (
-    "wan2.1", "wan2.2", "wan2.2-ti2v", "ltx", "ltx-condition", "ltx2", "hunyuanvideo1.5", "cogvideox",
+    "wan2.1", "wan2.2", "wan2.2-ti2v", "ltx", "ltx-condition", "ltx2", "hunyuanvideo1.5", "kandinsky6", "cogvideox",
 )
 
 TEXT_DIM = 32  # the T5 width; every tiny transformer's text/caption dimension must equal it
@@ -33,13 +35,14 @@ _CORPUS = [
 
 FAMILY: dict[Variant, Family] = {
     "wan2.1": "wan", "wan2.2": "wan", "wan2.2-ti2v": "wan",
-    "ltx": "ltx", "ltx-condition": "ltx", "ltx2": "ltx2", "hunyuanvideo1.5": "hunyuanvideo15", "cogvideox": "cogvideox",
+    "ltx": "ltx", "ltx-condition": "ltx", "ltx2": "ltx2", "hunyuanvideo1.5": "hunyuanvideo15",
+    "kandinsky6": "kandinsky6", "cogvideox": "cogvideox",
 }
 NATIVE_SIZE: dict[Variant, tuple[int, int]] = {
     # Small enough for a CPU test, large enough for every VAE's downsampling and each family's grid.
     "wan2.1": (64, 36), "wan2.2": (64, 36), "wan2.2-ti2v": (64, 36),
     "ltx": (64, 36), "ltx-condition": (64, 36), "ltx2": (64, 36), "hunyuanvideo1.5": (64, 36),
-    "cogvideox": (16, 16),
+    "kandinsky6": (64, 36), "cogvideox": (16, 16),
 }
 
 
@@ -297,6 +300,73 @@ def _hunyuanvideo15_components() -> tuple[Any, dict[str, Any]]:
     }
 
 
+def _kandinsky6_components() -> tuple[Any, dict[str, Any]]:
+    """Kandinsky 6 (text/image to video and audio): a Qwen2.5-VL text model and a CLIP text encoder
+    from configs, the HunyuanVideo VAE, and MMAudio's VAE and vocoder with the vocoder's upsampling
+    equal to the mel hop, so the sound lasts as long as the picture.
+
+    The real checkpoint's `tokenizer` is a Qwen2.5-VL processor; building one needs its video
+    processor, which needs torchvision (not installed here), so the tiny checkpoint holds the bare
+    Qwen2 tokenizer: the pipeline only calls it on text. The pipeline crops the first 129 tokens
+    (the length of its prompt template in Qwen's real vocabulary); with this tiny vocabulary the
+    template is longer, so the crop keeps template tokens rather than the prompt. The weights are
+    random either way: this is a plumbing model.
+    """
+    import torch
+    from diffusers import (
+        AutoencoderKLHunyuanVideo,
+        FlowMatchEulerDiscreteScheduler,
+        Kandinsky6TI2VAPipeline,
+        Kandinsky6Transformer3DModel,
+        MMAudioVAE,
+        MMAudioVocoder,
+    )
+    from transformers import (
+        CLIPTextConfig,
+        CLIPTextModel,
+        CLIPTokenizerFast,
+        Qwen2_5_VLConfig,
+        Qwen2_5_VLForConditionalGeneration,
+    )
+
+    torch.manual_seed(0)
+    tokenizer = tiny_bpe_tokenizer()
+    special = {"bos_token_id": tokenizer.convert_tokens_to_ids("<|im_start|>"), "eos_token_id": tokenizer.eos_token_id,
+               "pad_token_id": tokenizer.pad_token_id}
+    text_encoder = Qwen2_5_VLForConditionalGeneration(Qwen2_5_VLConfig(
+        text_config={"vocab_size": len(tokenizer), "hidden_size": 16, "intermediate_size": 16, "num_hidden_layers": 2,
+                     "num_attention_heads": 2, "num_key_value_heads": 2, **special,
+                     "rope_scaling": {"mrope_section": [1, 1, 2], "rope_type": "default", "type": "default"}},
+        vision_config={"depth": 1, "hidden_size": 16, "intermediate_size": 16, "num_heads": 2, "out_hidden_size": 16},
+    ))
+    clip_tokenizer = CLIPTokenizerFast(tokenizer_object=tiny_bpe_tokenizer().backend_tokenizer,
+                                       bos_token="<|im_start|>", eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                                       unk_token="<|endoftext|>")
+    clip = CLIPTextModel(CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=8, intermediate_size=16,
+                                        num_hidden_layers=1, num_attention_heads=2, max_position_embeddings=77,
+                                        projection_dim=8, **special))
+    vae = AutoencoderKLHunyuanVideo(
+        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8, 8, 8, 8), layers_per_block=1,
+        norm_num_groups=4, spatial_compression_ratio=8, temporal_compression_ratio=4, mid_block_add_attention=True,
+    )
+    audio_vae = MMAudioVAE(mel_bins=8, latent_channels=4, hidden_channels=8, channel_multipliers=(1, 2),
+                           layers_per_block=1, sample_rate=16000, n_fft=64, hop_length=32)
+    vocoder = MMAudioVocoder(num_mels=8, upsample_initial_channel=16, upsample_rates=(4, 4, 2),  # 32 = the mel hop
+                             upsample_kernel_sizes=(8, 8, 4), resblock_kernel_sizes=(3,),
+                             resblock_dilation_sizes=((1, 3),))
+    transformer = Kandinsky6Transformer3DModel(
+        in_visual_dim=4, out_visual_dim=4, in_text_dim=16, in_text_dim2=8, time_dim=16, patch_size=(1, 2, 2),
+        model_dim=16, ff_dim=32, num_text_blocks=1, num_visual_blocks=2, axes_dims=(2, 2, 4), visual_cond=True,
+        in_audio_dim=4, out_audio_dim=4, visual_token_type_num_embeddings=2,
+    )
+    return Kandinsky6TI2VAPipeline, {
+        "transformer": transformer.eval(), "vae": vae.eval(), "text_encoder": text_encoder.eval(),
+        "tokenizer": tokenizer, "text_encoder_2": clip.eval(), "tokenizer_2": clip_tokenizer,
+        "scheduler": FlowMatchEulerDiscreteScheduler(shift=5.0), "audio_vae": audio_vae.eval(),
+        "vocoder": vocoder.eval(),
+    }
+
+
 def _cogvideox_components() -> tuple[Any, dict[str, Any]]:
     import torch
     from diffusers import (
@@ -338,6 +408,8 @@ def build_tiny_weights(root: Path, variant: Variant = "wan2.1") -> Path:
         pipeline_type, components = _ltx2_components()
     elif family == "hunyuanvideo15":
         pipeline_type, components = _hunyuanvideo15_components()
+    elif family == "kandinsky6":
+        pipeline_type, components = _kandinsky6_components()
     else:
         pipeline_type, components = _cogvideox_components()
     pipeline_type(**components).save_pretrained(target)

@@ -121,14 +121,11 @@ def test_light_glow_flickers_the_brightest_spots_only() -> None:
     assert all(np.array_equal(f[120:, :100], image[120:, :100]) for f in frames), "far from it, nothing changes"
 
 
-def test_smoke_rises_in_its_own_mask_and_never_moves_the_sky_instead() -> None:
+def test_smoke_never_moves_the_sky_instead() -> None:
+    """Smoke is drawn from a source (tests/motion/test_atmosphere.py), never by moving a region:
+    with only a sky found there is nothing for it to rise from, and nothing moves."""
     image = landscape(W, H)
     plan = MotionPlan(camera=STILL, regions=(RegionEffect(kind="smoke", strength=1.0, speed=2.0),))
     request = request_for(image, frames=16, fps=12)
     frames = render_all(prepare_plan(request, plan, scene_with(sky=sky_mask(W, H))))
     assert all(np.array_equal(f, image) for f in frames), "'steam rises' must not turn into a rising sky"
-    frames = render_all(prepare_plan(request, plan, scene_with(smoke=sky_mask(W, H))))
-    _, dy = mean_flow(frames, sky_mask(W, H))
-    assert dy < -0.05
-    ground = band_mask(W, H, 0.5, 1.0) > 0
-    assert np.array_equal(frames[-1][ground], image[ground])

@@ -12,6 +12,7 @@ import pytest
 from stillmotion.config import Settings
 from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.motion import MotionEngine
+from stillmotion.engines.motion.notes import fails_strict
 from stillmotion.engines.motion.prompt import plan_motion
 from stillmotion.engines.motion.scene import analyze_scene
 from stillmotion.pipeline.context import TaskContext
@@ -46,11 +47,28 @@ def test_a_cats_blink_is_a_note_not_a_camera_move_or_a_claim() -> None:
     assert prepared.plan["camera"]["kind"] == "push_in", "'looks around' must not become a tilt"
 
 
-def test_steam_on_coffee_is_noted_and_nothing_pretends_to_rise() -> None:
-    image, enhanced, prepared = planned("coffee", "steam rises from the coffee")
-    assert any("'steam rises'" in n for n in prepared.plan["notes"])
+def test_steam_rises_from_the_coffee_cup_visibly_and_is_said() -> None:
+    image, enhanced, prepared = planned("coffee", "static camera, steam rises from the coffee")
+    assert list(prepared.plan["notes"]) == []
+    assert "steam" in [r["kind"] for r in prepared.plan["regions"]]
+    assert "steam: rises from the cup" in prepared.plan["explanation"]
+    assert "steam" in enhanced
+    frames = list(prepared.frames(TaskContext()))
+    assert np.array_equal(frames[0], image)
+    # The cup sits in the upper middle of the 720p crop: the steam lifts the air above its drink.
+    above = (slice(0, 240), slice(480, 800))
+    assert np.abs(frames[-1][above].astype(int) - image[above]).mean() > 1.5
+    below = (slice(600, None), slice(None))
+    assert np.array_equal(frames[-1][below], image[below]), "steam drawn below its cup"
+
+
+def test_steam_with_nothing_to_rise_from_is_noted_and_nothing_pretends_to_rise() -> None:
+    image, enhanced, prepared = planned("chelsea", "steam rises from the cat")
+    said = [n for n in prepared.plan["notes"] if "'steam rises'" in n]
+    assert said and "nothing in the photo for steam to rise from" in said[0]
+    assert fails_strict(said[0]), "under motion_strict, steam with nothing to rise from fails the task"
     assert "steam" not in enhanced
-    assert all(region["kind"] != "smoke" for region in prepared.plan["regions"])
+    assert all(region["kind"] not in ("steam", "smoke") for region in prepared.plan["regions"])
 
 
 def test_a_pull_out_is_never_rendered_as_a_push_in() -> None:

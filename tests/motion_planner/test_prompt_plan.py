@@ -77,7 +77,12 @@ def test_handheld_adds_drift_and_its_negation_removes_it() -> None:
         ("falling leaves", {"leaves:particle"}, {"foliage"}),
         ("the candle flickers", {"fire"}, {"light"}),
         ("neon lights flicker", {"light"}, {"fire"}),
-        ("fog rolls over the hills", {"smoke"}, set()),
+        ("fog rolls over the hills", {"fog"}, {"smoke", "steam"}),
+        ("steam curls from the kettle", {"steam"}, {"smoke", "fog"}),
+        ("smoke rises from the chimney", {"smoke"}, {"steam", "fog"}),
+        ("heat shimmer over the road", {"heat"}, {"water"}),
+        ("a mirage on the horizon", {"heat"}, set()),
+        ("hazy morning mist", {"fog"}, {"heat"}),
         ("heavy rain", {"rain:particle"}, set()),
         ("snow falls gently", {"snow:particle"}, set()),
         ("cherry blossoms falling", {"petals:particle"}, set()),
@@ -87,7 +92,7 @@ def test_handheld_adds_drift_and_its_negation_removes_it() -> None:
         ("without rain or snow, clouds drift", {"sky"}, {"rain:particle", "snow:particle"}),
         ("no rain, snow falls", {"snow:particle"}, {"rain:particle"}),
         ("rain but no snow", {"rain:particle"}, {"snow:particle"}),
-        ("no fog and the river flows", {"water"}, {"smoke"}),
+        ("no fog and the river flows", {"water"}, {"fog"}),
     ],
 )
 def test_scene_elements_and_negation(prompt: str, present: set[str], absent: set[str]) -> None:
@@ -102,7 +107,9 @@ def test_scene_elements_and_negation(prompt: str, present: set[str], absent: set
         ("clouds drift to the right", "sky", "right"),
         ("clouds drift from right to left", "sky", "left"),
         ("a waterfall", "water", "down"),
-        ("steam rises from the cup", "smoke", "up"),
+        ("steam rises from the cup", "steam", "up"),
+        ("smoke drifts to the left", "smoke", "left"),
+        ("fog drifts to the right", "fog", "right"),
         ("the river flows to the left", "water", "left"),
     ],
 )
@@ -160,7 +167,7 @@ def test_cfg_scale_orders_strength_and_matches_the_documented_curve() -> None:
 
 def test_negative_prompt_removes_what_it_names() -> None:
     assert "rain:particle" not in kinds(plan("rain and fog", negative="rain"))
-    assert "smoke" in kinds(plan("rain and fog", negative="rain"))
+    assert "fog" in kinds(plan("rain and fog", negative="rain"))
     assert plan("handheld pan left", negative="camera shake").camera.handheld == 0.0
     assert plan("zoom out", negative="zoom out").camera.kind == "push_in"
     assert plan("a harbour", negative="zoom, push in").camera.kind == "static"

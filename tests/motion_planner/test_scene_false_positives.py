@@ -125,3 +125,12 @@ def test_a_warm_sky_the_sky_detector_missed_is_still_not_fire(
     features = compute_features(draw())
     fire, sure = fire_mask(features, np.zeros(features.gray.shape, np.float32))
     assert not sure and fire.max() < 0.05
+
+
+@pytest.mark.parametrize("light", [1.0, 0.3], ids=["lit", "in shade"])
+def test_a_smooth_green_wall_is_not_foliage(light: float) -> None:
+    """Foliage reads relative contrast so shaded trees count; a painted wall has none in any light."""
+    rows = np.linspace(0.85, 1.15, 270, dtype=np.float32)[:, None, None]  # light falls off
+    wall = np.broadcast_to(np.array([70, 150, 80], np.float32) * rows * light, (270, 480, 3))
+    scene = analyze_scene(_noisy(np.clip(wall, 0, 255).astype(np.uint8), 2.0))
+    assert scene.masks["foliage"].mean() < 0.05 and "foliage" not in scene.elements

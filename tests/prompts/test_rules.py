@@ -60,7 +60,7 @@ def moving_keys(text: str) -> set[str]:
         ("night", {"region:light"}),
         ("golden", {"region:sky", "region:light"}),
         ("campfire", {"region:fire"}),
-        ("fog", {"region:sky", "region:smoke"}),
+        ("fog", {"region:sky", "region:fog"}),
         ("wall", set()),
     ],
 )

@@ -87,6 +87,19 @@ def test_uploads_live_in_the_bucket(moto: MotoServer, tmp_path: Path) -> None:
         store.upload_response("../../etc/passwd")
 
 
+def test_a_running_tasks_preview_lives_in_the_bucket_until_removed(moto: MotoServer, tmp_path: Path) -> None:
+    bucket = moto.new_bucket()
+    store = storage(moto, tmp_path, bucket, s3_prefix="prod/")
+    assert store.read_preview("t3") is None
+    store.save_preview("t3", b"\xff\xd8 first")
+    store.save_preview("t3", b"\xff\xd8 second")  # each step replaces the last
+    assert moto.objects(bucket) == ["prod/previews/t3.jpg"]
+    assert store.read_preview("t3") == b"\xff\xd8 second"
+    store.delete_preview("t3")
+    assert moto.objects(bucket) == [] and store.read_preview("t3") is None
+    store.delete_preview("t3")  # already gone: nothing to do
+
+
 def test_retention_deletes_the_object(moto: MotoServer, tmp_path: Path) -> None:
     bucket = moto.new_bucket()
     store = storage(moto, tmp_path, bucket)

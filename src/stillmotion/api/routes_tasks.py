@@ -1,22 +1,25 @@
-"""Create and query image2video tasks: the document's two endpoints.
+"""Create and query image2video tasks: the document's two endpoints, and (extension) the running
+task's preview image.
 
 Create is `task_creation.create_task`, shared with the OpenAI-style face.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Body, Header
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from stillmotion.api import task_creation
 from stillmotion.api.auth import CurrentCredential
 from stillmotion.api.deps import ExecutorDep, ModelsDep, SettingsDep, StorageDep, TasksDep
 from stillmotion.api.schemas import CreatedTask, CreateTaskRequest, Envelope, ErrorEnvelope
 from stillmotion.api.task_views import TaskDetail, describe
-from stillmotion.errors import TaskNotFound
+from stillmotion.errors import NotReady, StorageFailure, TaskNotFound
+from stillmotion.tasks.models import TaskStatus
 from stillmotion.webhooks.outbox import unix_seconds
 
 router = APIRouter(prefix="/api/vdr/videos", tags=["image2video"])
@@ -77,3 +80,36 @@ async def get_task(task_id: str, credential: CurrentCredential, tasks: TasksDep,
     if seen is None:
         raise TaskNotFound()
     return success(describe(seen, storage))
+
+
+PREVIEW_RETRY_SECONDS = 5
+
+
+@router.get(
+    "/image2video/{task_id}/preview",
+    tags=["extensions"],
+    response_class=Response,
+    responses={
+        200: {"content": {"image/jpeg": {}}, "description": "The latest preview: a JPEG 256 px wide"},
+        401: ERRORS[401],
+        404: {"model": ErrorEnvelope, "description": "1200 task not found, or it has no preview now"},
+        429: ERRORS[429],
+        503: {"model": ErrorEnvelope, "description": "5001 storage cannot be read now (Retry-After)"},
+    },
+)
+async def get_preview(task_id: str, credential: CurrentCredential, tasks: TasksDep, storage: StorageDep) -> Response:
+    """Extension: a low-resolution look at the running task's current latent (models served with
+    `"preview": true`), replaced after each denoising step. Only while the task is processing:
+    before its first step, after it ends, and for models without a preview, 404/1200."""
+    seen = await tasks.seen_by_account(task_id, credential.account_id)
+    if seen is None:
+        raise TaskNotFound()
+    preview = None
+    if seen.task.status == TaskStatus.PROCESSING.value:
+        try:
+            preview = await asyncio.to_thread(storage.read_preview, task_id)
+        except StorageFailure as failure:
+            raise NotReady("The preview cannot be read now.", retry_after=PREVIEW_RETRY_SECONDS) from failure
+    if preview is None:
+        raise TaskNotFound("The task has no preview image now.")
+    return Response(preview, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -3,7 +3,8 @@
     claim (lease) -> fetch image -> produce video (worker thread) -> publish -> SUCCEEDED
     any stage fails -> FAILED with failure_code
 
-While the thread renders, a heartbeat renews the lease and stores progress; if
+While the thread renders, a heartbeat renews the lease and stores progress (and the engine's
+latest preview image, when it makes one, in storage until the task ends); if
 the renewal no longer matches (the task was cancelled, possibly from another
 process, or another worker reclaimed it) the render stops at its next frame.
 Finishing (succeed/fail) settles credits and queues the webhook in the repository.
@@ -25,7 +26,7 @@ from typing import TypeVar
 
 from stillmotion.config import Settings
 from stillmotion.engines.registry import EngineRegistry
-from stillmotion.errors import EngineFailure, StillmotionError, StoreUnavailable, TaskCancelled
+from stillmotion.errors import EngineFailure, StillmotionError, StorageFailure, StoreUnavailable, TaskCancelled
 from stillmotion.inputs import fetch_image
 from stillmotion.memory import release_free_memory
 from stillmotion.metrics import RENDER_SECONDS, TASKS_FINISHED
@@ -127,6 +128,7 @@ class TaskRunner:
         ctx = TaskContext(deadline=started + self.settings.task_timeout_seconds)
         scratch = self.storage.scratch.path(task_id, self.worker_id)
         self._running[task_id] = ctx
+        preview: bytes | None = None  # the last preview kept in storage
         try:
             image_bytes = await fetch_image(task.image_url, self.settings, self.storage)
             # Off the event loop: the first use may wait for weights still loading.
@@ -141,6 +143,7 @@ class TaskRunner:
                 if not ctx.cancelled and not await self._heartbeat(task_id, ctx):
                     ctx.cancel()
                     log.info("task %s: cancelled or lease lost; stopping this attempt", task_id)
+                preview = await self._keep_preview(task_id, ctx.preview, preview)
             produced = render.result()
             key = await asyncio.to_thread(self.storage.publish_video, task_id, scratch)
             finished = await self._patiently(lambda: self.tasks.succeed(
@@ -184,6 +187,8 @@ class TaskRunner:
             ctx.cancel()  # a render still running after an unexpected error stops at its next frame
             self._running.pop(task_id, None)
             scratch.unlink(missing_ok=True)
+            if preview is not None:
+                await self._drop_preview(task_id)
 
     async def _heartbeat(self, task_id: str, ctx: TaskContext) -> bool:
         """Renew the lease; False if it was lost or the task cancelled. While the store cannot be
@@ -194,6 +199,25 @@ class TaskRunner:
         except StoreUnavailable:
             log.warning("task %s: task store unreachable; rendering on", task_id)
             return True
+
+    async def _keep_preview(self, task_id: str, latest: bytes | None, kept: bytes | None) -> bytes | None:
+        """Store the engine's latest preview if it changed; returns what storage now holds. Best
+        effort: a preview storage refuses is not worth a task, so the render goes on without it."""
+        if latest is None or latest is kept:
+            return kept
+        try:
+            await asyncio.to_thread(self.storage.save_preview, task_id, latest)
+        except StorageFailure as failure:
+            log.warning("task %s: preview not kept: %s", task_id, failure.message)
+            return kept
+        return latest
+
+    async def _drop_preview(self, task_id: str) -> None:
+        """A task that ended has no preview (the API answers 404 for it either way)."""
+        try:
+            await asyncio.to_thread(self.storage.delete_preview, task_id)
+        except StorageFailure as failure:
+            log.warning("task %s: preview not removed: %s", task_id, failure.message)
 
     async def _patiently(self, write: Callable[[], Awaitable[T]]) -> T:
         """A finishing write, retried while the store is unreachable for up to one lease: after that

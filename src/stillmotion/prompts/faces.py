@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -27,6 +28,15 @@ _MIN_NEIGHBOURS = 5
 a false face on foliage or rock costs a wrong "portrait"."""
 
 
+class FaceBox(NamedTuple):
+    """A face's box in fractions of the image: left, top, width, height."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+
 class _FaceCounter:
     """A loaded cascade behind a lock: OpenCV does not promise that concurrent
     `detectMultiScale` calls on one classifier are safe, and worker threads share it."""
@@ -39,9 +49,11 @@ class _FaceCounter:
             raise RuntimeError(f"could not load the bundled face cascade {_CASCADE_FILE}")
         self._lock = threading.Lock()
 
-    def count(self, image: np.ndarray) -> int:
+    def find(self, image: np.ndarray, min_share: float) -> list[FaceBox]:
         grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         scale = _DETECT_SIDE / max(grey.shape)
+        if min_share > 0:  # shrink until the smallest face wanted fills the cascade's window
+            scale = min(scale, _MIN_FACE_PX / (min_share * grey.shape[1]))
         if scale < 1.0:
             grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         grey = cv2.equalizeHist(grey)
@@ -52,7 +64,11 @@ class _FaceCounter:
                 minNeighbors=_MIN_NEIGHBOURS,
                 minSize=(_MIN_FACE_PX, _MIN_FACE_PX),
             )
-        return len(found)
+        small_h, small_w = grey.shape
+        return [
+            FaceBox(x / small_w, y / small_h, w / small_w, h / small_h)
+            for x, y, w, h in (tuple(map(int, box)) for box in found)
+        ]
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +76,15 @@ def _counter() -> _FaceCounter:
     return _FaceCounter()
 
 
+def find_faces(image: np.ndarray, min_share: float = 0.0) -> list[FaceBox]:
+    """Frontal faces in an RGB uint8 image, as boxes in fractions of its size.
+
+    `min_share`: the smallest face width wanted, as a share of the image's width; a caller
+    that only cares about portraits skips the small scales, most of the cascade's time.
+    """
+    return _counter().find(image, min_share)
+
+
 def count_faces(image: np.ndarray) -> int:
     """Number of frontal faces in an RGB uint8 image."""
-    return _counter().count(image)
+    return len(find_faces(image))

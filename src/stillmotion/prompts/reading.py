@@ -98,7 +98,10 @@ _RENDERED_PHRASES: dict[str, str] = {
     "region:water": "water ripples and shimmers",
     "region:sky": "clouds drift",
     "region:foliage": "trees and grass sway",
-    "region:smoke": "mist drifts",
+    "region:smoke": "smoke rises",
+    "region:steam": "steam rises",
+    "region:fog": "mist drifts",
+    "region:heat": "heat shimmers",
     "region:light": "lights glow and flicker",
 }
 """How a renderable thing is said again when the user's clause around it is left out."""

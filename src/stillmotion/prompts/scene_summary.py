@@ -135,7 +135,12 @@ def _light(rgb: np.ndarray, sat: np.ndarray, val: np.ndarray, sky: np.ndarray) -
     lit = val > 0.3
     band = max(1, int(val.shape[0] * _BAND))
     backlit = val[:band].mean() > val[-band:].mean() + _BACKLIGHT
-    if lit.any() and warmth[lit].mean() > _GOLDEN_WARMTH and warmth[:band].mean() > 0 and backlit:
+    # Golden hour is the low sun's light, read where the sky shows it: without a seen sky,
+    # warm light is a lamp's or a warm object's (an espresso on wood, an orange suit).
+    if (
+        sky.any() and lit.any() and warmth[lit].mean() > _GOLDEN_WARMTH
+        and warmth[:band].mean() > 0 and backlit
+    ):
         return "golden_hour"
     # Grey light is only "overcast" under a grey sky; a grey room says nothing of the weather.
     if sky.any() and sat.mean() < _OVERCAST_SATURATION and sat[sky].mean() < _OVERCAST_SATURATION:

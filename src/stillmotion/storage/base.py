@@ -5,6 +5,8 @@ A worker renders into a `scratch` file (local, never under the published area), 
 answers GETs of it (`video_response`: the file itself, or a redirect to a bucket). Uploads are
 saved by the API (`save_upload`, which returns the `image_url` to use) and read back by workers
 through `read_upload`, never through the API's disk or HTTP. Retention calls `delete_video`.
+A worker whose engine makes a latent preview keeps the latest one with `save_preview` while the
+task runs, for the API to read (`read_preview`) on any machine, and removes it at the end.
 
 Implementations: `LocalStorage` (the data directory, served by the API) and the S3 one.
 Any refusal to write (read-only folder, full disk, missing bucket) raises `StorageFailure`
@@ -69,6 +71,18 @@ class Storage(Protocol):
 
     def upload_response(self, key: str) -> Response:
         """The answer to a GET of an upload's URL on the API; TaskNotFound when it is gone."""
+        ...
+
+    def save_preview(self, task_id: str, jpeg: bytes) -> None:
+        """Replace the running task's preview image (whole or not at all); StorageFailure on refusal."""
+        ...
+
+    def read_preview(self, task_id: str) -> bytes | None:
+        """The task's latest preview JPEG, or None when it has none."""
+        ...
+
+    def delete_preview(self, task_id: str) -> None:
+        """Remove the task's preview; nothing to do if there is none."""
         ...
 
 

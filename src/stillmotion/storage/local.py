@@ -3,6 +3,7 @@
     data/scratch/   renders in progress (one file per attempt; never served; scratch.py)
     data/videos/    published videos, `{task_id}.mp4`
     data/uploads/   uploaded images, `{random}.{ext}`
+    data/previews/  the latest latent preview of each running task, `{task_id}.jpg`
 
 Keys are file names we generate (task ids, random upload ids), never user input, so a served
 path is always validated against a strict pattern first. Publishing is a rename when scratch and
@@ -32,9 +33,10 @@ class LocalStorage:
         self.scratch = Scratch(settings.data_dir / "scratch")
         self.videos_dir = settings.data_dir / "videos"
         self.uploads_dir = settings.data_dir / "uploads"
+        self.previews_dir = settings.data_dir / "previews"
         self.public_url = settings.resolved_public_url
         self._settings = settings
-        for directory in (self.videos_dir, self.uploads_dir):
+        for directory in (self.videos_dir, self.uploads_dir, self.previews_dir):
             directory.mkdir(parents=True, exist_ok=True)
 
     def publish_video(self, task_id: str, rendered: Path) -> str:
@@ -60,23 +62,24 @@ class LocalStorage:
 
     def save_upload(self, data: bytes, extension: str) -> str:
         key = f"{secrets.token_urlsafe(16)}.{extension}"
-        target = self.uploads_dir / key
-        partial = target.with_name("." + key + ".partial")
-        try:
-            partial.write_bytes(data)
-            os.replace(partial, target)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise StorageFailure(_refusal("the upload", exc)) from exc
+        _write_whole(self.uploads_dir / key, data, "the upload")
         return upload_url(key, self._settings)
 
     def read_upload(self, key: str) -> bytes | None:
-        if not KEY.match(key):
-            return None
-        try:
-            return (self.uploads_dir / key).read_bytes()
-        except (FileNotFoundError, IsADirectoryError):
-            return None
+        return _read(self.uploads_dir, key)
+
+    def save_preview(self, task_id: str, jpeg: bytes) -> None:
+        key = f"{task_id}.jpg"
+        if KEY.match(key):
+            _write_whole(self.previews_dir / key, jpeg, "the preview")
+
+    def read_preview(self, task_id: str) -> bytes | None:
+        return _read(self.previews_dir, f"{task_id}.jpg")
+
+    def delete_preview(self, task_id: str) -> None:
+        key = f"{task_id}.jpg"
+        if KEY.match(key):
+            (self.previews_dir / key).unlink(missing_ok=True)
 
     def upload_response(self, key: str) -> Response:
         return self._serve(self.uploads_dir, key, "Upload not found.")
@@ -98,6 +101,26 @@ class LocalStorage:
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise StorageFailure(_refusal("the video", exc)) from exc
+
+
+def _write_whole(target: Path, data: bytes, what: str) -> None:
+    """Write through a hidden partial file renamed into place: a reader never sees half of it."""
+    partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageFailure(_refusal(what, exc)) from exc
+
+
+def _read(directory: Path, key: str) -> bytes | None:
+    if not KEY.match(key):
+        return None
+    try:
+        return (directory / key).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        return None
 
 
 def _refusal(what: str, exc: OSError) -> str:

@@ -2,6 +2,7 @@
 
     {prefix}videos/{task_id}.mp4    published videos
     {prefix}uploads/{random}.{ext}  uploaded images (workers read them from here, not from the API)
+    {prefix}previews/{task_id}.jpg  the latest latent preview of each running task (the API reads it)
 
 Renders still write to a local scratch file on the worker; `publish_video` then sends it with
 boto3's managed transfer, which splits a large file into a multipart upload and aborts the
@@ -100,16 +101,42 @@ class S3Storage:
         return upload_url(key, self._settings)
 
     def read_upload(self, key: str) -> bytes | None:
+        return self._read("uploads", key, "the upload")
+
+    def save_preview(self, task_id: str, jpeg: bytes) -> None:
+        key = f"{task_id}.jpg"
+        if not KEY.match(key):
+            return
+        try:
+            self._client.put_object(Bucket=self.bucket, Key=self._object("previews", key), Body=jpeg,
+                                    ContentType="image/jpeg")  # fmt: skip
+        except _FAILURES as exc:
+            raise StorageFailure(_refusal("the preview", exc)) from exc
+
+    def read_preview(self, task_id: str) -> bytes | None:
+        return self._read("previews", f"{task_id}.jpg", "the preview")
+
+    def delete_preview(self, task_id: str) -> None:
+        key = f"{task_id}.jpg"
+        if not KEY.match(key):
+            return
+        try:
+            self._client.delete_object(Bucket=self.bucket, Key=self._object("previews", key))
+        except _FAILURES as exc:
+            raise StorageFailure(_refusal("the preview", exc, action="deleted")) from exc
+
+    def _read(self, kind: str, key: str, what: str) -> bytes | None:
+        """An object's bytes; None when there is no such object."""
         if not KEY.match(key):
             return None
         try:
-            found = self._client.get_object(Bucket=self.bucket, Key=self._object("uploads", key))
+            found = self._client.get_object(Bucket=self.bucket, Key=self._object(kind, key))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
-            raise StorageFailure(_refusal("the upload", exc, action="read")) from exc
+            raise StorageFailure(_refusal(what, exc, action="read")) from exc
         except _FAILURES as exc:
-            raise StorageFailure(_refusal("the upload", exc, action="read")) from exc
+            raise StorageFailure(_refusal(what, exc, action="read")) from exc
         with found["Body"] as body:
             return bytes(body.read())
 

@@ -4,12 +4,19 @@ This process becomes rank 0 (the leader: it claims tasks like any worker) and st
 follower processes, one per further GPU. Each follower loads the same diffusion models and
 runs the leader's tasks with it (engines/diffusion/parallel.py) until the leader releases them
 at shutdown. The motion engine and the audio run on the leader only.
+
+When a rank dies or hangs, the group is broken for good (parallel.py): the task fails with a
+message that says so, and the leader stops itself as on SIGTERM (the running task ends, queued
+ones stay queued), kills the remaining followers and exits with status 1, so the supervisor that
+runs the worker (systemd, Kubernetes) starts all its ranks afresh.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,7 +60,7 @@ def split_across_gpus(settings: Settings, gpus: int) -> Iterator[None]:
     if gpus == 1:
         yield
         return
-    from stillmotion.engines.diffusion.parallel import join_group, release_followers
+    from stillmotion.engines.diffusion.parallel import broken_reason, join_group, release_followers
 
     port = _free_port()
     context = multiprocessing.get_context("spawn")  # CUDA cannot be forked into children
@@ -61,14 +68,24 @@ def split_across_gpus(settings: Settings, gpus: int) -> Iterator[None]:
                                  name=f"stillmotion-rank{rank}") for rank in range(1, gpus)]
     for process in followers:
         process.start()
-    join_group(0, gpus, _ADDRESS, port)
+    join_group(0, gpus, _ADDRESS, port, on_broken=_stop_worker)
     log.warning("worker splits each video across %d ranks (context parallelism)", gpus)
     try:
         yield
     finally:
-        release_followers()
+        if broken_reason() is None:
+            release_followers()
         for process in followers:
-            process.join(timeout=60)
+            process.join(timeout=60 if broken_reason() is None else 0)
+            if process.is_alive():  # stuck, or its group is broken: it can do nothing more
+                process.kill()
+                process.join()
+
+
+def _stop_worker(reason: str) -> None:
+    """The group broke: stop this worker as SIGTERM does (Celery's warm shutdown, our drain)."""
+    log.error("stopping the worker so its GPU processes start afresh: %s", reason)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _free_port() -> int:

@@ -27,12 +27,14 @@ from stillmotion.audio.cues import AudioCues
 from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.diffusion import families
 from stillmotion.engines.diffusion.cfg_batching import batched_cfg
-from stillmotion.engines.diffusion.model_audio import master_model_audio
+from stillmotion.engines.diffusion.model_audio import master_model_audio, model_track
 from stillmotion.engines.diffusion.parallel import (
     CONTEXT_PARALLEL_FAMILIES,
     ParallelGroup,
     agree_to_stop,
+    check_group,
     follow,
+    group_failure,
     joined_group,
     share_task,
 )
@@ -162,6 +164,8 @@ class DiffusionEngine:
             denoised_at = time.perf_counter()
 
         ctx.check()
+        if self.group is not None:
+            check_group()
         with self._lock, torch.inference_mode(), batched_cfg(pipe, self.spec.speed.cfg_batch), \
                 observe_steps(pipe, on_step) as step_kwargs, fixed_guidance(pipe, settings.guidance_scale):
             if self.group is not None and self.group.leader:  # under the lock: one task at a time for the group
@@ -170,7 +174,11 @@ class DiffusionEngine:
                 output = pipe(**self._call_arguments(request, settings), **step_kwargs)
             except StillmotionError:
                 raise  # cancelled or timed out from the step callback: already the right failure code
-            except Exception as error:  # a pipeline failure is an engine failure of this task, not of the server
+            except Exception as error:
+                if self.group is not None:  # a rank died or hung, or failed: the ranks are out of step
+                    log.exception("split pipeline failed for model %s", self.spec.name)
+                    raise group_failure(error) from error
+                # a pipeline failure is an engine failure of this task, not of the server
                 log.exception("diffusion pipeline failed for model %s", self.spec.name)
                 raise EngineFailure() from error
         finished = time.perf_counter()
@@ -180,11 +188,11 @@ class DiffusionEngine:
         self.clock.record("decode", finished - denoised_at, work.decode)
         x, y, width, height = settings.box
         frames = np.clip(np.asarray(output.frames[0]) * 255 + 0.5, 0, 255).astype(np.uint8)
-        audio = getattr(output, "audio", None) if families.DEFAULTS[self.spec.family].own_audio else None
+        track = model_track(pipe, output) if families.DEFAULTS[self.spec.family].own_audio else None
         return Generated(
             frames=frames[:, y : y + height, x : x + width],
-            audio=None if audio is None else np.asarray(audio[0].float().cpu()),
-            audio_rate=int(pipe.vocoder.config.output_sampling_rate) if audio is not None else 0,
+            audio=None if track is None else track[0],
+            audio_rate=0 if track is None else track[1],
         )
 
     def _call_arguments(self, request: RenderRequest, settings: GenerationSettings) -> dict[str, Any]:
@@ -219,7 +227,7 @@ class Generated:
     frames: np.ndarray
     """(frames, height, width, 3) uint8, cut to the picture's box."""
     audio: np.ndarray | None = None
-    """(channels, samples) float, the model's own sound track (LTX-2); None for silent models."""
+    """(channels, samples) float, the model's own sound track (LTX-2, Kandinsky 6); None for silent models."""
     audio_rate: int = 0
 
 

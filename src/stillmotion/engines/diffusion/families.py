@@ -35,7 +35,7 @@ class FamilyDefaults:
     frame_step: int | None = None
     """Frame counts are frame_step * k + 1; None: the VAE's temporal compression (read at load)."""
     own_audio: bool = False
-    """The model generates a sound track with the picture (LTX-2)."""
+    """The model generates a sound track with the picture (LTX-2, Kandinsky 6)."""
 
 
 DEFAULTS: dict[Family, FamilyDefaults] = {
@@ -80,6 +80,22 @@ DEFAULTS: dict[Family, FamilyDefaults] = {
         1000,
         {},
         fps=24.0,
+    ),
+    # Kandinsky 6.0 Video (Lite 3B, Pro 29B, one pipeline): 121 frames (5 s) at 24 fps, 50 steps and
+    # guidance 5 (diffusers' defaults; 16 steps, guidance 1 for the distilled checkpoints), 768x512
+    # area (the call's default size; the docstring's 480p example is 864x480). One transformer
+    # denoises the video and the audio latents together; MMAudio's VAE and vocoder make the sound.
+    "kandinsky6": FamilyDefaults(
+        "Kandinsky6TI2VAPipeline",
+        ("Kandinsky6TI2VAPipeline",),
+        50,
+        5.0,
+        (768, 512),
+        121,
+        1024,
+        {},
+        fps=24.0,
+        own_audio=True,
     ),
     # CogVideoX-5B-I2V: 720x480, 49 frames at 8 fps, guidance 6 with dynamic CFG (the authors' setting).
     "cogvideox": FamilyDefaults(
@@ -160,6 +176,16 @@ def native_format(spec: DiffusionSpec, pipe: Any) -> NativeFormat:
             max_area=pipe.target_size**2,
             variant=type(pipe).__name__,
             buckets=tuple(generate_crop_size_list(pipe.target_size, pipe.vae_scale_factor_spatial)),
+        )
+    if spec.family == "kandinsky6":
+        # The pipeline checks height and width against the VAE's compression times the patch size.
+        return NativeFormat(
+            fps=spec.native_fps or defaults.fps,
+            frame_step=pipe.vae_scale_factor_temporal,
+            max_frames=spec.max_frames or defaults.max_frames,
+            size_multiple=pipe.vae_scale_factor_spatial * max(pipe.transformer_patch_size[1:]),
+            max_area=area,
+            variant=type(pipe).__name__,
         )
     if spec.family in ("ltx", "ltx2"):
         # The LTX pipelines check height and width % 32 whatever the VAE's own ratio.

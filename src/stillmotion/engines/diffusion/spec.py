@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-Family = Literal["wan", "ltx", "ltx2", "hunyuanvideo15", "cogvideox"]
-FAMILIES: tuple[Family, ...] = ("wan", "ltx", "ltx2", "hunyuanvideo15", "cogvideox")
+Family = Literal["wan", "ltx", "ltx2", "hunyuanvideo15", "kandinsky6", "cogvideox"]
+FAMILIES: tuple[Family, ...] = ("wan", "ltx", "ltx2", "hunyuanvideo15", "kandinsky6", "cogvideox")
 
 Dtype = Literal["bfloat16", "float16", "float32"]
 CacheKind = Literal["first_block", "taylorseer", "faster", "pab", "mag"]
@@ -40,6 +40,8 @@ PRESETS: dict[str, Preset] = {
     "distilled-8step": Preset("ltx2", 8, 1.0, None),
     # HunyuanVideo-1.5 480p I2V step-distilled checkpoint: 8 steps, its CFG kept, shift 5.
     "step-distilled-8step": Preset("hunyuanvideo15", 8, 6.0, 5.0),
+    # Kandinsky 6 distilled checkpoints (PiflowScheduler): 16 steps, guidance 1.0, as diffusers' docstring says.
+    "distilled-16step": Preset("kandinsky6", 16, 1.0, None),
 }
 """Named fast recipes a spec can take with `"preset"`; fields set explicitly in the spec win."""
 

@@ -62,6 +62,12 @@ def validate_weights_dir(spec: DiffusionSpec) -> list[str]:
                  if name not in components]
     for name, entry in components.items():
         problems += _component_problems(root / name, name, entry)
+    tokenizer = components.get("tokenizer")
+    if tokenizer and tokenizer[1].endswith("VLProcessor") and importlib.util.find_spec("torchvision") is None:
+        # Kandinsky 6 ships its Qwen2.5-VL processor as the tokenizer; transformers builds the
+        # processor's video half with torchvision, so loading it fails without.
+        problems.append(f"{root}/tokenizer is a {tokenizer[1]}, which needs torchvision "
+                        "(install the build that matches your torch)")
     return problems
 
 

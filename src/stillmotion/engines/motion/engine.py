@@ -18,6 +18,7 @@ import numpy as np
 from stillmotion.audio.cues import AudioCues
 from stillmotion.engines.base import RenderRequest
 from stillmotion.engines.motion.allocator import keep_freed_memory
+from stillmotion.engines.motion.anchors import ATMOSPHERE_KINDS, place
 from stillmotion.engines.motion.camera import (
     PARALLAX_LIMIT_WITH_SKY,
     PARALLAX_LIMIT_WITHOUT_SKY,
@@ -26,7 +27,8 @@ from stillmotion.engines.motion.camera import (
 )
 from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.notes import PARALLAX_MOVES, SMALLER_NOTE_BELOW, SMALLER_REASON, WEAK_REASON, note
-from stillmotion.engines.motion.parallax import ParallaxWarp
+from stillmotion.engines.motion.overlays import build_overlays
+from stillmotion.engines.motion.parallax import ParallaxWarp, supported_parallax
 from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.plan import MotionPlan
 from stillmotion.engines.motion.prompt import plan_motion
@@ -84,7 +86,7 @@ def without_invisible(request: RenderRequest, plan: MotionPlan, scene: SceneAnal
     frames, `visibility.py`), with a note for each one the user asked for."""
     measured = measure_regions(
         request.image, plan, _masks(request, plan, scene), fps=request.fps, num_frames=request.num_frames,
-        seed=request.seed,
+        seed=request.seed, scene=scene,
     )
     faint = {m.kind: m for m in measured if not m.visible}
     if not faint:
@@ -103,6 +105,16 @@ def without_invisible(request: RenderRequest, plan: MotionPlan, scene: SceneAnal
         notes=tuple(dict.fromkeys(notes)),
         explanation=plan.explanation + tuple(why),
     )
+
+
+def _placed(plan: MotionPlan, scene: SceneAnalysis | None, drawn: set[str]) -> MotionPlan:
+    """The plan with where each added effect is drawn said in its explanation, and the added
+    effects that have nowhere to be (a hand-made plan over a scene without a place) dropped."""
+    why = tuple(f"{region.kind}: {place(region.kind, scene)}" for region in plan.regions if region.kind in drawn)
+    kept = tuple(r for r in plan.regions if r.kind not in ATMOSPHERE_KINDS or r.kind in drawn)
+    if not why and kept == plan.regions:
+        return plan
+    return replace(plan, regions=kept, explanation=plan.explanation + why)
 
 
 def _smaller_camera(request: RenderRequest, plan: MotionPlan, kept: float) -> MotionPlan:
@@ -144,6 +156,9 @@ def prepare_plan(
     depth = scene.depth if scene is not None else None
     masks = _masks(request, plan, scene)
 
+    if parallax_limit is not None and depth is not None:
+        # No more than the layers of this depth can take without stretching the picture.
+        parallax_limit = min(parallax_limit, supported_parallax(depth, grid))
     path = _camera_path(request, plan, depth, masks.get("subject"), parallax_limit)
     parallax = None
     if depth is not None and any(pose.has_parallax for pose in path.poses):
@@ -159,7 +174,14 @@ def prepare_plan(
         depth_range=(float(depth.min()), float(depth.max())) if parallax is not None and depth is not None else None,
         focus=path.focus,
     )
-    renderer = FrameRenderer(request.image, path, grid, parallax, regions, particles)
+    overlays = build_overlays(
+        plan.regions, scene, request.image, grid, fps=request.fps, num_frames=request.num_frames, loop=plan.loop,
+        seed=request.seed, speed=plan.speed, strength=plan.strength,
+        # Overlays sit at their anchor's depth for the camera: none when the picture is warped flat.
+        focus=path.focus if parallax is not None else None,
+    )
+    renderer = FrameRenderer(request.image, path, grid, parallax, regions, particles, overlays)
+    plan = _placed(plan, scene, {overlay.kind for overlay in overlays})
     if path.kept < 1.0:
         plan = _smaller_camera(request, plan, path.kept)
     return MotionRender(

@@ -103,10 +103,18 @@ REGION_PHRASES: dict[str, Concept] = {
     "fire|flame|flames|candle|candles|candlelight|campfire|bonfire flicker|flickers|flickering":
         Concept("region", "fire"),
     "flickering fire|flame|flames|candle|candles|candlelight": Concept("region", "fire"),
-    "smoke|smoky|smoking|fog|foggy|mist|misty|steam|steaming|steamy|haze|hazy|vapor|vapour|smog":
-        Concept("region", "smoke"),
-    "steam|smoke|mist|vapor|vapour rises|rising|rise|curls|curling": Concept("region", "smoke", "up"),
-    "clouds|cloud of smoke|steam|mist": Concept("region", "smoke"),
+    "smoke|smoky|smoking|smog|smokestack": Concept("region", "smoke"),
+    "smoke rises|rising|rise|curls|curling": Concept("region", "smoke", "up"),
+    "clouds|cloud|puff|puffs|plume|plumes|wisp|wisps of smoke": Concept("region", "smoke"),
+    "steam|steaming|steamy|vapor|vapour|vapors|vapours": Concept("region", "steam"),
+    "steam|vapor|vapour rises|rising|rise|curls|curling": Concept("region", "steam", "up"),
+    "clouds|cloud|puff|puffs|plume|plumes|wisp|wisps of steam|vapor|vapour": Concept("region", "steam"),
+    "fog|foggy|fogs|mist|mists|misty|haze|hazy|fogbank": Concept("region", "fog"),
+    "clouds|cloud|bank|banks|wisp|wisps of fog|mist": Concept("region", "fog"),
+    "heat shimmer|shimmers|shimmering|haze|hazes|waves|wave|ripple|ripples|rippling|distortion": Concept("region", "heat"),
+    "heat-haze|heat-shimmer|mirage|mirages": Concept("region", "heat"),
+    "shimmering|rippling|wavering hot air|heat": Concept("region", "heat"),
+    "hot air shimmers|shimmering|ripples|rippling|rises|rising": Concept("region", "heat"),
     "glow|glows|glowing|flicker|flickers|flickering|twinkle|twinkles|twinkling|neon|lamp|lamps":
         Concept("region", "light"),
     "light|lights|lighting|lantern|lanterns flicker|flickers|flickering|glow|glows|glowing|pulse|pulses":

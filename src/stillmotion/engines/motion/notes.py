@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from stillmotion.engines.motion.anchors import ATMOSPHERE_KINDS, place
 from stillmotion.engines.motion.prompt_match import Mention, Reading
 from stillmotion.engines.motion.scene import SceneAnalysis
 
@@ -29,7 +30,10 @@ _ABSENT = {
     "water": "no water was found in the photo",
     "foliage": "no trees, grass or leaves were found in the photo",
     "fire": "no flames were found in the photo, and the motion engine does not draw new fire",
-    "smoke": "the motion engine finds no smoke, steam or fog in a photo and does not draw new ones",
+    "smoke": "nothing in the photo for smoke to rise from (no flames, cup or clear main subject), so none is drawn",
+    "steam": "nothing in the photo for steam to rise from (no flames, cup or clear main subject), so none is drawn",
+    "fog": "no ground, water or distance was found for fog to lie on, so none is drawn",
+    "heat": "no flames or horizon were found for heat to shimmer over, so none is drawn",
 }
 SMALLER_REASON = (
     "its depth effect (parallax) rendered at {kept:.0%} of the usual: the photo's depth is only "
@@ -46,13 +50,15 @@ WEAK_REASON = "{kind} motion here would move less than a visible amount ({measur
 def region_found(kind: str, scene: SceneAnalysis | None) -> bool:
     """Whether the photo has somewhere for a region effect of this kind to move.
 
-    Light needs no mask (the brightest pixels are its lights); smoke has no
-    detector, so smoke, steam and fog are never found.
+    Light needs no mask (the brightest pixels are its lights); steam, smoke, fog
+    and heat shimmer are drawn, not found, wherever `anchors` places them.
     """
     if kind == "light":
         return True
     if scene is None:
         return False
+    if kind in ATMOSPHERE_KINDS:
+        return place(kind, scene) is not None
     mask = scene.masks.get(kind)
     return mask is not None and float(mask.max()) >= FOUND_LEVEL
 

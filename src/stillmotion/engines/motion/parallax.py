@@ -6,12 +6,16 @@ the foreground is cut out, the background filled behind it, and each is moved
 on its own. Here:
 
 * the foreground is where depth steps nearer than its surroundings (a
-  max-filter of depth says "what lies behind"), as a feathered alpha;
-* the background plate is the image with that foreground inpainted away
-  (Telea, on the coarse grid: disocclusions are thin bands, a soft fill reads
-  as out-of-focus background), and its depth filled the same way;
-* each layer's depth is smooth, so each layer's warp is smooth: no tearing;
-  the foreground is composited over the background with its warped alpha.
+  max-filter of depth says "what lies behind"), cut at half-way and grown a
+  little past the cut, so that it holds the object whole;
+* the background plate is the image with all of that foreground inpainted
+  away, rim included (Telea, on the coarse grid: disocclusions are thin bands,
+  a soft fill reads as out-of-focus background), and its depth filled the same
+  way: nothing of the object stays behind to show twice;
+* each layer's depth is smoothed, so each layer's warp is a gentle bend, and
+  `supported_parallax` caps the move so that no layer stretches the picture
+  by more than a few percent: no tearing; the foreground is composited over
+  the background with its warped alpha.
 
 The warp of a layer follows the pose model of `camera.py`, with depth sampled
 at the source point by two fixed-point iterations (an approximate forward warp).
@@ -55,6 +59,21 @@ LAYER_INTERPOLATION = cv2.INTER_LINEAR
 difference, the flat camera path keeps cubic."""
 
 
+RIGID_DEPTH_FRACTION = 0.02
+"""Each layer's depth is smoothed with a Gaussian of 2% of the width (38 px at 1080p)."""
+STRAIN_LIMIT, STRAIN_QUANTILE = 0.04, 0.995
+"""Within a layer, neighbouring pixels may part by at most 4% of their distance (a 100-px fork
+bends by 4 px at most): `supported_parallax` caps the move's parallax so. Measured on the
+99.5th percentile of the layer depth's gradient, so a few stray cells do not decide."""
+FOREGROUND_GROW_CELLS = 3
+"""The foreground layer reaches 3 cells (24 px at 1080p) past the depth cut: a smoothed depth step
+falls short of an object's tip or rim by about that much, and whatever of the object the layer
+leaves out stays in the plate and shows twice once the layers part (the doubled edge, the ghost).
+The ring of background it carries instead moves with the object over the plate's fill, which is
+the same background, softened."""
+FILL_FROM_ALPHA, FILL_MARGIN_PIXELS = 0.02, 3
+"""The plate shows its fill wherever the (grown) foreground has any coverage, and 3 px beyond."""
+
 VISIBLE_ALPHA = 0.5 / 255.0
 """Coverage below this rounds to 0 in the uint8 alpha channel: nothing to composite."""
 BAND_MARGIN_CELLS = 2
@@ -96,44 +115,32 @@ class ParallaxWarp:
     def build(cls, image: np.ndarray, depth: np.ndarray, path: CameraPath, grid: FieldGrid) -> ParallaxWarp:
         small_depth = np.clip(grid.shrink(depth), 0.0, 1.0)
         full = (0, 0, grid.width, grid.height)
-        reach = _max_reach(path, grid)
-        alpha_small, standing_out = _foreground_alpha(small_depth, grid, reach)
-        if float(alpha_small.mean()) < MIN_FOREGROUND_AREA:
-            return cls(grid, path.focus, cv2.cvtColor(image, cv2.COLOR_RGB2RGBA), Layer(small_depth, full), None)
+        split = _split(small_depth, grid, _max_reach(path, grid))
+        if split.alpha is None:
+            return cls(grid, path.focus, cv2.cvtColor(image, cv2.COLOR_RGB2RGBA), Layer(split.background, full), None)
 
-        # Fill behind the foreground. The fill is computed over the foreground grown by two
-        # cells, so no rim colour leaks into it, but used only under the opaque core of the
-        # foreground: along the feathered rim the plate keeps the image, so the layers agree
-        # wherever they overlap partially and nothing smears where the foreground fades out.
-        grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
-        inpaint_mask = cv2.dilate((alpha_small > 0.02).astype(np.uint8), grow)
-        # Whatever stands out nearby (a subject's base, which touches the ground and so is not
-        # cut as foreground) must not lend its colour to the fill either.
-        near_hole = cv2.dilate(inpaint_mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
-        inpaint_mask = cv2.bitwise_or(inpaint_mask, cv2.bitwise_and(standing_out, near_hole))
+        # The layer carries the object whole (`FOREGROUND_GROW_CELLS`), feathered as the cut is.
+        alpha_small = split.alpha
+        alpha = grid.grow(alpha_small)
+
+        # The plate has the whole foreground taken out, its soft rim included, and filled from
+        # around it (the background: nothing that stands out nearby lends its colour either).
+        # A rim left in the plate is a second copy of the object's edge once the layers part:
+        # the doubled sliver, the ghost outline.
         small_image = cv2.resize(image, (grid.small_width, grid.small_height), interpolation=cv2.INTER_AREA)
-        filled = cv2.inpaint(small_image, inpaint_mask * 255, 3, cv2.INPAINT_TELEA)
-        core = cv2.erode((alpha_small > 0.98).astype(np.uint8), np.ones((3, 3), np.uint8))
-        # The background moves with the depth behind the foreground only where it shows the
-        # fill; elsewhere it shows the image, which must move with the image's own depth.
-        # Telea on float data can overshoot; the overscan assumed the image's own depth range.
-        low, high = float(small_depth.min()), float(small_depth.max())
-        background_depth = np.clip(cv2.inpaint(small_depth, core, 3, cv2.INPAINT_TELEA), low, high)
-        hole = grid.grow(cv2.GaussianBlur(core.astype(np.float32), (0, 0), 0.75))
+        filled = cv2.inpaint(small_image, split.hole * 255, 3, cv2.INPAINT_TELEA)
+        rim = cv2.dilate((alpha > FILL_FROM_ALPHA).astype(np.uint8), cv2.getStructuringElement(
+            cv2.MORPH_ELLIPSE, (2 * FILL_MARGIN_PIXELS + 1, 2 * FILL_MARGIN_PIXELS + 1)))
+        hole = cv2.GaussianBlur(rim.astype(np.float32), (0, 0), FILL_MARGIN_PIXELS / 2.0)
         plate = _blend(_grow_image(filled, grid), image, hole)
 
-        # The foreground's own depth, extended outward from its pixels so its warp is smooth.
-        inside = (alpha_small > 0.5).astype(np.uint8)
-        outside = (1 - inside) * 255
-        foreground_depth = np.clip(cv2.inpaint(small_depth, outside.astype(np.uint8), 3, cv2.INPAINT_TELEA), low, high)
-        alpha = grid.grow(alpha_small)
-        roi = _roi(alpha_small, reach, grid)
+        roi = _roi(alpha_small, _max_reach(path, grid), grid)
         return cls(
             grid,
             path.focus,
             cv2.cvtColor(plate, cv2.COLOR_RGB2RGBA),
-            Layer(background_depth, full),
-            Layer(foreground_depth, roi, alpha_small, _solid(alpha_small)),
+            Layer(split.background, full),
+            Layer(split.foreground, roi, alpha_small, _solid(alpha_small)),
             _premultiplied(image, alpha),
         )
 
@@ -292,6 +299,83 @@ def _solid(alpha_small: np.ndarray) -> np.ndarray:
     """Cells whose 3x3 neighbourhood is all opaque (see `Layer.solid`)."""
     opaque = (alpha_small >= OPAQUE_ALPHA).astype(np.float32)
     return cv2.erode(opaque, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
+
+
+@dataclass(frozen=True)
+class _Split:
+    """The coarse layer decomposition of a depth map."""
+
+    background: np.ndarray
+    """Depth of the background layer, filled behind the foreground, smooth (coarse float32)."""
+    foreground: np.ndarray | None = None
+    alpha: np.ndarray | None = None
+    hole: np.ndarray | None = None
+    """uint8 0/1 cells the plate is filled over: the foreground grown, and whatever stands out near it."""
+
+    def strain(self) -> float:
+        """How fast the depth changes within a layer where it shows (depth per full-resolution pixel,
+        the 99.5th percentile): each unit of the move's reach stretches the picture this much."""
+        inside = [np.ones(self.background.shape, bool)] if self.alpha is None else [
+            cv2.dilate((self.alpha > 0.02).astype(np.uint8), np.ones((3, 3), np.uint8)) == 0, self.alpha > 0.98
+        ]
+        layers = [self.background] if self.foreground is None else [self.background, self.foreground]
+        return max(
+            float(np.quantile(_gradient(layer)[1:-1, 1:-1][shown[1:-1, 1:-1]], STRAIN_QUANTILE))
+            for layer, shown in zip(layers, inside) if shown[1:-1, 1:-1].any()
+        )
+
+
+def _split(small_depth: np.ndarray, grid: FieldGrid, reach: float) -> _Split:
+    """Cut the coarse depth into a background and (if the depth has an object-sized step) a
+    foreground, each with a smooth depth of its own (`_rigid`)."""
+    alpha, standing_out = _foreground_alpha(small_depth, grid, reach)
+    if float(alpha.mean()) < MIN_FOREGROUND_AREA:
+        return _Split(_rigid(small_depth, grid))
+    side = 2 * FOREGROUND_GROW_CELLS + 1
+    # Half-decided coverage spread over an object (a lattice tower the depth half puts in front)
+    # would show it half-transparent over the fill: an object is in the layer or not, with a
+    # one-cell feather.
+    cut = cv2.GaussianBlur((alpha > 0.5).astype(np.float32), (0, 0), 0.75)
+    alpha = cv2.dilate(cut, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
+    # The plate is filled over all of it and two cells beyond, so no rim colour leaks into the fill.
+    hole = cv2.dilate((alpha > 0.02).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    near_hole = cv2.dilate(hole, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
+    hole = cv2.bitwise_or(hole, cv2.bitwise_and(standing_out, near_hole))
+    # Telea on float data can overshoot; the overscan assumed the image's own depth range.
+    low, high = float(small_depth.min()), float(small_depth.max())
+    # Behind the foreground the background's depth is what surrounds it, all the way out to
+    # where the foreground's rim fades, so the background behind a rim is not pulled along.
+    background = np.clip(cv2.inpaint(small_depth, hole, 3, cv2.INPAINT_TELEA), low, high)
+    # The foreground's own depth, extended outward from its pixels so its warp is smooth.
+    outside = ((cut <= 0.5) * 255).astype(np.uint8)
+    foreground = np.clip(cv2.inpaint(small_depth, outside, 3, cv2.INPAINT_TELEA), low, high)
+    return _Split(_rigid(background, grid), _rigid(foreground, grid), alpha, hole)
+
+
+def _rigid(depth: np.ndarray, grid: FieldGrid) -> np.ndarray:
+    """A layer's depth smoothed over `RIGID_DEPTH_FRACTION` of the width: within a layer the warp
+    bends the picture gently instead of following the proxy's texture (a bright tank read as far,
+    a dark tyre as near: a fork that bends, a box corner that folds)."""
+    sigma = RIGID_DEPTH_FRACTION * grid.width / grid.divisor
+    return cv2.GaussianBlur(depth, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+
+
+def _gradient(depth: np.ndarray) -> np.ndarray:
+    return np.hypot(*np.gradient(depth)).astype(np.float32)
+
+
+def supported_parallax(depth: np.ndarray, grid: FieldGrid) -> float:
+    """The largest near/far separation (fraction of the width, as `camera.PARALLAX_LIMIT_*`) at
+    which no layer of this depth stretches the picture by more than `STRAIN_LIMIT`.
+
+    The separation is span x reach (reach: a pixel's travel per unit of nearness); within a layer
+    the picture stretches by gradient x reach, with the gradient in depth per pixel."""
+    small_depth = np.clip(grid.shrink(depth), 0.0, 1.0)
+    span = float(small_depth.max() - small_depth.min())
+    strain = _split(small_depth, grid, 0.0).strain() / grid.divisor
+    if strain <= 0.0 or span <= 0.0:
+        return float("inf")
+    return span * STRAIN_LIMIT / strain / grid.width
 
 
 def _max_reach(path: CameraPath, grid: FieldGrid) -> float:

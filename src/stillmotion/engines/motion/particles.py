@@ -28,7 +28,7 @@ from stillmotion.engines.motion.camera import CameraPose
 from stillmotion.engines.motion.noise import rng_for
 from stillmotion.engines.motion.plan import ParticleEffect
 from stillmotion.engines.motion.scale import REFERENCE_WIDTH, strength_gain
-from stillmotion.engines.motion.timing import smootherstep
+from stillmotion.engines.motion.timing import clip_envelope
 
 FADE_SECONDS = 0.5
 LAYERS = (  # (share of particles, size, speed, brightness): far, middle, near
@@ -155,13 +155,7 @@ class ParticleSystem:
 
     def envelope(self, index: int) -> float:
         """Opacity 0..1: fades in from frame 0 (and, looping, out again before the seam)."""
-        t = index / self.fps
-        duration = self.num_frames / self.fps
-        fade = min(FADE_SECONDS, duration / 4.0)
-        value = float(smootherstep(t / fade)) if fade > 0 else 1.0
-        if self.loop:
-            value = min(value, float(smootherstep((duration - t) / fade)))
-        return value
+        return clip_envelope(index / self.fps, self.num_frames / self.fps, self.loop, FADE_SECONDS)
 
     def draw(self, frame: np.ndarray, index: int, pose: CameraPose | None = None) -> np.ndarray:
         """Draw frame `index`'s particles, seen through `pose` (None: the identity), onto

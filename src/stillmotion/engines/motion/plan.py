@@ -15,7 +15,8 @@ from typing import Any, Literal
 CameraKind = Literal[
     "static", "push_in", "pull_out", "pan", "tilt", "truck", "pedestal", "orbit", "dolly_zoom"
 ]
-RegionKind = Literal["sky", "water", "foliage", "fire", "smoke", "light"]
+RegionKind = Literal["sky", "water", "foliage", "fire", "smoke", "light", "steam", "fog", "heat"]
+"""steam, smoke, fog and heat (shimmer) are drawn over the photo where `anchors` places them (`overlays.py`)."""
 ParticleKind = Literal["rain", "snow", "petals", "leaves", "fireflies", "dust", "sparkles"]
 Direction = Literal["left", "right", "up", "down"]
 
@@ -36,7 +37,7 @@ class RegionEffect:
     strength: float = 0.5
     speed: float = 1.0
     direction: Direction | None = None
-    """Drift direction for clouds, flow direction for water/smoke; None: the renderer's default."""
+    """Drift direction for clouds and fog, flow direction for water, lean of steam/smoke; None: the renderer's default."""
 
 
 @dataclass(frozen=True)

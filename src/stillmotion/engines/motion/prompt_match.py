@@ -339,7 +339,7 @@ def _takes_direction(mention: Mention, direction: Direction) -> bool:
     if group == "particle":
         return direction != "down"
     if group == "region":
-        return kind in ("sky", "water", "smoke") or (kind == "foliage" and horizontal)
+        return kind in ("sky", "water", "smoke", "steam", "fog") or (kind == "foliage" and horizontal)
     return group == "generic_camera"
 
 

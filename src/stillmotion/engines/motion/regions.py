@@ -1,7 +1,7 @@
-"""Region animation in source coordinates: flowing water, drifting clouds and smoke, swaying
+"""Region animation in source coordinates: flowing water, drifting clouds, swaying
 foliage, flickering fire and light. Everything is a function of (seed, t) and the identity at t = 0.
 
-* Flow (water, sky, smoke, fire's rise): one constant velocity field per region
+* Flow (water, sky, fire's rise): one constant velocity field per region
   (Holynski et al. 2021: a single static Eulerian field carries fluids
   convincingly), advected with Valve's two-phase flow map (Vlachos 2010): two
   copies displaced by v * T * (phase - 1/2), phases half a period apart,
@@ -12,7 +12,7 @@ foliage, flickering fire and light. Everything is a function of (seed, t) and th
   slow swell, 0.4x..1.6x of its mean speed; the same swell is the `water` audio
   curve, so the sound of the waves rises as the water visibly moves faster. One
   clock drives all two-phase flow (a second clock would need two more copies),
-  so smoke or fire named beside water swell with it.
+  so fire named beside water swells with it.
 * Sway (foliage): a smooth displacement that grows with height above the
   region's base, phased by two seeded spatial noise fields.
 * Gain (fire flicker, light glow): multiplicative luminance noise.
@@ -59,7 +59,6 @@ STYLES: dict[str, RegionStyle] = {
     "sky": RegionStyle(mask="sky", flow_speed=12.0, direction=(1.0, 0.0), turbulence=0.15, drift=True),
     # Water shimmers along its flow with some cross-chop.
     "water": RegionStyle(mask="water", flow_speed=24.0, direction=(1.0, 0.0), turbulence=0.5),
-    "smoke": RegionStyle(mask="smoke", flow_speed=18.0, direction=(0.0, -1.0), turbulence=0.6),
     "foliage": RegionStyle(mask="foliage", sway=7.0),
     "fire": RegionStyle(
         mask="fire", flow_speed=40.0, direction=(0.0, -1.0), turbulence=0.8, flicker=0.22,
@@ -67,7 +66,7 @@ STYLES: dict[str, RegionStyle] = {
     ),
     "light": RegionStyle(mask="light", flicker=0.12, flicker_hz=(0.2, 1.2), glow_radius=0.02),
 }
-RIGID_AWARE = ("sky", "smoke")
+RIGID_AWARE = ("sky",)
 """Flows that sample across their region's edge and so would drag what stands in front along.
 Water's two-phase flow travels half a period either way and its mask is read weakly; stopping it
 short of every shore would still it on a small lake, so it keeps its feathered mask."""
@@ -123,7 +122,9 @@ class RegionAnimator:
         drift = np.zeros_like(flow)
         u = np.arange(num_frames) / (num_frames if loop else max(num_frames - 1, 1))
         for index, effect in enumerate(effects):
-            style = STYLES[effect.kind]
+            style = STYLES.get(effect.kind)
+            if style is None:  # steam, smoke, fog, heat: drawn over the photo (`overlays.py`)
+                continue
             mask = _mask_for(style, masks, grid)
             if mask is None:
                 continue

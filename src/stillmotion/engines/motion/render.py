@@ -1,4 +1,5 @@
-"""Frame composition: camera (with parallax) and region motion in one warp, then particles.
+"""Frame composition: camera (with parallax) and region motion in one warp, then the added
+effects (steam, smoke, fog, heat shimmer: `overlays.py`), then particles.
 
 Work stays on uint8 frames inside OpenCV, resampled as RGBA (OpenCV's bilinear
 warps are vectorised for four channels, not three: ~2x faster) and turned back
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from stillmotion.engines.motion.atmosphere import Overlay
 from stillmotion.engines.motion.camera import CameraPath, CameraPose
 from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.parallax import ParallaxWarp
@@ -63,6 +65,7 @@ class FrameRenderer:
     parallax: ParallaxWarp | None = None
     regions: RegionAnimator | None = None
     particles: ParticleSystem | None = None
+    overlays: tuple[Overlay, ...] = ()
     rgba: np.ndarray = field(init=False, repr=False)
     """The image with a fourth channel, the source every warp resamples."""
 
@@ -81,6 +84,8 @@ class FrameRenderer:
             frame = self.image.copy()
         else:
             frame = cv2.cvtColor(warp_flat(self.rgba, pose), cv2.COLOR_RGBA2RGB)
+        for overlay in self.overlays:
+            frame = overlay.apply(frame, index, pose)
         if self.particles is not None:
             frame = self.particles.draw(frame, index, pose)
         return frame

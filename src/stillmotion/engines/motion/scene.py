@@ -17,10 +17,13 @@ import numpy as np
 
 from stillmotion.engines.motion.scene_depth import estimate_depth
 from stillmotion.engines.motion.scene_features import compute_features
+from stillmotion.engines.motion.scene_vessel import vessel_mask
 from stillmotion.engines.motion.scene_masks import (
+    PORTRAIT_FACE_WIDTH,
     fire_mask,
     foliage_mask,
     horizon_row,
+    is_studio_backdrop,
     sky_mask,
     subject_mask,
     water_mask,
@@ -39,7 +42,7 @@ class SceneAnalysis:
     """float32 (h, w): 0 near .. 1 far; the sky is the farthest plane."""
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     """float32 (h, w) soft masks 0..1: "sky", "water" (weak: use only when the plan names it),
-    "foliage", "fire", "subject"."""
+    "foliage", "fire", "subject", "vessel" (a drink ringed by a pale rim: where steam rises)."""
     elements: frozenset[str] = frozenset()
     """Mask names the detectors are confident about; what no-prompt plans animate."""
     horizon: float = 0.4
@@ -57,8 +60,13 @@ def analyze_scene(image: np.ndarray) -> SceneAnalysis:
         raise ValueError("analyze_scene expects an RGB uint8 (height, width, 3) array")
     features = compute_features(_working_copy(image))
     sky, sky_sure = sky_mask(features)
+    if sky.max() > 0.5 and is_studio_backdrop(sky, _faces(features.rgb)):
+        sky, sky_sure = np.zeros_like(sky), False
     horizon = horizon_row(sky, sky_sure, features.height)
     water, water_sure = water_mask(features, sky, sky_sure, horizon)
+    # A hazy lake is as pale and smooth as the sky and joins it; below the horizon, what
+    # reads as water is water.
+    sky = (sky * (1.0 - water)).astype(np.float32)
     foliage, foliage_sure = foliage_mask(features, sky)
     fire, fire_sure = fire_mask(features, sky)
     subject, subject_sure = subject_mask(features)
@@ -67,10 +75,19 @@ def analyze_scene(image: np.ndarray) -> SceneAnalysis:
             "subject": subject_sure}
     return SceneAnalysis(
         depth=depth,
-        masks={"sky": sky, "water": water, "foliage": foliage, "fire": fire, "subject": subject},
+        masks={"sky": sky, "water": water, "foliage": foliage, "fire": fire, "subject": subject,
+               "vessel": vessel_mask(features)},
         elements=frozenset(name for name, yes in sure.items() if yes),
         horizon=horizon / features.height,
     )
+
+
+def _faces(image: np.ndarray) -> list[tuple[float, float, float, float]]:
+    # Imported here: stillmotion.prompts reads scenes through this module, so importing the
+    # package at the top would be circular.
+    from stillmotion.prompts.faces import find_faces
+
+    return list(find_faces(image, min_share=PORTRAIT_FACE_WIDTH))
 
 
 def _working_copy(image: np.ndarray) -> np.ndarray:

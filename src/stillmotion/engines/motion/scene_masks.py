@@ -8,10 +8,12 @@ unasked. Thresholds use OpenCV's HSV ranges (hue 0..180, saturation and value
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
-from stillmotion.engines.motion.scene_features import Features
+from stillmotion.engines.motion.scene_features import NORMAL_EXPOSURE, Features
 
 GUIDE_RADIUS = 6
 GUIDE_EPS = 400.0
@@ -20,6 +22,11 @@ GUIDE_EPS = 400.0
 SKY_MAX_TEXTURE = 0.035
 """Sky gradients are gentle; grass, trees and buildings sit well above this."""
 SKY_SURE_FRACTION = 0.05
+NEUTRAL_SKY_VALUE = 150
+"""Value (0..255) of a grey or white sky in a normally exposed frame; scaled with exposure."""
+SKY_MAX_GREEN = 0.1
+"""`excess_green` above which a blue-green pixel is leaves, not sky: blurred leaves behind
+a dahlia measure 0.33-0.73, the palest cyan skies near a horizon ~0.05."""
 SUNSET_SKY_REACH = 0.6
 """Warm sky colours count as sky only in this upper share of the frame."""
 SUNSET_MAX_TEXTURE = 0.012
@@ -31,6 +38,11 @@ SUNSET_MIN_COLOUR_CHANGE = 8.0
 """A warm sky grades from the zenith to the glow at the horizon: its top and bottom fifths differ
 by at least this Lab distance (drawn sunsets 18 and 51). An evenly lit beige wall behind a
 portrait measures 3.6 and is not sky."""
+PORTRAIT_FACE_WIDTH = 0.12
+"""A frontal face at least this share of the frame's width makes the photo a portrait."""
+BACKDROP_BELOW_CHIN = 0.01
+"""A portrait's "sky" with at least this share of the frame below the chin is a backdrop
+(skimage's astronaut and matplotlib's grace_hopper: 2 % and more)."""
 HOLE_FILL_FRACTION = 0.02
 """Enclosed gaps smaller than this (cloud edges, birds) count as sky."""
 DEFAULT_HORIZON = 0.4
@@ -39,6 +51,9 @@ DEFAULT_HORIZON = 0.4
 WATER_SKY_COLOUR_DISTANCE = 20.0
 """Lab distance at which water stops looking like a reflection of the sky."""
 WATER_SURE_FRACTION = 0.05
+WATER_MIN_ASPECT = 1.0
+"""Width over height of a water region's bounding box, at least (the lake in sklearn's
+china.jpg: 2.0 and 1.4 either side of the pagoda)."""
 WATER_MIN_VALUE = 40
 """Water's own blue needs some light (value 0..255) to be told from a dark night."""
 MIRROR_SEARCH = 0.3
@@ -52,7 +67,18 @@ MIRROR_MAX_RATIO = 0.6
 MIRROR_SEARCH_STEP = 4
 """Every fourth column is enough to locate the waterline."""
 FOLIAGE_SURE_FRACTION = 0.05
-FOLIAGE_TEXTURE = 0.05
+FOLIAGE_MIN_GREEN = 0.03
+"""`excess_green` of a leaf pixel (skies, skin, wood: below; see scene_features)."""
+FOLIAGE_SHARE_SIGMA = 3.0
+FOLIAGE_GREEN_SHARE = 0.35
+"""Share of green pixels in a ~6 px neighbourhood: the rest of a crown is yellow in sun,
+brown twigs, or too dark to have a colour."""
+FOLIAGE_MIN_CONTRAST = 0.03
+"""Weber contrast of leaves, even blurred ones behind a flower (0.035 and up); painted
+walls, car bodies and skies measure 0.005-0.02."""
+FOLIAGE_SURE_CONTRAST = 0.06
+"""Foliage is animated unasked only where it is clearly leafy on average (sunlit or shaded
+trees 0.3-0.4, a blurred leafy backdrop 0.08)."""
 FIRE_MIN_FRACTION = 0.0005
 FIRE_SURE_FRACTION = 0.0015
 """Glowing specks smaller than this are lamps and highlights: fire is animated unasked only
@@ -131,8 +157,11 @@ def sky_mask(f: Features) -> tuple[np.ndarray, bool]:
     Clouds count as sky (small enclosed gaps are filled).
     """
     hue, sat, val = (f.hsv[..., i].astype(np.int16) for i in range(3))
-    blue = (hue >= 85) & (hue <= 135) & (sat >= 35) & (val >= 40)  # dusk skies are dark
-    neutral = (sat < 60) & (val >= 150)
+    # Dusk skies are dark; teal-green (out-of-focus leaves share the hue range) is not sky.
+    leafy = f.excess_green >= SKY_MAX_GREEN
+    blue = (hue >= 85) & (hue <= 135) & (sat >= 35) & (val >= 40) & ~leafy
+    # Clouds and overcast skies are pale: the brightest part of the frame, by day or at dusk.
+    neutral = (sat < 60) & (val >= NEUTRAL_SKY_VALUE * min(1.0, f.exposure / NORMAL_EXPOSURE))
     # Sunset and dawn skies: warm or pink, bright; only counted in the upper part of the frame
     # (a smooth orange wall lower down is more likely a wall).
     upper = np.arange(f.height)[:, None] < SUNSET_SKY_REACH * f.height
@@ -154,6 +183,27 @@ def sky_mask(f: Features) -> tuple[np.ndarray, bool]:
             keep[label] = _vertical_colour_change(f.lab, region) >= SUNSET_MIN_COLOUR_CHANGE
     sky = _fill_small_holes(keep[labels], HOLE_FILL_FRACTION)
     return _soften(sky, f), bool(sky.mean() >= SKY_SURE_FRACTION)
+
+
+def is_studio_backdrop(sky: np.ndarray, faces: Sequence[tuple[float, float, float, float]]) -> bool:
+    """Whether a sky-like background is a portrait's backdrop (faces: x, y, width, height).
+
+    A studio backdrop is as smooth and as blue, grey or white as a sky; what
+    gives it away is framing: behind a head-and-shoulders portrait it runs
+    down beside the face past the chin, where outdoors the horizon, trees or
+    buildings would stand. A face seen against a sky from below keeps its sky.
+    Outdoor portraits whose plain sky reaches below the chin are read as
+    backdrops too: no sky motion there is the safer mistake.
+    """
+    inside = sky > 0.5
+    height = inside.shape[0]
+    for _, top, width, face_height in faces:
+        if width < PORTRAIT_FACE_WIDTH:
+            continue
+        chin = min(height, round((top + face_height) * height))
+        if inside[chin:].sum() >= BACKDROP_BELOW_CHIN * inside.size:
+            return True
+    return False
 
 
 def _vertical_colour_change(lab: np.ndarray, region: np.ndarray) -> float:
@@ -191,6 +241,7 @@ def water_mask(
     # Hue is noise in near-black pixels: a night sky is not blue water.
     colour = (
         (hue >= 80) & (hue <= 130) & (sat >= 25) & (f.hsv[..., 2] >= WATER_MIN_VALUE)
+        & (f.excess_green < SKY_MAX_GREEN)  # teal leaves, not water
     ).astype(np.float32) * 0.8
     sky_inside = sky > 0.5
     if sky_sure and sky_inside.any():
@@ -203,7 +254,7 @@ def water_mask(
     streaks = np.clip((gy2 / (gx2 + gy2 + 1e-6) - 0.55) / 0.3, 0.0, 1.0) * (gy2 > 1e-4)
     mirror = _mirror_similarity(f.gray, f.texture, horizon)
     score = below * np.maximum(smooth, streaks) * np.maximum(colour, 0.9 * mirror)
-    binary = _drop_small(score >= 0.5, 0.01)
+    binary = _flat_bands(_drop_small(score >= 0.5, 0.01))
     inside = binary.sum()
     sure = bool(
         sky_sure  # water shows the sky's light; without a sky, never animate it unasked
@@ -211,6 +262,16 @@ def water_mask(
         and (mirror[binary].mean() >= 0.6 or streaks[binary].mean() >= 0.4)
     ) if inside else False
     return _soften(binary, f), sure
+
+
+def _flat_bands(binary: np.ndarray) -> np.ndarray:
+    """Keep the parts at least as wide as they are tall: seen from its shore, water recedes
+    into a flat band. A tall smooth strip is a backdrop beside a portrait or a wall."""
+    _, labels, stats = _components(binary)
+    keep = stats[:, cv2.CC_STAT_WIDTH] >= WATER_MIN_ASPECT * stats[:, cv2.CC_STAT_HEIGHT]
+    keep[0] = False
+    kept: np.ndarray = keep[labels]
+    return kept
 
 
 def _mirror_similarity(gray: np.ndarray, texture: np.ndarray, horizon: int) -> np.ndarray:
@@ -250,16 +311,25 @@ def _mirror_similarity(gray: np.ndarray, texture: np.ndarray, horizon: int) -> n
 
 
 def foliage_mask(f: Features, sky: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Green and textured (leaves, grass); smooth green walls and cars stay out."""
-    hue, sat, val = (f.hsv[..., i].astype(np.int16) for i in range(3))
-    green = (hue >= 30) & (hue <= 90) & (sat >= 40) & (val >= 25)
-    textured = np.clip(f.texture / FOLIAGE_TEXTURE, 0.0, 1.0)
-    score = green * (0.4 + 0.6 * textured) * (1.0 - sky)
+    """Mostly green and contrasty (leaves, grass); smooth green walls and cars stay out.
+
+    Both cues are relative, so trees in shade and at dusk are found as in sun:
+    greenness is a chromaticity (`excess_green`), texture is Weber contrast
+    (`contrast`), not gradient strength. Both are read over a neighbourhood:
+    sunlit leaves turn yellow, shaded ones near-black, and a crown is a mix.
+    """
+    green_share = cv2.GaussianBlur(
+        (f.excess_green >= FOLIAGE_MIN_GREEN).astype(np.float32), (0, 0), FOLIAGE_SHARE_SIGMA
+    )
+    binary = (green_share >= FOLIAGE_GREEN_SHARE) & (f.contrast >= FOLIAGE_MIN_CONTRAST) & (sky < 0.5)
     binary = cv2.morphologyEx(
-        (score >= 0.5).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
+        binary.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
     ).astype(bool)
     binary = _drop_small(binary, 0.005)
-    sure = bool(binary.mean() >= FOLIAGE_SURE_FRACTION and textured[binary].mean() >= 0.4)
+    sure = bool(
+        binary.mean() >= FOLIAGE_SURE_FRACTION
+        and f.contrast[binary].mean() >= FOLIAGE_SURE_CONTRAST
+    )
     return _soften(binary, f), sure
 
 

@@ -51,3 +51,13 @@ def fade_in(u: np.ndarray, duration_u: float) -> np.ndarray:
     if duration_u <= 0:
         return np.ones_like(u)
     return smootherstep(u / duration_u)
+
+
+def clip_envelope(t: float, duration: float, loop: bool, fade_seconds: float) -> float:
+    """Opacity 0..1 of something that appears in a clip: 0 at t = 0, full after `fade_seconds`
+    (at most a quarter of the clip), and, looping, back to 0 at the seam."""
+    fade = min(fade_seconds, duration / 4.0)
+    value = float(smootherstep(t / fade)) if fade > 0 else 1.0
+    if loop:
+        value = min(value, float(smootherstep((duration - t) / fade)))
+    return value

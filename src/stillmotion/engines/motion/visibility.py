@@ -7,6 +7,8 @@ alone, camera still, on a small copy of the photo at a few instants of the clip,
 and what counts is how much the picture in its region actually changes: the mean
 absolute luminance change over the region's pixels at the instant it is largest.
 An effect below `VISIBLE_CHANGE` is reported as not rendered and left out.
+The added effects (steam, smoke, fog, heat shimmer) are measured the same way,
+drawn alone over the still photo, in the region their anchor gives them.
 
 Cost: a few 480-px frames per effect (~5-20 ms), once per task.
 """
@@ -20,9 +22,12 @@ import numpy as np
 
 from stillmotion.engines.motion.camera import CameraPath, build_camera_path
 from stillmotion.engines.motion.fields import FieldGrid
+from stillmotion.engines.motion.anchors import ATMOSPHERE_KINDS
+from stillmotion.engines.motion.overlays import build_overlays
 from stillmotion.engines.motion.plan import CameraMove, MotionPlan, RegionEffect
 from stillmotion.engines.motion.regions import RegionAnimator
 from stillmotion.engines.motion.render import FrameRenderer
+from stillmotion.engines.motion.scene import SceneAnalysis
 
 PROBE_WIDTH = 480
 """The probe's width: the region fields scale with the frame, so motion in a small copy
@@ -48,9 +53,11 @@ class Visibility:
 
 
 def measure_regions(
-    image: np.ndarray, plan: MotionPlan, masks: dict[str, np.ndarray], *, fps: int, num_frames: int, seed: int
+    image: np.ndarray, plan: MotionPlan, masks: dict[str, np.ndarray], *, fps: int, num_frames: int, seed: int,
+    scene: SceneAnalysis | None = None,
 ) -> list[Visibility]:
-    """How much each of the plan's region effects changes the picture in its own region."""
+    """How much each of the plan's region effects changes the picture in its own region
+    (`scene`: where the added effects are anchored; without it they have no place and measure 0)."""
     if not plan.regions:
         return []
     height, width = image.shape[:2]
@@ -65,8 +72,27 @@ def measure_regions(
     gray0 = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.int16)
     out = []
     for effect in plan.regions:
-        out.append(Visibility(effect.kind, _change(effect, plan, masks, small, gray0, grid, still, fps, num_frames, seed)))
+        if effect.kind in ATMOSPHERE_KINDS:
+            change = _added_change(effect, plan, scene, small, gray0, grid, still, fps, num_frames, seed)
+        else:
+            change = _change(effect, plan, masks, small, gray0, grid, still, fps, num_frames, seed)
+        out.append(Visibility(effect.kind, change))
     return out
+
+
+def _added_change(
+    effect: RegionEffect, plan: MotionPlan, scene: SceneAnalysis | None, small: np.ndarray, gray0: np.ndarray,
+    grid: FieldGrid, still: CameraPath, fps: int, num_frames: int, seed: int,
+) -> float:
+    overlays = build_overlays(
+        (effect,), scene, small, grid, fps=fps, num_frames=num_frames, loop=plan.loop, seed=seed, speed=plan.speed,
+        strength=plan.strength, focus=None,
+    )
+    if not overlays:
+        return 0.0
+    region = overlays[0].region()
+    renderer = FrameRenderer(small, still, grid, overlays=overlays)
+    return _largest_change(renderer, region >= REGION_CORE * float(region.max()), gray0, num_frames)
 
 
 def _change(
@@ -85,6 +111,13 @@ def _change(
     if not region.any():
         return 0.0
     renderer = FrameRenderer(small, still, grid, None, animator, None)
+    return _largest_change(renderer, region, gray0, num_frames)
+
+
+def _largest_change(renderer: FrameRenderer, region: np.ndarray, gray0: np.ndarray, num_frames: int) -> float:
+    """The mean absolute luminance change over `region` at the probe instant where it is largest."""
+    if not region.any():
+        return 0.0
     largest = 0.0
     for fraction in PROBE_INSTANTS:
         index = min(num_frames - 1, max(1, round(fraction * (num_frames - 1))))

@@ -338,6 +338,7 @@ function openTask(taskId) {
   player.hidden = true;
   player.removeAttribute("src");
   player.load();
+  hideLatentPreview();
   $("notes-box").hidden = true;
   $("done-actions").hidden = true;
   $("task").hidden = false;
@@ -392,7 +393,34 @@ function renderTask(task) {
   if (task.status === "TASK_FAILED" && !task.cancelled && task.failure_code) {
     showError(new ApiError(0, task.failure_code, task.message), "task");
   }
+  if (task.status === "TASK_PROCESSING") showLatentPreview(task.task_id);
+  else hideLatentPreview();
   if (task.status === "TASK_SUCCEEDED" && task.video_url) renderVideo(task);
+}
+
+// The running task's latent preview (models served with "preview": true); 404 when there is none.
+async function showLatentPreview(taskId) {
+  let response;
+  try {
+    response = await fetch(`${API}/videos/image2video/${encodeURIComponent(taskId)}/preview`,
+                           { headers: { Authorization: `Bearer ${apiKey()}` } });
+  } catch {
+    return; // optional: the status line and the bar still say how far it got
+  }
+  if (!response.ok || taskId !== current.id || !$("player").hidden) return; // the video came first
+  const image = $("latent-preview");
+  if (image.dataset.url) URL.revokeObjectURL(image.dataset.url);
+  image.dataset.url = URL.createObjectURL(await response.blob());
+  image.src = image.dataset.url;
+  image.hidden = false;
+}
+
+function hideLatentPreview() {
+  const image = $("latent-preview");
+  if (image.dataset.url) URL.revokeObjectURL(image.dataset.url);
+  delete image.dataset.url;
+  image.removeAttribute("src");
+  image.hidden = true;
 }
 
 function renderNotes(notes) {

@@ -1,0 +1,89 @@
+"""Effects that add what the photo lacks (steam, smoke, fog, heat shimmer), drawn on the finished frame.
+
+Each effect is an `Overlay`: a field (opacity, or displacement for shimmer)
+that is a closed-form function of (seed, t), evaluated on the coarse field
+grid and upsampled only over the window where it is not zero. It lives in the
+scene, not on the screen: every coarse cell of the output is mapped back to
+the photo (frame 0) point it shows through the frame's camera pose, at the
+effect's own depth, so a push-in grows a plume with its cup and a pan slides
+fog with the ground. Everything fades in over FADE_SECONDS, as particles do,
+so frame 0 is the input; a looping clip fades out again before the seam.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from stillmotion.engines.motion.camera import CameraPose
+from stillmotion.engines.motion.fields import FieldGrid
+from stillmotion.engines.motion.particles import FADE_SECONDS
+from stillmotion.engines.motion.timing import clip_envelope
+
+ALPHA_FLOOR = 2.0 / 255.0
+"""Opacity below two grey levels changes a pixel by at most one level: cells under it are skipped
+(the window to blend, a full-resolution pass, is what an added effect costs per frame)."""
+
+
+class Overlay(Protocol):
+    kind: str
+
+    def apply(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> np.ndarray:
+        """Draw frame `index` of the effect onto `frame` (RGB uint8, may be modified) and return it."""
+        ...
+
+    def region(self) -> np.ndarray:
+        """float32 (h, w) at frame size, 0..1: where the effect can show, in frame 0's coordinates."""
+        ...
+
+
+def envelope(index: int, fps: int, num_frames: int, loop: bool) -> float:
+    """Opacity 0..1 over the clip: 0 at frame 0, full after FADE_SECONDS (looping: back to 0 at the seam)."""
+    return clip_envelope(index / fps, num_frames / fps, loop, FADE_SECONDS)
+
+
+def scene_points(grid: FieldGrid, pose: CameraPose | None, nearness: float) -> tuple[np.ndarray, np.ndarray]:
+    """The photo point (full-resolution px) each coarse output cell shows, for content at nearness r.
+
+    The camera's pixel mapping, as `particles.ParticleSystem.on_screen` inverts it:
+    source = centre + shift r + (screen - C) / (zoom (1 + pz r)).
+    """
+    if pose is None:
+        return grid.small_xs, grid.small_ys
+    magnification = pose.zoom * (1.0 + pose.parallax_zoom * nearness)
+    cx, cy = (grid.width - 1) / 2.0, (grid.height - 1) / 2.0
+    ox = pose.center[0] + pose.parallax_shift[0] * nearness
+    oy = pose.center[1] + pose.parallax_shift[1] * nearness
+    inv = np.float32(1.0 / magnification)
+    return (grid.small_xs - np.float32(cx)) * inv + np.float32(ox), (grid.small_ys - np.float32(cy)) * inv + np.float32(oy)
+
+
+def sample_field(field: np.ndarray, x: np.ndarray, y: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A scene-resolution field read at full-resolution photo points (edges repeated)."""
+    sx, sy = field.shape[1] / width, field.shape[0] / height
+    u = ((x + 0.5) * sx - 0.5).astype(np.float32)
+    v = ((y + 0.5) * sy - 0.5).astype(np.float32)
+    return cv2.remap(field.astype(np.float32, copy=False), u, v, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def window(active: np.ndarray) -> tuple[slice, slice] | None:
+    """The bounding rows and columns of `active` cells, or None: the noise is only worth sampling there."""
+    rows, cols = np.flatnonzero(active.any(axis=1)), np.flatnonzero(active.any(axis=0))
+    if len(rows) == 0:
+        return None
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+def blend_towards(frame: np.ndarray, grid: FieldGrid, alpha: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """`frame` moved toward `colour` (RGB uint8, frame-sized) by the coarse opacity `alpha`, in place,
+    over the window where the opacity shows only."""
+    roi = grid.cell_box(alpha >= ALPHA_FLOOR, margin=1)
+    if roi is None:
+        return frame
+    x0, y0, x1, y1 = roi
+    weight = grid.grow(alpha, roi)  # bilinear growth keeps the coarse 0..1 range
+    window = frame[y0:y1, x0:x1]
+    frame[y0:y1, x0:x1] = cv2.blendLinear(window, colour[y0:y1, x0:x1], 1.0 - weight, weight)
+    return frame
