@@ -95,7 +95,7 @@ print(sorted(name for name in sys.modules if name.startswith(heavy)))
 def test_progress_of_a_pending_task_is_its_queue_position(deployment: Deployment, image_host: ImageHost) -> None:
     url = image_host.add("/dist-c.jpg", encode(landscape(1280, 720, seed=23)), "image/jpeg")
     with deployment.api.client_for("erin") as client:
-        ids = [create_task(client, image_url=url, duration=2) for _ in range(5)]
+        ids = [create_task(client, image_url=url, duration=1) for _ in range(5)]
         positions = [get_task(client, task_id).get("queue_position") for task_id in ids]
         finished = [wait_for_task(client, task_id, timeout=180) for task_id in ids]
     waiting = [position for position in positions if position is not None]

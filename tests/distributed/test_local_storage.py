@@ -3,8 +3,8 @@ test_storage_failures.py, on real read-only and full file systems)."""
 
 from __future__ import annotations
 
-import os
-import time
+import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,12 @@ from starlette.responses import FileResponse
 from stillmotion.config import Settings
 from stillmotion.errors import TaskNotFound
 from stillmotion.storage.local import LocalStorage
+from stillmotion.tasks.housekeeping import Housekeeper
+from stillmotion.tasks.migrate import upgrade_database
+from stillmotion.tasks.models import utcnow
+from stillmotion.tasks.repository import Admission
+from stillmotion.tasks.store import TaskStore
+from tests.support.tasks import new_task
 
 
 @pytest.fixture
@@ -21,7 +27,7 @@ def storage(tmp_path: Path) -> LocalStorage:
 
 
 def test_scratch_is_outside_the_published_videos(storage: LocalStorage, tmp_path: Path) -> None:
-    scratch = storage.scratch_path("task-1")
+    scratch = storage.scratch.path("task-1", "worker-a")
     assert scratch.parent == tmp_path / "scratch"
     scratch.write_bytes(b"frames")
     assert storage.publish_video("task-1", scratch) == "task-1.mp4"
@@ -33,19 +39,33 @@ def test_scratch_is_outside_the_published_videos(storage: LocalStorage, tmp_path
         storage.video_response("task-1.mp4")
 
 
-def test_a_new_attempt_removes_its_own_and_abandoned_scratch_only(storage: LocalStorage) -> None:
-    crashed = storage.scratch_path("task-2")
-    crashed.write_bytes(b"half")
-    abandoned = storage.scratch_path("task-3")
-    abandoned.write_bytes(b"killed an hour ago")
-    an_hour_ago = time.time() - 3600
-    os.utime(abandoned, (an_hour_ago, an_hour_ago))
-    live = storage.scratch_path("task-4")
-    live.write_bytes(b"a sibling worker is writing this")
-    again = storage.scratch_path("task-2")
-    assert again != crashed and not crashed.exists()
-    assert not abandoned.exists()
-    assert live.exists()
+async def test_housekeeping_removes_render_files_of_attempts_no_longer_running(tmp_path: Path) -> None:
+    """A worker killed mid-render leaves its file; the next housekeeping pass on that machine (at
+    worker start, then periodically) removes it, and never a file an attempt is still writing."""
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'tasks.db'}")
+    await asyncio.to_thread(upgrade_database, settings)
+    storage = LocalStorage(settings)
+    store = TaskStore.open(settings, storage)
+    try:
+        issued = await store.accounts.issue_key("quinn", credits=10)
+        credential = await store.accounts.by_api_key(issued.api_key)
+        assert credential is not None
+        killed, running = [(await store.tasks.create(new_task(credential.account_id), Admission(cost=1))).task
+                           for _ in range(2)]  # fmt: skip
+        await store.tasks.claim(killed.id, "worker-killed", timedelta(seconds=-1))  # its lease ran out
+        await store.tasks.claim(running.id, "worker-alive", timedelta(minutes=5))
+        left = storage.scratch.path(killed.id, "worker-killed")
+        writing = storage.scratch.path(running.id, "worker-alive")
+        earlier_attempt = storage.scratch.path(running.id, "worker-killed")  # the task now runs elsewhere
+        for path in (left, writing, earlier_attempt):
+            path.write_bytes(b"frames")
+        assert await Housekeeper(store.tasks, storage).remove_abandoned_scratch() == 1
+        assert (left.exists(), writing.exists(), earlier_attempt.exists()) == (True, True, False)
+        await store.tasks.requeue(killed.id, utcnow(), utcnow())  # reclaimed: that attempt is over
+        assert await Housekeeper(store.tasks, storage).remove_abandoned_scratch() == 1
+        assert not left.exists() and writing.exists()
+    finally:
+        await store.close()
 
 
 def test_uploads_round_trip_and_unknown_keys_read_as_absent(storage: LocalStorage) -> None:

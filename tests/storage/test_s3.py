@@ -39,7 +39,7 @@ def storage(moto: MotoServer, tmp_path: Path, bucket: str, **settings: Any) -> S
 
 def rendered(tmp_path: Path, store: S3Storage, task_id: str, size: int) -> tuple[Path, bytes]:
     data = os.urandom(size)
-    path = store.scratch_path(task_id)
+    path = store.scratch.path(task_id, "worker-test")
     path.write_bytes(data)
     return path, data
 

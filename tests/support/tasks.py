@@ -1,4 +1,5 @@
-"""Reading and polling one task through the public API, as a client would."""
+"""Reading and polling one task through the public API, as a client would; a task row for tests
+that drive the store directly."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+
+from stillmotion.tasks.models import Task
 
 TASKS = "/api/vdr/videos/image2video"
 # Often enough that a test sees a state change at once, rarely enough not to load the server.
@@ -45,3 +48,10 @@ def wait_until_rendering(client: httpx.Client, task_id: str, progress: int = 15,
 def _still_active(task: dict[str, Any]) -> bool:
     assert task["status"] in ("TASK_PENDING", "TASK_PROCESSING"), task
     return task["status"] == "TASK_PROCESSING"
+
+
+def new_task(account_id: int) -> Task:
+    """A task row as a create would store it, for tests that drive the store directly."""
+    return Task(account_id=account_id, model_name="bach-1.0-preview", image_url="https://example.com/a.jpg",
+                resolution="720p", duration=1, fps=30, cfg_scale=5.0, enhance_prompt=False, generate_audio=False,
+                seed=1, seed_requested=True, enable_moderation=False)  # fmt: skip

@@ -180,7 +180,7 @@ class TaskRunner:
         log_task_event("started", task_id, attempt=task.attempts, worker=self.worker_id, model=task.model_name)
         started = time.monotonic()
         ctx = TaskContext(deadline=started + self.settings.task_timeout_seconds)
-        scratch = self.storage.scratch_path(task_id)
+        scratch = self.storage.scratch.path(task_id, self.worker_id)
         self._running[task_id] = ctx
         preview: bytes | None = None  # the last preview kept in storage
         try:

@@ -1,6 +1,6 @@
 """The one seam for everything the service keeps as files: finished videos and uploaded images.
 
-A worker renders into `scratch_path` (a local file, never under the published area), then
+A worker renders into a `scratch` file (local, never under the published area), then
 `publish_video` stores it and returns its key; the API turns a key into a URL (`video_url`) and
 answers GETs of it (`video_response`: the file itself, or a redirect to a bucket). Uploads are
 saved by the API (`save_upload`, which returns the `image_url` to use) and read back by workers
@@ -25,6 +25,7 @@ from starlette.responses import Response
 
 from stillmotion.errors import StorageFailure
 from stillmotion.inputs.uploads import UPLOADS_URL_PATH
+from stillmotion.storage.scratch import Scratch
 
 VIDEO_ROUTE = "/files/videos"
 """Where the API answers GETs of videos (`video_response`), whatever the storage."""
@@ -41,10 +42,8 @@ _REFUSED_WRITE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG
 
 
 class Storage(Protocol):
-    def scratch_path(self, task_id: str) -> Path:
-        """A fresh local file for one render of `task_id` to write; leftovers of a crashed
-        earlier attempt of the same task are removed first."""
-        ...
+    scratch: Scratch
+    """Where renders are written before `publish_video` (storage/scratch.py)."""
 
     def publish_video(self, task_id: str, rendered: Path) -> str:
         """Store the finished video and return its key; StorageFailure (nothing kept) on refusal."""

@@ -1,6 +1,6 @@
 """Videos and uploaded images in the data directory, served by the API itself.
 
-    data/scratch/   renders in progress (one file per attempt; never served)
+    data/scratch/   renders in progress (one file per attempt; never served; scratch.py)
     data/videos/    published videos, `{task_id}.mp4`
     data/uploads/   uploaded images, `{random}.{ext}`
     data/previews/  the latest latent preview of each running task, `{task_id}.jpg`
@@ -17,8 +17,6 @@ import errno
 import os
 import secrets
 import shutil
-import time
-from contextlib import suppress
 from pathlib import Path
 
 from starlette.responses import FileResponse, Response
@@ -27,30 +25,19 @@ from stillmotion.config import Settings
 from stillmotion.errors import StorageFailure, TaskNotFound
 from stillmotion.inputs.uploads import upload_url
 from stillmotion.storage.base import KEY, MEDIA_TYPES, VIDEO_ROUTE
-
+from stillmotion.storage.scratch import Scratch
 
 
 class LocalStorage:
     def __init__(self, settings: Settings) -> None:
-        self.scratch_dir = settings.data_dir / "scratch"
+        self.scratch = Scratch(settings.data_dir / "scratch")
         self.videos_dir = settings.data_dir / "videos"
         self.uploads_dir = settings.data_dir / "uploads"
         self.previews_dir = settings.data_dir / "previews"
         self.public_url = settings.resolved_public_url
         self._settings = settings
-        self._abandoned_after = settings.task_timeout_seconds
-        for directory in (self.scratch_dir, self.videos_dir, self.uploads_dir, self.previews_dir):
+        for directory in (self.videos_dir, self.uploads_dir, self.previews_dir):
             directory.mkdir(parents=True, exist_ok=True)
-
-    def scratch_path(self, task_id: str) -> Path:
-        """Also removes any scratch file untouched for longer than the task timeout: no live
-        attempt runs that long, so it is what a killed worker left (its task ran elsewhere)."""
-        oldest_live = time.time() - self._abandoned_after
-        for leftover in self.scratch_dir.glob("*.mp4"):
-            with suppress(FileNotFoundError):
-                if leftover.name.startswith(f"{task_id}.") or leftover.stat().st_mtime < oldest_live:
-                    leftover.unlink()
-        return self.scratch_dir / f"{task_id}.{secrets.token_hex(4)}.mp4"
 
     def publish_video(self, task_id: str, rendered: Path) -> str:
         key = f"{task_id}.mp4"

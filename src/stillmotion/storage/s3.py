@@ -25,6 +25,7 @@ from stillmotion.config import Settings
 from stillmotion.errors import StorageFailure, TaskNotFound
 from stillmotion.inputs.uploads import upload_url
 from stillmotion.storage.base import KEY, MEDIA_TYPES
+from stillmotion.storage.scratch import Scratch
 
 try:
     import boto3
@@ -47,8 +48,7 @@ class S3Storage:
         self.prefix = settings.s3_prefix
         self.public_base = settings.s3_public_base_url.rstrip("/") if settings.s3_public_base_url else None
         self.expiry = settings.s3_url_expiry_seconds
-        self.scratch_dir = settings.data_dir / "scratch"
-        self.scratch_dir.mkdir(parents=True, exist_ok=True)
+        self.scratch = Scratch(settings.data_dir / "scratch")
         self._settings = settings
         # Its own session: the default one caches credentials process-wide and is not thread-safe.
         self._client: Any = boto3.session.Session().client(
@@ -60,11 +60,6 @@ class S3Storage:
         )  # fmt: skip
         part = settings.s3_multipart_chunk_mb * MIB
         self._transfer = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4)
-
-    def scratch_path(self, task_id: str) -> Path:
-        for leftover in self.scratch_dir.glob(f"{task_id}.*.mp4"):
-            leftover.unlink(missing_ok=True)
-        return self.scratch_dir / f"{task_id}.{secrets.token_hex(4)}.mp4"
 
     def publish_video(self, task_id: str, rendered: Path) -> str:
         """Send the render to the bucket (multipart above `s3_multipart_chunk_mb`), then drop the

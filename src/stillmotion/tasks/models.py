@@ -135,6 +135,11 @@ class Task(Base):
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    """When what a client reads of the task last changed (status, progress, result); sending its
+    message again changes nothing a client reads, so it leaves this alone."""
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When its message was last sent by a reclaim sweep or a hand-back (None: only at create);
+    a task pending this long without a claim may have lost its message and is sent again."""
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

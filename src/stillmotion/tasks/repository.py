@@ -301,13 +301,16 @@ class TaskRepository:
             )
             return rows.all()
 
-    async def reclaimable(self, now: datetime, stale_before: datetime) -> Sequence[Row[str, str, str, int]]:
-        """(id, model_name, status, attempts) of processing tasks whose lease expired (their worker is gone) and
-        pending tasks untouched since `stale_before` (their message may be lost), oldest first.
+    async def reclaimable(
+        self, now: datetime, stale_before: datetime
+    ) -> Sequence[Row[str, str, str, int, str | None]]:
+        """(id, model_name, status, attempts, worker_id) of processing tasks whose lease expired (their
+        worker is gone) and pending tasks not sent since `stale_before` (their message may be lost),
+        oldest first.
         Not whole rows: sweepers ask every few seconds, and a data-URL image is megabytes."""
         async with self._sessions() as session:
             rows = await session.execute(
-                select(Task.id, Task.model_name, Task.status, Task.attempts)
+                select(Task.id, Task.model_name, Task.status, Task.attempts, Task.worker_id)
                 .where(_reclaimable(now, stale_before))
                 .order_by(Task.created_at)
             )
@@ -320,9 +323,21 @@ class TaskRepository:
             result = await session.execute(
                 update(Task)
                 .where(Task.id == task_id, _reclaimable(now, stale_before))
-                .values(**_QUEUED, updated_at=now)
+                # A pending task only has its message sent again: nothing a client reads changes.
+                .values(**_QUEUED, dispatched_at=now,
+                        updated_at=case((Task.status == TaskStatus.PENDING.value, Task.updated_at), else_=now))
             )
             return affected_rows(result) == 1
+
+    async def running_attempts(self, task_ids: set[str]) -> set[tuple[str, str]]:
+        """(id, worker_id) of those of `task_ids` that are processing: the attempts still running."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Task.id, Task.worker_id).where(
+                    Task.id.in_(task_ids), Task.status == TaskStatus.PROCESSING.value, Task.worker_id.is_not(None)
+                )
+            )
+            return {(task_id, worker_id) for task_id, worker_id in rows.all()}
 
     async def release(self, task_id: str, worker_id: str) -> bool:
         """Hand a running task back to the queue at once, without using up the attempt (a worker
@@ -332,7 +347,7 @@ class TaskRepository:
             result = await session.execute(
                 update(Task)
                 .where(Task.id == task_id, Task.worker_id == worker_id, Task.status == TaskStatus.PROCESSING.value)
-                .values(**_QUEUED, attempts=Task.attempts - 1, updated_at=now)
+                .values(**_QUEUED, attempts=Task.attempts - 1, updated_at=now, dispatched_at=now)
             )
             return affected_rows(result) == 1
 
@@ -437,7 +452,10 @@ _QUEUED: dict[str, Any] = {
 
 def _reclaimable(now: datetime, stale_before: datetime) -> ColumnElement[bool]:
     return or_(
-        and_(Task.status == TaskStatus.PENDING.value, Task.updated_at < stale_before),
+        and_(
+            Task.status == TaskStatus.PENDING.value,
+            func.coalesce(Task.dispatched_at, Task.updated_at) < stale_before,
+        ),
         and_(Task.status == TaskStatus.PROCESSING.value, Task.lease_expires_at < now),
     )
 

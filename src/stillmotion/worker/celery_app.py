@@ -10,9 +10,15 @@ who runs it: a duplicate message finds the task claimed or ended and is dropped.
     visibility_timeout       a whole worker killed (kill -9) leaves its message unacknowledged in
                              Redis until then; long before that the task's lease expires and a
                              reclaim sweep queues it again (tasks/reclaim.py)
+    broker outage            the worker reconnects for as long as it takes (no retry limit): a
+                             running render goes on, tasks created meanwhile are stored and the
+                             reclaim sweep queues them once the broker is back; on Redis through
+                             redis_transport.py, which keeps kombu from killing the worker
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from celery import Celery
 
@@ -32,6 +38,8 @@ def queue_name(settings: Settings, model_name: str) -> str:
 
 def create_celery(settings: Settings) -> Celery:
     app = Celery("stillmotion", broker=settings.broker_url, set_as_current=False)
+    if urlsplit(settings.broker_url).scheme == "redis":
+        app.conf.broker_transport = "stillmotion.worker.redis_transport:Transport"
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -43,6 +51,9 @@ def create_celery(settings: Settings) -> Celery:
         event_exchange=f"{settings.queue_prefix}.events",
         task_create_missing_queues=True,
         broker_connection_retry_on_startup=True,
+        # A worker waits out a broker outage however long it lasts (Celery's default gives up
+        # after 100 tries, about 45 min, and the worker exits).
+        broker_connection_max_retries=None,
         broker_connection_timeout=_CONNECT_TIMEOUT_SECONDS,
         broker_transport_options={
             "visibility_timeout": _VISIBILITY_TIMEOUT,

@@ -3,7 +3,7 @@ task runner, and the background chores every worker runs (safe with many workers
 
 - reclaim: expired leases and lost messages back to the queue, the attempts rule (tasks/reclaim.py)
 - webhook dispatch: due callback deliveries, claimed one attempt at a time (webhooks/dispatcher.py)
-- housekeeping: retention and stale idempotency keys (tasks/housekeeping.py)
+- housekeeping: retention, stale idempotency keys, render files of dead workers (tasks/housekeeping.py)
 
 `stillmotion serve` in embedded mode runs this beside the API in one process, with the
 in-process executor; `stillmotion worker` runs it alone behind Celery.
@@ -47,7 +47,9 @@ class WorkerRole:
         settings = self.settings
         self._executor = executor
         self._loading = asyncio.create_task(asyncio.to_thread(self.engines.load_all), name="load-engines")
-        reclaimer = Reclaimer(self.store.tasks, executor, settings.max_attempts, settings.redispatch_seconds)
+        reclaimer = Reclaimer(
+            self.store.tasks, executor, self.storage.scratch, settings.max_attempts, settings.redispatch_seconds
+        )
         housekeeper = Housekeeper(self.store.tasks, self.storage)
         self._chores = [
             asyncio.create_task(every(settings.lease_seconds / 2, reclaimer.sweep, "reclaim", log), name="reclaim"),
