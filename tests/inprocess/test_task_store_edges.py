@@ -6,22 +6,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import StatementError
 
 from stillmotion.config import Settings
 from stillmotion.errors import InvalidField, TaskNotCancellable
 from stillmotion.storage.local import LocalStorage
+from stillmotion.tasks.accounts import AccountStore
 from stillmotion.tasks.credits import CreditLedger
 from stillmotion.tasks.events import log_task_event
 from stillmotion.tasks.housekeeping import Housekeeper
 from stillmotion.tasks.idempotency import MAX_KEY_LENGTH, IdempotencyClaim, idempotency_claim, request_digest
-from stillmotion.tasks.models import IdempotencyKey, Task, utcnow
+from stillmotion.tasks.models import Credential, IdempotencyKey, Task, utcnow
 from stillmotion.tasks.reclaim import Reclaimer
-from stillmotion.tasks.repository import Admission
+from stillmotion.tasks.repository import Admission, TaskRepository
 from stillmotion.tasks.store import TaskStore
 from tests.inprocess.conftest import new_task, open_account
 from tests.inprocess.test_accounts_and_sweeps import RecordingQueue
@@ -222,3 +224,64 @@ def test_event_values_are_quoted_only_when_they_need_it(caplog: pytest.LogCaptur
     with caplog.at_level(logging.INFO, logger="stillmotion.tasks"):
         log_task_event("started", "t2", worker="w-1", attempt=2)
     assert caplog.records[0].getMessage() == "task t2 started worker=w-1 attempt=2"
+
+
+async def test_credentials_are_cached_only_when_asked(store: TaskStore) -> None:
+    sessions = store.tasks._sessions
+    uncached, brief = AccountStore(sessions), AccountStore(sessions, cache_seconds=0.5)
+    issued = await uncached.issue_key("alice")
+    assert len(issued.secret_key) == 43 and len(issued.api_key) == 3 + 43  # 32 random bytes each
+    assert await uncached.by_api_key(issued.api_key) is not None
+    assert await brief.by_api_key(issued.api_key) is not None
+    async with sessions() as session, session.begin():  # revoked by another process
+        await session.execute(update(Credential).values(revoked=True))
+    assert await uncached.by_api_key(issued.api_key) is None  # the default looks every key up
+    assert await brief.by_api_key(issued.api_key) is not None  # within its half second
+
+
+async def test_a_new_key_grant_is_a_noted_ledger_row(store: TaskStore) -> None:
+    await store.accounts.issue_key("alice", 4)
+    balance = await CreditLedger(store.tasks._sessions).balance("alice")
+    assert [(entry.delta, entry.reason, entry.note) for entry in balance.entries] == [(4, "grant", "granted with a new key")]
+    with pytest.raises(ValueError, match=r"^the balance cannot go below zero$"):
+        await CreditLedger(store.tasks._sessions).add("alice", -5)
+
+
+async def test_settling_one_task_leaves_the_others_reserved(store: TaskStore) -> None:
+    account = await open_account(store, credits=10)
+    one, two = [(await store.tasks.create(new_task(account), Admission(cost=2))).task for _ in range(2)]
+    await store.tasks.cancel(one.id, account)
+    other = await store.tasks.get(two.id)
+    assert other is not None and other.credit_state == "reserved"
+
+
+async def test_only_unfinished_tasks_count_as_active(store: TaskStore) -> None:
+    account = await open_account(store)
+    done = (await store.tasks.create(new_task(account), Admission(max_active=1))).task
+    await store.tasks.cancel(done.id, account)
+    await store.tasks.create(new_task(account), Admission(max_active=1))
+
+
+async def test_a_takeover_starts_the_progress_again(store: TaskStore) -> None:
+    account = await open_account(store)
+    task = (await store.tasks.create(new_task(account), Admission())).task
+    await store.tasks.claim(task.id, "w1", LEASE)
+    assert await store.tasks.renew(task.id, "w1", timedelta(seconds=-1), 50.0)  # then w1 stalls
+    taken = await store.tasks.claim(task.id, "w2", LEASE)
+    assert taken is not None and (taken.worker_id, taken.progress, taken.attempts) == ("w2", 0.0, 2)
+
+
+async def test_a_plain_repository_has_one_queue(store: TaskStore) -> None:
+    account = await open_account(store)
+    plain = TaskRepository(store.tasks._sessions)
+    await plain.create(new_task(account, model_name="a"), Admission())
+    second = (await plain.create(new_task(account, model_name="b"), Admission())).task
+    assert (await plain.seen(second)).queue_position == 2
+
+
+async def test_a_naive_time_never_reaches_the_database(store: TaskStore) -> None:
+    account = await open_account(store)
+    task = new_task(account)
+    task.created_at = datetime(2026, 1, 1)  # noqa: DTZ001 (the point of the test)
+    with pytest.raises(StatementError, match="naive datetime"):
+        await store.tasks.create(task, Admission())
