@@ -173,3 +173,66 @@ def test_service_routes(client: TestClient) -> None:
     assert models == [{"model_name": "bach-1.0-preview", "engine": "motion", "family": None, "ready": True}]
     metrics = client.get("/metrics")
     assert metrics.status_code == 200 and "stillmotion_tasks_created_total" in metrics.text
+
+
+def test_the_openai_face_creates_retrieves_lists_downloads_and_deletes(client: TestClient, finished: dict[str, Any]) -> None:
+    created = client.post("/v1/videos", json={"prompt": "waves", "input_reference": {"image_url": DATA_URL},
+                                               "size": "1920x1080", "seconds": "1.4", "enhance_prompt": False})  # fmt: skip
+    video = created.json()
+    assert created.status_code == 200, created.text
+    assert (video["object"], video["model"], video["seconds"], video["prompt"], video["error"]) == (
+        "video", "bach-1.0-preview", "1", "waves", None)
+    assert video["status"] in ("queued", "in_progress") and video["remixed_from_video_id"] is None
+    deadline = time.monotonic() + 120
+    while (current := client.get(f"/v1/videos/{video['id']}")).json()["status"] != "completed":
+        assert current.headers["openai-poll-after-ms"] == "500" and time.monotonic() < deadline, current.text
+        time.sleep(0.05)
+    done = current.json()
+    assert "openai-poll-after-ms" not in current.headers
+    assert (done["size"], done["progress"], done["expires_at"]) == ("1920x1080", 100, None)
+    content = client.get(f"/v1/videos/{video['id']}/content")
+    assert content.status_code == 200 and content.content[4:8] == b"ftyp"
+    listed = client.get("/v1/videos?limit=1&order=desc").json()
+    assert (listed["object"], listed["first_id"], listed["last_id"]) == ("list", video["id"], video["id"])
+    assert listed["has_more"] is True and [item["id"] for item in listed["data"]] == [video["id"]]
+    older = client.get(f"/v1/videos?after={video['id']}&limit=100").json()
+    assert video["id"] not in [item["id"] for item in older["data"]] and older["has_more"] is False
+    oldest = client.get("/v1/videos?order=asc&limit=1").json()["data"][0]["id"]
+    assert oldest != video["id"]
+
+    deleted = client.delete(f"/v1/videos/{video['id']}")
+    assert deleted.json() == {"id": video["id"], "object": "video.deleted", "deleted": True}
+    gone = client.get(f"/v1/videos/{video['id']}").json()
+    assert gone["video_deleted"] is True and gone["status"] == "completed"
+    assert client.get(f"/files/videos/{video['id']}.mp4").status_code == 404
+
+
+def test_the_openai_face_answers_in_its_error_shape(client: TestClient) -> None:
+    missing = client.get("/v1/videos/no-such-video")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": {"message": "No video with id no-such-video.", "type": "invalid_request_error",
+                                        "param": None, "code": "not_found"}}  # fmt: skip
+    bad_seconds = client.post("/v1/videos", json={"input_reference": DATA_URL, "seconds": "zero"}).json()["error"]
+    assert (bad_seconds["param"], bad_seconds["code"]) == ("seconds", "invalid_value")
+    no_image = client.post("/v1/videos", json={"prompt": "x"}).json()["error"]
+    assert (no_image["param"], no_image["message"]) == (
+        "input_reference", "input_reference is required: an image file, or an image URL.")
+    for query, param in (("order=sideways", "order"), ("limit=0", "limit"), ("limit=101", "limit"),
+                         ("after=nope", "after")):  # fmt: skip
+        answer = client.get(f"/v1/videos?{query}")
+        assert (answer.status_code, answer.json()["error"]["param"]) == (400, param), query
+
+
+def test_the_openai_face_takes_a_multipart_upload_and_cancels_by_delete(client: TestClient) -> None:
+    created = client.post("/v1/videos", data={"prompt": "waves", "seconds": "6", "enhance_prompt": "false"},
+                          files={"input_reference": ("photo.jpg", IMAGE, "image/jpeg")})  # fmt: skip
+    video = created.json()
+    assert created.status_code == 200 and video["seconds"] == "6", created.text
+    deleted = client.delete(f"/v1/videos/{video['id']}")
+    assert deleted.json()["deleted"] is True
+    failed = client.get(f"/v1/videos/{video['id']}").json()
+    assert (failed["status"], failed["error"], failed["cancelled"]) == (
+        "failed", {"code": "cancelled", "message": "Task was cancelled by the client."}, True)
+    no_content = client.get(f"/v1/videos/{video['id']}/content")
+    assert no_content.status_code == 404 and no_content.json()["error"]["message"] == (
+        f"Video {video['id']} has no content: it is failed.")
