@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,12 @@ from typing import Any
 
 import av
 import pytest
+from prometheus_client import REGISTRY
 
 from stillmotion.engines.registry import EngineRegistry
 from stillmotion.errors import StoreUnavailable
 from stillmotion.pipeline import run as run_module
+from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.run import RunnerStopping, TaskRunner, spec_of
 from stillmotion.storage.local import LocalStorage
 from stillmotion.tasks.repository import Admission
@@ -104,8 +107,14 @@ async def test_a_task_renders_publishes_and_succeeds(worker: Worker) -> None:
 
 async def test_an_enhanced_prompt_is_kept_with_its_source(worker: Worker) -> None:
     task = await worker.finish(prompt="clouds drift", enhance_prompt=True)
+    # The user's clouds are too faint to render here (a note says so), so the stored enhanced prompt
+    # drops them rather than claim them; it is the enhancer's text for the user's prompt, not for none.
     assert task.status == "TASK_SUCCEEDED" and task.enhanced_prompt
+    assert "cloud" not in task.enhanced_prompt and not task.enhanced_prompt.startswith("A landscape")
     assert set(task.plan["prompt_enhancement"]) == {"source", "note"}
+    # The notes quote what the user wrote, not the enhancer's longer text: the same as without it.
+    plain = await worker.finish(prompt="clouds drift")
+    assert task.notes == plain.notes and task.notes
 
 
 async def test_a_task_that_already_ended_is_not_run_again(worker: Worker) -> None:
@@ -232,3 +241,82 @@ async def test_an_unreachable_store_is_waited_out_then_left_to_the_lease(
     left = await worker.finish()
     assert (left.status, left.worker_id) == ("TASK_PROCESSING", worker.runner.worker_id)  # the sweeper's again
     assert list(worker.storage.scratch_dir.iterdir()) == []
+
+
+def _count(outcome: str) -> float:
+    return REGISTRY.get_sample_value("stillmotion_tasks_finished_total", {"outcome": outcome}) or 0.0
+
+
+async def test_each_ending_is_logged_and_counted(worker: Worker, caplog: pytest.LogCaptureFixture) -> None:
+    failed_before, succeeded_before = _count("1001"), _count("succeeded")
+    with caplog.at_level(logging.INFO, logger="stillmotion.tasks"):
+        bad = await worker.finish(image_url="data:image/png;base64," + base64.b64encode(b"not a picture").decode())
+        good = await worker.finish()
+    events = [(record.event, record.task_id) for record in caplog.records if hasattr(record, "event")]  # type: ignore[attr-defined]
+    assert events == [("started", bad.id), ("failed", bad.id), ("started", good.id), ("succeeded", good.id)]
+    failure = next(record for record in caplog.records if getattr(record, "event", None) == "failed")
+    assert (failure.code, failure.reason) == (1001, bad.message)  # type: ignore[attr-defined]
+    success = next(record for record in caplog.records if getattr(record, "event", None) == "succeeded")
+    expected = round((good.completed_at - good.created_at).total_seconds(), 2)
+    assert success.total_seconds == expected and 0 < expected < 120  # type: ignore[attr-defined]
+    assert (success.size, success.frames) == ("1280x720", 24)  # type: ignore[attr-defined]
+    assert (_count("1001") - failed_before, _count("succeeded") - succeeded_before) == (1.0, 1.0)
+
+
+async def test_failure_after_planning_keeps_the_notes(worker_factory: Callable[..., Any]) -> None:
+    worker = await worker_factory(motion_strict=True)
+    task = await worker.finish(prompt="clouds drift")
+    assert (task.failure_code, task.worker_id) == (5006, worker.runner.worker_id)
+    assert task.notes and task.message == " ".join(task.notes)
+
+
+async def test_hand_back_and_outage_lines(worker: Worker, caplog: pytest.LogCaptureFixture,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    task_id = await worker.submit(duration=4)
+    run = asyncio.create_task(worker.runner.run(task_id))
+    while task_id not in worker.runner._running:
+        await asyncio.sleep(0.01)
+    with caplog.at_level(logging.INFO, logger="stillmotion.worker"):
+        await worker.runner.drain(grace_seconds=0.0)
+        await run
+    lines = [record.getMessage() for record in caplog.records if record.name == "stillmotion.worker"]
+    assert f"task {task_id}: handed back to the queue (attempt not counted)" in lines
+    assert "handed back 1 running task(s) on stopping" in lines
+    assert worker.runner.accepting is False
+
+    caplog.clear()
+    monkeypatch.setattr(run_module, "HEARTBEAT_SECONDS", 0.01)
+
+    async def down(*args: Any, **kwargs: Any) -> bool:
+        raise StoreUnavailable()
+
+    other = await worker_with_fresh_runner(worker)
+    monkeypatch.setattr(other.store.tasks, "renew", down)
+    with caplog.at_level(logging.WARNING, logger="stillmotion.worker"):
+        task = await other.finish()
+    assert task.status == "TASK_SUCCEEDED"
+    assert f"task {task.id}: task store unreachable; rendering on" in [r.getMessage() for r in caplog.records]
+
+
+async def worker_with_fresh_runner(worker: Worker) -> Worker:
+    """The same store and storage with a new runner (the old one was drained)."""
+    runner = TaskRunner(worker.runner.settings, worker.store.tasks, worker.storage, worker.runner.engines)
+    return Worker(worker.store, worker.storage, runner, worker.account)
+
+
+def test_progress_maps_each_stage_onto_its_span() -> None:
+    ctx = TaskContext()
+    ctx.stage(10.0, 30.0)
+    assert ctx.progress == 10.0
+    ctx.report(0.25)
+    assert ctx.progress == 15.0
+    ctx.report(-1.0)
+    assert ctx.progress == 15.0  # never backwards
+    ctx.report(7.0)
+    assert ctx.progress == 30.0  # clamped to the stage
+    ctx.stage(5.0, 50.0)
+    assert ctx.progress == 30.0
+    ctx.report(0.5)
+    assert ctx.progress == 30.0 and not ctx.stopping
+    ctx.report(1.0)
+    assert ctx.progress == 50.0
