@@ -43,26 +43,6 @@ def _request(width: int = 64, height: int = 36, num_frames: int = 24, fps: int =
     )
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_each_family_renders_exact_frames_at_the_output_size(tiny_weights_root: Path, variant: Variant) -> None:
-    engine = _engine(tiny_weights_root, variant)
-    request = _request(num_frames=30, fps=30)
-    render = engine.prepare(request)
-    ctx = TaskContext()
-    frames = list(render.frames(ctx))
-
-    assert len(frames) == 30
-    assert all(frame.shape == (36, 64, 3) and frame.dtype == np.uint8 for frame in frames)
-    assert render.audio_cues is None
-    native = render.plan["native"]
-    assert render.generated_frames is not None and render.generated_frames >= 2
-    # The native clip covers the second (or the model's whole span) at the native rate.
-    assert render.plan["family"] == tiny_spec(tiny_weights_root, variant).family
-    assert native["steps"] == 2 and ctx.progress == pytest.approx(100.0)
-    print(f"\n{variant}: native {native['width']}x{native['height']}, {render.generated_frames} frames "
-          f"at {native['fps']} fps -> 30 frames at 30 fps, 64x36; load {engine.load_seconds:.2f} s")
-
-
 def _smooth_picture(width: int, height: int) -> np.ndarray:
     """A picture that survives resampling (gradients and soft blobs), so that where the model's
     conditioning image put it can be measured; noise would not survive the native resize."""
@@ -79,7 +59,7 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_frame_0_is_the_picture_the_model_continues_from(
+def test_each_family_renders_exact_frames_at_the_output_size(
     tiny_weights_root: Path, variant: Variant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Frame 0 is the input as the engine's contract says; what can go wrong is the rest of the clip
@@ -88,7 +68,7 @@ def test_frame_0_is_the_picture_the_model_continues_from(
     pipeline is given, cut at the box the frames are cut at and brought to the output size, must be
     the frame-0 picture, and the frames after it must come from that box."""
     engine = _engine(tiny_weights_root, variant)
-    request = replace(_request(num_frames=12, fps=24), image=_smooth_picture(64, 36))
+    request = replace(_request(num_frames=30, fps=30), image=_smooth_picture(64, 36))
     given: list[dict[str, object]] = []
     call_arguments = engine._call_arguments
 
@@ -99,7 +79,19 @@ def test_frame_0_is_the_picture_the_model_continues_from(
 
     monkeypatch.setattr(engine, "_call_arguments", recording)
     render = engine.prepare(request)
-    frames = list(render.frames(TaskContext()))
+    ctx = TaskContext()
+    frames = list(render.frames(ctx))
+
+    assert len(frames) == 30
+    assert all(frame.shape == (36, 64, 3) and frame.dtype == np.uint8 for frame in frames)
+    assert render.audio_cues is None
+    native = render.plan["native"]
+    assert render.generated_frames is not None and render.generated_frames >= 2
+    # The native clip covers the second (or the model's whole span) at the native rate.
+    assert render.plan["family"] == tiny_spec(tiny_weights_root, variant).family
+    assert native["steps"] == 2 and ctx.progress == pytest.approx(100.0)
+    print(f"\n{variant}: native {native['width']}x{native['height']}, {render.generated_frames} frames "
+          f"at {native['fps']} fps -> 30 frames at 30 fps, 64x36; load {engine.load_seconds:.2f} s")
 
     assert np.array_equal(frames[0], request.image)
     [arguments] = given
