@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,6 +57,9 @@ def receiver() -> Iterator[Receiver]:
             state.requests.append((self.path, dict(self.headers), body))
             state.hold.wait(10)
             status = state.statuses.pop(0) if state.statuses else 200
+            if status == 0:  # hang up without an answer
+                self.close_connection = True
+                return
             self.send_response(status)
             if status == 302:
                 self.send_header("Location", "http://127.0.0.1:1/elsewhere")
@@ -117,6 +121,9 @@ async def test_refusals_and_transport_failures_are_described(receiver: Receiver,
     closed = receiver.url().replace(str(receiver.port), "1")
     assert await post_once(closed, {}, "{}", LOOPBACK) == AttemptOutcome(
         False, None, "could not connect (connection refused or TLS failure)")
+    receiver.statuses.append(0)
+    assert await post_once(receiver.url(), {}, "{}", LOOPBACK) == AttemptOutcome(
+        False, None, "transport error: RemoteProtocolError")
     monkeypatch.setattr(send_module, "ATTEMPT_TIMEOUT_SECONDS", 0.3)
     receiver.hold.clear()  # the receiver does not answer in time
     assert await post_once(receiver.url(), {}, "{}", LOOPBACK) == AttemptOutcome(
@@ -203,14 +210,19 @@ async def test_listing_filters_by_account_and_status(store: TaskStore) -> None:
     assert await store.deliveries.listing(status="succeeded") == []
 
 
-async def test_the_dispatcher_delivers_signed_with_the_current_secret(store: TaskStore, receiver: Receiver) -> None:
+async def test_the_dispatcher_delivers_signed_with_the_current_secret(store: TaskStore, receiver: Receiver,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
     settings = Settings(fetch_allow=["127.0.0.1"], webhook_backoff_seconds=7, webhook_poll_seconds=0.02)
     account, (task_id,) = await _finished_with_callback(store, receiver.url())
     secret = await store.accounts.rotate_webhook_secret("alice")
     dispatcher = WebhookDispatcher(store.deliveries, store.accounts, settings)
     receiver.statuses.append(503)
-    assert await dispatcher.dispatch_due() == 1
-    await asyncio.wait(set(dispatcher._in_flight), timeout=10)
+    with caplog.at_level(logging.INFO, logger="stillmotion.webhooks"):
+        assert await dispatcher.dispatch_due() == 1
+        await asyncio.wait(set(dispatcher._in_flight), timeout=10)
+    first = await store.deliveries.for_task(task_id)
+    assert [record.getMessage() for record in caplog.records] == [
+        f"webhook {first.id} (task {task_id}) attempt 1: answered HTTP 503, not 200 -> pending"]  # type: ignore[union-attr]
     assert await dispatcher.dispatch_due() == 0  # not due again before its backoff
     retry = await store.deliveries.for_task(task_id)
     assert (retry.status, retry.attempts, retry.last_status_code) == ("pending", 1, 503)  # type: ignore[union-attr]
