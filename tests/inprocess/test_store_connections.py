@@ -37,11 +37,12 @@ async def test_open_wires_the_settings(tmp_path: Path, migrated_template: Path) 
         assert store.db.dialect.name == "sqlite" and isinstance(store.tasks._writes, asyncio.Lock)
         assert store.tasks._retention is None and store.accounts._cache is not None and store.accounts._cache.ttl == 7.0
         account = await open_account(store)
-        first, second = [(await store.tasks.create(new_task(account, model_name=name), Admission())).task
-                         for name in ("a", "b")]  # fmt: skip
-        assert (await store.tasks.seen(second)).queue_position == 1  # celery: one queue per model
+        first, second, third = [(await store.tasks.create(new_task(account, model_name=name), Admission())).task
+                                for name in ("a", "b", "a")]  # fmt: skip
+        # celery: one queue per model
+        assert [(await store.tasks.seen(task)).queue_position for task in (first, second, third)] == [1, 1, 2]
         async with store.deliveries._sessions() as session:  # the three share one database
-            assert (await session.execute(text("SELECT count(*) FROM tasks"))).scalar() == 2
+            assert (await session.execute(text("SELECT count(*) FROM tasks"))).scalar() == 3
         await store.tasks.claim(first.id, "w", timedelta(seconds=30))
         await store.tasks.succeed(first.id, "w", "x.mp4")
     finally:
@@ -89,8 +90,9 @@ def test_postgresql_connection_killed_mid_session_then_recovered(tmp_path: Path)
                         await admin.execute("SELECT pg_terminate_backend($1)", pid)
                     finally:
                         await admin.close()
-                    with pytest.raises(StoreUnavailable):
+                    with pytest.raises(StoreUnavailable) as lost:
                         await connection.execute(text("SELECT 1"))
+                    assert lost.value.retry_after == 5
                 # A statement error on a live connection is not an outage.
                 async with engine.connect() as connection:
                     with pytest.raises(ProgrammingError):

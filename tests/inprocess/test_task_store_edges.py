@@ -283,5 +283,6 @@ async def test_a_naive_time_never_reaches_the_database(store: TaskStore) -> None
     account = await open_account(store)
     task = new_task(account)
     task.created_at = datetime(2026, 1, 1)  # noqa: DTZ001 (the point of the test)
-    with pytest.raises(StatementError, match="naive datetime"):
+    with pytest.raises(StatementError) as refused:
         await store.tasks.create(task, Admission())
+    assert isinstance(refused.value.orig, ValueError) and str(refused.value.orig) == "naive datetime"
