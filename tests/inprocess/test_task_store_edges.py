@@ -106,9 +106,9 @@ async def test_orderings_follow_time_not_insertion(store: TaskStore) -> None:
     for task in (later, earlier):
         await store.tasks.claim(task.id, "w", LEASE)
         await store.tasks.succeed(task.id, "w", f"{task.id}.mp4")
-    await _set(store, later.id, expires_at=base - timedelta(hours=1))  # the newer task expires first
-    await _set(store, earlier.id, expires_at=base)
-    assert [task.id for task in await store.tasks.expired_videos(base, limit=1)] == [later.id]
+    await _set(store, later.id, expires_at=base)  # the row stored first expires last
+    await _set(store, earlier.id, expires_at=base - timedelta(hours=1))
+    assert [task.id for task in await store.tasks.expired_videos(base, limit=1)] == [earlier.id]
 
 
 async def test_boundaries_are_inclusive_or_strict_as_documented(store: TaskStore) -> None:
