@@ -23,6 +23,7 @@ from stillmotion.engines.registry import EngineRegistry
 from stillmotion.errors import StoreUnavailable
 from stillmotion.pipeline import run as run_module
 from stillmotion.pipeline.context import TaskContext
+from stillmotion.pipeline.produce import _dropped_regions
 from stillmotion.pipeline.run import RunnerStopping, TaskRunner, spec_of
 from stillmotion.storage.local import LocalStorage
 from stillmotion.tasks.repository import Admission
@@ -263,8 +264,15 @@ async def test_each_ending_is_logged_and_counted(worker: Worker, caplog: pytest.
     assert (_count("1001") - failed_before, _count("succeeded") - succeeded_before) == (1.0, 1.0)
 
 
-async def test_failure_after_planning_keeps_the_notes(worker_factory: Callable[..., Any]) -> None:
+async def test_failure_after_planning_keeps_the_notes(worker_factory: Callable[..., Any],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     worker = await worker_factory(motion_strict=True)
+
+    async def unreachable(*args: Any, **kwargs: Any) -> bool:
+        raise StoreUnavailable()
+
+    # No heartbeat gets through to store the notes first: the failing write must carry them.
+    monkeypatch.setattr(worker.store.tasks, "renew", unreachable)
     task = await worker.finish(prompt="clouds drift")
     assert (task.failure_code, task.worker_id) == (5006, worker.runner.worker_id)
     assert task.notes and task.message == " ".join(task.notes)
@@ -320,3 +328,10 @@ def test_progress_maps_each_stage_onto_its_span() -> None:
     assert ctx.progress == 30.0 and not ctx.stopping
     ctx.report(1.0)
     assert ctx.progress == 50.0
+
+
+def test_only_regions_the_plan_leaves_out_are_dropped_from_the_enhanced_prompt() -> None:
+    prompt = "clouds drift and water ripples and leaves sway"
+    assert _dropped_regions(prompt, {"regions": [{"kind": "water"}, {"kind": "foliage"}]}) == {"sky"}
+    assert _dropped_regions(prompt, {}) == {"sky", "water", "foliage"}
+    assert _dropped_regions("a quiet street", {"regions": [{"kind": "water"}]}) == frozenset()
