@@ -165,10 +165,15 @@ async def test_the_task_timeout_fails_the_task_with_5004(worker_factory: Callabl
 
 async def test_a_cancel_from_elsewhere_stops_the_render(worker: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(run_module, "HEARTBEAT_SECONDS", 0.01)
-    task_id = await worker.submit(duration=4)
+    task_id = await worker.submit(duration=4, prompt="clouds drift")
     run = asyncio.create_task(worker.runner.run(task_id))
-    while (await worker.store.tasks.get(task_id)).status == "TASK_PENDING":  # type: ignore[union-attr]
+    # The heartbeat stores the plan's notes while the render runs (a poll shows them before the end).
+    for _ in range(3000):
+        running = await worker.store.tasks.get(task_id)
+        if running is not None and running.notes:
+            break
         await asyncio.sleep(0.01)
+    assert running is not None and running.status == "TASK_PROCESSING" and running.notes
     await worker.store.tasks.cancel(task_id, worker.account)  # as the API (another process) does
     await run
     task = await worker.store.tasks.get(task_id)
