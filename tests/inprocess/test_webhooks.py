@@ -157,6 +157,7 @@ async def test_delivery_rows_claim_record_and_give_up(store: TaskStore) -> None:
     assert [row.task_id for row in due] == [task_id, other_id]
     assert [row.task_id for row in await deliveries.due(now, 1)] == [task_id]
     assert await deliveries.due(due[0].next_attempt_at - timedelta(seconds=1), 10) == []  # type: ignore[operator]
+    assert [r.task_id for r in await deliveries.due(due[0].next_attempt_at, 10)][:1] == [task_id]  # due at its instant
     row = await deliveries.for_task(task_id)
     assert row is not None and row.id == due[0].id and await deliveries.for_task("none") is None
 
@@ -196,7 +197,21 @@ async def test_delivery_rows_claim_record_and_give_up(store: TaskStore) -> None:
     # An outcome for an attempt that is no longer the latest changes nothing.
     stale.attempts = 0  # type: ignore[union-attr]
     await deliveries.record(stale, failed, 10)  # type: ignore[arg-type]
-    assert (await deliveries.for_task(other_id)).status == "succeeded"  # type: ignore[union-attr]
+    kept = await deliveries.for_task(other_id)
+    assert (kept.status, kept.last_error, kept.last_status_code) == ("succeeded", None, 200)  # type: ignore[union-attr]
+
+
+async def test_an_outcome_is_recorded_on_its_own_delivery_only(store: TaskStore) -> None:
+    _, (first_id, second_id) = await _finished_with_callback(store, "http://127.0.0.1:9/h", 2)
+    now = utcnow()
+    first, second = [await store.deliveries.for_task(task_id) for task_id in (first_id, second_id)]
+    assert first is not None and second is not None
+    assert await store.deliveries.claim(first.id, first.next_attempt_at) is not None  # type: ignore[arg-type]
+    claimed = await store.deliveries.claim(second.id, now)
+    assert claimed is not None and claimed.attempts == 1
+    await store.deliveries.record(claimed, AttemptOutcome(False, 500, "answered HTTP 500, not 200"), 10)
+    untouched = await store.deliveries.for_task(first_id)
+    assert (untouched.attempts, untouched.last_error, untouched.last_status_code) == (1, None, None)  # type: ignore[union-attr]
 
 
 async def test_listing_filters_by_account_and_status(store: TaskStore) -> None:
@@ -232,6 +247,8 @@ async def test_the_dispatcher_delivers_signed_with_the_current_secret(store: Tas
     await store.deliveries.claim(retry.id, utcnow() + timedelta(hours=1))  # type: ignore[union-attr]
     retry.attempts = 2  # type: ignore[union-attr]
     await store.deliveries.record(retry, AttemptOutcome(False, 503, "x"), 0.001)  # type: ignore[arg-type]
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger="stillmotion.webhooks")
     await dispatcher.start()
     try:
         for _ in range(500):
@@ -242,6 +259,8 @@ async def test_the_dispatcher_delivers_signed_with_the_current_secret(store: Tas
     finally:
         await dispatcher.stop()
     assert delivered is not None and (delivered.status, delivered.attempts) == ("succeeded", 3)
+    assert f"webhook {delivered.id} (task {task_id}) attempt 3: delivered -> succeeded" in [
+        record.getMessage() for record in caplog.records]
     assert len(receiver.requests) == 2
     for _, headers, body in receiver.requests:
         payload = verify_webhook(headers, body, secret)
@@ -265,3 +284,7 @@ async def test_the_dispatcher_starts_no_more_than_its_room(store: TaskStore, mon
     assert await dispatcher.dispatch_due() == 1
     await dispatcher.stop()
     assert not dispatcher._in_flight
+    monkeypatch.setattr(dispatcher_module, "MAX_CONCURRENT_ATTEMPTS", 1)
+    await _finished_with_callback(store, receiver.url(), 1)
+    assert await dispatcher.dispatch_due() == 1  # room for exactly one
+    await dispatcher.stop()
