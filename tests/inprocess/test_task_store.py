@@ -182,6 +182,7 @@ async def test_success_charges_keeps_the_video_and_queues_the_callback(store: Ta
         task.id, account, "http://127.0.0.1:9/hook", "pending", 0)
     assert delivery.id.startswith("msg_") and delivery.next_attempt_at == done.completed_at
     body = json.loads(delivery.body)
+    assert delivery.body == json.dumps(body, separators=(",", ":"))  # compact: the exact bytes signed
     assert body == {"task_id": task.id, "status": "TASK_SUCCEEDED",
                     "video_url": f"http://127.0.0.1:8000/files/videos/{task.id}.mp4",
                     "created_at": int(task.created_at.timestamp()), "completed_at": int(done.completed_at.timestamp()),
@@ -202,6 +203,12 @@ async def test_without_retention_a_video_never_expires(store: TaskStore) -> None
     done = await keep.succeed(task.id, "w1", "v.mp4")
     assert done is not None and done.expires_at is None
     [] = await _deliveries(store)  # no callback_url, no delivery
+    # Without a way to address videos, a callback says the task succeeded and carries no URL.
+    hooked = (await keep.create(new_task(account, callback_url="http://127.0.0.1:9/h"), Admission())).task
+    await keep.claim(hooked.id, "w1", LEASE)
+    await keep.succeed(hooked.id, "w1", "w.mp4")
+    [delivery] = await _deliveries(store)
+    assert json.loads(delivery.body)["status"] == "TASK_SUCCEEDED" and "video_url" not in json.loads(delivery.body)
 
 
 async def test_failure_refunds_and_records_code_and_notes(store: TaskStore) -> None:
