@@ -6,9 +6,11 @@ cancellation), not the look: random weights make noise.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -41,17 +43,47 @@ def _request(width: int = 64, height: int = 36, num_frames: int = 24, fps: int =
     )
 
 
+def _smooth_picture(width: int, height: int) -> np.ndarray:
+    """A picture that survives resampling (gradients and soft blobs), so that where the model's
+    conditioning image put it can be measured; noise would not survive the native resize."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    red = 255 * x / (width - 1)
+    green = 255 * y / (height - 1)
+    blue = 255 * np.exp(-(((x - 0.3 * width) / (0.15 * width)) ** 2 + ((y - 0.6 * height) / (0.2 * height)) ** 2))
+    return np.stack([red, green, blue], axis=-1).astype(np.uint8)
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_each_family_renders_exact_frames_at_the_output_size(tiny_weights_root: Path, variant: Variant) -> None:
+def test_each_family_renders_exact_frames_at_the_output_size(
+    tiny_weights_root: Path, variant: Variant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frame 0 is the input as the engine's contract says; what can go wrong is the rest of the clip
+    not continuing from it: the model conditioned on another picture, or on it placed elsewhere on
+    the native grid than where the generated frames are cut (a jump at frame 1). So the picture the
+    pipeline is given, cut at the box the frames are cut at and brought to the output size, must be
+    the frame-0 picture, and the frames after it must come from that box."""
     engine = _engine(tiny_weights_root, variant)
-    request = _request(num_frames=30, fps=30)
+    request = replace(_request(num_frames=30, fps=30), image=_smooth_picture(64, 36))
+    given: list[dict[str, object]] = []
+    call_arguments = engine._call_arguments
+
+    def recording(req: RenderRequest, settings: object) -> dict[str, object]:
+        arguments = call_arguments(req, settings)  # type: ignore[arg-type]
+        given.append(arguments)
+        return arguments
+
+    monkeypatch.setattr(engine, "_call_arguments", recording)
     render = engine.prepare(request)
     ctx = TaskContext()
     frames = list(render.frames(ctx))
 
     assert len(frames) == 30
     assert all(frame.shape == (36, 64, 3) and frame.dtype == np.uint8 for frame in frames)
-    assert np.array_equal(frames[0], request.image)
     assert render.audio_cues is None
     native = render.plan["native"]
     assert render.generated_frames is not None and render.generated_frames >= 2
@@ -60,6 +92,24 @@ def test_each_family_renders_exact_frames_at_the_output_size(tiny_weights_root: 
     assert native["steps"] == 2 and ctx.progress == pytest.approx(100.0)
     print(f"\n{variant}: native {native['width']}x{native['height']}, {render.generated_frames} frames "
           f"at {native['fps']} fps -> 30 frames at 30 fps, 64x36; load {engine.load_seconds:.2f} s")
+
+    assert np.array_equal(frames[0], request.image)
+    [arguments] = given
+    conditioning = np.asarray(arguments["image"])
+    settings = render.settings
+    assert conditioning.shape == (settings.height, settings.width, 3)
+    x, y, width, height = settings.box
+    in_box = cv2.resize(conditioning[y : y + height, x : x + width], (request.width, request.height),
+                        interpolation=cv2.INTER_AREA)  # fmt: skip
+    # Resampled twice (to the native grid and back): close, not exact. Discriminating: a mirrored
+    # input, or a box one eighth of its width off, scores below 24 dB.
+    rolled = np.roll(conditioning, max(1, width // 8), axis=1)[y : y + height, x : x + width]
+    scores = (_psnr(in_box, request.image), _psnr(in_box, request.image[:, ::-1]),
+              _psnr(cv2.resize(rolled, (request.width, request.height), interpolation=cv2.INTER_AREA), request.image))
+    print(f"\n{variant}: PSNR in box {scores[0]:.1f} dB, mirrored {scores[1]:.1f} dB, box shifted {scores[2]:.1f} dB")
+    assert scores[0] > 27, f"the model was conditioned on another picture or place: {scores}"
+    assert scores[1] < 24 and scores[2] < 24, scores
+    assert render._generated is not None and render._generated.frames.shape[1:3] == (height, width)
 
 
 def test_same_seed_same_frames_and_another_seed_differs(tiny_weights_root: Path) -> None:

@@ -1,0 +1,109 @@
+"""How the store opens its database, in-process: SQLite's pragmas, what `TaskStore.open` wires from
+the settings, and on the machine's PostgreSQL server an unreachable server and a connection killed
+mid-session, both reported as `StoreUnavailable` (503/5001 with Retry-After) and recovered from."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
+
+from stillmotion.config import Settings
+from stillmotion.errors import StoreUnavailable
+from stillmotion.storage.local import LocalStorage
+from stillmotion.tasks.db import affected_rows, create_engine
+from stillmotion.tasks.repository import Admission
+from stillmotion.tasks.store import TaskStore
+from tests.inprocess.conftest import make_settings, new_task, open_account
+from tests.support.postgres import POSTGRES_DSN, fresh_database
+
+
+async def test_sqlite_runs_in_wal_with_a_busy_timeout_and_foreign_keys(store: TaskStore) -> None:
+    async with store.db.connect() as connection:
+        pragmas = [(await connection.execute(text(f"PRAGMA {name}"))).scalar()
+                   for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")]  # fmt: skip
+    assert pragmas == ["wal", 1, 10_000, 1]  # synchronous 1 is NORMAL
+
+
+async def test_open_wires_the_settings(tmp_path: Path, migrated_template: Path) -> None:
+    settings = make_settings(tmp_path, migrated_template, executor="celery", auth_cache_seconds=7.0)
+    store = TaskStore.open(settings, LocalStorage(settings))
+    try:
+        assert store.db.dialect.name == "sqlite" and isinstance(store.tasks._writes, asyncio.Lock)
+        assert store.tasks._retention is None and store.accounts._cache is not None and store.accounts._cache.ttl == 7.0
+        account = await open_account(store)
+        first, second, third = [(await store.tasks.create(new_task(account, model_name=name), Admission())).task
+                                for name in ("a", "b", "a")]  # fmt: skip
+        # celery: one queue per model
+        assert [(await store.tasks.seen(task)).queue_position for task in (first, second, third)] == [1, 1, 2]
+        async with store.deliveries._sessions() as session:  # the three share one database
+            assert (await session.execute(text("SELECT count(*) FROM tasks"))).scalar() == 3
+        await store.tasks.claim(first.id, "w", timedelta(seconds=30))
+        await store.tasks.succeed(first.id, "w", "x.mp4")
+    finally:
+        await store.close()
+    (tmp_path / "second").mkdir()
+    uncached = make_settings(tmp_path / "second", migrated_template, auth_cache_seconds=0, video_retention_hours=1.5)
+    store = TaskStore.open(uncached, LocalStorage(uncached))
+    try:
+        assert store.accounts._cache is None and store.tasks._retention == timedelta(hours=1.5)
+        account = await open_account(store)
+        task = (await store.tasks.create(new_task(account, callback_url="http://127.0.0.1:9/h"), Admission())).task
+        await store.tasks.fail(task.id, None, 5002, "x")
+        delivery = await store.deliveries.for_task(task.id)
+        assert delivery is not None and delivery.account_id == account
+    finally:
+        await store.close()
+
+
+def test_postgresql_unreachable_is_store_unavailable(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        engine = create_engine(Settings(data_dir=tmp_path, database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none"))
+        try:
+            with pytest.raises(StoreUnavailable) as unavailable:
+                async with engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+            assert unavailable.value.retry_after == 5 and unavailable.value.code == 5001
+        finally:
+            await engine.dispose()
+
+    asyncio.run(scenario())
+
+
+def test_postgresql_connection_killed_mid_session_then_recovered(tmp_path: Path) -> None:
+    with fresh_database() as url:
+
+        async def scenario() -> None:
+            settings = Settings(data_dir=tmp_path, database_url=url, database_pool_size=3, database_max_overflow=2)
+            engine = create_engine(settings)
+            try:
+                assert (engine.pool.size(), engine.pool._max_overflow) == (3, 2)  # type: ignore[attr-defined]
+                async with engine.connect() as connection:
+                    pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar()
+                    admin = await asyncpg.connect(POSTGRES_DSN.rsplit("/", 1)[0] + "/postgres")
+                    try:
+                        await admin.execute("SELECT pg_terminate_backend($1)", pid)
+                    finally:
+                        await admin.close()
+                    with pytest.raises(StoreUnavailable) as lost:
+                        await connection.execute(text("SELECT 1"))
+                    assert lost.value.retry_after == 5
+                # A statement error on a live connection is not an outage.
+                async with engine.connect() as connection:
+                    with pytest.raises(ProgrammingError):
+                        await connection.execute(text("SELEC 1"))
+                # The pool replaces the dead connection: the next one works.
+                async with engine.begin() as connection:
+                    await connection.execute(text("CREATE TABLE t (n int)"))
+                    inserted = await connection.execute(text("INSERT INTO t VALUES (1), (2)"))
+                    assert affected_rows(inserted) == 2
+                    assert affected_rows(await connection.execute(text("UPDATE t SET n = 3 WHERE n = 9"))) == 0
+            finally:
+                await engine.dispose()
+
+        asyncio.run(scenario())
