@@ -12,11 +12,15 @@ so frame 0 is the input; a looping clip fades out again before the seam.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import cv2
 import numpy as np
 
 from stillmotion.engines.motion.camera import CameraPose
 from stillmotion.engines.motion.fields import FieldGrid
+from stillmotion.engines.motion.particles import FADE_SECONDS
+from stillmotion.engines.motion.timing import fade_envelope
 
 ALPHA_FLOOR = 2.0 / 255.0
 """Opacity below two grey levels changes a pixel by at most one level: cells under it are skipped
@@ -61,14 +65,40 @@ def window(active: np.ndarray) -> tuple[slice, slice] | None:
     return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
-def blend_towards(frame: np.ndarray, grid: FieldGrid, alpha: np.ndarray, colour: np.ndarray) -> np.ndarray:
-    """`frame` moved toward `colour` (RGB uint8, frame-sized) by the coarse opacity `alpha`, in place,
-    over the window where the opacity shows only."""
+class Veil(Protocol):
+    """A translucent layer of one colour (steam, smoke, fog): its opacity is its own, the drawing shared."""
+
+    grid: FieldGrid
+    fps: int
+    num_frames: int
+    loop: bool
+    nearness: float
+    colour: tuple[int, int, int]
+
+    def opacity_at(self, x: np.ndarray, y: np.ndarray, t: float) -> np.ndarray:
+        """Opacity 0..1 at photo points (x, y), time t (before the fade-in)."""
+
+
+def draw_veil(veil: Veil, frame: np.ndarray, index: int, pose: CameraPose | None) -> None:
+    """Frame `index` of `veil` blended onto `frame` in place, faded in like the particles."""
+    fade = fade_envelope(index, veil.fps, veil.num_frames, veil.loop, FADE_SECONDS)
+    if fade <= 0.0:
+        return
+    x, y = scene_points(veil.grid, pose, veil.nearness)
+    alpha = veil.opacity_at(x, y, index / veil.fps) * np.float32(fade)
+    blend_towards(frame, veil.grid, alpha, veil.colour)
+
+
+def blend_towards(frame: np.ndarray, grid: FieldGrid, alpha: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
+    """`frame` moved toward `colour` (RGB) by the coarse opacity `alpha`, in place, over the window
+    where the opacity shows only."""
     roi = grid.cell_box(alpha >= ALPHA_FLOOR, margin=1)
     if roi is None:
         return frame
     x0, y0, x1, y1 = roi
     weight = grid.grow(alpha, roi)  # bilinear growth keeps the coarse 0..1 range
     window = frame[y0:y1, x0:x1]
-    frame[y0:y1, x0:x1] = cv2.blendLinear(window, colour[y0:y1, x0:x1], 1.0 - weight, weight)
+    paint = np.empty_like(window)
+    paint[:] = colour
+    frame[y0:y1, x0:x1] = cv2.blendLinear(window, paint, 1.0 - weight, weight)
     return frame

@@ -18,15 +18,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from stillmotion.engines.motion.anchors import Source
-from stillmotion.engines.motion.atmosphere import ALPHA_FLOOR, blend_towards, core, sample_field, scene_points, window
+from stillmotion.engines.motion.atmosphere import ALPHA_FLOOR, core, draw_veil, sample_field, scene_points, window
 from stillmotion.engines.motion.camera import CameraPose
 from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.noise import rng_for
-from stillmotion.engines.motion.particles import FADE_SECONDS
 from stillmotion.engines.motion.plan import RegionEffect
 from stillmotion.engines.motion.scale import REFERENCE_WIDTH, strength_gain
 from stillmotion.engines.motion.tiling_noise import TilingNoise
-from stillmotion.engines.motion.timing import fade_envelope, smootherstep
+from stillmotion.engines.motion.timing import smootherstep
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,6 @@ class Plume:
     source_depth: float
     nearness: float
     colour: tuple[int, int, int]
-    _paint: np.ndarray | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(
@@ -151,15 +149,7 @@ class Plume:
         return alpha
 
     def draw(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> None:
-        fade = fade_envelope(index, self.fps, self.num_frames, self.loop, FADE_SECONDS)
-        if fade <= 0.0:
-            return
-        x, y = scene_points(self.grid, pose, self.nearness)
-        alpha = self.opacity_at(x, y, index / self.fps) * np.float32(fade)
-        if self._paint is None:
-            self._paint = np.empty((self.grid.height, self.grid.width, 3), np.uint8)
-            self._paint[:] = self.colour
-        blend_towards(frame, self.grid, alpha, self._paint)
+        draw_veil(self, frame, index, pose)
 
     def footprint(self, index: int) -> np.ndarray:
         """Where the effect can show (bool, frame size, frame 0's coordinates): the core of its anchor."""
