@@ -110,10 +110,13 @@ def operation_section(path: str, method: str, operation: Schema) -> list[str]:
 
 
 def error_classes() -> list[type[StillmotionError]]:
+    """The contract's error classes. An engine's own refinement of a failure (defined in its module,
+    with its parent's code) is left out: whether it exists depends on which engines this process
+    imported, and the table is the same for every deployment."""
     found: list[type[StillmotionError]] = [StillmotionError]
     for cls in found:
         found.extend(sub for sub in cls.__subclasses__() if sub not in found)
-    return sorted(found, key=lambda cls: cls.code)
+    return sorted((cls for cls in found if not cls.__module__.startswith("stillmotion.engines.")), key=lambda cls: cls.code)
 
 
 def codes_section() -> list[str]:

@@ -15,6 +15,7 @@ from sqlalchemy import text, update
 from stillmotion.config import Settings
 from stillmotion.executors.base import QueueUnavailable
 from stillmotion.storage.local import LocalStorage
+from stillmotion.storage.scratch import Scratch
 from stillmotion.tasks.accounts import AccountStore, hash_api_key, new_webhook_secret
 from stillmotion.tasks.credits import CreditLedger, task_cost
 from stillmotion.tasks.events import log_task_event
@@ -141,7 +142,7 @@ async def test_operator_ledger(store: TaskStore) -> None:
         await ledger.balance("bob")
 
 
-async def test_reclaim_requeues_lost_work_and_fails_exhausted_tasks(store: TaskStore) -> None:
+async def test_reclaim_requeues_lost_work_and_fails_exhausted_tasks(store: TaskStore, tmp_path: Path) -> None:
     account_id = await open_account(store, credits=10)
     lost = (await store.tasks.create(new_task(account_id, model_name="m1"), Admission(cost=2))).task
     exhausted = (await store.tasks.create(new_task(account_id, model_name="m2"), Admission(cost=2))).task
@@ -156,7 +157,7 @@ async def test_reclaim_requeues_lost_work_and_fails_exhausted_tasks(store: TaskS
         await session.execute(update(Task).where(Task.id.in_([stale.id, healthy.id]))
                               .values(updated_at=utcnow() - timedelta(seconds=120)))  # fmt: skip
     queue = RecordingQueue()
-    reclaimer = Reclaimer(store.tasks, queue, max_attempts=3, redispatch_seconds=60)  # type: ignore[arg-type]
+    reclaimer = Reclaimer(store.tasks, queue, Scratch(tmp_path / "scratch"), max_attempts=3, redispatch_seconds=60)  # type: ignore[arg-type]
     assert await reclaimer.sweep() == 2
     assert sorted(queue.submitted) == sorted([(lost.id, "m1"), (stale.id, "m3")])
     gave_up = await store.tasks.get(exhausted.id)
@@ -170,13 +171,13 @@ async def test_reclaim_requeues_lost_work_and_fails_exhausted_tasks(store: TaskS
     assert await reclaimer.sweep() == 0  # nothing stale any more
 
 
-async def test_reclaim_stops_while_the_queue_is_unreachable(store: TaskStore) -> None:
+async def test_reclaim_stops_while_the_queue_is_unreachable(store: TaskStore, tmp_path: Path) -> None:
     account_id = await open_account(store, credits=None)
     for _ in range(2):
         task = (await store.tasks.create(new_task(account_id), Admission())).task
         await store.tasks.claim(task.id, "w1", timedelta(seconds=-1))
     down = RecordingQueue(reachable=False)
-    assert await Reclaimer(store.tasks, down, 3, 60).sweep() == 0  # type: ignore[arg-type]
+    assert await Reclaimer(store.tasks, down, Scratch(tmp_path / "scratch"), 3, 60).sweep() == 0  # type: ignore[arg-type]
     # Requeued in the store before the submit failed: pending, not lost, and one at most.
     assert len(await store.tasks.pending()) == 1
 

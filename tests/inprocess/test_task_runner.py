@@ -103,7 +103,7 @@ async def test_a_task_renders_publishes_and_succeeds(worker: Worker) -> None:
         stream = container.streams.video[0]
         assert (stream.width, stream.height) == (1280, 720)
         assert sum(1 for _ in container.decode(stream)) == 24
-    assert list(worker.storage.scratch_dir.iterdir()) == []  # the scratch file was moved, not copied
+    assert list(worker.storage.scratch.root.iterdir()) == []  # the scratch file was moved, not copied
 
 
 async def test_an_enhanced_prompt_is_kept_with_its_source(worker: Worker) -> None:
@@ -129,7 +129,7 @@ async def test_a_task_that_already_ended_is_not_run_again(worker: Worker) -> Non
 async def test_an_image_that_is_not_an_image_fails_with_1001(worker: Worker) -> None:
     task = await worker.finish(image_url="data:image/png;base64," + base64.b64encode(b"not a picture").decode())
     assert (task.status, task.failure_code, task.credit_state) == ("TASK_FAILED", 1001, "refunded")
-    assert list(worker.storage.scratch_dir.iterdir()) == [] and list(worker.storage.videos_dir.iterdir()) == []
+    assert list(worker.storage.scratch.root.iterdir()) == [] and list(worker.storage.videos_dir.iterdir()) == []
 
 
 async def test_image_moderation_refuses_unless_the_task_opts_out(worker_factory: Callable[..., Any]) -> None:
@@ -178,7 +178,7 @@ async def test_a_cancel_from_elsewhere_stops_the_render(worker: Worker, monkeypa
     await run
     task = await worker.store.tasks.get(task_id)
     assert (task.status, task.failure_code, task.cancelled, task.video_key) == ("TASK_FAILED", 5003, True, None)
-    assert list(worker.storage.videos_dir.iterdir()) == [] and list(worker.storage.scratch_dir.iterdir()) == []
+    assert list(worker.storage.videos_dir.iterdir()) == [] and list(worker.storage.scratch.root.iterdir()) == []
 
 
 async def test_interrupt_stops_a_running_task_here(worker: Worker) -> None:
@@ -246,7 +246,7 @@ async def test_an_unreachable_store_is_waited_out_then_left_to_the_lease(
     worker.runner.settings = worker.runner.settings.model_copy(update={"lease_seconds": 0.05})
     left = await worker.finish()
     assert (left.status, left.worker_id) == ("TASK_PROCESSING", worker.runner.worker_id)  # the sweeper's again
-    assert list(worker.storage.scratch_dir.iterdir()) == []
+    assert list(worker.storage.scratch.root.iterdir()) == []
 
 
 def _count(outcome: str) -> float:

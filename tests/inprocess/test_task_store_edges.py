@@ -184,7 +184,7 @@ async def test_sweep_log_lines(store: TaskStore, caplog: pytest.LogCaptureFixtur
     with caplog.at_level(logging.INFO):
         assert await keeper.sweep() == 0
         assert await keeper.sweep() == 0  # nothing to do: no line
-    assert [r.getMessage() for r in caplog.records] == ["deleted 0 expired videos, forgot 1 idempotency keys"]
+    assert [r.getMessage() for r in caplog.records] == ["deleted 0 expired videos, forgot 1 idempotency keys, removed 0 abandoned render files"]
     caplog.clear()
 
     # The reclaimer: one exhausted task fails (one event line), a lost one is requeued (a warning), a
@@ -206,7 +206,7 @@ async def test_sweep_log_lines(store: TaskStore, caplog: pytest.LogCaptureFixtur
     monkeypatch.setattr(store.tasks, "reclaimable", then_a_worker_claims)
     queue = RecordingQueue()
     with caplog.at_level(logging.INFO):
-        assert await Reclaimer(store.tasks, queue, 3, 60).sweep() == 3  # type: ignore[arg-type]
+        assert await Reclaimer(store.tasks, queue, storage.scratch, 3, 60).sweep() == 3  # type: ignore[arg-type]
     assert raced.id not in [task_id for task_id, _ in queue.submitted]
     assert [r.getMessage() for r in caplog.records] == [
         f"task {exhausted.id} failed code=5004 reason=\"Task did not finish after 3 attempts.\"",
@@ -214,9 +214,9 @@ async def test_sweep_log_lines(store: TaskStore, caplog: pytest.LogCaptureFixtur
     ]
     caplog.clear()
     monkeypatch.setattr(store.tasks, "reclaimable", real_reclaimable)
-    await _set(store, lost.id, updated_at=utcnow() - timedelta(minutes=5))
+    await _set(store, lost.id, updated_at=utcnow() - timedelta(minutes=5), dispatched_at=utcnow() - timedelta(minutes=5))
     with caplog.at_level(logging.WARNING):
-        assert await Reclaimer(store.tasks, RecordingQueue(reachable=False), 3, 60).sweep() == 0  # type: ignore[arg-type]
+        assert await Reclaimer(store.tasks, RecordingQueue(reachable=False), storage.scratch, 3, 60).sweep() == 0  # type: ignore[arg-type]
     assert [r.getMessage() for r in caplog.records] == ["queue unreachable (broker down); dispatching again later"]
 
 
