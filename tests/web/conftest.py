@@ -17,8 +17,11 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """Package-scoped, not session: Playwright's sync API keeps an event loop running on this thread
+    while it is open, and tests that run after tests/web in the same process (pytest-xdist) call
+    asyncio.run, which refuses to start inside a running loop."""
     if not CHROMIUM.exists():
         message = "Debian's chromium is not installed (apt-get install -y chromium; .ci/run does it)"
         if os.environ.get("CI"):
