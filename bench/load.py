@@ -2,7 +2,8 @@
 
 For each database (`--database sqlite,postgres`) a real server is started on loopback with a fresh
 database; `wrk` (Debian package `wrk`) then drives it with `--connections` connections for
-`--duration` seconds or `--max-requests` answers per phase, whichever comes first:
+`--duration` seconds per phase (a create phase also stops at `--max-requests` answers, so the
+database stays a size the query phase of the next run is comparable with):
 
 - **query**: `GET /api/vdr/videos/image2video/{id}` over `--seed-tasks` tasks created first;
 - **create**: `POST /api/vdr/videos/image2video` (a 720p 1 s task; credits, limits and rate
@@ -96,10 +97,14 @@ class ScaleRow(NamedTuple):
 # --- wrk ---------------------------------------------------------------------------------------
 
 _LUA_HEAD = """
-local limit = {limit}
-local done = 0
 wrk.headers["Content-Type"] = "application/json"
 {auth}
+"""
+# wrk divides the answers by the whole `-d` even when a thread stopped early, so a phase with a
+# cap must not reach it: `run_wrk` refuses a run that did (its requests/s would be too low).
+_LUA_LIMIT = """
+local limit = {limit}
+local done = 0
 response = function(status, headers, body)
   done = done + 1
   if done >= limit then wrk.thread:stop() end
@@ -122,10 +127,14 @@ def _lua_string(text: str) -> str:
     return json.dumps(text)  # a JSON string literal is a valid Lua string literal for ASCII text
 
 
-def wrk_script(limit: int, api_key: str | None, *, get_path: str | None = None, ids: list[str] | None = None,
-               post_body: dict[str, object] | None = None) -> str:  # fmt: skip
+def wrk_script(api_key: str | None, *, limit: int | None = None, get_path: str | None = None,
+               ids: list[str] | None = None, post_body: dict[str, object] | None = None) -> str:  # fmt: skip
+    """A wrk Lua script: GETs of `get_path` + a random id, or POSTs of `post_body`; stops after
+    `limit` answers when given."""
     auth = f'wrk.headers["Authorization"] = {_lua_string("Bearer " + api_key)}' if api_key else ""
-    script = _LUA_HEAD.format(limit=limit, auth=auth)
+    script = _LUA_HEAD.format(auth=auth)
+    if limit is not None:
+        script += _LUA_LIMIT.format(limit=limit)
     if get_path is not None:
         script += _LUA_GET.format(ids=",".join(_lua_string(i) for i in ids or [""]), path=get_path)
     if post_body is not None:
@@ -133,8 +142,10 @@ def wrk_script(limit: int, api_key: str | None, *, get_path: str | None = None, 
     return script
 
 
-def run_wrk(url: str, script: str, connections: int, duration: float) -> tuple[int, float, float, float, int]:
-    """(requests, requests/s, p50 ms, p99 ms, failed) of one wrk run."""
+def run_wrk(
+    url: str, script: str, connections: int, duration: float, limit: int | None = None
+) -> tuple[int, float, float, float, int]:
+    """(requests, requests/s, p50 ms, p99 ms, failed) of one wrk run; `limit`: the script's cap."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
@@ -154,6 +165,9 @@ def run_wrk(url: str, script: str, connections: int, duration: float) -> tuple[i
     failed = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, socket.groups())) if socket else 0)
     if failed:
         print(f"{url}: {failed} failed answers\n{out}", file=sys.stderr)
+    if limit is not None and requests >= limit:
+        raise SystemExit(f"{url}: the phase reached its cap of {limit} answers before {duration:g} s, so wrk's "
+                         "requests/s would be too low: raise --max-requests or shorten --duration")
     return requests, rps, latency["50"], latency["99"], failed
 
 
@@ -161,11 +175,11 @@ def run_wrk(url: str, script: str, connections: int, duration: float) -> tuple[i
 
 
 def measured_wrk(
-    pid: int, url: str, script: str, connections: int, duration: float
+    pid: int, url: str, script: str, connections: int, duration: float, limit: int | None = None
 ) -> tuple[tuple[int, float, float, float, int], float]:
     """`run_wrk`, and the CPU ms the server process `pid` spent per answer meanwhile."""
     before = process_cpu([pid])
-    result = run_wrk(url, script, connections, duration)
+    result = run_wrk(url, script, connections, duration, limit)
     return result, 1000 * (process_cpu([pid]) - before) / max(result[0], 1)
 
 
@@ -288,24 +302,24 @@ def seed_tasks(server: ServerProcess, api_key: str, image_url: str, count: int) 
 def measure_api(database: str, args: argparse.Namespace, root: Path) -> list[Row]:
     rows: list[Row] = []
     with bare_server() as (bare, pid):
-        warm = wrk_script(500, None, get_path="/bare/", ids=["warm"])
-        run_wrk(bare, warm, args.connections, 1)
-        bare_get, get_cpu = measured_wrk(pid, bare, wrk_script(args.max_requests, None, get_path="/bare/",
-                                                               ids=["a", "b"]), args.connections, args.duration)  # fmt: skip
-        bare_post, post_cpu = measured_wrk(pid, f"{bare}/bare", wrk_script(args.max_requests, None,
-                                           post_body=create_body("x")), args.connections, args.duration)  # fmt: skip
+        run_wrk(bare, wrk_script(None, get_path="/bare/", ids=["warm"]), args.connections, 1)
+        bare_get, get_cpu = measured_wrk(pid, bare, wrk_script(None, get_path="/bare/", ids=["a", "b"]),
+                                         args.connections, args.duration)  # fmt: skip
+        bare_post, post_cpu = measured_wrk(pid, f"{bare}/bare", wrk_script(None, post_body=create_body("x")),
+                                           args.connections, args.duration)  # fmt: skip
     rows.append(Row("bare FastAPI", "GET", *bare_get, ratio=None, cpu_ms=get_cpu))
     rows.append(Row("bare FastAPI", "POST", *bare_post, ratio=None, cpu_ms=post_cpu))
 
     # Embedded: the one worker waits on the parked image. Distributed: no worker is started.
     with ParkingHost() as parking, running(database, root / "api") as up:
         ids = seed_tasks(up.server, up.api_key, parking.parked_url, args.seed_tasks)
-        query = wrk_script(args.max_requests, up.api_key, get_path=f"{TASKS}/", ids=ids)
+        query = wrk_script(up.api_key, get_path=f"{TASKS}/", ids=ids)
         run_wrk(up.server.base_url, query, args.connections, 1)  # warm-up
         pid = up.pids()[0]
         got, got_cpu = measured_wrk(pid, up.server.base_url, query, args.connections, args.duration)
-        create = wrk_script(args.max_requests, up.api_key, post_body=create_body(parking.parked_url))
-        made, made_cpu = measured_wrk(pid, f"{up.server.base_url}{TASKS}", create, args.connections, args.duration)
+        create = wrk_script(up.api_key, limit=args.max_requests, post_body=create_body(parking.parked_url))
+        made, made_cpu = measured_wrk(pid, f"{up.server.base_url}{TASKS}", create, args.connections, args.duration,
+                                      args.max_requests)  # fmt: skip
     rows.append(Row(up.mode, "GET task (query)", *got, ratio=got[1] / bare_get[1], cpu_ms=got_cpu))
     rows.append(Row(up.mode, "POST task (create)", *made, ratio=made[1] / bare_post[1], cpu_ms=made_cpu))
     if database == "sqlite" and args.during_render:
@@ -324,7 +338,7 @@ def query_during_render(args: argparse.Namespace, root: Path, bare_rps: float) -
             task_id = client.post(TASKS, json=body).json()["data"]["task_id"]
             while client.get(f"{TASKS}/{task_id}").json()["data"]["status"] == "TASK_PENDING":
                 time.sleep(0.05)
-            query = wrk_script(args.max_requests, up.api_key, get_path=f"{TASKS}/", ids=[task_id])
+            query = wrk_script(up.api_key, get_path=f"{TASKS}/", ids=[task_id])
             got = run_wrk(up.server.base_url, query, args.connections, min(args.duration, 5))
             status = client.get(f"{TASKS}/{task_id}").json()["data"]["status"]
             if status != "TASK_PROCESSING":
@@ -410,7 +424,7 @@ def render(rows: list[Row], scale: list[ScaleRow], args: argparse.Namespace) -> 
     load = os.getloadavg()
     lines = [
         f"{os.cpu_count()} CPUs, load average {load[0]:.1f} at the end, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
-        f"wrk -t 1 -c {args.connections}, {args.duration:g} s or {args.max_requests} answers per phase.",
+        f"wrk -t 1 -c {args.connections}, {args.duration:g} s per phase (creates: at most {args.max_requests}).",
         "",
         "| mode | request | answers | req/s | p50 ms | p99 ms | failed | req/s vs bare | server CPU ms per answer |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -436,7 +450,7 @@ def main() -> None:
                         help="comma-separated: sqlite (embedded), postgres (distributed)")  # fmt: skip
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase")
-    parser.add_argument("--max-requests", type=int, default=50_000, help="answers per phase at most")
+    parser.add_argument("--max-requests", type=int, default=50_000, help="creates per phase at most")
     parser.add_argument("--seed-tasks", type=int, default=200, help="tasks the query phase reads")
     parser.add_argument("--scale-out", default="", help="worker counts, e.g. 1,2,4 (empty: skip)")
     parser.add_argument("--scale-tasks", type=int, default=12)

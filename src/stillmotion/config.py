@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     render_niceness: int = Field(default=10, ge=0, le=19)
     """How much lower the OS priority of a worker's render threads (and the OpenCV and x264 threads
     they start) is than the process's: in embedded mode the API answers first while a render runs."""
+    idle_release_seconds: float = Field(default=15.0, ge=0)
+    """After this long with no render running, a worker drops the image-moderation model its
+    renders loaded (an ONNX session, ~100 MB) and returns freed memory to the OS, so an idle server
+    settles back near its start-up size; the next task loads it again (~0.3 s). 0 keeps it."""
     encoder_threads: int = Field(default=2, ge=1)
     """Fixed so that the same seed gives the same bytes on any machine."""
     encoder_crf: int = Field(default=18, ge=0, le=51)

@@ -44,6 +44,13 @@ def _load() -> NSFWClassifier:
         return _classifier
 
 
+def release_classifier() -> None:
+    """Drop the session (its memory goes back to the heap); the next score loads it again."""
+    global _classifier
+    with _lock:
+        _classifier = None
+
+
 def score_image(image: np.ndarray) -> float:
     """Probability in [0, 1] that an RGB uint8 image (height, width, 3) is sexually explicit."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != "uint8":

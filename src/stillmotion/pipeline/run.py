@@ -97,6 +97,14 @@ def _import_render_chain() -> None:
         log.exception("the render pipeline cannot be imported")
 
 
+def _release_models() -> None:
+    from stillmotion.moderation.image import release_classifier
+
+    release_classifier()
+    release_free_memory()
+    log.info("idle: released the image-moderation model and free memory")
+
+
 def _lower_priority(niceness: int) -> None:
     """Lower this thread's OS priority (Linux: niceness is per thread, and the threads it starts
     inherit it). Best effort: where threads cannot be reniced the render runs at the process's."""
@@ -119,6 +127,7 @@ class TaskRunner:
         self._lease = timedelta(seconds=settings.lease_seconds)
         self._running: dict[str, TaskContext] = {}
         self._active = 0  # calls of run() in progress, claimed or not yet
+        self._idle_release: asyncio.Task[None] | None = None
         self.accepting = True
         self._handing_back = False
         self._handed_back: list[tuple[str, str]] = []
@@ -150,6 +159,8 @@ class TaskRunner:
             ctx.cancel()
         while self._active:
             await asyncio.sleep(_DRAIN_POLL_SECONDS)
+        if self._idle_release is not None:
+            self._idle_release.cancel()
         self._render_threads.shutdown(wait=False)  # every render has returned: only idle threads end
         if self._handed_back:
             log.warning("handed back %d running task(s) on stopping", len(self._handed_back))
@@ -160,6 +171,8 @@ class TaskRunner:
         if not self.accepting:
             raise RunnerStopping()
         self._active += 1
+        if self._idle_release is not None:
+            self._idle_release.cancel()
         try:
             # Before the claim, so that the lease does not run while the first task imports the
             # render chain (seconds on a busy machine, during which the event loop is slow too).
@@ -169,6 +182,15 @@ class TaskRunner:
             self._active -= 1
             if self._active == 0:  # the last render's frames are free: give the memory back
                 await asyncio.to_thread(release_free_memory)
+                if self.settings.idle_release_seconds > 0:
+                    self._idle_release = asyncio.create_task(self._release_when_idle())
+
+    async def _release_when_idle(self) -> None:
+        """Once no render has run for `idle_release_seconds`, the model renders keep warm goes too:
+        warm between back-to-back tasks, given back when the worker is idle."""
+        await asyncio.sleep(self.settings.idle_release_seconds)
+        if self._active == 0:
+            await asyncio.to_thread(_release_models)
 
     async def _run(self, task_id: str) -> None:
         task = await self.tasks.claim(task_id, self.worker_id, self._lease)
