@@ -40,7 +40,7 @@ async def test_open_wires_the_settings(tmp_path: Path, migrated_template: Path) 
         first, second, third = [(await store.tasks.create(new_task(account, model_name=name), Admission())).task
                                 for name in ("a", "b", "a")]  # fmt: skip
         # celery: one queue per model
-        assert [(await store.tasks.seen(task)).queue_position for task in (first, second, third)] == [1, 1, 2]
+        assert [(await store.tasks.seen(task.id)).queue_position for task in (first, second, third)] == [1, 1, 2]
         async with store.deliveries._sessions() as session:  # the three share one database
             assert (await session.execute(text("SELECT count(*) FROM tasks"))).scalar() == 3
         await store.tasks.claim(first.id, "w", timedelta(seconds=30))

@@ -19,7 +19,7 @@ from stillmotion.errors import (
 )
 from stillmotion.tasks.idempotency import IdempotencyClaim
 from stillmotion.tasks.models import Account, CreditEntry, IdempotencyKey, Task, WebhookDelivery, utcnow
-from stillmotion.tasks.repository import Admission, TaskRepository
+from stillmotion.tasks.repository import Admission, DeliveryState, TaskRepository
 from stillmotion.tasks.store import TaskStore
 from tests.inprocess.conftest import new_task, open_account
 
@@ -187,8 +187,9 @@ async def test_success_charges_keeps_the_video_and_queues_the_callback(store: Ta
                     "video_url": f"http://127.0.0.1:8000/files/videos/{task.id}.mp4",
                     "created_at": int(task.created_at.timestamp()), "completed_at": int(done.completed_at.timestamp()),
                     "message": "Video generation completed successfully", "notes": ["n"]}  # fmt: skip
-    seen = await store.tasks.seen(done)
-    assert seen.delivery is not None and seen.delivery.id == delivery.id and seen.queue_position is None
+    seen = await store.tasks.seen(done.id)
+    assert seen.delivery == DeliveryState(status=delivery.status, attempts=0, last_status_code=None, last_error=None)
+    assert delivery.status == "pending" and seen.queue_position is None
     # Finished: nothing more can happen to it.
     assert await store.tasks.fail(task.id, None, 5000, "late") is None
     with pytest.raises(TaskNotCancellable):
@@ -263,10 +264,10 @@ async def test_queue_positions_count_older_pending_tasks(store: TaskStore) -> No
     await store.tasks.claim(first.id, "w1", LEASE)
     seen = await store.tasks.seen_by_account(first.id, account)
     assert seen is not None and seen.queue_position is None and seen.task.status == "TASK_PROCESSING"
-    assert (await store.tasks.seen(third)).queue_position == 2
+    assert (await store.tasks.seen(third.id)).queue_position == 2
     per_model = TaskRepository(store.tasks._sessions, queue_per_model=True)
-    assert (await per_model.seen(third)).queue_position == 1  # only "a" tasks count, and "a" #1 runs
-    assert (await per_model.seen(second)).queue_position == 1
+    assert (await per_model.seen(third.id)).queue_position == 1  # only "a" tasks count, and "a" #1 runs
+    assert (await per_model.seen(second.id)).queue_position == 1
     assert await store.tasks.seen_by_account(first.id, account + 1) is None
     assert await store.tasks.get_for_account(first.id, account + 1) is None
     mine = await store.tasks.get_for_account(first.id, account)

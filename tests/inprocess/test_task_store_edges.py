@@ -84,8 +84,8 @@ async def test_notes_once_planned_are_kept_by_later_writes(store: TaskStore) -> 
 async def test_the_finishing_message_is_exact(store: TaskStore) -> None:
     account = await open_account(store)
     task = (await store.tasks.create(new_task(account), Admission())).task
-    seen = await store.tasks.seen(task)
-    assert seen.task is task and seen.queue_position == 1
+    seen = await store.tasks.seen(task.id)
+    assert seen.task.id == task.id and seen.queue_position == 1
     await store.tasks.cancel(task.id, account)
     with pytest.raises(TaskNotCancellable) as refused:
         await store.tasks.cancel(task.id, account)
@@ -276,7 +276,7 @@ async def test_a_plain_repository_has_one_queue(store: TaskStore) -> None:
     plain = TaskRepository(store.tasks._sessions)
     await plain.create(new_task(account, model_name="a"), Admission())
     second = (await plain.create(new_task(account, model_name="b"), Admission())).task
-    assert (await plain.seen(second)).queue_position == 2
+    assert (await plain.seen(second.id)).queue_position == 2
 
 
 async def test_a_naive_time_never_reaches_the_database(store: TaskStore) -> None:

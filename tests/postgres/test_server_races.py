@@ -29,7 +29,10 @@ CREATES_PER_SERVER = 16
 def two_servers(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
     # Sweepers look every 3 s for pending tasks, so each server also reaches for the other's tasks.
     with fresh_database() as url:
-        env = {"STILLMOTION_DATABASE_URL": url, "STILLMOTION_WORKERS": "2", "STILLMOTION_LEASE_SECONDS": "6"}
+        # No rate limit: the poll below reads 16 tasks four times a second, for as long as a loaded
+        # machine takes to render them.
+        env = {"STILLMOTION_DATABASE_URL": url, "STILLMOTION_WORKERS": "2", "STILLMOTION_LEASE_SECONDS": "6",
+               "STILLMOTION_RATE_LIMIT_PER_MINUTE": "0"}
         servers = (ServerProcess(tmp_path / "a", **env), ServerProcess(tmp_path / "b", **env))
         try:
             for server in servers:
@@ -58,7 +61,9 @@ async def wait_all(server: ServerProcess, api_key: str, task_ids: list[str], can
         for task_id in cancel:
             assert (await client.post(f"{TASKS}/{task_id}/cancel")).status_code in (200, 409)
         for _ in range(1200):
-            statuses = {tid: (await client.get(f"{TASKS}/{tid}")).json()["data"]["status"] for tid in task_ids}
+            answers = {tid: (await client.get(f"{TASKS}/{tid}")).json() for tid in task_ids}
+            assert all(answer["code"] == 200 for answer in answers.values()), answers
+            statuses = {tid: answer["data"]["status"] for tid, answer in answers.items()}
             if set(statuses.values()) <= TERMINAL:
                 return statuses
             await asyncio.sleep(0.25)

@@ -21,7 +21,8 @@ from starlette.datastructures import FormData, UploadFile
 from stillmotion.api.errors import invalid_field
 from stillmotion.api.schemas import CreateTaskRequest
 from stillmotion.errors import InvalidField
-from stillmotion.tasks.models import Task, TaskStatus
+from stillmotion.tasks.models import TaskStatus
+from stillmotion.tasks.repository import TaskRow
 
 DEFAULT_MODEL = "bach-1.0-preview"
 DEFAULT_SECONDS = 4  # OpenAI's default clip length
@@ -127,7 +128,7 @@ def validated(fields: dict[str, Any]) -> CreateTaskRequest:
         raise invalid_field([{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]) from None
 
 
-def video_object(task: Task, detail: dict[str, Any]) -> dict[str, Any]:
+def video_object(task: TaskRow, detail: dict[str, Any]) -> dict[str, Any]:
     """The OpenAI video object of a task; `detail` is its image2video view (`describe`).
 
     Our extensions ride along as extra keys (`seed`, `queue_position`, `notes`, ...): the

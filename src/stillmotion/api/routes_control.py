@@ -21,7 +21,8 @@ from stillmotion.api.schemas import MAX_PAGE, TASK_STATUSES, Envelope, ErrorEnve
 from stillmotion.api.task_views import TaskDetail, describe
 from stillmotion.errors import InvalidField
 from stillmotion.tasks.events import log_task_event
-from stillmotion.tasks.models import Task, TaskStatus
+from stillmotion.tasks.models import TaskStatus
+from stillmotion.tasks.repository import TaskRow
 
 router = APIRouter(prefix="/api/vdr/videos", tags=["extensions"])
 
@@ -34,7 +35,7 @@ class TaskPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page; null on the last.")
 
 
-def encode_cursor(task: Task) -> str:
+def encode_cursor(task: TaskRow) -> str:
     raw = json.dumps([task.created_at.isoformat(), task.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -101,4 +102,4 @@ async def cancel_task(
     task = await tasks.cancel(task_id, credential.account_id)
     log_task_event("cancelled", task.id, account=credential.account_id)
     await executor.cancel(task.id)
-    return success(describe(await tasks.seen(task), storage))
+    return success(describe(await tasks.seen(task.id), storage))

@@ -77,7 +77,8 @@ async def create_video(
         fields, credential.account_id, request.headers.get("idempotency-key"),
         settings=settings, tasks=tasks, models=models, storage=storage, executor=executor,
     )  # fmt: skip
-    return JSONResponse(video_object(created.task, describe(await tasks.seen(created.task), storage)))
+    seen = await tasks.seen(created.task.id)
+    return JSONResponse(video_object(seen.task, describe(seen, storage)))
 
 
 async def _json_body(request: Request) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 
 from stillmotion.api.schemas import TaskView
 from stillmotion.storage import Storage
-from stillmotion.tasks.models import Task, TaskStatus, WebhookDelivery
-from stillmotion.tasks.repository import Seen
+from stillmotion.tasks.models import TaskStatus
+from stillmotion.tasks.repository import DeliveryState, Seen, TaskRow
 from stillmotion.webhooks.outbox import unix_seconds
 
 _OPTIONAL = ("queue_position", "expires_at", "video_deleted", "cancelled", "callback", "notes")
@@ -81,7 +81,7 @@ def describe(seen: Seen, storage: Storage) -> dict[str, Any]:
     return detail.to_json()
 
 
-def _callback_state(task: Task, delivery: WebhookDelivery | None) -> CallbackState | None:
+def _callback_state(task: TaskRow, delivery: DeliveryState | None) -> CallbackState | None:
     if not task.callback_url:
         return None
     if delivery is None:

@@ -76,8 +76,14 @@ async def resolve_host(hostname: str, port: int, timeout: float) -> list[IPAddre
     """Every address `hostname` resolves to for TCP, in the resolver's preference order.
 
     getaddrinfo runs in a thread and can hang for the resolver's own retries, so it gets the
-    connect timeout as its deadline.
+    connect timeout as its deadline. An address written out in its usual form is its own answer
+    (no thread); other spellings ("127.1", "0x7f.1") still go through the resolver.
     """
+    if "%" not in hostname:
+        try:
+            return [ipaddress.ip_address(hostname)]
+        except ValueError:
+            pass
     loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(timeout):

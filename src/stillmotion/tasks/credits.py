@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stillmotion.errors import InsufficientCredits
@@ -52,12 +52,15 @@ _RESERVE = (
     .values(credits=Account.credits - bindparam("cost"))
     .returning(Account.credits)
 )
+_RESERVED = insert(CreditEntry.__table__)
+"""The reservation's ledger row, written with Core: no unit of work for a row nobody reads back."""
 
 
 async def reserve_credits(session: AsyncSession, task: Task, cost: int) -> None:
     """Take `cost` from the task's account inside the caller's transaction, or raise 1302.
 
-    The caller adds `task` in the same transaction; if anything later fails the whole
+    The caller wrote the task row in the same transaction with the reservation on it
+    (`credits` = cost, `credit_state` reserved); if anything later fails the whole
     transaction rolls back and no credit was taken.
     """
     result = await session.execute(
@@ -66,12 +69,9 @@ async def reserve_credits(session: AsyncSession, task: Task, cost: int) -> None:
     balance = result.scalar_one_or_none()
     if balance is None:
         raise InsufficientCredits()
-    task.credits = cost
-    task.credit_state = CreditState.RESERVED.value
-    session.add(
-        CreditEntry(account_id=task.account_id, delta=-cost, reason=CreditReason.RESERVE.value,
-                    task_id=task.id, balance_after=balance)
-    )  # fmt: skip
+    entry = {"account_id": task.account_id, "delta": -cost, "reason": CreditReason.RESERVE.value,
+             "task_id": task.id, "balance_after": balance}  # fmt: skip
+    await session.execute(_RESERVED, [entry])
 
 
 async def settle_credits(session: AsyncSession, task: Task, succeeded: bool) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-import asyncpg
 from sqlalchemy import CursorResult, Result, event, make_url
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DisconnectionError
@@ -26,15 +25,21 @@ _SQLITE_BUSY_TIMEOUT_MS = 10_000
 STORE_RETRY_AFTER = 5
 STORE_RETRY_SECONDS = 1.0
 """How long a worker waits before trying an unreachable store again (a claim, a finishing write)."""
-# What opening a connection raises while the server is down, restarting or full: the driver's own
-# errors, which SQLAlchemy passes through unwrapped.
-_CANNOT_CONNECT = (
-    OSError,  # refused, reset, unreachable
-    TimeoutError,
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
-    asyncpg.exceptions.TooManyConnectionsError,
-)
+
+
+def _cannot_connect() -> tuple[type[BaseException], ...]:
+    """What opening a PostgreSQL connection raises while the server is down, restarting or full:
+    the driver's own errors, which SQLAlchemy passes through unwrapped. asyncpg is imported here,
+    not at start-up, so a SQLite deployment never loads it."""
+    import asyncpg
+
+    return (
+        OSError,  # refused, reset, unreachable
+        TimeoutError,
+        asyncpg.exceptions.PostgresConnectionError,
+        asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+        asyncpg.exceptions.TooManyConnectionsError,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -49,7 +54,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
     try:
         return dialect.connect(*cargs, **cparams)
-    except _CANNOT_CONNECT as exc:
+    except _cannot_connect() as exc:
         raise StoreUnavailable(retry_after=STORE_RETRY_AFTER) from exc
 
 
@@ -67,7 +72,7 @@ def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None
 def _lost_connection(context: ExceptionContext) -> BaseException | None:
     """A statement whose connection died (server restart): SQLAlchemy has already invalidated it so the
     pool opens a fresh one; the caller sees `StoreUnavailable`."""
-    if context.is_disconnect or isinstance(context.original_exception.__cause__, _CANNOT_CONNECT):
+    if context.is_disconnect or isinstance(context.original_exception.__cause__, _cannot_connect()):
         return StoreUnavailable(retry_after=STORE_RETRY_AFTER)
     return None
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased, defer
 
 from stillmotion.errors import (
@@ -35,7 +35,7 @@ from stillmotion.errors import (
 from stillmotion.tasks.credits import UNLOADED_ROWS, reserve_credits, settle_credits
 from stillmotion.tasks.db import affected_rows
 from stillmotion.tasks.idempotency import IDEMPOTENCY_TTL, IdempotencyClaim
-from stillmotion.tasks.models import Account, IdempotencyKey, Task, TaskStatus, WebhookDelivery, utcnow
+from stillmotion.tasks.models import Account, CreditState, IdempotencyKey, Task, TaskStatus, WebhookDelivery, utcnow
 from stillmotion.webhooks.outbox import delivery_for
 
 ACTIVE = (TaskStatus.PENDING.value, TaskStatus.PROCESSING.value)
@@ -62,14 +62,40 @@ class Created:
     """True when an Idempotency-Key matched: the task is the earlier one, nothing was charged."""
 
 
+TaskRow = Row[Any]
+"""A task's columns but its image (which a data URL makes megabytes), read by name like a `Task`'s
+attributes: what its owner sees, read with Core, not loaded as an ORM object (a poll costs about
+half the CPU time: no session, no identity map, no unit of work)."""
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    """A callback's delivery as the task's owner sees it."""
+
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+
+
 @dataclass(frozen=True)
 class Seen:
-    """A task as its owner sees it, read in one statement: the row (without its image), its
-    place in the queue while pending, and its callback's delivery once there is one."""
+    """A task as its owner sees it, read in one statement: the row, its place in the queue while
+    pending, and its callback's delivery once there is one."""
 
-    task: Task
+    task: TaskRow
     queue_position: int | None
-    delivery: WebhookDelivery | None
+    delivery: DeliveryState | None
+
+    @classmethod
+    def of(cls, row: TaskRow) -> Seen:
+        """From a row of `_seen`."""
+        delivery = None
+        if row.delivery_status is not None:
+            delivery = DeliveryState(
+                row.delivery_status, row.delivery_attempts, row.delivery_last_status_code, row.delivery_last_error
+            )
+        return cls(row, row.queue_position, delivery)
 
 
 @dataclass(frozen=True)
@@ -97,6 +123,7 @@ class TaskRepository:
         handler, which backs off for milliseconds at a time (32 concurrent creates: seconds of p99).
         Other processes (the CLI) still meet the busy timeout. PostgreSQL needs none: row locks."""
         self._sessions = sessions
+        self._db: AsyncEngine = sessions.kw["bind"]  # what owners read (`Seen`) is read with Core
         self._video_url = video_url
         self._retention = retention
         self._writes = writes
@@ -123,6 +150,8 @@ class TaskRepository:
         task.id = task.id or str(uuid.uuid4())
         task.created_at = task.created_at or utcnow()
         task.updated_at = task.created_at
+        if admission.cost is not None:
+            task.credits, task.credit_state = admission.cost, CreditState.RESERVED.value
         async with self._transaction() as session:
             await session.execute(_LOCK_ACCOUNT, {"account_id": task.account_id}, execution_options=UNLOADED_ROWS)
             if admission.idempotency is not None:
@@ -130,14 +159,14 @@ class TaskRepository:
                 if earlier is not None:
                     return Created(task=earlier, replayed=True)
             await self._check_limits(session, task.account_id, admission)
-            session.add(task)
-            await session.flush()
+            await session.execute(_INSERT_TASK, [_new_row(task)])
             if admission.cost is not None:
                 await reserve_credits(session, task, admission.cost)
             if admission.idempotency is not None:
                 claim = admission.idempotency
-                session.add(IdempotencyKey(account_id=task.account_id, key=claim.key,
-                                           request_hash=claim.request_hash, task_id=task.id))  # fmt: skip
+                key = {"account_id": task.account_id, "key": claim.key, "request_hash": claim.request_hash,
+                       "task_id": task.id}  # fmt: skip
+                await session.execute(_INSERT_IDEMPOTENCY_KEY, [key])
         return Created(task=task, replayed=False)
 
     @staticmethod
@@ -175,10 +204,11 @@ class TaskRepository:
             return await session.get(Task, task_id)
 
     async def seen_by_account(self, task_id: str, account_id: int) -> Seen | None:
-        """The poll: one indexed read, one session."""
-        async with self._sessions() as session:
-            row = (await session.execute(self._seen_by_account, {"task_id": task_id, "account_id": account_id})).first()
-        return Seen(*row) if row is not None else None
+        """The poll: one indexed read."""
+        async with self._db.connect() as connection:
+            result = await connection.execute(self._seen_by_account, {"task_id": task_id, "account_id": account_id})
+            row = result.first()
+        return Seen.of(row) if row is not None else None
 
     async def get_for_account(self, task_id: str, account_id: int) -> Task | None:
         async with self._sessions() as session:
@@ -351,11 +381,11 @@ class TaskRepository:
             )
             return affected_rows(result) == 1
 
-    async def seen(self, task: Task) -> Seen:
-        """`task` (just read or changed) with its queue position and delivery."""
-        async with self._sessions() as session:
-            row = (await session.execute(self._seen.where(Task.id == task.id))).one()
-        return Seen(task, row[1], row[2])
+    async def seen(self, task_id: str) -> Seen:
+        """A task just created or changed, as its owner sees it now."""
+        async with self._db.connect() as connection:
+            row = (await connection.execute(self._seen.where(Task.id == task_id))).one()
+        return Seen.of(row)
 
     async def list_for_account(
         self,
@@ -378,9 +408,9 @@ class TaskRepository:
             else:
                 query = query.where(or_(Task.created_at < created, and_(Task.created_at == created, Task.id < last_id)))
         order = (Task.created_at.asc(), Task.id.asc()) if oldest_first else (Task.created_at.desc(), Task.id.desc())
-        async with self._sessions() as session:
-            rows = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
-        return Page(tasks=[Seen(*row) for row in rows[:limit]], has_more=len(rows) > limit)
+        async with self._db.connect() as connection:
+            rows = (await connection.execute(query.order_by(*order).limit(limit + 1))).all()
+        return Page(tasks=[Seen.of(row) for row in rows[:limit]], has_more=len(rows) > limit)
 
     async def expired_videos(self, now: datetime, limit: int = 100) -> Sequence[Task]:
         """Succeeded tasks past their `expires_at` whose video is still stored."""
@@ -407,8 +437,7 @@ class TaskRepository:
 
 
 _NO_IMAGE = defer(Task.image_url)
-"""What clients read of a task never includes its image, which a data URL makes megabytes:
-polls and list pages leave it in the database."""
+"""A task read to act on it leaves its image (megabytes as a data URL) in the database too."""
 
 
 _AHEAD = aliased(Task)
@@ -423,22 +452,47 @@ _LIMIT_COUNTS = select(
     .scalar_subquery(),
 )
 """Pending tasks (the queue) and the account's active ones, each on its own index."""
+# A new task's rows are written with Core: the ORM's unit of work (identity map, flush order,
+# attribute history) was most of a create's CPU time, for rows nobody in the request reads back.
+_INSERT_TASK = insert(Task.__table__)
+_INSERT_IDEMPOTENCY_KEY = insert(IdempotencyKey.__table__)
+_TASK_DEFAULTS = {
+    column.key: column.default.arg
+    for column in Task.__table__.columns
+    if column.default is not None and column.default.is_scalar
+}
 
 
-def _seen(queue_per_model: bool) -> Select[tuple[Task, int | None, WebhookDelivery | None]]:
-    """Task, queue position and delivery. Position 1 runs next: the executors take pending tasks
-    oldest first, from one queue (embedded) or from the task's model's queue (distributed)."""
+def _new_row(task: Task) -> dict[str, Any]:
+    """The row of a new task: its attributes, with the columns' scalar defaults (status, message,
+    progress, ...) set on `task` too, so that it reads as stored."""
+    for key, value in _TASK_DEFAULTS.items():
+        if getattr(task, key) is None:
+            setattr(task, key, value)
+    return {column.key: getattr(task, column.key) for column in Task.__table__.columns}
+
+
+_OWNER_COLUMNS = [column for column in Task.__table__.columns if column.key != "image_url"]
+
+
+def _seen(queue_per_model: bool) -> Select[Any]:
+    """A `TaskRow` with `queue_position` and the delivery's `delivery_*` state. Position 1 runs next:
+    the executors take pending tasks oldest first, from one queue (embedded) or from the task's
+    model's queue (distributed)."""
     ahead = select(func.count()).select_from(_AHEAD).where(
         _AHEAD.status == TaskStatus.PENDING.value, _AHEAD.created_at < Task.created_at
     )
     if queue_per_model:
         ahead = ahead.where(_AHEAD.model_name == Task.model_name)
     position = case((Task.status == TaskStatus.PENDING.value, ahead.correlate(Task).scalar_subquery() + 1), else_=None)
-    return (
-        select(Task, position, WebhookDelivery)
-        .options(_NO_IMAGE)
-        .outerjoin(WebhookDelivery, WebhookDelivery.task_id == Task.id)
-    )
+    return select(
+        *_OWNER_COLUMNS,
+        position.label("queue_position"),
+        WebhookDelivery.status.label("delivery_status"),
+        WebhookDelivery.attempts.label("delivery_attempts"),
+        WebhookDelivery.last_status_code.label("delivery_last_status_code"),
+        WebhookDelivery.last_error.label("delivery_last_error"),
+    ).outerjoin(WebhookDelivery, WebhookDelivery.task_id == Task.id)
 
 
 _QUEUED: dict[str, Any] = {
