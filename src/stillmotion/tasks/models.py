@@ -98,6 +98,9 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_account_created", "account_id", "created_at"),
         Index("ix_tasks_status_lease", "status", "lease_expires_at"),
+        # Create counts the account's active tasks: on (account_id, created_at) that count read
+        # every task the account ever had (a create took 9 ms after 40000 of them, 2 ms after none).
+        Index("ix_tasks_account_status", "account_id", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
