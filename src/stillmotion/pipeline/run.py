@@ -182,7 +182,7 @@ class TaskRunner:
             self._active -= 1
             if self._active == 0:  # the last render's frames are free: give the memory back
                 await asyncio.to_thread(release_free_memory)
-                if self.settings.idle_release_seconds > 0:
+                if self.settings.idle_release_seconds > 0 and self.accepting:  # not once draining
                     self._idle_release = asyncio.create_task(self._release_when_idle())
 
     async def _release_when_idle(self) -> None:
