@@ -57,14 +57,6 @@ def sample_field(field: np.ndarray, x: np.ndarray, y: np.ndarray, width: int, he
     return cv2.remap(field.astype(np.float32, copy=False), u, v, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def window(active: np.ndarray) -> tuple[slice, slice] | None:
-    """The bounding rows and columns of `active` cells, or None: the noise is only worth sampling there."""
-    rows, cols = np.flatnonzero(active.any(axis=1)), np.flatnonzero(active.any(axis=0))
-    if len(rows) == 0:
-        return None
-    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
-
-
 class Veil(Protocol):
     """A translucent layer of one colour (steam, smoke, fog): its opacity is its own, the drawing shared."""
 
