@@ -164,13 +164,9 @@ class ParticleSystem:
         if opacity <= 0.0:
             return frame
         t = index / self.fps
-        dim = 1.0 - 0.12 * opacity if self.rain else 1.0  # rain dims and cools the scene a little
-        solid = None
-        if any(not p.style.additive for p in self.sets):
-            if dim < 1.0:  # solid particles are not dimmed: the frame is, before they cover it
-                cv2.convertScaleAbs(frame, dst=frame, alpha=dim)
-                dim = 1.0
-            solid = frame.copy()
+        if self.rain:  # rain dims and cools the scene a little
+            cv2.convertScaleAbs(frame, dst=frame, alpha=1.0 - 0.12 * opacity)
+        solid = frame.copy() if any(not p.style.additive for p in self.sets) else None
         light = self._light_layer(frame)
         for particles in self.sets:
             target = light if particles.style.additive else solid
@@ -178,8 +174,8 @@ class ParticleSystem:
             self._draw_set(target, particles, t, pose)
         if solid is not None:
             cv2.addWeighted(solid, opacity, frame, 1.0 - opacity, 0.0, dst=frame)
-        if opacity < 1.0 or dim < 1.0:  # the dimming and the light in one full-frame pass
-            return cv2.addWeighted(frame, dim, light, opacity, 0.0, dst=frame)
+        if opacity < 1.0:
+            return cv2.addWeighted(light, opacity, frame, 1.0, 0.0, dst=frame)
         return cv2.add(frame, light, dst=frame)
 
     def _light_layer(self, frame: np.ndarray) -> np.ndarray:
