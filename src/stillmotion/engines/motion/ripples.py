@@ -151,11 +151,9 @@ def _ring(
     cut = sprite[y0 - (iy - reach_y) : y1 - (iy - reach_y), x0 - (ix - reach_x) : x1 - (ix - reach_x)]
     # The water under the ring, read where the ring sits in the photo (the pose only moves it).
     wet = _window(water, int(at[0]) - (ix - x0), int(at[1]) - (iy - y0), x1 - x0, y1 - y0)
-    change = cv2.multiply(cut, wet, scale=level)
-    # A few OpenCV calls per ring, saturating into the frame: a frame has dozens of rings, and
-    # numpy's float copies of each window cost more than the rings' arithmetic.
-    window = frame[y0:y1, x0:x1]
-    cv2.add(window, cv2.merge([change, change, change]), dst=window, dtype=cv2.CV_8U)
+    roi = frame[y0:y1, x0:x1].astype(np.float32)
+    roi += (cut * wet * np.float32(level))[..., None]
+    frame[y0:y1, x0:x1] = np.clip(roi, 0.0, 255.0).astype(np.uint8)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -176,12 +174,10 @@ def _ring_sprite(radius_q: int, flatten_q: int, half_x: int, half_y: int, line: 
 
 
 def _window(field: np.ndarray, x0: int, y0: int, width: int, height: int) -> np.ndarray:
-    """field[y0:y0+height, x0:x0+width], zero where it falls outside (a view when it lies inside)."""
+    """field[y0:y0+height, x0:x0+width], zero where it falls outside."""
+    out = np.zeros((height, width), np.float32)
     fx0, fy0 = max(0, x0), max(0, y0)
     fx1, fy1 = min(field.shape[1], x0 + width), min(field.shape[0], y0 + height)
-    if (fx0, fy0, fx1, fy1) == (x0, y0, x0 + width, y0 + height):
-        return field[y0 : y0 + height, x0 : x0 + width]
-    out = np.zeros((height, width), np.float32)
     if fx0 < fx1 and fy0 < fy1:
         out[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0] = field[fy0:fy1, fx0:fx1]
     return out
