@@ -17,8 +17,8 @@ No emitter (nothing near white in the upper frame, or the whole picture
 bright, e.g. a scan of a page) means no rays, and a note.
 
 Cost: the ray map is built once at the scene's working size; per frame, one
-lookup and multiply at that size, then one warp (pose and upscale together)
-and an add over the window the lit part of the map reaches.
+lookup and multiply at that size, then one warp to full size (the pose and
+the upscale together) and an add.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import cv2
 import numpy as np
 
 from stillmotion.engines.motion.camera import CameraPose
-from stillmotion.engines.motion.fields import window
 from stillmotion.engines.motion.noise import rng_for
 from stillmotion.engines.motion.timing import fade_envelope, smootherstep, whole_cycles
 
@@ -120,9 +119,6 @@ class LightRays:
     """(h, w) float32 0..1 at the working size, in the photo's coordinates."""
     angle_bins: np.ndarray
     """(h, w) int32: each pixel's direction from the source, in `TABLE_BINS` bins of a turn."""
-    lit: tuple[float, float, float, float]
-    """(x0, y0, x1, y1) at the working size: the box outside which the rays add less than a level,
-    a pixel wider each way for the bilinear upscale."""
     colour: np.ndarray  # (3,) RGB levels at full brightness
     terms: np.ndarray  # (k, 3): whole-turn frequency, phase, sway phase
     sway_hz: float
@@ -140,7 +136,7 @@ class LightRays:
         cls, image: np.ndarray, emitter: np.ndarray, *, amount: float, tempo: float, fps: int, num_frames: int,
         loop: bool, seed: int,
     ) -> LightRays | None:
-        """None when `emitter` (the scene's "rays" mask) is empty, or its rays add no level anywhere."""
+        """None when `emitter` (the scene's "rays" mask) is empty."""
         if float(emitter.max()) <= 0.0:
             return None
         height, width = image.shape[:2]
@@ -164,13 +160,8 @@ class LightRays:
                           for low, high in ANGULAR_TERMS], np.float64)
         duration = num_frames / fps
         sway_hz, breath_hz = whole_cycles(tempo / rng.uniform(*BREATH_SECONDS, 2), duration, loop)
-        lit = window(rays * float(colour.max()) >= 1.0)
-        if lit is None:
-            return None
-        rows, cols = lit
         return cls(
-            rays=rays, angle_bins=bins,
-            lit=(cols.start - 1.0, rows.start - 1.0, float(cols.stop), float(rows.stop)), colour=colour.astype(np.float32), terms=terms, sway_hz=float(sway_hz),
+            rays=rays, angle_bins=bins, colour=colour.astype(np.float32), terms=terms, sway_hz=float(sway_hz),
             breath_hz=float(breath_hz), breath_phase=float(rng.uniform(0, 2 * np.pi)), width=width,
             height=height, fps=fps, num_frames=num_frames, loop=loop,
         )
@@ -195,24 +186,14 @@ class LightRays:
         return cv2.multiply(cv2.merge([light, light, light]), (*self.colour.tolist(), 0.0), dtype=cv2.CV_8U)
 
     def draw(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> None:
-        """Add the rays to `frame` (RGB uint8, in place), carried by the camera like the far scene.
-
-        One warp takes the working-size layer through the pose and up to full size, over the
-        window of the frame the lit part of the layer reaches only: the rays light the upper
-        frame, and a full-frame upscale and add cost more than the rest of the effect.
-        """
+        """Add the rays to `frame` (RGB uint8, in place), carried by the camera like the far scene:
+        one warp takes the working-size layer through the pose and up to full size at once."""
         light = self.layer(index)
         if light is None:
             return
-        to_layer = self._to_layer(pose, light.shape)
-        box = self._window(to_layer)
-        if box is None:
-            return
-        x0, y0, x1, y1 = box
-        to_layer[:, 2] += to_layer[:, :2] @ np.array([x0, y0], np.float64)
-        window = frame[y0:y1, x0:x1]
-        cv2.add(window, cv2.warpAffine(light, to_layer, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                       borderMode=cv2.BORDER_REPLICATE), dst=window)
+        cv2.add(frame, cv2.warpAffine(light, self._to_layer(pose, light.shape), (self.width, self.height),
+                                      flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE),
+                dst=frame)
 
     def _to_layer(self, pose: CameraPose | None, shape: tuple[int, ...]) -> np.ndarray:
         """2x3 frame pixel -> working-size layer pixel: the pose's output->source affine, then
@@ -222,19 +203,6 @@ class LightRays:
         to_layer = affine * scale
         to_layer[:, 2] += 0.5 * scale[:, 0] - 0.5
         return to_layer
-
-    def _window(self, to_layer: np.ndarray) -> tuple[int, int, int, int] | None:
-        """The frame window (x0, y0, x1, y1) whose pixels sample the lit box of the layer; a side
-        of the box on the layer's edge reaches the frame's edge (the warp repeats the edge)."""
-        lx0, ly0, lx1, ly1 = self.lit
-        h, w = self.rays.shape
-        corners = np.array([[lx0, ly0, 1.0], [lx1, ly0, 1.0], [lx0, ly1, 1.0], [lx1, ly1, 1.0]]).T
-        xs, ys = cv2.invertAffineTransform(to_layer) @ corners
-        x0 = 0 if lx0 <= 0 else max(0, int(np.floor(xs.min())))
-        y0 = 0 if ly0 <= 0 else max(0, int(np.floor(ys.min())))
-        x1 = self.width if lx1 >= w - 1 else min(self.width, int(np.ceil(xs.max())) + 1)
-        y1 = self.height if ly1 >= h - 1 else min(self.height, int(np.ceil(ys.max())) + 1)
-        return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
 
     def footprint(self, index: int) -> np.ndarray:
         """Where the rays fall (bool, image size): a quarter of their peak or more."""
