@@ -158,15 +158,18 @@ def test_a_looping_plume_closes_its_loop() -> None:
     assert seam <= step + 0.05, (seam, step)
 
 
+@pytest.mark.parametrize("flat", [False, True])
 @pytest.mark.parametrize("camera", [STILL, CameraMove(kind="push_in"), CameraMove(kind="pan", direction="left")])
-def test_shimmer_folded_into_the_warp_is_the_shimmer_drawn_on_the_finished_frame(camera: CameraMove) -> None:
+def test_shimmer_folded_into_the_warp_is_the_shimmer_drawn_on_the_finished_frame(camera: CameraMove, flat: bool) -> None:
     """The renderer folds the heat shimmer into the warp that makes the frame (with parallax, into
-    both layers'); drawn instead on the frame warped without it, by its own remap, it moves the same
-    pixels the same way. The photo is softened: on a hard edge resampling once (folded) stays
-    sharper than resampling twice (drawn), which is the point, not a difference in motion."""
+    both layers'; a flat move resamples the band's window again); drawn instead on the frame warped
+    without it, by its own remap, it moves the same pixels the same way. The photo is softened: on a
+    hard edge resampling once (folded) stays sharper than twice (drawn), the point, not a difference."""
     image = cv2.GaussianBlur(landscape(W, H), (0, 0), 1.5)
     plan = MotionPlan(camera=camera, regions=(RegionEffect(kind="heat", strength=0.8),))
     renderer = prepare_plan(request_for(image, frames=24, fps=12), plan, landscape_scene()).renderer
+    if flat:  # the same move without its depth layers
+        renderer = dataclasses.replace(renderer, parallax=None)
     (heat,) = renderer.added
     bare = dataclasses.replace(renderer, added=())
     for index in (6, 12, 23):

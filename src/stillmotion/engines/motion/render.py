@@ -7,8 +7,8 @@ warps are vectorised for four channels, not three: ~2x faster) and turned back
 into RGB once per frame. A flat camera move with nothing else is one
 `warpAffine` (sub-pixel: never integer crops); region motion and a
 refraction's displacement (`added_effects.Refraction`) fold into a `remap` of
-the same pass; a move with depth goes through the two-layer parallax
-warp. Frame 0 of every plan is the identity pose with every effect at rest,
+the same pass (a refraction alone resamples just the window it moves); a move
+with depth goes through the two-layer parallax warp. Frame 0 of every plan is the identity pose with every effect at rest,
 returned as an exact copy of the input.
 """
 
@@ -90,12 +90,15 @@ class FrameRenderer:
         screen = self._screen(index, pose)
         if self.parallax is not None and pose.has_parallax:
             frame = cv2.cvtColor(self.parallax.warp(pose, fields, screen), cv2.COLOR_RGBA2RGB)
-        elif fields is not None or screen is not None:
+        elif fields is not None:
             frame = cv2.cvtColor(self._warp_regions(pose, fields, screen), cv2.COLOR_RGBA2RGB)
-        elif is_identity(pose, width, height):
-            frame = self.image.copy()
         else:
-            frame = cv2.cvtColor(warp_flat(self.rgba, pose), cv2.COLOR_RGBA2RGB)
+            if is_identity(pose, width, height):
+                frame = self.image.copy()
+            else:
+                frame = cv2.cvtColor(warp_flat(self.rgba, pose), cv2.COLOR_RGBA2RGB)
+            if screen is not None:
+                self._refract(frame, pose, screen)
         for effect in self.drawn:
             effect.draw(frame, index, pose)
         if self.particles is not None:
@@ -111,13 +114,25 @@ class FrameRenderer:
                 total = shifts if total is None else (total[0] + shifts[0], total[1] + shifts[1])
         return total
 
-    def _warp_regions(self, pose: CameraPose, fields: RegionFields | None, screen: Residual) -> np.ndarray:
+    def _warp_regions(self, pose: CameraPose, fields: RegionFields, screen: Residual) -> np.ndarray:
         """A flat camera move with the regions' motion and the `screen` displacement folded into
         the same remap (RGBA)."""
         assert self.grid is not None
         copies = copy_positions(self.grid, pose, None, fields, screen)
-        frame = sample(self.rgba, self.grid, copies, fields.weights if fields is not None else (1.0,),
-                       REGION_INTERPOLATION)
-        if fields is not None and fields.gain is not None:
+        frame = sample(self.rgba, self.grid, copies, fields.weights, REGION_INTERPOLATION)
+        if fields.gain is not None:
             apply_gain(frame, self.grid, source_positions(self.grid, pose, None), fields.gain)
         return frame
+
+    def _refract(self, frame: np.ndarray, pose: CameraPose, screen: tuple[np.ndarray, np.ndarray]) -> None:
+        """The window of a flat move's `frame` that the `screen` displacement moves, resampled from
+        the photo again through the displaced positions (once, as the rest of the frame was), in
+        place: the rest of the frame keeps its one `warpAffine` (or its copy, standing still)."""
+        assert self.grid is not None
+        roi = self.grid.cell_box((screen[0] != 0.0) | (screen[1] != 0.0), margin=1)
+        if roi is None:
+            return
+        x0, y0, x1, y1 = roi
+        copies = copy_positions(self.grid, pose, None, None, screen)
+        window = sample(self.rgba, self.grid, copies, (1.0,), REGION_INTERPOLATION, roi)
+        frame[y0:y1, x0:x1] = cv2.cvtColor(window, cv2.COLOR_RGBA2RGB)
