@@ -3,6 +3,8 @@ for a seed; nothing drawn where the photo has no place for them."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -154,3 +156,30 @@ def test_a_looping_plume_closes_its_loop() -> None:
     seam = float(np.abs(frames[-1].astype(int) - frames[0].astype(int)).mean())
     step = float(np.abs(frames[18].astype(int) - frames[17].astype(int)).mean())
     assert seam <= step + 0.05, (seam, step)
+
+
+@pytest.mark.parametrize("flat", [False, True])
+@pytest.mark.parametrize("camera", [STILL, CameraMove(kind="push_in"), CameraMove(kind="pan", direction="left")])
+def test_shimmer_folded_into_the_warp_is_the_shimmer_drawn_on_the_finished_frame(camera: CameraMove, flat: bool) -> None:
+    """The renderer folds the heat shimmer into the warp that makes the frame (with parallax, into
+    both layers'; a flat move resamples the band's window again); drawn instead on the frame warped
+    without it, by its own remap, it moves the same pixels the same way. The photo is softened: on a
+    hard edge resampling once (folded) stays sharper than twice (drawn), the point, not a difference."""
+    image = cv2.GaussianBlur(landscape(W, H), (0, 0), 1.5)
+    plan = MotionPlan(camera=camera, regions=(RegionEffect(kind="heat", strength=0.8),))
+    renderer = prepare_plan(request_for(image, frames=24, fps=12), plan, landscape_scene()).renderer
+    if flat:  # the same move without its depth layers
+        renderer = dataclasses.replace(renderer, parallax=None)
+    (heat,) = renderer.added
+    bare = dataclasses.replace(renderer, added=())
+    for index in (6, 12, 23):
+        band = heat.footprint(index)
+        band[:, :4] = band[:, -4:] = False  # at the frame's edge the two read different borders
+        without = bare.render(index)
+        drawn = without.copy()
+        heat.draw(drawn, index, renderer.camera.poses[index])
+        by_draw = drawn[band].astype(np.float32) - without[band]
+        by_fold = renderer.render(index)[band].astype(np.float32) - without[band]
+        assert float(np.abs(by_draw).mean()) > 1.0, "the shimmer moves its band"
+        assert 0.8 < float(np.abs(by_fold).mean() / np.abs(by_draw).mean()) < 1.25
+        assert float(np.corrcoef(by_fold.ravel(), by_draw.ravel())[0, 1]) > 0.95

@@ -14,7 +14,7 @@ comes from a plan made by hand and is left out rather than drawn anywhere
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -45,6 +45,16 @@ class AddedEffect(Protocol):
 
     def footprint(self, index: int) -> np.ndarray:
         """Where the effect acts at frame `index` (bool, frame size), for `visibility.measure_added`."""
+
+
+@runtime_checkable
+class Refraction(Protocol):
+    """An added effect that moves the picture rather than painting on it (heat shimmer): the
+    renderer folds its displacement into the warp that makes the frame, before anything is drawn."""
+
+    def screen_shifts(self, index: int, pose: CameraPose | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per coarse output cell (`FieldGrid`), how far (px) from it the cell's content is
+        taken at frame `index`; None when nothing moves."""
 
 
 def build_added_effects(

@@ -94,6 +94,14 @@ class FieldGrid:
         return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
 
 
+def window(active: np.ndarray) -> tuple[slice, slice] | None:
+    """The bounding rows and columns of `active` cells, or None: what is worth computing at all."""
+    rows, cols = np.flatnonzero(active.any(axis=1)), np.flatnonzero(active.any(axis=0))
+    if len(rows) == 0:
+        return None
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
 def full_maps(
     grid: FieldGrid, source_x: np.ndarray, source_y: np.ndarray, roi: tuple[int, int, int, int] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,8 @@ No emitter (nothing near white in the upper frame, or the whole picture
 bright, e.g. a scan of a page) means no rays, and a note.
 
 Cost: the ray map is built once at the scene's working size; per frame, one
-lookup and multiply at that size, an upscale and an add (~4 ms at 1080p).
+lookup and multiply at that size, then one warp to full size (the pose and
+the upscale together) and an add.
 """
 
 from __future__ import annotations
@@ -179,25 +180,29 @@ class LightRays:
         shafts = 0.5 + 0.5 * pattern / len(self.terms)  # 0..1: dim gaps between bright shafts
         breath = 0.8 + 0.2 * np.sin(2.0 * np.pi * self.breath_hz * t + self.breath_phase)
         table = (0.2 + 0.8 * shafts**2).astype(np.float32) * np.float32(breath * opacity)
-        light = self.rays * table[self.angle_bins]
-        return cv2.merge([light * c for c in self.colour.tolist()]).clip(0, 255).astype(np.uint8)
+        light = np.take(table, self.angle_bins)
+        light *= self.rays
+        # One saturating, rounding pass to uint8 RGB (numpy's per-channel float temporaries cost ~4x).
+        return cv2.multiply(cv2.merge([light, light, light]), (*self.colour.tolist(), 0.0), dtype=cv2.CV_8U)
 
     def draw(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> None:
-        """Add the rays to `frame` (RGB uint8, in place), carried by the camera like the far scene."""
+        """Add the rays to `frame` (RGB uint8, in place), carried by the camera like the far scene:
+        one warp takes the working-size layer through the pose and up to full size at once."""
         light = self.layer(index)
         if light is None:
             return
-        if pose is not None:
-            # The pose's output->source affine, with its translation in working-size pixels.
-            fx, fy = self.width / light.shape[1], self.height / light.shape[0]
-            affine = pose.affine(self.width, self.height)
-            affine[0, 2] /= fx
-            affine[1, 2] /= fy
-            affine[0, 1] *= fy / fx
-            affine[1, 0] *= fx / fy
-            light = cv2.warpAffine(light, affine, (light.shape[1], light.shape[0]),
-                                   flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
-        cv2.add(frame, cv2.resize(light, (self.width, self.height), interpolation=cv2.INTER_LINEAR), dst=frame)
+        cv2.add(frame, cv2.warpAffine(light, self._to_layer(pose, light.shape), (self.width, self.height),
+                                      flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE),
+                dst=frame)
+
+    def _to_layer(self, pose: CameraPose | None, shape: tuple[int, ...]) -> np.ndarray:
+        """2x3 frame pixel -> working-size layer pixel: the pose's output->source affine, then
+        the half-pixel-centred scaling `cv2.resize` uses."""
+        affine = pose.affine(self.width, self.height) if pose is not None else np.eye(2, 3)
+        scale = np.array([[shape[1] / self.width], [shape[0] / self.height]])
+        to_layer = affine * scale
+        to_layer[:, 2] += 0.5 * scale[:, 0] - 0.5
+        return to_layer
 
     def footprint(self, index: int) -> np.ndarray:
         """Where the rays fall (bool, image size): a quarter of their peak or more."""

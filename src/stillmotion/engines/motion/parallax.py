@@ -33,6 +33,7 @@ from stillmotion.engines.motion.fields import FieldGrid
 from stillmotion.engines.motion.regions import RegionFields
 from stillmotion.engines.motion.warp import (
     Positions,
+    Residual,
     apply_gain,
     copy_positions,
     sample,
@@ -144,8 +145,9 @@ class ParallaxWarp:
             _premultiplied(image, alpha),
         )
 
-    def warp(self, pose: CameraPose, fields: RegionFields | None) -> np.ndarray:
-        """The frame (RGBA) at `pose`, with the regions' motion folded into each layer's warp."""
+    def warp(self, pose: CameraPose, fields: RegionFields | None, screen: Residual = None) -> np.ndarray:
+        """The frame (RGBA) at `pose`, with the regions' motion and the `screen` displacement
+        (`warp.copy_positions`) folded into each layer's warp."""
         grid = self.grid
         weights = fields.weights if fields is not None else (1.0,)
         background = self.residual(self.background, pose)
@@ -153,7 +155,7 @@ class ParallaxWarp:
         copies: list[Positions] = []
         covered = None
         if self.foreground is not None and self.foreground_rgba is not None:
-            copies = copy_positions(grid, pose, self.residual(self.foreground, pose), fields)
+            copies = copy_positions(grid, pose, self.residual(self.foreground, pose), fields, screen)
             seen = [sample_coarse(self.foreground.alpha, *grid.to_small(*positions))
                     for positions in copies] if self.foreground.alpha is not None else []
             # Only where the foreground shows at this pose: its reach-padded window is most of
@@ -165,7 +167,7 @@ class ParallaxWarp:
         # below writes every pixel of those rows, so what the frame held there never shows.
         frame = np.empty((grid.height, grid.width, 4), np.uint8)
         bands = [(0, grid.height)] if covered is None else [(0, covered[0]), (covered[1], grid.height)]
-        back_copies = copy_positions(grid, pose, background, fields)
+        back_copies = copy_positions(grid, pose, background, fields, screen)
         for y0, y1 in bands:
             if y0 < y1:
                 sample(self.plate, grid, back_copies, weights, LAYER_INTERPOLATION, (0, y0, grid.width, y1),

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from stillmotion.engines.motion.anchors import Source
-from stillmotion.engines.motion.atmosphere import ALPHA_FLOOR, core, draw_veil, sample_field, scene_points, window
+from stillmotion.engines.motion.atmosphere import ALPHA_FLOOR, core, draw_veil, sample_field, scene_points
 from stillmotion.engines.motion.camera import CameraPose
-from stillmotion.engines.motion.fields import FieldGrid
+from stillmotion.engines.motion.fields import FieldGrid, window
 from stillmotion.engines.motion.noise import rng_for
 from stillmotion.engines.motion.plan import RegionEffect
 from stillmotion.engines.motion.scale import REFERENCE_WIDTH, strength_gain

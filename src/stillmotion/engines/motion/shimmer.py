@@ -4,8 +4,12 @@ Hot air bends light by a pixel or two in cells that rise quickly. The
 effect is a displacement field: two layers of fine tiling noise (one per
 axis, flatter than wide, as shimmer streaks lie) rising through the band
 as a closed-form function of t, weighted by the band and applied to the
-finished frame with one `remap` of the band's window only. Nothing is
-added or coloured: the picture itself ripples, as it does over a road.
+finished picture. Nothing is added or coloured: the picture itself ripples,
+as it does over a road. The renderer folds the displacement into the one
+warp that makes the frame (each coarse cell samples where the cell it is
+displaced to samples), so the shimmer costs a few coarse-grid passes, not a
+second resampling of the band; `draw` remaps a finished frame's band window
+for frames made otherwise.
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from stillmotion.engines.motion.atmosphere import core, sample_field, scene_points, window
+from stillmotion.engines.motion.atmosphere import core, sample_field, scene_points
 from stillmotion.engines.motion.camera import CameraPose
-from stillmotion.engines.motion.fields import FieldGrid
+from stillmotion.engines.motion.fields import FieldGrid, window
 from stillmotion.engines.motion.particles import FADE_SECONDS
 from stillmotion.engines.motion.plan import RegionEffect
 from stillmotion.engines.motion.scale import REFERENCE_WIDTH, strength_gain
@@ -82,14 +86,28 @@ class Shimmer:
         dy[where] = 0.5 * weight * self.along.sample(x, y, shift)
         return dx, dy
 
-    def draw(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> None:
+    def screen_shifts(self, index: int, pose: CameraPose | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """Frame `index`'s displacement (px, faded in) of each coarse output cell: the cell shows
+        what the frame without the shimmer shows that far away; None while nothing moves a pixel."""
         fade = fade_envelope(index, self.fps, self.num_frames, self.loop, FADE_SECONDS)
         if fade <= 0.0:
-            return
+            return None
         x, y = scene_points(self.grid, pose, self.nearness)
         dx, dy = self.shifts(x, y, index / self.fps)
         dx *= np.float32(fade)
         dy *= np.float32(fade)
+        if not (np.maximum(np.abs(dx), np.abs(dy)) >= MIN_SHIFT).any():
+            return None
+        return dx, dy
+
+    def draw(self, frame: np.ndarray, index: int, pose: CameraPose | None) -> None:
+        """The shimmer applied to a finished frame, by one remap of the band's window. The renderer
+        folds `screen_shifts` into its own warp instead (`render.FrameRenderer`); this serves a
+        frame drawn some other way (the still photo `visibility.measure_added` measures on)."""
+        shifts = self.screen_shifts(index, pose)
+        if shifts is None:
+            return
+        dx, dy = shifts
         roi = self.grid.cell_box(np.maximum(np.abs(dx), np.abs(dy)) >= MIN_SHIFT, margin=1)
         if roi is None:
             return

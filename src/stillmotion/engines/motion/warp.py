@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from stillmotion.engines.motion.camera import CameraPose
-from stillmotion.engines.motion.fields import FieldGrid, full_maps
+from stillmotion.engines.motion.fields import FieldGrid, full_maps, window
 from stillmotion.engines.motion.regions import RegionFields
 
 Residual = tuple[np.ndarray, np.ndarray] | None
@@ -37,13 +37,33 @@ def source_positions(grid: FieldGrid, pose: CameraPose, residual: Residual) -> P
     return x, y
 
 
-def copy_positions(grid: FieldGrid, pose: CameraPose, residual: Residual, fields: RegionFields | None) -> list[Positions]:
-    """The source positions of each copy: the layer's own plus the region shift found there."""
+def copy_positions(
+    grid: FieldGrid, pose: CameraPose, residual: Residual, fields: RegionFields | None, screen: Residual = None
+) -> list[Positions]:
+    """The source positions of each copy: the layer's own plus the region shift found there, seen
+    through the `screen` displacement (output px per coarse cell, heat shimmer's) when given."""
     x, y = source_positions(grid, pose, residual)
-    if fields is None:
-        return [(x, y)]
-    small_x, small_y = grid.to_small(x, y)
-    return [(x + sample_coarse(dx, small_x, small_y), y + sample_coarse(dy, small_x, small_y)) for dx, dy in fields.shifts]
+    copies = [(x, y)]
+    if fields is not None:
+        small_x, small_y = grid.to_small(x, y)
+        copies = [(x + sample_coarse(dx, small_x, small_y), y + sample_coarse(dy, small_x, small_y))
+                  for dx, dy in fields.shifts]
+    return copies if screen is None else [displaced(grid, positions, screen) for positions in copies]
+
+
+def displaced(grid: FieldGrid, positions: Positions, screen: tuple[np.ndarray, np.ndarray]) -> Positions:
+    """`positions` read at each coarse cell moved by `screen` (px): the cell then shows what the
+    cell it is moved to shows, as a remap of the finished frame by `screen` would, without
+    resampling the frame twice (no second blur, one full-resolution pass instead of two)."""
+    # Only the cells that move are read anew (a shimmer's band is a strip of the frame).
+    box = window((screen[0] != 0.0) | (screen[1] != 0.0))
+    if box is None:
+        return positions
+    at_x, at_y = grid.to_small(grid.small_xs[box] + screen[0][box], grid.small_ys[box] + screen[1][box])
+    x, y = positions[0].copy(), positions[1].copy()
+    x[box] = sample_coarse(positions[0], at_x, at_y)
+    y[box] = sample_coarse(positions[1], at_x, at_y)
+    return x, y
 
 
 def sample(
