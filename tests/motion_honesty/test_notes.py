@@ -200,3 +200,20 @@ def test_an_orbit_on_a_photo_with_weak_depth_is_smaller_and_says_so() -> None:
 def test_captions_and_subject_verbs_never_steer_the_camera(prompt: str) -> None:
     """The paraphrase model read "A scene" as a pan and "looks up" as a tilt: camera words govern the camera."""
     assert plan_motion(prompt, "", 5.0, 4, None).camera.kind == "push_in"
+
+
+def test_a_plume_from_a_named_place_the_engine_cannot_find_says_where_it_rises_instead() -> None:
+    _, enhanced, prepared = planned("coffee", "static camera, steam rises from the kettle")
+    assert list(prepared.plan["notes"]) == [
+        "'from the kettle': the motion engine finds flames, a cup or the main subject in a photo, not a thing by "
+        "its name; the steam rises from the cup instead."
+    ]
+    assert "steam" in [r["kind"] for r in prepared.plan["regions"]], "the steam is still drawn, from the cup"
+    assert "steam" in enhanced and "kettle" not in enhanced, "the enhanced prompt claims the kettle"
+    assert not any(fails_strict(n) for n in prepared.plan["notes"]), "drawn elsewhere is not 'not rendered'"
+
+
+@pytest.mark.parametrize("prompt", ["steam rises from the coffee", "steam rising off the hot coffee, slowly",
+                                    "steam rises from the cup into the air", "steam drifts up from the left"])
+def test_a_plume_from_what_the_engine_found_or_from_no_place_gets_no_note(prompt: str) -> None:
+    assert list(planned("coffee", prompt)[2].plan["notes"]) == []

@@ -8,6 +8,7 @@ import pytest
 
 from stillmotion.engines.motion.plan import MotionPlan
 from stillmotion.engines.motion.prompt import cfg_strength, plan_motion
+from stillmotion.engines.motion.prompt_match import read_prompt
 
 
 def plan(prompt: str, negative: str = "", cfg: float = 5.0, seed: int = 0) -> MotionPlan:
@@ -249,3 +250,20 @@ def test_negative_prompt_can_refuse_the_loop() -> None:
 def test_words_with_nothing_to_qualify_are_reported() -> None:
     text = " ".join(plan("morning light, to the left").explanation)
     assert '"light"' in text and '"left"' in text
+
+
+@pytest.mark.parametrize(("prompt", "source"), [
+    ("smoke rises from the chimney", ("from the chimney", "chimney")),
+    ("steam rising off the hot coffee, slow pan left", ("off the hot coffee", "hot coffee")),
+    ("smoke billows out of the factory stacks", ("out of the factory stacks", "factory stacks")),
+    ("steam rises from the cup into the air", ("from the cup", "cup")),
+    ("smoke drifts from the left", None),  # a direction, not a place
+    ("smoke rises. from the chimney", None),  # another clause
+    ("clouds drift from the hills", None),  # only steam and smoke rise from something
+])  # fmt: skip
+def test_the_place_a_plume_rises_from_is_read(prompt: str, source: tuple[str, str] | None) -> None:
+    plumes = [m for m in read_prompt(prompt).mentions if m.concept.kind in ("steam", "smoke")]
+    if source is None:
+        assert all(m.source is None for m in plumes)
+    else:
+        assert [m.source for m in plumes] == [source]

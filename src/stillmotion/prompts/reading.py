@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from stillmotion.engines.motion.lexicon import MODIFIER_PHRASES
-from stillmotion.engines.motion.notes import unrenderable
+from stillmotion.engines.motion.notes import elsewhere, unrenderable
 from stillmotion.engines.motion.prompt_match import Mention, read_prompt
 from stillmotion.engines.motion.prompt_paraphrase import closest_concept
 from stillmotion.engines.motion.scene import SceneAnalysis
@@ -117,8 +117,9 @@ def chunks(text: str) -> list[str]:
 def renderable_prompt(text: str, scene: SceneAnalysis | None) -> str:
     """The user's prompt less every clause that asks for what the motion engine will not render.
 
-    A clause that names a subject's action, a region the photo lacks, a pull-out, or
-    nothing understood at all is left out (the task's notes say why); what it named
+    A clause that names a subject's action, a region the photo lacks, a pull-out, a place
+    a plume will not rise from, or nothing understood at all is left out (the task's notes
+    say why); what it named
     that will render is said again in the engine's words ("the rocket launches with
     fire" keeps "flames flicker"; "pull out" becomes "static camera", never the default
     push-in).
@@ -129,7 +130,9 @@ def renderable_prompt(text: str, scene: SceneAnalysis | None) -> str:
         # Read as the engine reads the user's words (paraphrases too), so a clause the engine would
         # understand is never dropped here, and one it would not is never kept.
         reading = read_prompt(piece, closest_concept)
-        blocked = reading.not_understood or any(unrenderable(m, scene) for m in reading.mentions)
+        blocked = reading.not_understood or any(
+            unrenderable(m, scene) or elsewhere(m, scene) for m in reading.mentions
+        )
         if not blocked:
             kept.append(piece)
             continue

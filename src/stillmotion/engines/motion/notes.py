@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from stillmotion.engines.motion.anchors import ATMOSPHERE_KINDS, place
+from stillmotion.engines.motion.anchors import ATMOSPHERE_KINDS, place, plume_source
 from stillmotion.engines.motion.prompt_match import Mention, Reading
 from stillmotion.engines.motion.scene import SceneAnalysis
 
@@ -45,6 +45,15 @@ PARALLAX_MOVES = ("orbit", "truck", "pedestal", "dolly_zoom")
 """Moves that are mostly parallax: cutting it is worth a note (a push-in or pan keeps its zoom or travel)."""
 SMALLER_NOTE_BELOW = 0.5
 """A camera move cut to less than half of what was asked is worth a note."""
+_BY_NAME = "the motion engine finds flames, a cup or the main subject in a photo, not a thing by its name"
+NAMED_SOURCE_REASON = _BY_NAME + "; the {kind} rises from {found} instead"
+SUBJECT_SOURCE_REASON = _BY_NAME + "; the {kind} rises from the top of the main subject, which may or may not be it"
+_SOURCE_NAMES = {
+    "the flames": frozenset("fire flame flames candle candles campfire bonfire fireplace torch embers wick".split()),
+    "the cup": frozenset("cup cups mug mugs coffee tea drink espresso latte cappuccino cocoa chocolate soup bowl "
+                         "teacup glass".split()),
+}
+"""Words that name what the engine found (the last word of the user's phrase is the thing)."""
 NOT_UNDERSTOOD_REASON = "not understood as a camera move or a scene motion"
 WEAK_REASON = "{kind} motion here would move less than a visible amount ({measured}), so it is not rendered"
 
@@ -79,6 +88,19 @@ def unrenderable(mention: Mention, scene: SceneAnalysis | None) -> str | None:
     return None
 
 
+def elsewhere(mention: Mention, scene: SceneAnalysis | None) -> str | None:
+    """Why steam or smoke that will be drawn will not rise from the thing the user named ("from the
+    chimney"), or None when it will (or nothing was named, or nothing is drawn)."""
+    if mention.source is None or mention.negated or scene is None or unrenderable(mention, scene) is not None:
+        return None
+    found = plume_source(scene)
+    if found is None or mention.source[1].split()[-1] in _SOURCE_NAMES.get(found.what, frozenset()):
+        return None
+    if found.what == "the top of the main subject":
+        return SUBJECT_SOURCE_REASON.format(kind=mention.concept.kind)
+    return NAMED_SOURCE_REASON.format(kind=mention.concept.kind, found=found.what)
+
+
 def prompt_notes(reading: Reading, scene: SceneAnalysis | None, removed: Iterable[str] = ()) -> list[str]:
     """Notes for what a reading of the user's prompt asks and the engine will not render.
 
@@ -92,6 +114,8 @@ def prompt_notes(reading: Reading, scene: SceneAnalysis | None, removed: Iterabl
         reason = unrenderable(mention, scene)
         if reason is not None:
             notes.append(note(mention.text, reason))
+        elif (moved := elsewhere(mention, scene)) is not None:
+            notes.append(note(mention.source[0] if mention.source else mention.text, moved))
     for words in reading.not_understood:
         notes.append(note(words, NOT_UNDERSTOOD_REASON + _languages_read()))
     return list(dict.fromkeys(notes))
@@ -100,8 +124,9 @@ def prompt_notes(reading: Reading, scene: SceneAnalysis | None, removed: Iterabl
 def fails_strict(text: str) -> bool:
     """Whether a note is about something asked for and not rendered (a subject, a missing region,
     a pull-out, motion too faint), which `motion_strict` refuses; words not understood (often a
-    description of the photo) and a camera move made smaller do not fail a task."""
-    return NOT_UNDERSTOOD_REASON not in text and "rendered at" not in text
+    description of the photo), a camera move made smaller and a plume drawn from another place
+    than the one named do not fail a task."""
+    return NOT_UNDERSTOOD_REASON not in text and "rendered at" not in text and _BY_NAME not in text
 
 
 def note(words: str, reason: str) -> str:

@@ -142,6 +142,8 @@ class Mention:
     direction: Direction | None = None
     modifiers: list[str] = field(default_factory=list)
     paraphrase: float | None = None
+    source: tuple[str, str] | None = None
+    """What a plume is said to rise from: (the user's words, "from the chimney"; the thing, "chimney")."""
     """Similarity score when the embedding tie-breaker, not the lexicon, found it."""
 
 
@@ -193,6 +195,7 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
         mentions = _with_paraphrases(tokens, clause_of, mentions, qualified, paraphrase)
     for mention in mentions:
         mention.negated = any(clause_of[c] == mention.clause and c < mention.end for c in cues)
+    _attach_sources(tokens, origins, clause_of, free, mentions)
     unattached = _attach_directions(origins, clause_of, mentions, directions)
     global_modifiers = _attach_modifiers(tokens, origins, clause_of, mentions, modifiers, unattached)
     understood = {m.clause for m in mentions} | {clause_of[x.start] for x in (*directions, *modifiers)}
@@ -271,6 +274,36 @@ def _with_paraphrases(
         out.append(Mention(concept, words, clause, span[0], span[-1] + 1,
                            direction=concept.direction, paraphrase=score))
     return sorted(out, key=lambda m: m.start)
+
+
+_PLUMES = frozenset({"steam", "smoke"})
+_FROM = frozenset({"from", "off", "out"})
+_DETERMINERS = frozenset("the a an this that these those his her its their my our your of".split())
+_PLACE_ENDS = frozenset("into to toward towards in on at above over across through up with and while as".split())
+_SOURCE_WORDS = 3
+"""A named source is a short noun phrase ("the old brick chimney" is cut to "old brick chimney")."""
+
+
+def _attach_sources(
+    tokens: list[str], origins: list[str], clause_of: list[int], free: list[bool], mentions: list[Mention]
+) -> None:
+    """Give steam or smoke the place its clause says it rises from ("... from the chimney"): words no
+    pass understood, after "from", "off" or "out (of)", up to the clause's end, a preposition or the
+    next understood word. A direction ("from the left") is understood, so it is never taken for a place."""
+    for mention in mentions:
+        if mention.concept.kind not in _PLUMES:
+            continue
+        at = next((i for i in range(mention.end, len(tokens))
+                   if clause_of[i] == mention.clause and free[i] and tokens[i] in _FROM), None)  # fmt: skip
+        if at is None:
+            continue
+        end = at + 1
+        while (end < len(tokens) and clause_of[end] == mention.clause and free[end]
+               and tokens[end] not in _PUNCTUATION and tokens[end] not in _PLACE_ENDS):  # fmt: skip
+            end += 1
+        words = [i for i in range(at + 1, end) if tokens[i] not in _DETERMINERS][:_SOURCE_WORDS]
+        if words:
+            mention.source = (_quote(origins, at, words[-1] + 1), " ".join(tokens[i] for i in words))
 
 
 def _attach_directions(
