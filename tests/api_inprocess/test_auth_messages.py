@@ -67,10 +67,21 @@ def test_a_malformed_authorization_header_is_1100(header: str | None) -> None:
     assert (refused.value.message, refused.value.code) == ("Missing or malformed Authorization header.", 1100)
 
 
+class At(float):
+    """A NumericDate this many seconds from when the token is made (cases are collected long
+    before they run: under mutation testing, minutes)."""
+
+
 def _claims(key: IssuedKey, **changes: Any) -> dict[str, Any]:
     now = int(time.time())
-    claims = {"iss": key.access_key, "exp": now + 600, "nbf": now - 5, **changes}
-    return {name: value for name, value in claims.items() if value is not ...}
+    claims = {"iss": key.access_key, "exp": At(600), "nbf": At(-5), **changes}
+    return {name: _resolved(value, now) for name, value in claims.items() if value is not ...}
+
+
+def _resolved(value: Any, now: int) -> Any:
+    if not isinstance(value, At):
+        return value
+    return now + (int(value) if value.is_integer() else float(value))
 
 
 def _token(key: IssuedKey, secret: str | None = None, **changes: Any) -> str:
@@ -83,10 +94,9 @@ async def _refusal(token: str, store: TaskStore) -> str:
     return refused.value.message
 
 
-NOW = int(time.time())
 
 REFUSED_CLAIMS = [
-    pytest.param({"exp": str(NOW + 600)}, "Token claims exp must be numbers of seconds (exp is required).", id="exp-string"),
+    pytest.param({"exp": str(int(time.time()) + 600)}, "Token claims exp must be numbers of seconds (exp is required).", id="exp-string"),
     pytest.param({"exp": ...}, "Token claims exp must be numbers of seconds (exp is required).", id="exp-missing"),
     pytest.param({"exp": True}, "Token claims exp must be numbers of seconds (exp is required).", id="exp-true"),
     pytest.param({"nbf": None}, "Token claims nbf must be numbers of seconds (exp is required).", id="nbf-null"),
@@ -98,14 +108,14 @@ REFUSED_CLAIMS = [
     pytest.param({"iss": None}, "Token has no issuer (iss).", id="null-issuer"),
     pytest.param({"iss": "ak_\x00x"}, "Unknown access key.", id="unstorable-issuer"),
     pytest.param({"iss": "ak_nobody"}, "Unknown access key.", id="unknown-issuer"),
-    pytest.param({"exp": NOW - 60}, "Token has expired.", id="expired"),
-    pytest.param({"exp": NOW - 7}, "Token has expired.", id="expired-past-the-leeway"),
-    pytest.param({"nbf": NOW + 60}, "Token is not yet valid.", id="not-yet-valid"),
-    pytest.param({"nbf": NOW, "exp": NOW + MAX_JWT_LIFETIME_SECONDS + 60}, "Token lifetime is too long.",
+    pytest.param({"exp": At(-60)}, "Token has expired.", id="expired"),
+    pytest.param({"exp": At(-7)}, "Token has expired.", id="expired-past-the-leeway"),
+    pytest.param({"nbf": At(60)}, "Token is not yet valid.", id="not-yet-valid"),
+    pytest.param({"nbf": At(0), "exp": At(MAX_JWT_LIFETIME_SECONDS + 60)}, "Token lifetime is too long.",
                  id="lifetime-from-nbf"),
-    pytest.param({"nbf": ..., "iat": NOW, "exp": NOW + MAX_JWT_LIFETIME_SECONDS + 60}, "Token lifetime is too long.",
+    pytest.param({"nbf": ..., "iat": At(0), "exp": At(MAX_JWT_LIFETIME_SECONDS + 60)}, "Token lifetime is too long.",
                  id="lifetime-from-iat"),
-    pytest.param({"nbf": NOW - 40 * DAY, "iat": NOW, "exp": NOW + 600}, "Token lifetime is too long.",
+    pytest.param({"nbf": At(-40 * DAY), "iat": At(0), "exp": At(600)}, "Token lifetime is too long.",
                  id="nbf-before-iat"),
 ]  # fmt: skip
 
@@ -146,13 +156,13 @@ async def test_a_revoked_key_is_refused(store: TaskStore, key: IssuedKey) -> Non
 
 ACCEPTED_CLAIMS = [
     pytest.param({}, id="plain"),
-    pytest.param({"exp": NOW - 3}, id="expired-within-the-leeway"),
-    pytest.param({"nbf": NOW + 3}, id="early-within-the-leeway"),
-    pytest.param({"nbf": ..., "exp": NOW + 40 * DAY}, id="no-start-so-no-lifetime"),
-    pytest.param({"nbf": NOW, "exp": NOW + MAX_JWT_LIFETIME_SECONDS}, id="longest-lifetime"),
-    pytest.param({"nbf": ..., "iat": NOW, "exp": NOW + MAX_JWT_LIFETIME_SECONDS}, id="longest-lifetime-from-iat"),
-    pytest.param({"nbf": NOW, "iat": NOW - 40 * DAY, "exp": NOW + 600}, id="nbf-wins-over-iat"),
-    pytest.param({"iat": NOW + 0.5, "exp": NOW + 600.5, "nbf": NOW - 4.5}, id="fractions"),
+    pytest.param({"exp": At(-3)}, id="expired-within-the-leeway"),
+    pytest.param({"nbf": At(3)}, id="early-within-the-leeway"),
+    pytest.param({"nbf": ..., "exp": At(40 * DAY)}, id="no-start-so-no-lifetime"),
+    pytest.param({"nbf": At(0), "exp": At(MAX_JWT_LIFETIME_SECONDS)}, id="longest-lifetime"),
+    pytest.param({"nbf": ..., "iat": At(0), "exp": At(MAX_JWT_LIFETIME_SECONDS)}, id="longest-lifetime-from-iat"),
+    pytest.param({"nbf": At(0), "iat": At(-40 * DAY), "exp": At(600)}, id="nbf-wins-over-iat"),
+    pytest.param({"iat": At(0.5), "exp": At(600.5), "nbf": At(-4.5)}, id="fractions"),
     pytest.param({"sub": "someone", "jti": "j-1"}, id="other-claims-ignored"),
 ]
 
