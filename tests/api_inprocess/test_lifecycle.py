@@ -30,7 +30,8 @@ BODY = {"model_name": "bach-1.0-preview", "image_url": DATA_URL, "resolution": "
 
 def _app(tmp_path_factory: pytest.TempPathFactory, parked: bool) -> Iterator[tuple[TestClient, Any]]:
     data_dir = tmp_path_factory.mktemp("parked" if parked else "lifecycle")
-    with running_app(data_dir, parked=parked, public_url=PUBLIC, credits_enabled=True) as client:
+    with running_app(data_dir, parked=parked, public_url=PUBLIC, credits_enabled=True,
+                     fetch_allow=["127.0.0.1"]) as client:  # fmt: skip
         issued = issue_key(client, "erin", 50)
         client.headers["Authorization"] = f"Bearer {issued.api_key}"
         yield client, issued
@@ -266,3 +267,52 @@ def test_the_openai_face_takes_a_multipart_upload_and_cancels_by_delete(waiting:
     no_content = waiting.get(f"/v1/videos/{video['id']}/content")
     assert no_content.status_code == 404 and no_content.json()["error"]["message"] == (
         f"Video {video['id']} has no content: it is failed.")
+
+
+def test_the_openai_face_pages_and_retrieves_pending_videos(waiting: TestClient) -> None:
+    auth = {"Authorization": f"Bearer {issue_key(waiting, 'gina', 100).api_key}"}
+    empty = waiting.get("/v1/videos", headers=auth).json()
+    assert empty == {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}
+    body = {"input_reference": DATA_URL, "seconds": "2", "size": "1080x1920", "enhance_prompt": False}
+    ids = [waiting.post("/v1/videos", json=body, headers=auth).json()["id"] for _ in range(3)]
+
+    def page(query: str) -> tuple[list[str], Any, Any, bool]:
+        listed = waiting.get(f"/v1/videos?{query}", headers=auth).json()
+        return [video["id"] for video in listed["data"]], listed["first_id"], listed["last_id"], listed["has_more"]
+
+    newest_first = ids[::-1]
+    assert page("") == (newest_first, ids[2], ids[0], False)
+    assert page("order=desc&limit=2") == (newest_first[:2], ids[2], ids[1], True)
+    assert page(f"after={ids[1]}") == ([ids[0]], ids[0], ids[0], False)
+    assert page("order=asc&limit=2") == (ids[:2], ids[0], ids[1], True)
+    assert page(f"order=asc&after={ids[0]}&limit=100") == (ids[1:], ids[1], ids[2], False)
+    for query, message in (("order=newest", "order must be asc or desc."),
+                           ("limit=x", "limit must be an integer between 1 and 100."),
+                           ("limit=-1", "limit must be an integer between 1 and 100."),
+                           (f"after={ids[0]}x", "after must be the id of a video from a previous page.")):  # fmt: skip
+        assert waiting.get(f"/v1/videos?{query}", headers=auth).json()["error"]["message"] == message, query
+
+    retrieved = waiting.get(f"/v1/videos/{ids[0]}", headers=auth)
+    video = retrieved.json()
+    assert retrieved.headers["openai-poll-after-ms"] == "500"
+    assert (video["status"], video["seconds"], video["size"], video["progress"]) == ("queued", "2", None, 0)
+    positions = [waiting.get(f"/v1/videos/{video_id}", headers=auth).json()["queue_position"] for video_id in ids]
+    assert positions == [positions[0], positions[0] + 1, positions[0] + 2] and positions[0] >= 1
+    variant = waiting.get(f"/v1/videos/{ids[0]}/content?variant=thumbnail", headers=auth).json()["error"]
+    assert (variant["param"], variant["message"]) == (
+        "variant", "variant must be video: thumbnails and spritesheets are not served.")
+    queued = waiting.get(f"/v1/videos/{ids[0]}/content", headers=auth)
+    assert (queued.status_code, queued.json()["error"]["message"]) == (404, f"Video {ids[0]} has no content: it is queued.")
+    not_an_object = waiting.post("/v1/videos", content=b"[1]", headers={**auth, "Content-Type": "application/json"})
+    assert (not_an_object.status_code, not_an_object.json()["error"]["message"]) == (
+        400, "Request body must be a JSON object or multipart form.")
+
+
+def test_a_pending_task_shows_its_queue_position_and_callback(waiting: TestClient) -> None:
+    auth = {"Authorization": f"Bearer {issue_key(waiting, 'hana', 100).api_key}"}
+    first = _ok(waiting.post(TASKS, json={**BODY, "callback_url": "http://127.0.0.1:9/hook"}, headers=auth))["task_id"]
+    second = _ok(waiting.post(TASKS, json=BODY, headers=auth))["task_id"]
+    shown = _ok(waiting.get(f"{TASKS}/{first}", headers=auth))
+    assert shown["callback"] == {"status": "waiting", "attempts": 0, "last_status_code": None, "last_error": None}
+    later = _ok(waiting.get(f"{TASKS}/{second}", headers=auth))
+    assert "callback" not in later and later["queue_position"] == shown["queue_position"] + 1
