@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
 
@@ -256,10 +257,11 @@ def test_anything_unexpected_is_5000_with_a_request_id(handled: TestClient, path
     assert re.fullmatch(r"[0-9a-f]{32}", request_id) and fresh.json()["message"] == f"Internal error (request id {request_id})."
 
 
-@pytest.fixture(scope="module")
-def bare(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    """The real app without its lifespan: routing, middleware and handlers, no store or worker."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("bare"), max_body_bytes=100)
+@pytest.fixture
+def bare(tmp_path: Path) -> TestClient:
+    """The real app without its lifespan: routing, middleware and handlers, no store or worker.
+    Built for each test, so that mutation testing sees create_app called by each."""
+    settings = Settings(data_dir=tmp_path, max_body_bytes=100)
     return TestClient(create_app(settings), raise_server_exceptions=False)
 
 
