@@ -52,6 +52,11 @@ URL = "https://example.com/a.jpg"
         ([{"type": "int_type", "loc": ("seed",)}, {"type": "missing", "loc": ("body", "resolution")}],
          "Please provide resolution (720p or 1080p).", "resolution"),
         ([{"loc": ("body", "cfg_scale")}], "cfg_scale must be a number between 1.0 and 15.0.", "cfg_scale"),
+        # A body that is not a JSON object is named before any field error that follows it.
+        ([{"type": "json_invalid", "loc": ("body", 7)}, {"type": "missing", "loc": ("body", "model_name")}], BODY_NOT_JSON, None),
+        ([{"type": "json_type", "loc": ("body", 0)}, {"type": "missing", "loc": ("body", "model_name")}], BODY_NOT_JSON, None),
+        ([{"type": "model_attributes_type", "loc": ("body",)}, {"type": "missing", "loc": ("body", "image_url")}],
+         BODY_NOT_JSON, None),
         ([{"type": "missing"}], BODY_NOT_JSON, None),
         ([], BODY_NOT_JSON, None),
     ],
@@ -197,6 +202,10 @@ def _handled_app() -> FastAPI:
     async def broken() -> None:
         raise RuntimeError("secret detail")
 
+    @app.get("/v1/broken")
+    async def broken_v1() -> None:
+        raise RuntimeError("secret detail")
+
     @app.get("/page")
     async def page(limit: int = Query()) -> dict[str, int]:
         return {"limit": limit}
@@ -291,3 +300,27 @@ def test_the_apps_body_limit_is_the_settings(bare: TestClient) -> None:
     assert (over.status_code, over.json()["code"]) == (413, 1003)
     assert bare.post("/api/vdr/uploads", content=b"x" * 100).status_code != 413
 
+
+
+def test_anything_unexpected_under_v1_is_answered_in_openai_shape(handled: TestClient) -> None:
+    response = handled.get("/v1/broken", headers={"X-Request-ID": "req-7"})
+    assert (response.status_code, response.json(), response.headers["x-request-id"]) == (500, {"error": {
+        "message": "Internal error (request id req-7).", "type": "server_error", "param": None, "code": "server_error"}},
+        "req-7")  # fmt: skip
+
+
+UNSTORABLE = " contains a character that cannot be stored (NUL or an unpaired UTF-16 surrogate)."
+
+
+@pytest.mark.parametrize(
+    ("path", "answer"),
+    [
+        ("/healthz?x=%00", {"code": 1000, "message": "x" + UNSTORABLE, "data": None}),
+        ("/healthz?%00=1", {"code": 1000, "message": "A field or parameter name" + UNSTORABLE, "data": None}),
+        ("/v1/videos/a%00b", {"error": {"message": "video_id" + UNSTORABLE, "type": "invalid_request_error",
+                                        "param": None, "code": "invalid_value"}}),
+    ],
+)  # fmt: skip
+def test_the_app_refuses_unstorable_text_on_every_route(bare: TestClient, path: str, answer: dict[str, Any]) -> None:
+    response = bare.get(path)
+    assert (response.status_code, response.json()) == (400, answer)
