@@ -36,11 +36,7 @@ PACKAGES: dict[str, list[str]] = {
               "tests/inprocess/test_accounts_and_sweeps.py", "tests/inprocess/test_store_connections.py",
               "tests/inprocess/test_webhooks.py", "tests/control/test_rules.py"],
     "pipeline": ["tests/inprocess/test_task_runner.py"],
-    # Not tests/api_inprocess/test_lazy_engine.py: its server runs in a subprocess, out of mutmut's sight.
-    "api": ["tests/api_inprocess/test_auth_messages.py", "tests/api_inprocess/test_openai_mapping.py",
-            "tests/api_inprocess/test_error_answers.py", "tests/api_inprocess/test_openapi_and_pages.py",
-            "tests/api_inprocess/test_edges.py", "tests/api_inprocess/test_lifecycle.py",
-            "tests/hostile/test_code_table.py"],
+    "api": ["tests/api_inprocess", "tests/hostile/test_code_table.py"],
 }  # fmt: skip
 """Package under src/stillmotion -> its fast tests (in-process; seconds, not minutes)."""
 
