@@ -31,7 +31,8 @@ def running_app(data_dir: Path, *, parked: bool, **overrides: Any) -> Iterator[T
     """The app started as `stillmotion serve` starts it (database upgraded first)."""
     prefix = f"parked-{uuid.uuid4().hex}"
     queueing = {"executor": "celery", "queue_prefix": prefix} if parked else {}
-    settings = Settings(data_dir=data_dir, moderation_semantic=False, rate_limit_per_minute=0, **queueing, **overrides)
+    chosen = {"moderation_semantic": False, "rate_limit_per_minute": 0, **queueing, **overrides}
+    settings = Settings(data_dir=data_dir, **chosen)
     upgrade_database(settings)
     try:
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:

@@ -1,0 +1,141 @@
+"""What the app's lifespan opens (api/services.py, api/app.py) and what the request limits refuse
+(api/request_limits.py), each started inside its own test.
+
+The other modules share session-scoped apps, so mutation testing sees their start-up called by
+one test only; here each test boots its own app, so a mutant in the start-up is run against
+tests that look at what it built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.types import Message, Receive, Scope, Send
+
+from stillmotion.api.request_limits import MAX_HEADER_BYTES, RequestLimitMiddleware
+from stillmotion.engines.registry import EngineRegistry
+from stillmotion.executors.celery import CeleryExecutor
+from stillmotion.executors.local import LocalExecutor
+from tests.api_inprocess.apps import issue_key, running_app
+from tests.support.tasks import TASKS
+
+
+def test_the_embedded_app_runs_the_worker_in_process(tmp_path: Path) -> None:
+    with running_app(tmp_path, parked=False, workers=2, public_url="http://served.example") as client:
+        services = client.app.state.services  # type: ignore[attr-defined]
+        assert (services.settings.data_dir, services.settings.workers) == (tmp_path, 2)
+        assert type(services.executor) is LocalExecutor and services.executor.workers == 2
+        assert type(services.models) is EngineRegistry and services.models.model_names == ["bach-1.0-preview"]
+        assert services.storage.video_url("k.mp4") == "http://served.example/files/videos/k.mp4"
+        assert client.get("/readyz").json()["data"] == {"status": "ready"}
+
+
+def test_the_parked_app_only_queues(tmp_path: Path) -> None:
+    with running_app(tmp_path, parked=True) as client:
+        services = client.app.state.services  # type: ignore[attr-defined]
+        assert type(services.executor) is CeleryExecutor and services.models.model_names == ["bach-1.0-preview"]
+
+
+def test_the_rate_limit_is_the_settings(tmp_path: Path) -> None:
+    with running_app(tmp_path, parked=True, rate_limit_per_minute=2) as client:
+        auth = {"Authorization": f"Bearer {issue_key(client, 'ivy', 0).api_key}"}
+        assert [client.get(TASKS, headers=auth).status_code for _ in range(2)] == [200, 200]
+        refused = client.get(TASKS, headers=auth)
+        assert (refused.status_code, refused.json()["code"], refused.json()["message"]) == (
+            429, 1303, "Rate limit exceeded: at most 2 requests per minute.")
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+
+
+async def _echo_length(scope: Scope, receive: Receive, send: Send) -> None:
+    """An app that reads the whole body and answers its length."""
+    size = 0
+    while True:
+        message = await receive()
+        size += len(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": str(size).encode()})
+
+
+async def _answer_first(scope: Scope, receive: Receive, send: Send) -> None:
+    """An app that starts its answer before it reads the body."""
+    await send({"type": "http.response.start", "status": 202, "headers": []})
+    await _echo_length(scope, receive, lambda message: _ignore(message))
+
+
+async def _ignore(message: Message) -> None:
+    return None
+
+
+async def _call(middleware: Any, headers: list[tuple[bytes, bytes]], chunks: list[bytes], path: str = "/x",
+                kind: str = "http") -> list[Message]:  # fmt: skip
+    messages = [{"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1} for i, chunk in enumerate(chunks)]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await middleware({"type": kind, "path": path, "headers": headers, "method": "POST"}, receive, send)
+    return sent
+
+
+def _answer(sent: list[Message]) -> tuple[int, bytes]:
+    return sent[0]["status"], b"".join(message.get("body", b"") for message in sent[1:])
+
+
+TOO_LARGE = b'{"code":1003,"message":"Request body too large.","data":null}'
+
+
+@pytest.mark.parametrize(
+    ("headers", "chunks", "answer"),
+    [
+        ([], [b"x" * 10], (200, b"10")),
+        ([(b"content-length", b"10")], [b"x" * 10], (200, b"10")),
+        ([(b"content-length", b"11")], [b"x" * 10], (413, TOO_LARGE)),  # refused on the announced length
+        ([(b"content-length", b"ten")], [b"x" * 10], (200, b"10")),
+        ([], [b"x" * 6, b"x" * 5], (413, TOO_LARGE)),  # chunked: counted as it arrives
+        ([], [b"x" * 6, b"x" * 4], (200, b"10")),
+        ([(b"a" * 9, b"b" * 11)], [b""], (200, b"0")),  # 20 bytes of headers: at the limit
+        ([(b"a" * 9, b"b" * 12)], [b""], (431, b'{"code":1003,"message":"Request headers too large.","data":null}')),
+        ([(b"a" * 5, b"b" * 5), (b"c" * 5, b"d" * 6)], [b""], (431, b'{"code":1003,"message":"Request headers too large.","data":null}')),
+    ],
+)  # fmt: skip
+async def test_the_request_limits(headers: list[tuple[bytes, bytes]], chunks: list[bytes], answer: tuple[int, bytes]) -> None:
+    middleware = RequestLimitMiddleware(_echo_length, max_body_bytes=10, max_header_bytes=20)
+    assert _answer(await _call(middleware, headers, chunks)) == answer
+
+
+async def test_a_refusal_under_v1_is_in_openai_shape() -> None:
+    middleware = RequestLimitMiddleware(_echo_length, max_body_bytes=10)
+    sent = await _call(middleware, [(b"content-length", b"11")], [b""], path="/v1/videos")
+    assert _answer(sent) == (413, b'{"error":{"message":"Request body too large.","type":"invalid_request_error",'
+                                  b'"param":null,"code":"request_too_large"}}')  # fmt: skip
+
+
+async def test_the_header_limit_defaults_to_32_kib() -> None:
+    middleware = RequestLimitMiddleware(_echo_length, max_body_bytes=10)
+    assert (middleware.max_header_bytes, MAX_HEADER_BYTES) == (32 * 1024, 32 * 1024)
+    assert _answer(await _call(middleware, [(b"x", b"y" * (32 * 1024 - 1))], [b""]))[0] == 200
+    assert _answer(await _call(middleware, [(b"x", b"y" * 32 * 1024)], [b""]))[0] == 431
+
+
+async def test_an_answer_already_started_is_not_answered_twice() -> None:
+    middleware = RequestLimitMiddleware(_answer_first, max_body_bytes=10)
+    sent = await _call(middleware, [], [b"x" * 6, b"x" * 6])
+    assert [message["type"] for message in sent] == ["http.response.start"] and sent[0]["status"] == 202
+
+
+async def test_other_scopes_pass_through() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["type"])
+
+    middleware = RequestLimitMiddleware(app, max_body_bytes=0, max_header_bytes=0)
+    assert await _call(middleware, [(b"a", b"b")], [b"x"], kind="websocket") == []
+    assert seen == ["websocket"]
