@@ -18,6 +18,7 @@ from stillmotion.engines.registry import EngineRegistry
 from stillmotion.executors.celery import CeleryExecutor
 from stillmotion.executors.local import LocalExecutor
 from tests.api_inprocess.apps import issue_key, running_app
+from tests.api_inprocess.test_lifecycle import BODY
 from tests.support.tasks import TASKS
 
 
@@ -139,3 +140,35 @@ async def test_other_scopes_pass_through() -> None:
     middleware = RequestLimitMiddleware(app, max_body_bytes=0, max_header_bytes=0)
     assert await _call(middleware, [(b"a", b"b")], [b"x"], kind="websocket") == []
     assert seen == ["websocket"]
+
+
+def _credits(client: Any, name: str) -> int:
+    keys = client.portal.call(client.app.state.services.store.accounts.list_keys, name)
+    return int(keys[0].credits)
+
+
+def test_a_create_is_charged_and_limited_as_the_settings_say(tmp_path: Path) -> None:
+    body = {**BODY, "resolution": "1080p", "duration": 3, "generate_audio": True, "seed": 5}
+    with running_app(tmp_path, parked=True, credits_enabled=True, max_active_tasks=2, max_queued_tasks=3) as client:
+        jo = {"Authorization": f"Bearer {issue_key(client, 'jo', 100).api_key}"}
+        assert client.post(TASKS, json=body, headers=jo).status_code == 200
+        assert _credits(client, "jo") == 100 - (3 * 2 + 1)
+        assert client.post(TASKS, json={**body, "generate_audio": False, "resolution": "720p"}, headers=jo).status_code == 200
+        assert _credits(client, "jo") == 93 - 3
+        busy = client.post(TASKS, json=body, headers=jo)
+        assert (busy.status_code, busy.json()["message"], busy.headers["retry-after"]) == (
+            429, "Too many active tasks (at most 2 at once); wait for one to finish.", "5")
+        kim = {"Authorization": f"Bearer {issue_key(client, 'kim', 0).api_key}"}
+        poor = client.post(TASKS, json=body, headers=kim)
+        assert (poor.status_code, poor.json()["code"], _credits(client, "jo")) == (403, 1302, 90)
+        lee = {"Authorization": f"Bearer {issue_key(client, 'lee', 100).api_key}"}
+        assert client.post(TASKS, json=body, headers=lee).status_code == 200
+        full = client.post(TASKS, json=body, headers=lee)
+        assert (full.status_code, full.json()["message"]) == (503, "The task queue is full; try again later.")
+
+
+def test_without_credits_a_create_is_free(tmp_path: Path) -> None:
+    with running_app(tmp_path, parked=True, credits_enabled=False) as client:
+        auth = {"Authorization": f"Bearer {issue_key(client, 'mo', 0).api_key}"}
+        created = client.post(TASKS, json=BODY, headers=auth)
+        assert created.status_code == 200 and _credits(client, "mo") == 0
