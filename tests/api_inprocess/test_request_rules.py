@@ -115,6 +115,12 @@ def test_a_cursor_decodes_to_a_moment_and_a_canonical_id(cursor: str) -> None:
     assert decode_cursor(cursor) == (MOMENT, TASK_ID)
 
 
+@pytest.mark.parametrize("spaces", range(12))
+def test_a_cursor_of_any_length_decodes_without_its_padding(spaces: int) -> None:
+    raw = json.dumps([MOMENT.isoformat(), TASK_ID]).encode() + b" " * spaces
+    assert decode_cursor(base64.urlsafe_b64encode(raw).decode().rstrip("=")) == (MOMENT, TASK_ID)
+
+
 @pytest.mark.parametrize(
     "cursor",
     [
