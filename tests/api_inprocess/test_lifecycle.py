@@ -316,3 +316,23 @@ def test_a_pending_task_shows_its_queue_position_and_callback(waiting: TestClien
     assert shown["callback"] == {"status": "waiting", "attempts": 0, "last_status_code": None, "last_error": None}
     later = _ok(waiting.get(f"{TASKS}/{second}", headers=auth))
     assert "callback" not in later and later["queue_position"] == shown["queue_position"] + 1
+
+
+@pytest.mark.parametrize(("fmt", "extension"), [("JPEG", "jpg"), ("PNG", "png"), ("WEBP", "webp"), ("GIF", "gif"),
+                                                ("BMP", "bmp"), ("TIFF", "tiff")])  # fmt: skip
+def test_an_upload_keeps_its_format(waiting: TestClient, fmt: str, extension: str) -> None:
+    data = encode(landscape(480, 320), fmt)
+    uploaded = _ok(waiting.post("/api/vdr/uploads", files={"file": (f"photo.{extension}", data, "image/x")}))
+    assert uploaded["bytes"] == len(data) and uploaded["image_url"].endswith(f".{extension}")
+    assert waiting.get(uploaded["image_url"].removeprefix(PUBLIC)).content == data
+
+
+def test_an_upload_over_10_mb_is_refused(waiting: TestClient) -> None:
+    data = encode(landscape(480, 320), "BMP")
+
+    def upload(size: int) -> Any:
+        padded = data + b"\0" * (size - len(data))  # a BMP takes trailing bytes
+        return waiting.post("/api/vdr/uploads", files={"file": ("big.bmp", padded, "image/bmp")}).json()
+
+    assert upload(10 * 1024 * 1024 + 1) == {"code": 1001, "message": "Image is larger than 10 MB.", "data": None}
+    assert upload(10 * 1024 * 1024)["message"] != "Image is larger than 10 MB."

@@ -7,6 +7,7 @@ tests that look at what it built."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,20 @@ def test_without_credits_a_create_is_free(tmp_path: Path) -> None:
         auth = {"Authorization": f"Bearer {issue_key(client, 'mo', 0).api_key}"}
         created = client.post(TASKS, json=BODY, headers=auth)
         assert created.status_code == 200 and _credits(client, "mo") == 0
+
+
+def test_without_a_broker_the_app_is_not_ready_and_a_task_waits_in_the_store(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with running_app(tmp_path, parked=True, broker_url="redis://127.0.0.1:1/0") as client:
+        not_ready = client.get("/readyz")
+        assert (not_ready.status_code, not_ready.json(), not_ready.headers["retry-after"]) == (
+            503, {"code": 5001, "message": "Not ready: task queue unreachable.", "data": None}, "5")
+        auth = {"Authorization": f"Bearer {issue_key(client, 'nia', 10).api_key}"}
+        with caplog.at_level(logging.WARNING, logger="stillmotion.api"):
+            created = client.post(TASKS, json=BODY, headers=auth)
+        task_id = created.json()["data"]["task_id"]
+        assert client.get(f"{TASKS}/{task_id}", headers=auth).json()["data"]["status"] == "TASK_PENDING"
+    warnings = [record.getMessage() for record in caplog.records if record.name == "stillmotion.api"]
+    assert len(warnings) == 1 and warnings[0].startswith(f"task {task_id} stored but not queued (broker unreachable: ")
+    assert warnings[0].endswith("); the reclaim sweep will queue it")
