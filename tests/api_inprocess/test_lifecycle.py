@@ -336,3 +336,12 @@ def test_an_upload_over_10_mb_is_refused(waiting: TestClient) -> None:
 
     assert upload(10 * 1024 * 1024 + 1) == {"code": 1001, "message": "Image is larger than 10 MB.", "data": None}
     assert upload(10 * 1024 * 1024)["message"] != "Image is larger than 10 MB."
+
+
+def test_a_pending_task_has_no_preview(waiting: TestClient) -> None:
+    task_id = _pending(waiting)
+    pending = waiting.get(f"{TASKS}/{task_id}/preview")
+    assert (pending.status_code, pending.json()) == (404, {"code": 1200, "message": "The task has no preview image now.",
+                                                           "data": None})  # fmt: skip
+    unknown = waiting.get(f"{TASKS}/no-such-task/preview")
+    assert (unknown.status_code, unknown.json()["message"]) == (404, "Task not found.")
