@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI, Security
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel
 from fastapi.testclient import TestClient
 from swagger_ui_bundle import swagger_ui_path
 
 from stillmotion import __version__
-from stillmotion.api.app import DESCRIPTION, create_app, frame_size_table
+from stillmotion.api.app import DESCRIPTION, _openapi_without_422, create_app, frame_size_table
 from stillmotion.config import Settings
 from stillmotion.web import STATIC_DIR
 
@@ -97,3 +100,35 @@ def test_the_api_reference_loads_everything_from_this_server(client: TestClient)
 def test_the_pages_assets_are_served(client: TestClient, path: str, file: Any) -> None:
     response = client.get(path)
     assert (response.status_code, response.content) == (200, Path(file).read_bytes())
+
+
+class _Shown(BaseModel):
+    x: int
+
+
+def _small_app(kind: str) -> FastAPI:
+    app = FastAPI(title="small", version="1")
+    if kind == "model":
+
+        @app.get("/m", response_model=_Shown)
+        async def shown() -> _Shown:
+            return _Shown(x=1)
+
+    elif kind == "security":
+
+        @app.get("/s")
+        async def secured(token: Any = Security(HTTPBearer())) -> None: ...
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("kind", "components"),
+    [("empty", None), ("model", {"schemas": {"_Shown"}}), ("security", {"securitySchemes": {"HTTPBearer"}})],
+)
+def test_an_app_without_validation_errors_keeps_its_schema(kind: str, components: dict[str, set[str]] | None) -> None:
+    """No components, components without schemas, schemas without the validation errors: all as they are."""
+    schema = _openapi_without_422(_small_app(kind))
+    assert schema["info"] == {"title": "small", "version": "1"}
+    shown = {name: set(value) for name, value in schema["components"].items()} if "components" in schema else None
+    assert shown == components
