@@ -303,6 +303,9 @@ def test_the_openai_face_pages_and_retrieves_pending_videos(waiting: TestClient)
         "variant", "variant must be video: thumbnails and spritesheets are not served.")
     queued = waiting.get(f"/v1/videos/{ids[0]}/content", headers=auth)
     assert (queued.status_code, queued.json()["error"]["message"]) == (404, f"Video {ids[0]} has no content: it is queued.")
+    for method, path in (("DELETE", "/v1/videos/nope"), ("GET", "/v1/videos/nope/content")):
+        unknown = waiting.request(method, path, headers=auth)
+        assert (unknown.status_code, unknown.json()["error"]["message"]) == (404, "No video with id nope."), path
     not_an_object = waiting.post("/v1/videos", content=b"[1]", headers={**auth, "Content-Type": "application/json"})
     assert (not_an_object.status_code, not_an_object.json()["error"]["message"]) == (
         400, "Request body must be a JSON object or multipart form.")

@@ -192,9 +192,13 @@ def test_a_task_is_shown_as_a_video(status: str, shown: str) -> None:
      (5004, "timed_out"), (5005, "storage_error"), (5006, "motion_not_rendered"), (5999, "5999"), (None, "None")],
 )  # fmt: skip
 def test_a_failed_task_carries_its_error(failure_code: int | None, code: str) -> None:
-    video = video_object(_task("TASK_FAILED", failure_code=failure_code), _DETAIL)
+    detail = {**_DETAIL, "failure_code": failure_code, "enhanced_prompt": "waves, slow push in", "video_deleted": True}
+    video = video_object(_task("TASK_FAILED", failure_code=failure_code), detail)
     assert (video["status"], video["error"], video["size"], video["expires_at"]) == (
         "failed", {"code": code, "message": "a message"}, None, None)
+    extras = {"enhanced_prompt": "waves, slow push in", "video_deleted": True}
+    assert {name: video[name] for name in ("failure_code", "enhanced_prompt", "video_deleted") if name in video} == (
+        extras if failure_code is None else {**extras, "failure_code": failure_code})
 
 
 @pytest.mark.parametrize(

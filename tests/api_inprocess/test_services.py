@@ -190,3 +190,4 @@ def test_without_a_broker_the_app_is_not_ready_and_a_task_waits_in_the_store(
     warnings = [record.getMessage() for record in caplog.records if record.name == "stillmotion.api"]
     assert len(warnings) == 1 and warnings[0].startswith(f"task {task_id} stored but not queued (broker unreachable: ")
     assert warnings[0].endswith("); the reclaim sweep will queue it")
+

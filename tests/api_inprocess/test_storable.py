@@ -67,7 +67,7 @@ def _request(content_type: str | None) -> Request:
     [("application/json", True), ("application/json; charset=utf-8", True), (" Application/JSON ;x", True),
      ("application/merge-patch+json", True), ("application/problem+json; q=1", True), ("text/plain", False),
      ("multipart/form-data; boundary=x", False), ("application/jsonx", False), ("", False), (None, False),
-     ("text/plain; application/json", False)],
+     ("text/plain; application/json", False), ("application/json; charset=utf-8; q=1", True)],
 )  # fmt: skip
 def test_which_requests_are_json(content_type: str | None, json: bool) -> None:
     assert _is_json(_request(content_type)) is json
