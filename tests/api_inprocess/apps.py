@@ -1,8 +1,8 @@
 """The app these tests drive in this process, with its lifespan, in one of two shapes.
 
 Rendering: the embedded worker renders every task it is given (one-second motion clips).
-Parked: the API role alone, queueing tasks on a Celery queue of its own in the real Redis that no
-worker reads, so a task stays pending until the test cancels it. Mutation testing runs every
+Parked: the API role alone, queueing tasks in the real Redis under a prefix of its own that no
+worker reads (and that is deleted afterwards), so a task stays pending until the test cancels it. Mutation testing runs every
 test that covers a mutated function (docs/testing.md), so a test that needs a task but not its
 video uses the parked app and costs milliseconds, not a render.
 
@@ -17,20 +17,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import redis
 from fastapi.testclient import TestClient
 
 from stillmotion.api.app import create_app
 from stillmotion.config import Settings
 from stillmotion.tasks.accounts import IssuedKey
 from stillmotion.tasks.migrate import upgrade_database
+from tests.support.distributed import REDIS_URL, purge_prefix
 
 
 @contextmanager
 def running_app(data_dir: Path, *, parked: bool, **overrides: Any) -> Iterator[TestClient]:
     """The app started as `stillmotion serve` starts it (database upgraded first)."""
     prefix = f"parked-{uuid.uuid4().hex}"
-    queueing = {"executor": "celery", "queue_prefix": prefix} if parked else {}
+    queueing = {"executor": "celery", "queue_prefix": prefix, "broker_url": REDIS_URL} if parked else {}
     chosen = {"moderation_semantic": False, "rate_limit_per_minute": 0, **queueing, **overrides}
     settings = Settings(data_dir=data_dir, **chosen)
     upgrade_database(settings)
@@ -38,23 +38,11 @@ def running_app(data_dir: Path, *, parked: bool, **overrides: Any) -> Iterator[T
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             yield client
     finally:
-        if parked:
-            _delete_queues(settings.broker_url, prefix)
+        if parked and settings.broker_url == REDIS_URL:  # a test that named a broker of its own queued nothing here
+            purge_prefix(REDIS_URL, prefix)
 
 
 def issue_key(client: TestClient, name: str, credits: int) -> IssuedKey:
     """A key of a new account in the app's own store."""
     return client.portal.call(client.app.state.services.store.accounts.issue_key, name, credits)  # type: ignore[attr-defined,no-any-return]
 
-
-def _delete_queues(broker_url: str, prefix: str) -> None:
-    """The parked queues hold this run's messages only (their names carry the random prefix)."""
-    client = redis.Redis.from_url(broker_url)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}.*", count=1000))
-        if keys:
-            client.delete(*keys)
-    except redis.ConnectionError:
-        pass  # no broker, so nothing was queued (the executor logged each task as not queued)
-    finally:
-        client.close()

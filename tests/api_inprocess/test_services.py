@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from starlette.types import Message, Receive, Scope, Send
 
 from stillmotion.api.request_limits import MAX_HEADER_BYTES, RequestLimitMiddleware
@@ -19,6 +20,7 @@ from stillmotion.engines.registry import EngineRegistry
 from stillmotion.executors.celery import CeleryExecutor
 from stillmotion.executors.local import LocalExecutor
 from tests.api_inprocess.apps import issue_key, running_app
+from tests.api_inprocess.test_admission import VIOLENT
 from tests.api_inprocess.test_lifecycle import BODY
 from tests.support.tasks import TASKS
 
@@ -191,3 +193,46 @@ def test_without_a_broker_the_app_is_not_ready_and_a_task_waits_in_the_store(
     assert len(warnings) == 1 and warnings[0].startswith(f"task {task_id} stored but not queued (broker unreachable: ")
     assert warnings[0].endswith("); the reclaim sweep will queue it")
 
+
+
+def _created_total(client: Any) -> float:
+    line = f'stillmotion_tasks_created_total{{model="{BODY["model_name"]}"}} '
+    found = [row for row in client.get("/metrics").text.splitlines() if row.startswith(line)]
+    return float(found[0].removeprefix(line)) if found else 0.0
+
+
+def test_a_create_is_queued_on_its_models_queue_counted_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with running_app(tmp_path, parked=True, credits_enabled=False) as client:
+        settings = client.app.state.services.settings  # type: ignore[attr-defined]
+        auth = {"Authorization": f"Bearer {issue_key(client, 'pia', 0).api_key}"}
+        before = _created_total(client)
+        with caplog.at_level(logging.INFO, logger="stillmotion.tasks"):
+            task_id = client.post(TASKS, json=BODY, headers=auth).json()["data"]["task_id"]
+        assert _created_total(client) == before + 1
+        queue = redis.Redis.from_url(settings.broker_url)
+        try:
+            # The broker's keys carry the deployment's prefix (global_keyprefix); the queue is per model.
+            assert queue.llen(f"{settings.queue_prefix}:{settings.queue_prefix}.{BODY['model_name']}") == 1
+        finally:
+            queue.close()
+    events = [record for record in caplog.records if record.name == "stillmotion.tasks"]
+    assert [(record.event, record.task_id) for record in events] == [("queued", task_id)]  # type: ignore[attr-defined]
+    assert events[0].getMessage().startswith(f"task {task_id} queued account=")
+
+
+def test_a_refused_create_is_audited_with_its_account_and_a_callback_is_checked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with running_app(tmp_path, parked=True, credits_enabled=False) as client:
+        key = issue_key(client, "quinn", 0)
+        auth = {"Authorization": f"Bearer {key.api_key}"}
+        credential = client.portal.call(client.app.state.services.store.accounts.by_api_key, key.api_key)  # type: ignore[attr-defined]
+        with caplog.at_level(logging.WARNING, logger="stillmotion.audit"):
+            refused = client.post(TASKS, json={**BODY, "prompt": VIOLENT}, headers=auth)
+        assert (refused.status_code, refused.json()["code"]) == (400, 1002)
+        callback = client.post(TASKS, json={**BODY, "callback_url": "http://no-such-host.invalid/hook"}, headers=auth)
+        assert (callback.status_code, callback.json()["message"]) == (
+            400, "callback_url host no-such-host.invalid could not be resolved.")
+    audited = [record.getMessage() for record in caplog.records if record.name == "stillmotion.audit"]
+    assert audited == [f"moderation refused a create request: account={credential.account_id} "
+                       f"reason={refused.json()['message']!r}"]  # fmt: skip
