@@ -2,9 +2,9 @@
 
 Rendering: the embedded worker renders every task it is given (one-second motion clips).
 Parked: the API role alone, queueing tasks in the real Redis under a prefix of its own that no
-worker reads (and that is deleted afterwards), so a task stays pending until the test cancels it. Mutation testing runs every
-test that covers a mutated function (docs/testing.md), so a test that needs a task but not its
-video uses the parked app and costs milliseconds, not a render.
+worker reads (deleted afterwards), so a task stays pending until the test cancels it. Mutation
+testing runs every test that covers a mutated function (docs/testing.md), so a test that needs
+a task but not its video uses the parked app and costs milliseconds, not a render.
 
 Both are meant for session-scoped fixtures: mutmut orders a mutant's tests by their own time,
 which interleaves modules, and a module-scoped app would be booted again at every switch."""
