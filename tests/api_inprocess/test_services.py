@@ -202,12 +202,14 @@ def _created_total(client: Any) -> float:
 
 
 def test_a_create_is_queued_on_its_models_queue_counted_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    with running_app(tmp_path, parked=True, credits_enabled=False) as client:
+    with running_app(tmp_path, parked=True, credits_enabled=True) as client:
         settings = client.app.state.services.settings  # type: ignore[attr-defined]
-        auth = {"Authorization": f"Bearer {issue_key(client, 'pia', 0).api_key}"}
+        key = issue_key(client, "pia", 10)
+        account = _account_id(client, key.api_key)
         before = _created_total(client)
         with caplog.at_level(logging.INFO, logger="stillmotion.tasks"):
-            task_id = client.post(TASKS, json=BODY, headers=auth).json()["data"]["task_id"]
+            created = client.post(TASKS, json=BODY, headers={"Authorization": f"Bearer {key.api_key}"})
+        task_id = created.json()["data"]["task_id"]
         assert _created_total(client) == before + 1
         queue = redis.Redis.from_url(settings.broker_url)
         try:
@@ -216,8 +218,14 @@ def test_a_create_is_queued_on_its_models_queue_counted_and_logged(tmp_path: Pat
         finally:
             queue.close()
     events = [record for record in caplog.records if record.name == "stillmotion.tasks"]
-    assert [(record.event, record.task_id) for record in events] == [("queued", task_id)]  # type: ignore[attr-defined]
-    assert events[0].getMessage().startswith(f"task {task_id} queued account=")
+    assert [record.getMessage() for record in events] == [
+        f"task {task_id} queued account={account} model=bach-1.0-preview resolution=720p duration=1 cost=1"]
+    assert (events[0].event, events[0].task_id) == ("queued", task_id)  # type: ignore[attr-defined]
+
+
+def _account_id(client: Any, api_key: str) -> int:
+    credential = client.portal.call(client.app.state.services.store.accounts.by_api_key, api_key)
+    return int(credential.account_id)
 
 
 def test_a_refused_create_is_audited_with_its_account_and_a_callback_is_checked(
@@ -226,7 +234,7 @@ def test_a_refused_create_is_audited_with_its_account_and_a_callback_is_checked(
     with running_app(tmp_path, parked=True, credits_enabled=False) as client:
         key = issue_key(client, "quinn", 0)
         auth = {"Authorization": f"Bearer {key.api_key}"}
-        credential = client.portal.call(client.app.state.services.store.accounts.by_api_key, key.api_key)  # type: ignore[attr-defined]
+        account = _account_id(client, key.api_key)
         with caplog.at_level(logging.WARNING, logger="stillmotion.audit"):
             refused = client.post(TASKS, json={**BODY, "prompt": VIOLENT}, headers=auth)
         assert (refused.status_code, refused.json()["code"]) == (400, 1002)
@@ -234,5 +242,5 @@ def test_a_refused_create_is_audited_with_its_account_and_a_callback_is_checked(
         assert (callback.status_code, callback.json()["message"]) == (
             400, "callback_url host no-such-host.invalid could not be resolved.")
     audited = [record.getMessage() for record in caplog.records if record.name == "stillmotion.audit"]
-    assert audited == [f"moderation refused a create request: account={credential.account_id} "
+    assert audited == [f"moderation refused a create request: account={account} "
                        f"reason={refused.json()['message']!r}"]  # fmt: skip
