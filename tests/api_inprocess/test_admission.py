@@ -14,7 +14,7 @@ from stillmotion.api.admission import admit
 from stillmotion.api.schemas import CreateTaskRequest
 from stillmotion.config import Settings
 from stillmotion.engines.catalog import ModelCatalog
-from stillmotion.errors import ImageRejected, InvalidField, ModerationRefused
+from stillmotion.errors import ImageRejected, InvalidField, ModerationRefused, NotReady
 from stillmotion.storage import create_storage
 from tests.api_inprocess.test_lifecycle import DATA_URL
 
@@ -54,7 +54,7 @@ async def test_moderation_off_lets_the_text_through_unless_the_operator_requires
 
 async def test_a_request_that_breaks_no_rule_is_admitted(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="stillmotion.audit"):
-        await _admit(tmp_path, prompt="waves roll in", negative_prompt="blur")
+        await _admit(tmp_path, prompt="waves roll in", negative_prompt="blood, gore, nudity")  # what to avoid
         await _admit(tmp_path)
     assert caplog.records == []
 
@@ -64,3 +64,14 @@ async def test_the_image_is_checked_last(tmp_path: Path) -> None:
         await _admit(tmp_path, image_url="data:image/png;base64,AAAA")
     with pytest.raises(ModerationRefused):
         await _admit(tmp_path, image_url="data:image/png;base64,AAAA", prompt=VIOLENT)
+
+
+async def test_every_served_model_is_named_and_a_broken_one_is_not_ready(tmp_path: Path) -> None:
+    models = {"bach-1.0-preview": "motion", "bach-broken": "no-such-engine"}
+    with pytest.raises(InvalidField) as refused:
+        await _admit(tmp_path, {"models": models}, model_name="bach-2")
+    assert refused.value.message == "model_name must be one of: bach-1.0-preview, bach-broken."
+    with pytest.raises(NotReady) as not_ready:
+        await _admit(tmp_path, {"models": models}, model_name="bach-broken")
+    assert (not_ready.value.message, not_ready.value.retry_after) == (
+        "Model bach-broken is not ready on this server; try again later.", 60)

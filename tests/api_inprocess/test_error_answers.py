@@ -324,3 +324,8 @@ UNSTORABLE = " contains a character that cannot be stored (NUL or an unpaired UT
 def test_the_app_refuses_unstorable_text_on_every_route(bare: TestClient, path: str, answer: dict[str, Any]) -> None:
     response = bare.get(path)
     assert (response.status_code, response.json()) == (400, answer)
+
+
+def test_a_json_body_that_is_not_an_object_is_still_read_for_unstorable_text(bare: TestClient) -> None:
+    response = bare.post("/api/vdr/videos/image2video", content=b'["\\u0000"]', headers={"Content-Type": "application/json"})
+    assert (response.status_code, response.json()["message"]) == (400, "A field or parameter name" + UNSTORABLE)

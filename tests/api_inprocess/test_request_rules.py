@@ -6,6 +6,7 @@ of api/rate_limits.py (its real `limits` storage, in memory)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import uuid
@@ -153,3 +154,13 @@ async def test_a_rate_limit_of_zero_is_off() -> None:
     limiter = AccountRateLimiter(0, "async+memory://")
     for _ in range(200):
         await limiter.hit(uuid.uuid4().int % 3)
+
+
+async def test_retry_after_counts_from_the_oldest_request_in_the_window() -> None:
+    limiter = AccountRateLimiter(2, "async+memory://")
+    await limiter.hit(1)
+    await asyncio.sleep(2.1)  # the window frees up 60 s after the first request, not the last
+    await limiter.hit(1)
+    with pytest.raises(RateLimited) as refused:
+        await limiter.hit(1)
+    assert refused.value.retry_after == 58

@@ -49,6 +49,8 @@ def test_the_rate_limit_is_the_settings(tmp_path: Path) -> None:
         assert (refused.status_code, refused.json()["code"], refused.json()["message"]) == (
             429, 1303, "Rate limit exceeded: at most 2 requests per minute.")
         assert 1 <= int(refused.headers["retry-after"]) <= 60
+        other = {"Authorization": f"Bearer {issue_key(client, 'jay', 0).api_key}"}
+        assert client.get(TASKS, headers=other).status_code == 200  # each account has its own window
 
 
 async def _echo_length(scope: Scope, receive: Receive, send: Send) -> None:
@@ -117,6 +119,13 @@ async def test_the_request_limits(headers: list[tuple[bytes, bytes]], chunks: li
 async def test_a_refusal_under_v1_is_in_openai_shape() -> None:
     middleware = RequestLimitMiddleware(_echo_length, max_body_bytes=10)
     sent = await _call(middleware, [(b"content-length", b"11")], [b""], path="/v1/videos")
+    assert _answer(sent) == (413, b'{"error":{"message":"Request body too large.","type":"invalid_request_error",'
+                                  b'"param":null,"code":"request_too_large"}}')  # fmt: skip
+
+
+async def test_a_chunked_body_over_the_limit_under_v1_is_refused_in_openai_shape() -> None:
+    middleware = RequestLimitMiddleware(_echo_length, max_body_bytes=10)
+    sent = await _call(middleware, [], [b"x" * 6, b"x" * 6], path="/v1/videos")
     assert _answer(sent) == (413, b'{"error":{"message":"Request body too large.","type":"invalid_request_error",'
                                   b'"param":null,"code":"request_too_large"}}')  # fmt: skip
 
