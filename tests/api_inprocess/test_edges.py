@@ -14,9 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from stillmotion.api.app import create_app
-from stillmotion.config import Settings
-from stillmotion.tasks.migrate import upgrade_database
+from tests.api_inprocess.apps import issue_key, running_app
 from tests.hostile import test_auth, test_bodies, test_headers, test_numbers, test_text
 from tests.hostile.envelope import assert_answer
 from tests.support.tasks import TASKS
@@ -24,13 +22,11 @@ from tests.support.tasks import TASKS
 JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, Any]]]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("inprocess"), moderation_semantic=False,
-                        rate_limit_per_minute=0, fetch_allow=["127.0.0.1"])  # fmt: skip
-    upgrade_database(settings)  # as `stillmotion serve` does before it starts the app
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        issued = client.portal.call(client.app.state.services.store.accounts.issue_key, "alice", 100)  # type: ignore[attr-defined]
+    """Parked (tests/api_inprocess/apps.py): these cases are refused before any task would run."""
+    with running_app(tmp_path_factory.mktemp("inprocess"), parked=True, fetch_allow=["127.0.0.1"]) as client:
+        issued = issue_key(client, "alice", 100)
         yield client, {"access_key": issued.access_key, "secret_key": issued.secret_key, "api_key": issued.api_key}
 
 

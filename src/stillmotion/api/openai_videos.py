@@ -12,6 +12,7 @@ numbers and booleans are read from their text first.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -60,7 +61,7 @@ def duration_for(seconds: Any) -> int:
         value = float(seconds)
     except (TypeError, ValueError):
         value = float("nan")
-    if isinstance(seconds, bool) or not value > 0:
+    if isinstance(seconds, bool) or not 0 < value < math.inf:  # NaN fails both; round(inf) would raise
         raise InvalidField("seconds must be a positive number of seconds.", field="seconds")
     return max(_MIN_SECONDS, min(_MAX_SECONDS, round(value)))
 
