@@ -13,10 +13,12 @@ never sees half a video, and a refused write leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.responses import FileResponse, Response
@@ -47,7 +49,7 @@ class LocalStorage:
         except OSError as exc:
             if exc.errno != errno.EXDEV:
                 raise StorageFailure(_refusal("the video", exc)) from exc
-            self._copy_into_place(rendered, target)
+            _write_whole(target, lambda partial: shutil.copyfile(rendered, partial), "the video")
         return key
 
     def video_url(self, key: str) -> str:
@@ -62,7 +64,7 @@ class LocalStorage:
 
     def save_upload(self, data: bytes, extension: str) -> str:
         key = f"{secrets.token_urlsafe(16)}.{extension}"
-        _write_whole(self.uploads_dir / key, data, "the upload")
+        _write_whole(self.uploads_dir / key, lambda partial: partial.write_bytes(data), "the upload")
         return upload_url(key, self._settings)
 
     def read_upload(self, key: str) -> bytes | None:
@@ -71,7 +73,7 @@ class LocalStorage:
     def save_preview(self, task_id: str, jpeg: bytes) -> None:
         key = f"{task_id}.jpg"
         if KEY.match(key):
-            _write_whole(self.previews_dir / key, jpeg, "the preview")
+            _write_whole(self.previews_dir / key, lambda partial: partial.write_bytes(jpeg), "the preview")
 
     def read_preview(self, task_id: str) -> bytes | None:
         return _read(self.previews_dir, f"{task_id}.jpg")
@@ -92,25 +94,17 @@ class LocalStorage:
             raise TaskNotFound(missing)
         return FileResponse(path, media_type=MEDIA_TYPES[key.rsplit(".", 1)[1]])
 
-    @staticmethod
-    def _copy_into_place(rendered: Path, target: Path) -> None:
-        partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
-        try:
-            shutil.copyfile(rendered, partial)
-            os.replace(partial, target)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise StorageFailure(_refusal("the video", exc)) from exc
-
-
-def _write_whole(target: Path, data: bytes, what: str) -> None:
-    """Write through a hidden partial file renamed into place: a reader never sees half of it."""
+def _write_whole(target: Path, write: Callable[[Path], object], what: str) -> None:
+    """`write` a hidden partial file, then rename it into place: a reader never sees half of it.
+    Any failure is a StorageFailure; the partial file is removed where it can be (when the
+    directory itself is what failed, removing it fails too, and that must not hide the cause)."""
     partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
     try:
-        partial.write_bytes(data)
+        write(partial)
         os.replace(partial, target)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
         raise StorageFailure(_refusal(what, exc)) from exc
 
 
