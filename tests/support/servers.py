@@ -115,6 +115,9 @@ class ServerProcess(ChildProcess):
             "STILLMOTION_PORT": str(self.port),
             "STILLMOTION_FETCH_ALLOW": "127.0.0.1",
             "STILLMOTION_LOG_LEVEL": "WARNING",
+            # The test environment has the semantic-moderation model (tests/moderation test it in
+            # process); loading torch and MiniLM in every server started here would cost seconds each.
+            "STILLMOTION_MODERATION_SEMANTIC": "false",
             **env,
         }
         self.log_path = data_dir / "server.log"
