@@ -58,8 +58,6 @@ SERVER_ENV = {
     "STILLMOTION_MAX_ACTIVE_TASKS": "0",
     "STILLMOTION_MAX_QUEUED_TASKS": "0",
     "STILLMOTION_LOG_LEVEL": "WARNING",
-    # The default install has no semantic-moderation model (an extra); the test environment has it.
-    "STILLMOTION_MODERATION_SEMANTIC": "false",
 }
 PARK_SECONDS = 3600.0
 CREDITS = 1_000_000_000
