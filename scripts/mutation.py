@@ -28,8 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PACKAGES: dict[str, list[str]] = {
     "inputs": ["tests/inputs"],
-    "moderation": ["tests/moderation/test_text.py", "tests/moderation/test_lexicon.py",
-                   "tests/moderation/test_normalize.py", "tests/moderation/test_image.py"],
+    "moderation": ["tests/moderation"],
     "webhooks": ["tests/inprocess/test_webhooks.py", "tests/inprocess/test_task_store.py", "tests/control/test_rules.py",
                  "tests/background"],
     "tasks": ["tests/inprocess/test_task_store.py", "tests/inprocess/test_task_store_edges.py",
