@@ -355,6 +355,7 @@ def test_check_image_header_gives_the_size_and_applies_the_rules() -> None:
     assert caught.value.message == "Image is 299x400 pixels; the minimum is 300x300."
     with pytest.raises(ImageRejected, match="decompression bomb"):
         check_image_header(png_bomb(8193, 8193))
+    assert check_image_header(png_bomb(8192, 8192)) == (8192, 8192)  # the limit itself passes
 
 
 # Colour profiles: sRGB is left alone --------------------------------------------------------
