@@ -72,3 +72,24 @@ def test_malformed_patterns_are_rejected(pattern: str) -> None:
 def test_shipped_lexicon_compiles_with_the_required_categories() -> None:
     ids = [category.id for category in default_lexicon().categories]
     assert ids == ["sexual/minors", "sexual", "violence/graphic", "self-harm", "hate"]
+
+
+def test_only_letters_stretch() -> None:
+    raw = _tiny(explicit=["k9 unit"])
+    assert _matches(raw, "a k9 unit") and _matches(raw, "a kk9 unit")
+    assert not _matches(raw, "a k99 unit")  # "99" is another number, not a stretched "9"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("{nogroup} x", "unknown group {nogroup} in '{nogroup} x'"),
+        ("x {filler}?", "first and last tokens must be required in 'x {filler}?'"),
+        ("bad-token", "bad token 'bad-token' in 'bad-token'"),
+        ("   ", "empty pattern"),
+    ],
+)
+def test_lexicon_errors_say_what_is_wrong(pattern: str, message: str) -> None:
+    with pytest.raises(LexiconError) as caught:
+        compile_lexicon(_tiny(explicit=[pattern]))
+    assert str(caught.value) == message

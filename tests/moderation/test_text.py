@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stillmotion.errors import ModerationRefused
+from stillmotion.moderation.lexicon import compile_lexicon
 from stillmotion.moderation.text import check_text, classify_text
 
 
@@ -89,3 +90,32 @@ def test_negative_prompt_field_is_judged_as_a_list_of_exclusions() -> None:
 
 def test_empty_fields_are_skipped() -> None:
     check_text({"prompt": "", "negative_prompt": None})
+
+
+def test_other_fields_are_named_from_their_key() -> None:
+    with pytest.raises(ModerationRefused) as caught:
+        check_text({"style_prompt": "n1gg3r"})
+    assert caught.value.message == "Style prompt was refused by content moderation (category: hate)."
+
+
+def test_an_empty_field_does_not_end_the_check() -> None:
+    with pytest.raises(ModerationRefused, match="^Audio prompt was refused"):
+        check_text({"prompt": "", "negative_prompt": None, "audio_prompt": "kill all the jews"})
+
+
+def test_check_text_uses_the_lexicon_and_matcher_it_is_given() -> None:
+    tiny = compile_lexicon(
+        {"categories": [{"id": "fruit", "label": "fruit talk", "explicit": ["banana"]}]}
+    )
+    with pytest.raises(ModerationRefused, match=r"\(category: fruit talk\)\.$"):
+        check_text({"prompt": "a banana on a plate"}, lexicon=tiny)
+    check_text({"prompt": "a naked woman"}, lexicon=tiny)  # the shipped lexicon is not asked
+
+    class Everything:
+        """A matcher that places every text next to a hate example."""
+
+        def classify(self, text: str) -> list[str]:
+            return ["hate"]
+
+    with pytest.raises(ModerationRefused, match=r"\(category: hate\)\.$"):
+        check_text({"prompt": "a calm lake"}, semantic=Everything())  # type: ignore[arg-type]
