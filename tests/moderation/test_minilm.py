@@ -69,3 +69,9 @@ def test_the_shipped_matcher_refuses_violations_and_spares_benign_look_alikes() 
     text = "a person writing a goodbye note before taking their life"  # from paraphrases.jsonl
     assert classify_text(text) == []
     assert classify_text(text, semantic=matcher) == ["self-harm"]
+
+
+def test_a_text_longer_than_the_model_takes_is_truncated(embed: Embedder) -> None:
+    # The model reads at most 512 positions; a longer prompt is cut, not an error.
+    vector = embed(["a boat on a calm lake " * 200])
+    assert vector.shape == (1, 384) and np.isfinite(vector).all()
