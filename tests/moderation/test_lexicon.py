@@ -137,3 +137,19 @@ def test_malformed_lexicon_files_are_named(raw: dict[str, object], message: str)
     with pytest.raises(LexiconError) as caught:
         compile_lexicon(raw)
     assert str(caught.value) == message
+
+
+def test_an_optional_token_may_be_left_out() -> None:
+    raw = _tiny(explicit=["stab {filler}? {human}"])
+    assert _matches(raw, "stab man") and _matches(raw, "stab the man")
+    assert not _matches(raw, "stab the young man")  # "?" is at most one, unlike "*"
+
+
+def test_groups_in_category_safe_phrases_and_not_inside_groups() -> None:
+    raw = _tiny(explicit=["suicide"], safe=["prevent {filler}* suicide"])
+    assert _matches(raw, "a suicide scene") and not _matches(raw, "prevent the suicide")
+    nested = _tiny(explicit=["x"])
+    nested["groups"] = {"inner": ["{human}"]}
+    with pytest.raises(LexiconError) as caught:
+        compile_lexicon(nested)
+    assert str(caught.value) == "unknown group {human} in '{human}'"  # groups cannot nest
