@@ -7,7 +7,7 @@ import pytest
 
 from stillmotion.errors import ModerationRefused
 from stillmotion.moderation import image as image_module
-from stillmotion.moderation.image import check_image, score_image
+from stillmotion.moderation.image import check_image, release_classifier, score_image
 
 # The threshold docs/moderation.md recommends (upstream open_nsfw: > 0.8 is "highly probable").
 THRESHOLD = 0.8
@@ -59,8 +59,8 @@ def test_rejects_arrays_that_are_not_rgb_uint8() -> None:
         score_image(np.zeros((SIDE, SIDE, 3), np.float32))
 
 
-def test_the_session_is_loaded_once_with_one_inference_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(image_module, "_classifier", None)  # as in a fresh worker process
+def test_the_session_is_loaded_once_with_one_inference_thread() -> None:
+    release_classifier()  # as in a fresh worker process (or one whose idle release ran)
     score_image(_landscape())
     loaded = image_module._classifier
     assert loaded is not None
