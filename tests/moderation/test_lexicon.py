@@ -153,3 +153,9 @@ def test_groups_in_category_safe_phrases_and_not_inside_groups() -> None:
     with pytest.raises(LexiconError) as caught:
         compile_lexicon(nested)
     assert str(caught.value) == "unknown group {human} in '{human}'"  # groups cannot nest
+
+
+def test_a_negative_prompt_skips_topic_rules_only() -> None:
+    raw = _tiny(topic=["gore"], together=[{"all": ["{human}", "nude"]}])
+    assert _matches(raw, "a nude man", negative=True)  # the rule after the topic rule still runs
+    assert not _matches(raw, "gore", negative=True)

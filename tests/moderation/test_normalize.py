@@ -24,6 +24,10 @@ from stillmotion.moderation.normalize import _confusables, fold, spellings
         ("ΝUDΕ", "nude"),  # Greek capitals (confusables)
         ("kíll", "kill"),  # accent
         ("ki\u200bll", "kill"),  # zero-width space
+        ("ki||", "kill"),  # pipes as "l"
+        ("s e x", "sex"),  # three spaced letters are enough
+        ("a s-e-x scene", "a sex scene"),  # three hyphenated letters, the article kept apart
+        ("blood.Gore", "blood gore"),  # the punctuation read as a word break too
     ],
 )
 def test_tricks_are_undone(text: str, expected: str) -> None:
@@ -64,3 +68,7 @@ def test_the_look_alike_table_is_built_from_the_confusables_data() -> None:
     assert all(len(chr(code)) == 1 and not chr(code).isascii() for code in table)
     assert all(len(value) == 1 and value.isascii() and value == value.lower() for value in table.values())
     assert table == _confusables()
+
+
+def test_numbers_alone_are_not_leetspeak() -> None:
+    assert spellings("4 cats") == ("4 cats",)  # never "a cats"
