@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stillmotion.inputs.addresses import AllowList, refused_kind
+from stillmotion.errors import ImageRejected
+from stillmotion.inputs.addresses import AllowList, refused_kind, resolve_host
 
 
 @pytest.mark.parametrize(
@@ -61,3 +63,39 @@ def test_allow_list_parses_networks_addresses_and_names() -> None:
     assert allow.allows_address(ipaddress.ip_address("10.200.0.1"))
     assert allow.allows_address(ipaddress.ip_address("fd12::5"))
     assert not allow.allows_address(ipaddress.ip_address("192.168.0.1"))
+
+
+def test_allow_list_reads_every_entry_and_strips_only_the_root_dot() -> None:
+    allow = AllowList.parse(["", "  ", "mailbox.example.", "127.0.0.1"])  # blanks do not end it
+    assert allow.hostnames == frozenset({"mailbox.example"})
+    assert allow.allows_host("MAILBOX.example.") and not allow.allows_host("mailbo.example")
+    assert allow.allows_address(ipaddress.ip_address("127.0.0.1"))
+
+
+@pytest.fixture
+def crafted_dns(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """getaddrinfo answers exactly what the test puts in the list (families, scopes, repeats)."""
+    answers: list[tuple[object, ...]] = []
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: list(answers))
+    return answers
+
+
+async def test_resolve_host_keeps_inet_addresses_once_without_their_scope(
+    crafted_dns: list[tuple[object, ...]],
+) -> None:
+    crafted_dns += [
+        (socket.AF_UNIX, socket.SOCK_STREAM, 0, "", "/run/socket"),  # skipped, not the end
+        (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fe80::1%eth0", 80, 0, 2)),
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 80)),
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 80)),
+    ]
+    addresses = await resolve_host("images.test", 80, 1.0)
+    assert addresses == [ipaddress.ip_address("fe80::1"), ipaddress.ip_address("93.184.216.34")]
+    assert addresses[0].scope_id is None  # type: ignore[union-attr]
+
+
+async def test_a_name_with_no_inet_address_is_unresolved(crafted_dns: list[tuple[object, ...]]) -> None:
+    crafted_dns.append((socket.AF_UNIX, socket.SOCK_STREAM, 0, "", "/run/socket"))
+    with pytest.raises(ImageRejected) as caught:
+        await resolve_host("images.test", 80, 1.0)
+    assert caught.value.message == "Image URL host images.test could not be resolved."

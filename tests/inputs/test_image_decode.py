@@ -8,10 +8,11 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageCms
 
 from stillmotion.errors import ImageRejected
-from stillmotion.inputs import MAX_IMAGE_PIXELS, decode_image
+from stillmotion.inputs import MAX_IMAGE_PIXELS, check_image_header, decode_image
+from stillmotion.inputs.colour import to_srgb
 from tests.inputs.sample_images import (
     P3_PRIMARIES_D50,
     encode,
@@ -295,3 +296,113 @@ def test_reduce_to_leaves_other_formats_and_the_size_rules_alone() -> None:
     assert decode_image(encode(gradient(800, 800), "PNG"), reduce_to=300).shape == (800, 800, 3)
     # 700 px declared: accepted, although 1/2 scale decoding gives 350 px.
     assert decode_image(encode(gradient(700, 700), "JPEG"), reduce_to=300).shape == (350, 350, 3)
+
+
+# High bit depths: the white level, exactly --------------------------------------------------
+
+
+def test_16_bit_grey_is_scaled_exactly_from_65535() -> None:
+    # Every 16-bit value once (then zeros): each must land on round(v * 255 / 65535), which
+    # pins both the scale and the white level (65536 or 256/65535 would move 127 or all values).
+    values = np.zeros(300 * 300, dtype=np.uint16)
+    values[:65536] = np.arange(65536)
+    decoded = decode_image(encode(Image.fromarray(values.reshape(300, 300)), "PNG"))
+    expected = np.rint(values.astype(np.float64) * 255.0 / 65535.0).astype(np.uint8)
+    assert np.array_equal(decoded[..., 0].ravel(), expected)
+    assert np.array_equal(decoded[..., 0], decoded[..., 2])
+
+
+def test_8_bit_data_stored_in_16_bits_keeps_its_values() -> None:
+    # Peak exactly 255: the white level is 255, so 255 stays 255 and 100 stays 100.
+    values = np.full((300, 300), 100, dtype=np.uint16)
+    values[0, 0] = 255
+    decoded = decode_image(encode(Image.fromarray(values), "PNG"))
+    assert decoded[0, 0].tolist() == [255, 255, 255]
+    assert decoded[5, 5].tolist() == [100, 100, 100]
+
+
+def test_32_bit_counts_past_65535_are_scaled_by_their_own_peak() -> None:
+    values = np.full((300, 300), 65535, dtype=np.int32)
+    values[0, 0] = 131070  # peak: twice the 16-bit white
+    decoded = decode_image(encode(Image.fromarray(values), "TIFF"))
+    assert decoded[0, 0].tolist() == [255, 255, 255]
+    assert decoded[5, 5].tolist() == [128, 128, 128]  # 65535 * 255 / 131070 = 127.5 -> 128
+
+
+def test_hdr_floats_are_scaled_by_their_peak_and_negatives_clip_to_black() -> None:
+    values = np.full((300, 300), 1.0, dtype=np.float32)
+    values[0, 0] = 2.0  # brighter than the nominal white 1.0
+    values[0, 1] = -0.25
+    decoded = decode_image(encode(Image.fromarray(values), "TIFF"))
+    assert decoded[0, :2, 0].tolist() == [255, 0]
+    assert decoded[5, 5].tolist() == [128, 128, 128]  # 1.0 * 255 / 2.0 = 127.5 -> 128
+
+
+def test_float_samples_are_scaled_in_double_precision() -> None:
+    # float32 0.3 is 0.30000001...: x 255 = 76.5000003, which is 77; float32 arithmetic
+    # rounds the product to 76.5 first and then to the even 76.
+    values = np.full((300, 300), 0.3, dtype=np.float32)
+    assert decode_image(encode(Image.fromarray(values), "TIFF"))[0, 0].tolist() == [77, 77, 77]
+
+
+# Header checks without decoding ------------------------------------------------------------
+
+
+def test_check_image_header_gives_the_size_and_applies_the_rules() -> None:
+    assert check_image_header(encode(gradient(320, 300), "PNG")) == (320, 300)
+    with pytest.raises(ImageRejected) as caught:
+        check_image_header(encode(gradient(299, 400), "PNG"))
+    assert caught.value.message == "Image is 299x400 pixels; the minimum is 300x300."
+    with pytest.raises(ImageRejected, match="decompression bomb"):
+        check_image_header(png_bomb(8193, 8193))
+    assert check_image_header(png_bomb(8192, 8192)) == (8192, 8192)  # the limit itself passes
+
+
+# Colour profiles: sRGB is left alone --------------------------------------------------------
+
+
+def test_an_srgb_profile_is_not_transformed() -> None:
+    # Most web images carry an sRGB profile: converting sRGB to sRGB is a full-image pass for
+    # nothing, so the image comes back as the very same object.
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    image = Image.open(io.BytesIO(encode(gradient(300, 300), "PNG", icc_profile=srgb)))
+    image.load()
+    assert image.info["icc_profile"] == srgb
+    assert to_srgb(image) is image
+    p3 = icc_rgb_profile("Test Display P3", P3_PRIMARIES_D50, gamma=2.2)
+    tagged = Image.open(io.BytesIO(encode(gradient(300, 300), "PNG", icc_profile=p3)))
+    tagged.load()
+    assert to_srgb(tagged) is not tagged  # the check above is not "never convert"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "keep"), [("PNG", 16), ("JPEG", 100), ("BMP", 20)], ids=["png", "jpeg", "bmp"]
+)
+def test_a_header_cut_short_is_reported(fmt: str, keep: int) -> None:
+    data = encode(gradient(300, 300), fmt)[:keep]  # the format is recognised, its header is not whole
+    assert rejected(data) == "Image file is corrupt; its header could not be read."
+
+
+@pytest.mark.parametrize(("width", "height"), [(10_000, 9_000), (100_000, 100_000)])
+def test_bombs_that_pillow_flags_while_opening(width: int, height: int) -> None:
+    assert rejected(png_bomb(width, height)) == (
+        "Image declares more than 67,108,864 pixels (decompression bomb); refused."
+    )
+
+
+def test_a_warning_while_opening_is_not_an_error() -> None:
+    # Pillow warns "Corrupt EXIF data" on a TIFF whose first directory lies past the end; only
+    # its bomb warning is made an error, so this one ends as the ordinary refusal.
+    tiff = encode(gradient(300, 300), "TIFF")
+    broken = tiff[:4] + struct.pack("<I", 10**9) + tiff[8:]
+    assert rejected(broken) == (
+        "Image is not a supported image format (use JPEG, PNG, WebP, GIF, BMP or TIFF)."
+    )
+
+
+def test_rgb_with_a_transparent_colour_key_is_composited() -> None:
+    image = Image.new("RGB", (300, 300), (0, 0, 0))
+    image.paste(RED, (0, 0, 100, 300))
+    decoded = decode_image(encode(image, "PNG", transparency=(0, 0, 0)))  # black is transparent
+    assert tuple(decoded[150, 50]) == RED
+    assert tuple(decoded[150, 250]) == (255, 255, 255)

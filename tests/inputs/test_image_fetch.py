@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import socket
 import time
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+import httpx
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ import trustme
 from stillmotion.config import Settings
 from stillmotion.errors import ImageRejected
 from stillmotion.inputs import MAX_IMAGE_BYTES, fetch_image, load_image, precheck_image_url
+from stillmotion.inputs.fetch import _transport_message
 from stillmotion.storage.local import LocalStorage
 from tests.inputs.image_host import ImageServer, chunked, redirect, send_body, stall, trickle
 from tests.inputs.sample_images import encode, gradient
@@ -334,6 +338,7 @@ async def test_precheck_does_not_download(image_server: ImageServer, settings: S
         ("http://[::1/a.png", "image_url is not a valid URL."),
         ("http://example.com:99999/a.png", "image_url has a port outside 1..65535."),
         ("http://example.com:0/a.png", "image_url has a port outside 1..65535."),
+        ("http://example.com:65536/a.png", "image_url has a port outside 1..65535."),
         ("http://example.com/" + "a" * 2048, "image_url is longer than 2,048 characters."),
         ("http://10.0.0.1/a.png", "Image URL resolves to a private address; refused."),
         ("http://[::ffff:127.0.0.2]/a.png", "Image URL resolves to a loopback address; refused."),
@@ -373,3 +378,120 @@ async def test_slow_resolver(fake_dns: dict[str, list[list[str]]], settings: Set
     assert await precheck_rejected("http://slow.test/a.png", quick) == (
         "Image URL host slow.test could not be resolved within 0.2 s."
     )
+    # The download resolves under the same deadline, not only under the whole download's.
+    assert await rejected("http://slow.test/a.png", quick) == (
+        "Image URL host slow.test could not be resolved within 0.2 s."
+    )
+
+
+async def test_redirect_to_an_unparseable_url(image_server: ImageServer, settings: Settings) -> None:
+    url = image_server.add("/to-bad-port", redirect("http://images.test:xx/photo.png"))
+    assert await rejected(url, settings) == "Image URL redirected to a URL that is not valid."
+
+
+def _cut_short(handler: BaseHTTPRequestHandler) -> None:
+    """Announce 5000 bytes, send 2000, hang up."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "image/png")
+    handler.send_header("Content-Length", "5000")
+    handler.end_headers()
+    handler.wfile.write(PNG[:2000])
+    handler.close_connection = True
+
+
+async def test_connection_closed_mid_body(image_server: ImageServer, settings: Settings) -> None:
+    url = image_server.add("/cut-short.png", _cut_short)
+    assert await rejected(url, settings) == (
+        "Image URL closed the connection before the whole image arrived."
+    )
+
+
+def _false_gzip(handler: BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", "image/png")
+    handler.send_header("Content-Encoding", "gzip")  # although we asked for identity
+    handler.send_header("Content-Length", str(len(PNG)))
+    handler.end_headers()
+    handler.wfile.write(PNG)
+
+
+async def test_body_in_a_broken_transfer_encoding(image_server: ImageServer, settings: Settings) -> None:
+    url = image_server.add("/false-gzip.png", _false_gzip)
+    assert await rejected(url, settings) == "Image URL sent a body that could not be decoded."
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (httpx.ConnectTimeout("t"), "Image URL did not accept a connection within 2 s."),
+        (httpx.ReadTimeout("t"), "Image URL sent no data for 0.5 s; timed out."),
+        (httpx.WriteTimeout("t"), "Image URL timed out."),
+        (httpx.PoolTimeout("t"), "Image URL timed out."),
+        (httpx.ConnectError("c"), "Could not connect to the image URL's host."),
+        (httpx.DecodingError("d"), "Image URL sent a body that could not be decoded."),
+        (httpx.RemoteProtocolError("r"), "Image URL closed the connection before the whole image arrived."),
+        (httpx.ReadError("r"), "Image URL closed the connection before the whole image arrived."),
+        (httpx.LocalProtocolError("l"), "Image could not be downloaded from image_url."),
+        (httpx.WriteError("w"), "Image could not be downloaded from image_url."),
+    ],
+)
+def test_every_transport_failure_has_its_sentence(
+    error: httpx.HTTPError, message: str, settings: Settings
+) -> None:
+    # The failures a loopback server cannot provoke on demand (a full send buffer, an exhausted
+    # pool, a request httpx itself refuses to write) are mapped here, exception by exception.
+    assert _transport_message(error, settings) == message
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        ("http://images.test:99999/a.png", "Image URL redirected to a URL that has a port outside 1..65535."),
+        ("http://images.test/" + "a" * 2048, "Image URL redirected to a URL that is longer than 2,048 characters."),
+    ],
+)
+async def test_redirect_targets_are_checked_like_image_url(
+    location: str, message: str, image_server: ImageServer, settings: Settings
+) -> None:
+    url = image_server.add(f"/to-{len(location)}", redirect(location))
+    assert await rejected(url, settings) == message
+
+
+async def test_precheck_boundaries(image_server: ImageServer, settings: Settings) -> None:
+    # Exactly 2,048 characters, and the ports 1 and 65535, are allowed (nothing is connected to).
+    base = image_server.url("/")
+    await precheck_image_url(base + "a" * (2048 - len(base)), settings, LocalStorage(settings))
+    for port in (1, 65535):
+        await precheck_image_url(f"http://127.0.0.1:{port}/a.png", settings, LocalStorage(settings))
+
+
+async def test_announced_size_of_exactly_the_cap_is_read(
+    image_server: ImageServer, settings: Settings
+) -> None:
+    body = PNG + bytes(MAX_IMAGE_BYTES - len(PNG))
+    url = image_server.add("/announced-10mb.png", send_body(body, "image/png"))
+    assert len(await fetch_image(url, settings, LocalStorage(settings))) == MAX_IMAGE_BYTES
+
+
+async def test_a_host_that_never_accepts_hits_the_connect_timeout(settings: Settings) -> None:
+    # A listening socket whose accept queue is full: Linux drops further SYNs, so connect()
+    # hangs as it does towards a firewalled host, until the connect timeout (not the deadline).
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        try:
+            for _ in range(4):
+                filler = socket.socket()
+                filler.setblocking(False)
+                filler.connect_ex(("127.0.0.1", port))
+                fillers.append(filler)
+            time.sleep(0.1)
+            quick = settings.model_copy(update={"fetch_connect_timeout": 0.3})
+            assert await rejected(f"http://127.0.0.1:{port}/a.png", quick) == (
+                "Image URL did not accept a connection within 0.3 s."
+            )
+        finally:
+            for filler in fillers:
+                filler.close()

@@ -193,3 +193,32 @@ async def test_saved_upload_reads_back_through_its_url(settings: Settings) -> No
     url = storage.save_upload(PNG, "png")
     assert await fetch_image(url, settings, storage) == PNG
     assert list((settings.data_dir / "uploads").iterdir()) == [settings.data_dir / "uploads" / url.rsplit("/", 1)[1]]
+
+
+async def test_data_url_one_byte_over_the_cap_is_refused_after_decoding(settings: Settings) -> None:
+    # Its base64 is within the length allowed before decoding (a multiple of 4 characters can
+    # carry up to 2 bytes more than the cap), so the decoded size decides.
+    body = PNG + bytes(MAX_IMAGE_BYTES + 1 - len(PNG))
+    assert await fetch_rejected(data_url(body), settings) == "Image is larger than 10 MB."
+
+
+async def test_upload_of_exactly_the_cap_is_read(settings: Settings) -> None:
+    LocalStorage(settings)
+    body = PNG + bytes(MAX_IMAGE_BYTES - len(PNG))
+    (settings.data_dir / "uploads" / "full.png").write_bytes(body)
+    assert await fetch_image(upload_url("full.png", settings), settings, LocalStorage(settings)) == body
+
+
+def test_upload_url_refuses_a_bad_key_by_name(settings: Settings) -> None:
+    with pytest.raises(ValueError, match=r"^not a valid upload key: '\.\./x\.png'$"):
+        upload_url("../x.png", settings)
+
+
+async def test_load_image_reads_uploads_and_reduces_jpegs(
+    stored_upload: str, settings: Settings
+) -> None:
+    image = await load_image(stored_upload, settings, LocalStorage(settings))
+    assert image.shape == (300, 320, 3)
+    jpeg = data_url(encode(gradient(1200, 1200), "JPEG"), "image/jpeg")
+    assert (await load_image(jpeg, settings, LocalStorage(settings), reduce_to=500)).shape == (600, 600, 3)
+    assert (await load_image(jpeg, settings, LocalStorage(settings))).shape == (1200, 1200, 3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stillmotion.moderation.normalize import fold, spellings
+from stillmotion.moderation.normalize import _confusables, fold, spellings
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,10 @@ from stillmotion.moderation.normalize import fold, spellings
         ("ΝUDΕ", "nude"),  # Greek capitals (confusables)
         ("kíll", "kill"),  # accent
         ("ki\u200bll", "kill"),  # zero-width space
+        ("ki||", "kill"),  # pipes as "l"
+        ("s e x", "sex"),  # three spaced letters are enough
+        ("a s-e-x scene", "a sex scene"),  # three hyphenated letters, the article kept apart
+        ("blood.Gore", "blood gore"),  # the punctuation read as a word break too
     ],
 )
 def test_tricks_are_undone(text: str, expected: str) -> None:
@@ -52,3 +56,19 @@ def test_two_single_letters_are_not_joined() -> None:
 
 def test_fold_strips_accents_and_case() -> None:
     assert fold("CRÈME Brûlée") == "creme brulee"
+
+
+def test_the_look_alike_table_is_built_from_the_confusables_data() -> None:
+    table = _confusables.__wrapped__()  # built here, not the copy cached for the process
+    assert table[ord("\u0430")] == "a"  # Cyrillic а
+    assert table[ord("\u0456")] == "i"  # Cyrillic і
+    assert table[ord("\u03bf")] == "o"  # Greek ο
+    assert table[ord("\u057d")] == "u"  # Armenian ս
+    assert table[ord("\u039d")] == "n"  # Greek Ν: lower-cased ASCII
+    assert all(len(chr(code)) == 1 and not chr(code).isascii() for code in table)
+    assert all(len(value) == 1 and value.isascii() and value == value.lower() for value in table.values())
+    assert table == _confusables()
+
+
+def test_numbers_alone_are_not_leetspeak() -> None:
+    assert spellings("4 cats") == ("4 cats",)  # never "a cats"

@@ -56,3 +56,10 @@ def test_exemplars_cover_every_category() -> None:
     assert set(violations) == {"sexual/minors", "sexual", "violence/graphic", "self-harm", "hate"}
     assert all(len(examples) >= 10 for examples in violations.values())
     assert len(benign) >= 50
+
+
+def test_a_margin_met_exactly_is_enough() -> None:
+    query = _bag_of_words(["blade"])[0]
+    nearest_violation = float((_bag_of_words(["blade on own arm"]) @ query).max())
+    nearest_benign = float((_bag_of_words(["knife on board with carrots", "calm lake"]) @ query).max())
+    assert _toy_matcher(margin=nearest_violation - nearest_benign).classify("blade") == ["self-harm"]

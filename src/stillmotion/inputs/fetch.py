@@ -40,6 +40,10 @@ _HEADERS = {
     # bomb inflating past the size cap inside one decompressed chunk.
     "Accept-Encoding": "identity",
 }
+_BAD_REDIRECT = "Image URL redirected to a URL that is not valid."
+# httpx parses a redirect's Location itself when the answer arrives (to offer `next_request`)
+# and reports one it cannot parse as a protocol error starting so.
+_HTTPX_BAD_LOCATION = "Invalid URL in location header"
 
 
 async def fetch_image(url: str, settings: Settings, uploads: UploadReader) -> bytes:
@@ -137,7 +141,7 @@ def _redirect_target(current: httpx.URL, response: httpx.Response) -> httpx.URL:
         # Joined against the URL with the real name, not the IP we connected to.
         target = str(current.join(location))
     except (httpx.InvalidURL, ValueError):
-        raise ImageRejected("Image URL redirected to a URL that is not valid.") from None
+        raise ImageRejected(_BAD_REDIRECT) from None
     return parse_http_url(target, redirected=True)
 
 
@@ -189,6 +193,8 @@ def _transport_message(exc: httpx.HTTPError, settings: Settings) -> str:
         return "Could not connect to the image URL's host."
     if isinstance(exc, httpx.DecodingError):
         return "Image URL sent a body that could not be decoded."
+    if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(_HTTPX_BAD_LOCATION):
+        return _BAD_REDIRECT
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
         return "Image URL closed the connection before the whole image arrived."
     return "Image could not be downloaded from image_url."
