@@ -186,7 +186,7 @@ class TaskRunner:
                     self._idle_release = asyncio.create_task(self._release_when_idle())
 
     async def _release_when_idle(self) -> None:
-        """Once no render has run for `idle_release_seconds`, the model renders keep warm goes too:
+        """Once no render has run for `idle_release_seconds`, the image-moderation session goes too:
         warm between back-to-back tasks, given back when the worker is idle."""
         await asyncio.sleep(self.settings.idle_release_seconds)
         if self._active == 0:
