@@ -72,13 +72,16 @@ def test_metrics_and_readiness_ask_the_broker(deployment: Deployment) -> None:
 
 
 def test_the_api_role_imports_no_engine(tmp_path: Path) -> None:
-    """An API replica must not hold weights: its process never imports an engine or the render chain."""
+    """An API replica must not hold weights: its process never imports an engine or the render chain.
+    (Semantic moderation is off: with its extra installed, as in the test environment, the API loads
+    that model, through torch, on purpose.)"""
     script = f"""
 import sys
 from fastapi.testclient import TestClient
 from stillmotion.api.app import create_app
 from stillmotion.config import Settings
-settings = Settings(data_dir={str(tmp_path)!r}, executor="celery", queue_prefix="smtest-import-check")
+settings = Settings(data_dir={str(tmp_path)!r}, executor="celery", queue_prefix="smtest-import-check",
+                    moderation_semantic=False)
 from stillmotion.tasks.migrate import upgrade_database
 upgrade_database(settings)
 with TestClient(create_app(settings)) as client:
