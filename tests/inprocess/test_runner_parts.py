@@ -1,0 +1,60 @@
+"""Two small parts of the worker, in-process: the render threads' lower OS priority, and keeping
+the engine's preview image (best effort: a storage failure never costs the task)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from stillmotion.pipeline.run import _lower_priority
+from tests.inprocess.test_task_runner import worker_factory  # noqa: F401 (the fixture)
+
+TASK = "0b5c7f8e-1d2a-4c3b-9e8f-7a6b5c4d3e2f"
+
+
+def priority_after(niceness: int) -> tuple[int, int]:
+    """(the process's niceness, a new thread's after `_lower_priority(niceness)`)."""
+    seen: list[int] = []
+
+    def lowered() -> None:
+        _lower_priority(niceness)
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    thread = threading.Thread(target=lowered)
+    thread.start()
+    thread.join()
+    return os.getpriority(os.PRIO_PROCESS, 0), seen[0]
+
+
+@pytest.mark.parametrize("niceness", [0, 3])
+def test_a_render_thread_runs_that_much_nicer_than_the_process(niceness: int) -> None:
+    process, thread = priority_after(niceness)
+    assert thread == min(process + niceness, 19)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == process, "the caller's thread kept its own"
+
+
+async def test_a_preview_is_stored_once_and_a_refused_one_costs_nothing(
+    worker_factory: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    worker = await worker_factory()
+    runner, storage = worker.runner, worker.storage
+    assert await runner._keep_preview(TASK, None, None) is None
+    first = b"\xff\xd8first"
+    assert await runner._keep_preview(TASK, first, None) is first
+    assert storage.read_preview(TASK) == first
+    storage.delete_preview(TASK)
+    assert await runner._keep_preview(TASK, first, first) is first, "the same image again"
+    assert storage.read_preview(TASK) is None, "was written again"
+    shutil.rmtree(storage.previews_dir)
+    storage.previews_dir.write_bytes(b"not a folder")
+    with caplog.at_level(logging.WARNING, logger="stillmotion.worker"):
+        assert await runner._keep_preview(TASK, b"\xff\xd8second", first) is first
+    assert [r.getMessage() for r in caplog.records] == [
+        f"task {TASK}: preview not kept: Storage failed: the preview could not be stored (not a directory)."
+    ]
