@@ -90,8 +90,9 @@ def unrenderable(mention: Mention, scene: SceneAnalysis | None) -> str | None:
 
 def elsewhere(mention: Mention, scene: SceneAnalysis | None) -> str | None:
     """Why steam or smoke that will be drawn will not rise from the thing the user named ("from the
-    chimney"), or None when it will (or nothing was named, or nothing is drawn)."""
-    if mention.source is None or mention.negated or scene is None or unrenderable(mention, scene) is not None:
+    chimney"), or None when it will (or nothing was named, or nothing is drawn: then there is no
+    source, and `unrenderable` has the note)."""
+    if mention.source is None or mention.negated or scene is None:
         return None
     found = plume_source(scene)
     if found is None or mention.source[1].split()[-1] in _SOURCE_NAMES.get(found.what, frozenset()):
