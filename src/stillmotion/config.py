@@ -162,10 +162,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=0)
     """Authenticated requests per account per minute (0: no limit). Polling clients count too."""
     rate_limit_storage: str = "async+memory://"
+    """Where the counts live: this process (`async+memory://`), or a `limits` storage URI such as
+    async+redis://host:6379 to share them between API processes."""
     auth_cache_seconds: float = Field(default=5.0, ge=0)
-    """How long the API keeps the account a key resolved to (0: look every key up). A key revoked
-    with `stillmotion keys revoke` stops working on every API process within this many seconds."""
-    """`limits` storage URI; e.g. async+redis://host:6379 to share counts between API processes."""
+    """How long the API keeps the account a key resolved to, and a JWT it verified (0: look every
+    key up and verify every token). A key revoked with `stillmotion keys revoke` stops working on
+    every API process within this many seconds."""
     max_active_tasks: int = Field(default=20, ge=0)
     """Pending + processing tasks per account (0: no limit)."""
     max_queued_tasks: int = Field(default=1000, ge=0)
