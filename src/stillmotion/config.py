@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     """x264's motion search in place of the preset's ("": the preset's own; veryfast's is hex). The
     diamond search costs x264 6-11% less CPU on the motion engine's clips (most in rain, whose
     streaks no search can follow) at the same CRF, with SSIM within 0.00003 and size within 1%
-    of hex (docs/benchmarks.md); on content that moves far and irregularly it finds worse vectors,
+    of hex (docs/motion.md, "Known limits"); on content that moves far and irregularly it finds worse vectors,
     which at a fixed CRF costs size rather than quality."""
 
     # Moderation of texts (at create) and the input image (in the worker).
