@@ -46,12 +46,15 @@ then skips matching the statement against every object it holds, most of such an
 
 
 # Built once, like every statement of the create path: building one costs more than running it.
+_ACCOUNTS = Account.__table__.c
 _RESERVE = (
-    update(Account)
-    .where(Account.id == bindparam("account_id"), Account.credits >= bindparam("cost"))
-    .values(credits=Account.credits - bindparam("cost"))
-    .returning(Account.credits)
+    update(Account.__table__)
+    .where(_ACCOUNTS.id == bindparam("account_id"), _ACCOUNTS.credits >= bindparam("cost"))
+    .values(credits=_ACCOUNTS.credits - bindparam("cost"))
+    .returning(_ACCOUNTS.credits)
 )
+"""On the table, not the mapped class: an ORM-enabled UPDATE goes through the ORM's bulk-update
+path (a sixth of a create's CPU) for a row the session never loads."""
 _RESERVED = insert(CreditEntry.__table__)
 """The reservation's ledger row, written with Core: no unit of work for a row nobody reads back."""
 

@@ -459,7 +459,8 @@ _NO_IMAGE = defer(Task.image_url)
 _AHEAD = aliased(Task)
 
 # The create path's statements, built once (building one costs more than SQLite running it).
-_LOCK_ACCOUNT = update(Account).where(Account.id == bindparam("account_id")).values(credits=Account.credits)
+_ACCOUNTS = Account.__table__.c
+_LOCK_ACCOUNT = update(Account.__table__).where(_ACCOUNTS.id == bindparam("account_id")).values(credits=_ACCOUNTS.credits)
 """An UPDATE that changes nothing: a row lock on PostgreSQL, the write lock on SQLite."""
 _LIMIT_COUNTS = select(
     select(func.count()).where(Task.status == TaskStatus.PENDING.value).scalar_subquery(),
