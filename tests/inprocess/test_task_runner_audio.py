@@ -16,7 +16,7 @@ from tests.inprocess.test_task_runner import worker_factory  # noqa: F401 (the f
 async def test_a_task_with_sound_has_the_track_its_plan_describes(worker_factory: Callable[..., Any]) -> None:
     worker = await worker_factory()
     task = await worker.finish(prompt="waves roll onto the beach", audio_prompt="seagulls and wind",
-                               generate_audio=True, duration=2, fps=24)  # fmt: skip
+                               generate_audio=True, duration=2)  # fmt: skip
     assert task.status == "TASK_SUCCEEDED", task.message
     # Waves are not in this photo (no water), so the enhanced prompt drops them: the track is the
     # audio prompt's, each layer with its level and where it came from.
@@ -26,7 +26,7 @@ async def test_a_task_with_sound_has_the_track_its_plan_describes(worker_factory
     assert float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) > 1e-3, "a silent track"
 
     # The same task without the audio prompt (same seed): the track follows the prompt too.
-    plain = await worker.finish(prompt="waves roll onto the beach", generate_audio=True, duration=2, fps=24,
+    plain = await worker.finish(prompt="waves roll onto the beach", generate_audio=True, duration=2,
                                 seed=task.seed)  # fmt: skip
     other, _ = track(worker, plain)
     assert plain.plan["audio"] != task.plan["audio"]
