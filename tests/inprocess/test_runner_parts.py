@@ -58,3 +58,13 @@ async def test_a_preview_is_stored_once_and_a_refused_one_costs_nothing(
     assert [r.getMessage() for r in caplog.records] == [
         f"task {TASK}: preview not kept: Storage failed: the preview could not be stored (not a directory)."
     ]
+
+
+async def test_a_task_that_ended_has_its_preview_removed(worker_factory: Callable[..., Any]) -> None:
+    worker = await worker_factory()
+    worker.storage.save_preview(TASK, b"\xff\xd8kept")
+    other = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+    worker.storage.save_preview(other, b"\xff\xd8other")
+    await worker.runner._drop_preview(TASK)
+    assert worker.storage.read_preview(TASK) is None
+    assert worker.storage.read_preview(other) == b"\xff\xd8other", "only that task's"
