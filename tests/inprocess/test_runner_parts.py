@@ -8,10 +8,12 @@ import os
 import shutil
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from stillmotion.errors import EngineFailure
 from stillmotion.pipeline.run import _lower_priority
 from tests.inprocess.test_task_runner import worker_factory  # noqa: F401 (the fixture)
 
@@ -68,3 +70,22 @@ async def test_a_task_that_ended_has_its_preview_removed(worker_factory: Callabl
     await worker.runner._drop_preview(TASK)
     assert worker.storage.read_preview(TASK) is None
     assert worker.storage.read_preview(other) == b"\xff\xd8other", "only that task's"
+
+
+async def test_a_failure_is_written_only_while_this_worker_holds_the_task(worker_factory: Callable[..., Any]) -> None:
+    worker = await worker_factory()
+    tasks, runner = worker.store.tasks, worker.runner
+    # Another worker took the task over (this attempt's lease expired): this attempt's failure
+    # must not end the other's.
+    taken = await worker.submit()
+    assert await tasks.claim(taken, "worker-other", timedelta(seconds=60)) is not None
+    await runner._fail(taken, EngineFailure("this attempt failed"))
+    task = await tasks.get(taken)
+    assert (task.status, task.worker_id, task.failure_code) == ("TASK_PROCESSING", "worker-other", None)
+
+    held = await worker.submit()
+    assert await tasks.claim(held, runner.worker_id, timedelta(seconds=60)) is not None
+    await runner._fail(held, EngineFailure("this attempt failed"), ["a note"])
+    task = await tasks.get(held)
+    assert (task.status, task.failure_code, task.message) == ("TASK_FAILED", 5002, "this attempt failed")
+    assert task.notes == ["a note"]
