@@ -336,11 +336,16 @@ async def test_reclaim_requeue_and_release(store: TaskStore) -> None:
     assert (requeued.status, requeued.message, requeued.worker_id, requeued.lease_expires_at, requeued.attempts) == (
         "TASK_PENDING", "Task is queued.", None, None, 1)
     assert await store.tasks.renew(running.id, "w1", LEASE, 55.0)
+    async with store.tasks._sessions() as session, session.begin():  # sent long ago, claimed since
+        await session.execute(update(Task).where(Task.id == running.id).values(dispatched_at=now - timedelta(minutes=5)))
     assert not await store.tasks.release(running.id, "w2")
     assert await store.tasks.release(running.id, "w1")
     released = await store.tasks.get(running.id)
     assert released is not None
     assert (released.status, released.attempts, released.worker_id, released.progress) == ("TASK_PENDING", 0, None, 0.0)
+    # Whoever released it queues it again now: not stale to the sweep, which would send it twice.
+    assert released.dispatched_at is not None and released.dispatched_at >= now
+    assert running.id not in [row[0] for row in await store.tasks.reclaimable(utcnow(), stale_before)]
     assert not await store.tasks.release(running.id, "w1")
 
 
