@@ -1,5 +1,6 @@
-"""Two small parts of the worker, in-process: the render threads' lower OS priority, and keeping
-the engine's preview image (best effort: a storage failure never costs the task)."""
+"""Small parts of the worker, in-process: the render threads' lower OS priority, keeping and
+removing the engine's preview image (best effort: a storage failure never costs the task), and
+writing a failure only while this worker holds the task."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ import shutil
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from stillmotion.config import Settings
 from stillmotion.errors import EngineFailure
-from stillmotion.pipeline.run import _lower_priority
+from stillmotion.pipeline.run import TaskRunner, _lower_priority
+from stillmotion.storage.s3 import S3Storage
 from tests.inprocess.test_task_runner import worker_factory  # noqa: F401 (the fixture)
+from tests.support.s3 import REGION, TEST_CREDENTIALS, MotoServer
 
 TASK = "0b5c7f8e-1d2a-4c3b-9e8f-7a6b5c4d3e2f"
 
@@ -89,3 +94,24 @@ async def test_a_failure_is_written_only_while_this_worker_holds_the_task(worker
     task = await tasks.get(held)
     assert (task.status, task.failure_code, task.message) == ("TASK_FAILED", 5002, "this attempt failed")
     assert task.notes == ["a note"]
+
+
+async def test_a_preview_storage_cannot_remove_is_logged_and_left(
+    worker_factory: Callable[..., Any], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A bucket that refuses (here: it does not exist) costs the ended task nothing but a line."""
+    for name, value in {**TEST_CREDENTIALS, "AWS_DEFAULT_REGION": REGION}.items():
+        monkeypatch.setenv(name, value)
+    worker = await worker_factory()
+    server = MotoServer()
+    try:
+        bucket = S3Storage(Settings(data_dir=tmp_path, s3_bucket="no-such-bucket", s3_endpoint_url=server.endpoint))
+        runner = TaskRunner(worker.runner.settings, worker.store.tasks, bucket, worker.runner.engines)
+        with caplog.at_level(logging.WARNING, logger="stillmotion.worker"):
+            await runner._drop_preview(TASK)
+    finally:
+        server.close()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"task {TASK}: preview not removed: Storage failed: the preview could not be deleted in the bucket (NoSuchBucket)."
+    ]
