@@ -112,15 +112,16 @@ async def test_a_task_renders_publishes_and_succeeds(worker: Worker) -> None:
 
 
 async def test_an_enhanced_prompt_is_kept_with_its_source(worker: Worker) -> None:
-    task = await worker.finish(prompt="clouds drift", enhance_prompt=True)
+    task = await worker.finish(prompt="clouds drift over the waves", enhance_prompt=True)
     # The user's clouds are too faint to render here (a note says so), so the stored enhanced prompt
     # drops them rather than claim them; it is the enhancer's text for the user's prompt, not for none.
     assert task.status == "TASK_SUCCEEDED" and task.enhanced_prompt
     assert "cloud" not in task.enhanced_prompt and not task.enhanced_prompt.startswith("A landscape")
     assert set(task.plan["prompt_enhancement"]) == {"source", "note"}
-    # The notes quote what the user wrote, not the enhancer's longer text: the same as without it.
-    plain = await worker.finish(prompt="clouds drift")
-    assert task.notes == plain.notes and task.notes
+    # The notes quote what the user wrote, not the enhancer's longer text (which has no waves): the
+    # same as without it.
+    plain = await worker.finish(prompt="clouds drift over the waves")
+    assert task.notes == plain.notes and [note.split(":")[0] for note in task.notes] == ["'waves'", "'clouds'"]
 
 
 async def test_a_task_that_already_ended_is_not_run_again(worker: Worker) -> None:
