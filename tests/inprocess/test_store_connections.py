@@ -18,7 +18,7 @@ from stillmotion.errors import StoreUnavailable
 from stillmotion.storage.local import LocalStorage
 from stillmotion.tasks.db import affected_rows, create_engine
 from stillmotion.tasks.repository import Admission
-from stillmotion.tasks.sqlite_inline import connector
+from stillmotion.tasks.sqlite_inline import InlineConnection, connector
 from stillmotion.tasks.store import TaskStore
 from tests.inprocess.conftest import make_settings, new_task, open_account
 from tests.support.postgres import POSTGRES_DSN, fresh_database
@@ -46,6 +46,20 @@ async def test_the_inline_sqlite_cursor_runs_many_rows_and_fetches_in_batches(tm
         assert await cursor.fetchmany(3) == [(2,), (3,), (4,)]
     finally:
         await connection.close()
+    connection.stop()  # SQLAlchemy's forced close may come after: nothing left to close
+    with pytest.raises(ValueError, match="no active connection"):
+        connection.cursor()
+
+
+async def test_a_sqlite_store_makes_its_data_directory_and_runs_inline(tmp_path: Path) -> None:
+    engine = create_engine(Settings(data_dir=tmp_path / "new" / "data"))
+    try:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            assert isinstance(raw.driver_connection, InlineConnection)  # not aiosqlite's thread
+    finally:
+        await engine.dispose()
+    assert (tmp_path / "new" / "data" / "stillmotion.db").is_file()
 
 
 async def test_open_wires_the_settings(tmp_path: Path, migrated_template: Path) -> None:
