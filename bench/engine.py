@@ -4,7 +4,7 @@ For each plan and resolution a fresh child process renders a 6 s 30 fps video
 through `Mp4Writer` (render overlapped with x264), and reports wall time and
 its own peak RSS. The baseline is ffmpeg's `zoompan` (the static binary of the
 `imageio-ffmpeg` wheel) doing the same 15% push-in on a 4x prescaled copy of
-the same image, with the same x264 preset, CRF and thread count. Jitter is the
+the same image, with the same x264 preset, CRF, thread count and motion search. Jitter is the
 RMS second difference of the frame corners' motion, estimated by ECC on a
 480-wide decode and scaled to 1080p: a smooth move scores near 0. The machine is
 shared, so every case runs `--repeat` times, interleaved with the baseline, and
@@ -93,8 +93,9 @@ def render_case(plan_name: str, resolution: str, duration: int, out: Path) -> di
     start = time.perf_counter()
     engine = MotionEngine(threads=settings.engine_threads)  # as the service builds it
     prepared = engine.prepare(request) if prompt is not None else prepare_plan(request, MotionPlan())
-    with Mp4Writer(out, width, height, 30, crf=settings.encoder_crf, preset=settings.encoder_preset,
-                   threads=settings.encoder_threads) as writer:
+    encoder = settings.encoder
+    with Mp4Writer(out, width, height, 30, crf=encoder.crf, preset=encoder.preset, threads=encoder.threads,
+                   motion_search=encoder.motion_search) as writer:
         for frame in prepared.frames(TaskContext()):
             writer.write(frame)
     wall = time.perf_counter() - start
@@ -120,7 +121,8 @@ def zoompan(resolution: str, duration: int, workdir: Path) -> tuple[float, float
     command = [
         imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(source), "-vf", zoom,
         "-frames:v", str(frames), "-c:v", "libx264", "-preset", settings.encoder_preset,
-        "-crf", str(settings.encoder_crf), "-threads", str(settings.encoder_threads), "-pix_fmt", "yuv420p", str(out),
+        "-crf", str(settings.encoder_crf), "-threads", str(settings.encoder_threads), "-pix_fmt", "yuv420p",
+        *(["-motion-est", settings.encoder_motion_search] if settings.encoder_motion_search else []), str(out),
     ]
     start = time.perf_counter()
     process = subprocess.Popen(command)

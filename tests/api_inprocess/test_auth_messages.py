@@ -6,6 +6,7 @@ fails. `authenticate` is called directly: no server, no worker, milliseconds a c
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ import jwt
 import pytest
 
 from stillmotion.api.auth import MAX_JWT_LIFETIME_SECONDS, authenticate, bearer_token
+from stillmotion.api.token_cache import VerifiedToken, VerifiedTokens
 from stillmotion.config import Settings
 from stillmotion.errors import InvalidToken, MissingAuthorization
 from stillmotion.storage import create_storage
@@ -177,6 +179,64 @@ async def test_an_api_key_authenticates_its_account(store: TaskStore, key: Issue
     by_jwt = await authenticate(_token(key), store.accounts)
     by_key = await authenticate(key.api_key, store.accounts)
     assert (by_key.account_id, by_key.access_key) == (by_jwt.account_id, key.access_key)
+
+
+async def test_a_polled_jwt_is_verified_once(store: TaskStore, key: IssuedKey, monkeypatch: pytest.MonkeyPatch) -> None:
+    verified, token = VerifiedTokens(60), _token(key)
+    first = await authenticate(token, store.accounts, verified)
+    decodes: list[str] = []
+    monkeypatch.setattr(jwt, "decode", lambda *args, **kwargs: decodes.append("decode"))
+    again = await authenticate(token, store.accounts, verified)
+    assert decodes == [] and again.access_key == first.access_key == key.access_key
+
+
+async def test_a_remembered_jwt_of_a_revoked_key_is_refused(store: TaskStore, key: IssuedKey) -> None:
+    verified, token = VerifiedTokens(60), _token(key)
+    await authenticate(token, store.accounts, verified)
+    assert await store.accounts.revoke(key.access_key)
+    with pytest.raises(InvalidToken) as refused:
+        await authenticate(token, store.accounts, verified)
+    assert refused.value.message == "Unknown access key."
+
+
+async def test_a_remembered_jwt_is_forgotten_when_it_expires(store: TaskStore, key: IssuedKey) -> None:
+    verified, token = VerifiedTokens(60), _token(key, exp=At(-4))  # one second left inside the leeway
+    await authenticate(token, store.accounts, verified)
+    assert verified.get(token) is not None
+    await asyncio.sleep(1.5)
+    assert verified.get(token) is None
+    with pytest.raises(InvalidToken) as refused:
+        await authenticate(token, store.accounts, verified)
+    assert refused.value.message == "Token has expired."
+
+
+async def test_a_remembered_jwt_lives_the_cache_seconds_at_most(store: TaskStore, key: IssuedKey) -> None:
+    verified, token = VerifiedTokens(0.3), _token(key)
+    await authenticate(token, store.accounts, verified)
+    assert verified.get(token) is not None
+    await asyncio.sleep(0.5)
+    assert verified.get(token) is None
+
+
+async def test_no_cache_seconds_remembers_nothing(store: TaskStore, key: IssuedKey) -> None:
+    verified, token = VerifiedTokens(0), _token(key)
+    await authenticate(token, store.accounts, verified)
+    assert verified.get(token) is None
+
+
+async def test_a_refused_jwt_is_not_remembered(store: TaskStore, key: IssuedKey) -> None:
+    verified, token = VerifiedTokens(60), _token(key, secret="another secret")
+    with pytest.raises(InvalidToken):
+        await authenticate(token, store.accounts, verified)
+    assert verified.get(token) is None
+
+
+async def test_a_remembered_secret_that_is_not_the_keys_is_not_trusted(store: TaskStore, key: IssuedKey) -> None:
+    verified, token = VerifiedTokens(60), _token(key, secret="another secret")
+    verified.keep(token, VerifiedToken(key.access_key, "another secret", time.time() + 600))
+    with pytest.raises(InvalidToken) as refused:
+        await authenticate(token, store.accounts, verified)
+    assert refused.value.message == "Invalid token signature or claims."
 
 
 def test_the_lifetime_bound_is_31_days() -> None:

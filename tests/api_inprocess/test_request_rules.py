@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 
 from stillmotion.api.openai_schemas import OpenAIError, errors
-from stillmotion.api.rate_limits import AccountRateLimiter
+from stillmotion.api.rate_limits import AccountRateLimiter, InProcessWindows
 from stillmotion.api.routes_control import _ascii_integer, decode_cursor, encode_cursor
 from stillmotion.api.schemas import _one_of, _web_url
 from stillmotion.errors import InvalidField, RateLimited
 from stillmotion.tasks.models import Task
+from tests.support.distributed import REDIS_URL
 
 # The checks are built inside each test (as the schema builds them at import): a mutant is
 # switched on only once the tests run, so a check built at collection would be the original.
@@ -138,29 +139,93 @@ def test_a_cursor_we_did_not_issue_is_refused(cursor: str) -> None:
     assert (refused.value.message, refused.value.code) == ("cursor must be a next_cursor value from a previous page.", 1000)
 
 
-async def test_the_rate_limit_counts_each_accounts_requests() -> None:
-    limiter = AccountRateLimiter(2, "async+memory://")
-    await limiter.hit(1)
-    await limiter.hit(1)
-    await limiter.hit(2)  # another account has its own window
+# In this process (the default) and shared through the machine's Redis, as several API processes would.
+STORAGES = ["async+memory://", f"async+{REDIS_URL}"]
+
+
+def _accounts(count: int) -> list[int]:
+    """Account ids of this test alone: a shared storage outlives the test by its minute window."""
+    first = uuid.uuid4().int % 10**12
+    return [first + n for n in range(count)]
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+async def test_the_rate_limit_counts_each_accounts_requests(storage: str) -> None:
+    limiter = AccountRateLimiter(2, storage)
+    one, two = _accounts(2)
+    await limiter.hit(one)
+    await limiter.hit(one)
+    await limiter.hit(two)  # another account has its own window
     with pytest.raises(RateLimited) as refused:
-        await limiter.hit(1)
+        await limiter.hit(one)
     assert refused.value.message == "Rate limit exceeded: at most 2 requests per minute."
     assert refused.value.retry_after is not None and 58 <= refused.value.retry_after <= 60
-    await limiter.hit(2)
+    await limiter.hit(two)
 
 
-async def test_a_rate_limit_of_zero_is_off() -> None:
-    limiter = AccountRateLimiter(0, "async+memory://")
+@pytest.mark.parametrize("storage", STORAGES)
+async def test_a_rate_limit_of_zero_is_off(storage: str) -> None:
+    limiter = AccountRateLimiter(0, storage)
     for _ in range(200):
         await limiter.hit(uuid.uuid4().int % 3)
 
 
-async def test_retry_after_counts_from_the_oldest_request_in_the_window() -> None:
-    limiter = AccountRateLimiter(2, "async+memory://")
-    await limiter.hit(1)
+@pytest.mark.parametrize("storage", STORAGES)
+async def test_retry_after_counts_from_the_oldest_request_in_the_window(storage: str) -> None:
+    limiter = AccountRateLimiter(2, storage)
+    (account,) = _accounts(1)
+    await limiter.hit(account)
     await asyncio.sleep(2.1)  # the window frees up 60 s after the first request, not the last
-    await limiter.hit(1)
+    await limiter.hit(account)
     with pytest.raises(RateLimited) as refused:
-        await limiter.hit(1)
+        await limiter.hit(account)
     assert refused.value.retry_after == 58
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_requests_leave_the_window_a_minute_after_they_were_made() -> None:
+    clock = Clock()
+    windows = InProcessWindows(2, clock)
+    assert windows.hit(1) is None
+    clock.now += 30
+    assert windows.hit(1) is None
+    assert windows.hit(1) == 1060.0  # frees up when the oldest is a minute old
+    clock.now = 1059.9
+    assert windows.hit(1) == 1060.0
+    clock.now = 1060.0
+    assert windows.hit(1) is None
+    assert windows.hit(1) == 1090.0
+
+
+def test_accounts_idle_for_a_minute_are_forgotten() -> None:
+    clock = Clock()
+    windows = InProcessWindows(5, clock)
+    windows.hit(1)
+    windows.hit(2)
+    clock.now += 30
+    windows.hit(2)
+    assert len(windows) == 2
+    clock.now += 31  # one's last request is 61 s old, two's 31 s
+    windows.hit(3)
+    assert len(windows) == 2
+    assert windows.hit(2) is None and windows.hit(1) is None
+
+
+async def test_api_processes_share_a_count_through_redis_and_not_in_memory() -> None:
+    (account,) = _accounts(1)
+    shared = [AccountRateLimiter(2, f"async+{REDIS_URL}") for _ in range(2)]
+    await shared[0].hit(account)
+    await shared[1].hit(account)
+    with pytest.raises(RateLimited):
+        await shared[0].hit(account)
+    own = [AccountRateLimiter(2, "async+memory://") for _ in range(2)]
+    for limiter in own:
+        await limiter.hit(account)
+        await limiter.hit(account)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from stillmotion.engines.motion import prompt_paraphrase
 from stillmotion.moderation import image as image_moderation
 from tests.inprocess.test_task_runner import worker_factory  # noqa: F401 (the fixture)
 
@@ -26,7 +27,7 @@ async def test_the_moderation_model_is_released_after_the_idle_delay(
     assert image_moderation._classifier is not None, "released before the delay"
     await asyncio.sleep(1.0)
     assert image_moderation._classifier is None
-    released = "idle: released the image-moderation model and free memory"
+    released = "idle: released the image-moderation and prompt-reading models and free memory"
     assert [r.getMessage() for r in caplog.records if r.name == "stillmotion.worker"].count(released) == 1
 
 
@@ -47,3 +48,13 @@ async def test_zero_keeps_the_model(worker_factory: Callable[..., Any]) -> None:
     await worker.finish()
     await asyncio.sleep(0.3)
     assert image_moderation._classifier is not None
+
+
+async def test_the_prompt_reading_model_is_released_with_it(worker_factory: Callable[..., Any]) -> None:
+    worker = await worker_factory(idle_release_seconds=0.5)
+    await worker.finish()
+    model = prompt_paraphrase._model()  # loaded by a render whose prompt needed it, or now
+    assert model is not None
+    await asyncio.sleep(1.1)
+    assert prompt_paraphrase._model.cache_info().currsize == 0
+    assert prompt_paraphrase._model() is not model, "the next reading loads it again"

@@ -190,7 +190,8 @@ def load_photo(name: str) -> np.ndarray:
     return np.ascontiguousarray(image[..., :3])
 
 
-def _fill(shapes: tuple[Shape, ...], height: int, width: int) -> np.ndarray:
+def fill_shapes(shapes: tuple[Shape, ...], height: int, width: int) -> np.ndarray:
+    """Boolean mask of the union of shapes (fractions of the frame) at a given size."""
     out = np.zeros((height, width), np.uint8)
     for shape in shapes:
         points = np.array([(x * width, y * height) for x, y in shape], np.float64)
@@ -201,12 +202,12 @@ def _fill(shapes: tuple[Shape, ...], height: int, width: int) -> np.ndarray:
 def label_masks(photo: LabelledPhoto, cls: str, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     """(truth, scored) boolean masks of one class at a given size."""
     label = photo.labels.get(cls, ClassLabel())
-    truth = _fill(label.inside, height, width) & ~_fill(label.holes, height, width)
+    truth = fill_shapes(label.inside, height, width) & ~fill_shapes(label.holes, height, width)
     band = max(1, round(IGNORE_BAND * max(height, width)))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
     as_u8 = truth.astype(np.uint8)
     edge = cv2.dilate(as_u8, kernel).astype(bool) & ~cv2.erode(as_u8, kernel).astype(bool)
-    scored = ~(edge | _fill(label.ignore, height, width))
+    scored = ~(edge | fill_shapes(label.ignore, height, width))
     return truth, scored
 
 

@@ -18,21 +18,25 @@ from stillmotion.engines.motion.scene_masks import is_studio_backdrop
 from stillmotion.pipeline.produce import frame_input
 from stillmotion.prompts import enhance_prompt, summarize_scene
 from tests.motion_planner.labelled_photos import (
+    CHINA_PAGODA,
     CLASSES,
     PHOTOS,
     Tally,
+    fill_shapes,
     label_masks,
     load_photo,
     score_masks,
 )
 
 FLOORS = {
-    # class: (precision, recall) pooled over the set; measured 0.956/0.975, 0.462/0.770, 0.893/0.710.
+    # class: (precision, recall) pooled over the set; measured 0.956/0.975, 0.462/0.770, 0.951/0.708.
     "sky": (0.93, 0.95),
     "water": (0.43, 0.74),
-    "foliage": (0.86, 0.68),
+    "foliage": (0.93, 0.68),
 }
 BY_NAME = {photo.name: photo for photo in PHOTOS}
+PAGODA_TREETOPS = 0.78
+"""Below this share of china's height trees stand in front of the pagoda (its label is coarse there)."""
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +73,41 @@ def test_a_dahlias_leaves_are_foliage_not_sky_or_water(scenes: dict[str, SceneAn
     assert "foliage" in scene.elements and "sky" not in scene.elements
 
 
-@pytest.mark.parametrize(("name", "recall"), [("china", 0.7), ("china_dusk", 0.15)])
+@pytest.mark.parametrize(
+    ("name", "recall", "precision"), [("china", 0.7, 0.85), ("china_dusk", 0.15, 0.65)]
+)
 def test_trees_in_sun_shade_and_dusk_are_foliage(
-    scenes: dict[str, SceneAnalysis], name: str, recall: float
+    scenes: dict[str, SceneAnalysis], name: str, recall: float, precision: float
 ) -> None:
-    # Before: 1.7 % and 0.3 % of the frame; the labelled trees cover about a third.
+    # Before: 1.7 % and 0.3 % of the frame; the labelled trees cover about a third. Precision
+    # was 0.69 and 0.64 with the pagoda's eaves (now 0.88 and 0.69).
     found = _tally(scenes, name, "foliage")
-    assert found.recall > recall and found.precision > 0.6
+    assert found.recall > recall and found.precision > precision
     assert "foliage" in scenes[name].elements and "sky" in scenes[name].elements
+
+
+def _pagoda_above_trees(height: int, width: int, photo_height: int) -> np.ndarray:
+    """The pagoda's label above its trees, on a frame cropped to `height` rows around the middle
+    of a photo that is `photo_height` rows tall at this width."""
+    pagoda = fill_shapes((CHINA_PAGODA,), photo_height, width)
+    pagoda[round(PAGODA_TREETOPS * photo_height):] = False
+    top = (photo_height - height) // 2
+    return pagoda[top:top + height]
+
+
+@pytest.mark.parametrize("resolution", [None, "1080p"])
+def test_a_pagodas_green_eaves_are_not_foliage(
+    scenes: dict[str, SceneAnalysis], resolution: str | None
+) -> None:
+    # Before: its green-glazed and teal-painted eaves read as foliage, 20 % of the pagoda
+    # above the trees; "trees sway" bent its roofs. Clearing a band along each long straight
+    # edge fixed the photo but left 2.6 % in the 1080p cover crop, whose upturned eave ends
+    # LSD broke into short pieces.
+    photo = load_photo("china")
+    scene = scenes["china"] if resolution is None else analyze_scene(frame_input(photo, resolution))
+    height, width = scene.size
+    pagoda = _pagoda_above_trees(height, width, round(width * photo.shape[0] / photo.shape[1]))
+    assert (scene.masks["foliage"][pagoda] >= 0.5).mean() < 0.015
 
 
 def test_a_hazy_lake_is_water_not_sky(scenes: dict[str, SceneAnalysis]) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from stillmotion.engines.motion.scene import SceneAnalysis
-from stillmotion.prompts.faces import count_faces
+from stillmotion.engines.motion.scene_faces import count_faces
 from stillmotion.prompts.scene_summary import SceneSummary, summarize_scene
 
 LIGHT = {

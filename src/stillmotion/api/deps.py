@@ -11,13 +11,11 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from stillmotion.api.rate_limits import AccountRateLimiter
 from stillmotion.api.services import ApiServices
 from stillmotion.config import Settings
 from stillmotion.engines.catalog import ModelCatalog
 from stillmotion.executors.base import Executor
 from stillmotion.storage import Storage
-from stillmotion.tasks.accounts import AccountStore
 from stillmotion.tasks.repository import TaskRepository
 
 
@@ -31,10 +29,6 @@ async def _settings(request: Request) -> Settings:
 
 async def _database(request: Request) -> AsyncEngine:
     return services(request).store.db
-
-
-async def _accounts(request: Request) -> AccountStore:
-    return services(request).store.accounts
 
 
 async def _tasks(request: Request) -> TaskRepository:
@@ -53,15 +47,9 @@ async def _models(request: Request) -> ModelCatalog:
     return services(request).models
 
 
-async def _rate_limiter(request: Request) -> AccountRateLimiter:
-    return services(request).rate_limiter
-
-
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[AsyncEngine, Depends(_database)]
-AccountsDep = Annotated[AccountStore, Depends(_accounts)]
 TasksDep = Annotated[TaskRepository, Depends(_tasks)]
 StorageDep = Annotated[Storage, Depends(_storage)]
 ExecutorDep = Annotated[Executor, Depends(_executor)]
 ModelsDep = Annotated[ModelCatalog, Depends(_models)]
-RateLimiterDep = Annotated[AccountRateLimiter, Depends(_rate_limiter)]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from stillmotion.api.admission import warm_up
 from stillmotion.api.rate_limits import AccountRateLimiter
+from stillmotion.api.token_cache import VerifiedTokens
 from stillmotion.config import Settings
 from stillmotion.engines.catalog import ModelCatalog
 from stillmotion.executors.base import Executor
@@ -30,6 +31,7 @@ class ApiServices:
     models: ModelCatalog
     """The served model names; in embedded mode the worker's registry, which knows what is loaded."""
     rate_limiter: AccountRateLimiter
+    verified_tokens: VerifiedTokens
 
 
 @asynccontextmanager
@@ -38,19 +40,20 @@ async def api_services(settings: Settings) -> AsyncIterator[ApiServices]:
     storage = create_storage(settings)
     store = TaskStore.open(settings, storage)
     rate_limiter = AccountRateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)
+    verified_tokens = VerifiedTokens(settings.auth_cache_seconds)
     # In the background: the server answers meanwhile, and a create that needs moderation before
     # the lexicon is compiled waits for it (its loaders are cached and locked), nothing else does.
     warming = asyncio.create_task(asyncio.to_thread(warm_up, settings), name="warm-up")
     try:
         if settings.executor == "local":
             async with _embedded_worker(settings, store, storage) as (executor, models):
-                yield ApiServices(settings, store, storage, executor, models, rate_limiter)
+                yield ApiServices(settings, store, storage, executor, models, rate_limiter, verified_tokens)
         else:
             from stillmotion.executors.celery import CeleryExecutor
 
             executor = CeleryExecutor(settings)
             try:
-                yield ApiServices(settings, store, storage, executor, ModelCatalog(settings), rate_limiter)
+                yield ApiServices(settings, store, storage, executor, ModelCatalog(settings), rate_limiter, verified_tokens)
             finally:
                 executor.close()
     finally:

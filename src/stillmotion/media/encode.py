@@ -42,8 +42,11 @@ class Mp4Writer:
         crf: int = 18,
         preset: str = "veryfast",
         threads: int = 2,
+        motion_search: str = "",
         audio: bool = False,
     ) -> None:
+        """`motion_search`: x264's motion estimation ("dia", "hex", "umh") in place of the preset's;
+        "" keeps the preset's (`Settings.encoder_motion_search`)."""
         if width % 2 or height % 2:
             raise ValueError("yuv420p needs even frame dimensions")
         self.path = Path(path)
@@ -58,6 +61,8 @@ class Mp4Writer:
         # two 1080p threads ~25% less busy (encoding alone: 3.4-3.8 s against 4.3-4.5 s wall).
         self._video.codec_context.thread_type = "FRAME"
         self._video.options = {"crf": str(crf), "preset": preset, "threads": str(threads)}
+        if motion_search:
+            self._video.options |= {"motion-est": motion_search}
         self._audio = None
         if audio:
             self._audio = self._container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")

@@ -144,6 +144,7 @@ def produce_video(
         ctx.check()
     with Mp4Writer(
         out_path, width, height, spec.fps, crf=encoder.crf, preset=encoder.preset, threads=encoder.threads,
+        motion_search=encoder.motion_search,
         audio=soundtrack is not None,
     ) as writer:
         if soundtrack is not None:

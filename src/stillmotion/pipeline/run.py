@@ -98,11 +98,13 @@ def _import_render_chain() -> None:
 
 
 def _release_models() -> None:
+    from stillmotion.engines.motion.prompt_paraphrase import release_model
     from stillmotion.moderation.image import release_classifier
 
     release_classifier()
+    release_model()
     release_free_memory()
-    log.info("idle: released the image-moderation model and free memory")
+    log.info("idle: released the image-moderation and prompt-reading models and free memory")
 
 
 def _lower_priority(niceness: int) -> None:

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from stillmotion.engines.motion.scene import SceneAnalysis, analyze_scene
-from stillmotion.prompts.faces import count_faces
+from stillmotion.engines.motion.scene_faces import count_faces
 
 Light = Literal["day", "golden_hour", "night", "overcast"]
 

@@ -40,4 +40,5 @@ class TaskStore:
         return cls(db=db, accounts=accounts, tasks=tasks, deliveries=DeliveryStore(sessions))
 
     async def close(self) -> None:
+        self.tasks.close()
         await self.db.dispose()

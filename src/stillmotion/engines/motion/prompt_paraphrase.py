@@ -93,6 +93,12 @@ def _model() -> Any | None:
     )
 
 
+def release_model() -> None:
+    """Drop the model: it holds ~40 MB, given back by an idle worker (pipeline/run.py); the next
+    reading loads it again (~0.1 s). The prototypes' embeddings, kilobytes, stay."""
+    _model.cache_clear()
+
+
 @functools.cache
 def _prototype_table() -> tuple[tuple[Concept, ...], np.ndarray] | None:
     model = _model()

@@ -17,6 +17,7 @@ import numpy as np
 
 from stillmotion.engines.motion.light_rays import emitter_map
 from stillmotion.engines.motion.scene_depth import estimate_depth
+from stillmotion.engines.motion.scene_faces import find_faces
 from stillmotion.engines.motion.scene_features import compute_features
 from stillmotion.engines.motion.scene_masks import (
     PORTRAIT_FACE_WIDTH,
@@ -88,10 +89,6 @@ def analyze_scene(image: np.ndarray) -> SceneAnalysis:
 
 
 def _faces(image: np.ndarray) -> list[tuple[float, float, float, float]]:
-    # Imported here: stillmotion.prompts reads scenes through this module, so importing the
-    # package at the top would be circular.
-    from stillmotion.prompts.faces import find_faces
-
     return list(find_faces(image, min_share=PORTRAIT_FACE_WIDTH))
 
 

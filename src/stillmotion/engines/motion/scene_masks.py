@@ -79,6 +79,16 @@ walls, car bodies and skies measure 0.005-0.02."""
 FOLIAGE_SURE_CONTRAST = 0.06
 """Foliage is animated unasked only where it is clearly leafy on average (sunlit or shaded
 trees 0.3-0.4, a blurred leafy backdrop 0.08)."""
+FOLIAGE_EDGE_LENGTH = 0.025
+"""A straight edge at least this share of the long side (10 px at the working size) counts as
+built: a roof line, an eave's rim, a post, a window frame. Leaves are bounded by short, irregular
+edges; blurred leaves behind a dahlia give almost no such segments."""
+FOLIAGE_EDGE_SIGMA = 8.0
+"""Neighbourhood (working pixels) over which straight edges are counted."""
+FOLIAGE_MAX_EDGES = 1.3
+"""Straight edges crossing a neighbourhood, at most, for leaves: the pagoda's eaves and roofs
+are rims over rows of tiles and brackets, several parallel edges within a few pixels; a crown
+meets at most one (the straight edge of a roof or a wall it stands against)."""
 FIRE_MIN_FRACTION = 0.0005
 FIRE_SURE_FRACTION = 0.0015
 """Glowing specks smaller than this are lamps and highlights: fire is animated unasked only
@@ -311,7 +321,10 @@ def _mirror_similarity(gray: np.ndarray, texture: np.ndarray, horizon: int) -> n
 
 
 def foliage_mask(f: Features, sky: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Mostly green and contrasty (leaves, grass); smooth green walls and cars stay out.
+    """Mostly green and contrasty (leaves, grass), and not built up.
+
+    Smooth green walls and cars stay out on contrast, green eaves and window frames on
+    their crowded straight edges (`_built_up`).
 
     Both cues are relative, so trees in shade and at dusk are found as in sun:
     greenness is a chromaticity (`excess_green`), texture is Weber contrast
@@ -322,6 +335,8 @@ def foliage_mask(f: Features, sky: np.ndarray) -> tuple[np.ndarray, bool]:
         (f.excess_green >= FOLIAGE_MIN_GREEN).astype(np.float32), (0, 0), FOLIAGE_SHARE_SIGMA
     )
     binary = (green_share >= FOLIAGE_GREEN_SHARE) & (f.contrast >= FOLIAGE_MIN_CONTRAST) & (sky < 0.5)
+    if binary.any():  # the line search is the costly part: skip it where nothing is green
+        binary &= ~_built_up(f)
     binary = cv2.morphologyEx(
         binary.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
     ).astype(bool)
@@ -331,6 +346,29 @@ def foliage_mask(f: Features, sky: np.ndarray) -> tuple[np.ndarray, bool]:
         and f.contrast[binary].mean() >= FOLIAGE_SURE_CONTRAST
     )
     return _soften(binary, f), sure
+
+
+def _built_up(f: Features) -> np.ndarray:
+    """Where straight edges crowd: more than FOLIAGE_MAX_EDGES per FOLIAGE_EDGE_SIGMA window.
+
+    Green paint and glaze are as green and as contrasty as leaves; what sets a building apart
+    is its many long straight edges (found with LSD, von Gioi et al. 2012). Swaying them would
+    bend a roof. Counting edges per neighbourhood rather than clearing a band along each one
+    catches an upturned eave whose curve LSD breaks into short pieces, and spares a tree that
+    stands against one straight roof line. The gray is brought to a day's exposure first:
+    LSD's gradient threshold is absolute, and at dusk the eaves' edges are a third as steep.
+    """
+    scaled = f.gray * (255.0 * NORMAL_EXPOSURE / max(f.exposure, 0.05))
+    segments = cv2.createLineSegmentDetector().detect(np.clip(scaled, 0, 255).astype(np.uint8))[0]
+    edges = np.zeros(f.gray.shape, np.float32)
+    min_length = FOLIAGE_EDGE_LENGTH * max(f.height, f.width)
+    for x0, y0, x1, y1 in np.zeros((0, 4)) if segments is None else segments.reshape(-1, 4):
+        if np.hypot(x1 - x0, y1 - y0) >= min_length:
+            cv2.line(edges, (round(x0), round(y0)), (round(x1), round(y1)), 1.0, 1)
+    # One edge through a window, blurred, peaks at 1 / (sqrt(2 pi) sigma).
+    one_edge = 1.0 / (np.sqrt(2.0 * np.pi) * FOLIAGE_EDGE_SIGMA)
+    built: np.ndarray = cv2.GaussianBlur(edges, (0, 0), FOLIAGE_EDGE_SIGMA) > FOLIAGE_MAX_EDGES * one_edge
+    return built
 
 
 def fire_mask(f: Features, sky: np.ndarray) -> tuple[np.ndarray, bool]:
