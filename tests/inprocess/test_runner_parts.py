@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,7 +18,7 @@ import pytest
 
 from stillmotion.config import Settings
 from stillmotion.errors import EngineFailure
-from stillmotion.pipeline.run import TaskRunner, _lower_priority
+from stillmotion.pipeline.run import TaskRunner, _import_render_chain, _lower_priority
 from stillmotion.storage.s3 import S3Storage
 from tests.inprocess.test_task_runner import worker_factory  # noqa: F401 (the fixture)
 from tests.support.s3 import REGION, TEST_CREDENTIALS, MotoServer
@@ -115,3 +116,14 @@ async def test_a_preview_storage_cannot_remove_is_logged_and_left(
     assert [r.getMessage() for r in caplog.records] == [
         f"task {TASK}: preview not removed: Storage failed: the preview could not be deleted in the bucket (NoSuchBucket)."
     ]
+
+
+def test_a_render_chain_that_cannot_be_imported_is_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A broken install: the first task logs why (and then fails itself), the worker goes on."""
+    monkeypatch.setitem(sys.modules, "stillmotion.pipeline.produce", None)  # import raises ImportError
+    with caplog.at_level(logging.ERROR, logger="stillmotion.worker"):
+        _import_render_chain()
+    [record] = caplog.records
+    assert record.getMessage() == "the render pipeline cannot be imported" and record.exc_info is not None

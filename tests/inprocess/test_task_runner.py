@@ -324,6 +324,10 @@ async def worker_with_fresh_runner(worker: Worker) -> Worker:
 
 
 def test_progress_maps_each_stage_onto_its_span() -> None:
+    fresh = TaskContext()
+    assert (fresh.progress, fresh.notes, fresh.preview) == (0.0, None, None)  # nothing planned yet
+    fresh.report(0.5)
+    assert fresh.progress == 50.0  # before any stage: the whole 0..100
     ctx = TaskContext()
     ctx.stage(10.0, 30.0)
     assert ctx.progress == 10.0
