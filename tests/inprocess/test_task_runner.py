@@ -266,6 +266,8 @@ async def test_each_ending_is_logged_and_counted(worker: Worker, caplog: pytest.
         good = await worker.finish()
     events = [(record.event, record.task_id) for record in caplog.records if hasattr(record, "event")]  # type: ignore[attr-defined]
     assert events == [("started", bad.id), ("failed", bad.id), ("started", good.id), ("succeeded", good.id)]
+    started = next(record for record in caplog.records if getattr(record, "event", None) == "started")
+    assert (started.attempt, started.worker, started.model) == (1, worker.runner.worker_id, MODEL)  # type: ignore[attr-defined]
     failure = next(record for record in caplog.records if getattr(record, "event", None) == "failed")
     assert (failure.code, failure.reason) == (1001, bad.message)  # type: ignore[attr-defined]
     success = next(record for record in caplog.records if getattr(record, "event", None) == "succeeded")
