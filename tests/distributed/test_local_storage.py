@@ -50,17 +50,21 @@ async def test_housekeeping_removes_render_files_of_attempts_no_longer_running(t
         issued = await store.accounts.issue_key("quinn", credits=10)
         credential = await store.accounts.by_api_key(issued.api_key)
         assert credential is not None
-        killed, running = [(await store.tasks.create(new_task(credential.account_id), Admission(cost=1))).task
-                           for _ in range(2)]  # fmt: skip
+        killed, running, ended = [(await store.tasks.create(new_task(credential.account_id), Admission(cost=1))).task
+                                  for _ in range(3)]  # fmt: skip
         await store.tasks.claim(killed.id, "worker-killed", timedelta(seconds=-1))  # its lease ran out
         await store.tasks.claim(running.id, "worker-alive", timedelta(minutes=5))
+        await store.tasks.claim(ended.id, "worker-ended", timedelta(minutes=5))
+        await store.tasks.fail(ended.id, "worker-ended", 5002, "failed")  # the task keeps its worker id
         left = storage.scratch.path(killed.id, "worker-killed")
         writing = storage.scratch.path(running.id, "worker-alive")
         earlier_attempt = storage.scratch.path(running.id, "worker-killed")  # the task now runs elsewhere
-        for path in (left, writing, earlier_attempt):
+        after_the_end = storage.scratch.path(ended.id, "worker-ended")  # it died before removing its file
+        for path in (left, writing, earlier_attempt, after_the_end):
             path.write_bytes(b"frames")
-        assert await Housekeeper(store.tasks, storage).remove_abandoned_scratch() == 1
-        assert (left.exists(), writing.exists(), earlier_attempt.exists()) == (True, True, False)
+        assert await Housekeeper(store.tasks, storage).remove_abandoned_scratch() == 2
+        assert (left.exists(), writing.exists(), earlier_attempt.exists(), after_the_end.exists()) == (
+            True, True, False, False)
         await store.tasks.requeue(killed.id, utcnow(), utcnow())  # reclaimed: that attempt is over
         assert await Housekeeper(store.tasks, storage).remove_abandoned_scratch() == 1
         assert not left.exists() and writing.exists()

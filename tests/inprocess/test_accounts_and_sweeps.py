@@ -142,7 +142,9 @@ async def test_operator_ledger(store: TaskStore) -> None:
         await ledger.balance("bob")
 
 
-async def test_reclaim_requeues_lost_work_and_fails_exhausted_tasks(store: TaskStore, tmp_path: Path) -> None:
+async def test_reclaim_requeues_lost_work_and_fails_exhausted_tasks(
+    store: TaskStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     account_id = await open_account(store, credits=10)
     lost = (await store.tasks.create(new_task(account_id, model_name="m1"), Admission(cost=2))).task
     exhausted = (await store.tasks.create(new_task(account_id, model_name="m2"), Admission(cost=2))).task
@@ -157,8 +159,19 @@ async def test_reclaim_requeues_lost_work_and_fails_exhausted_tasks(store: TaskS
         await session.execute(update(Task).where(Task.id.in_([stale.id, healthy.id]))
                               .values(updated_at=utcnow() - timedelta(seconds=120)))  # fmt: skip
     queue = RecordingQueue()
-    reclaimer = Reclaimer(store.tasks, queue, Scratch(tmp_path / "scratch"), max_attempts=3, redispatch_seconds=60)  # type: ignore[arg-type]
-    assert await reclaimer.sweep() == 2
+    scratch = Scratch(tmp_path / "scratch")
+    # The render files the dead attempts left go; a live attempt's, and another worker's file for
+    # the same task, stay.
+    left = {task.id: scratch.path(task.id, "w1") for task in (lost, exhausted)}
+    kept = [scratch.path(healthy.id, "w2"), scratch.path(lost.id, "w9")]
+    for path in [*left.values(), *kept]:
+        path.write_bytes(b"frames")
+    reclaimer = Reclaimer(store.tasks, queue, scratch, max_attempts=3, redispatch_seconds=60)  # type: ignore[arg-type]
+    with caplog.at_level(logging.INFO, logger="stillmotion.reclaim"):
+        assert await reclaimer.sweep() == 2
+    assert [path.exists() for path in left.values()] == [False, False] and all(path.exists() for path in kept)
+    removed = [r.getMessage() for r in caplog.records if "render file" in r.getMessage()]
+    assert sorted(removed) == sorted(f"task {task_id}: removed the render file worker w1 left" for task_id in left)
     assert sorted(queue.submitted) == sorted([(lost.id, "m1"), (stale.id, "m3")])
     gave_up = await store.tasks.get(exhausted.id)
     assert gave_up is not None

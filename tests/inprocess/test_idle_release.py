@@ -4,16 +4,22 @@ image-moderation session stays loaded between back-to-back tasks and is dropped 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from stillmotion.engines.motion import prompt_paraphrase
 from stillmotion.moderation import image as image_moderation
 from tests.inprocess.test_task_runner import worker_factory  # noqa: F401 (the fixture)
 
 
-async def test_the_moderation_model_is_released_after_the_idle_delay(worker_factory: Callable[..., Any]) -> None:
+async def test_the_moderation_model_is_released_after_the_idle_delay(
+    worker_factory: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
     worker = await worker_factory(idle_release_seconds=0.5)
+    caplog.set_level(logging.INFO, logger="stillmotion.worker")
     task = await worker.finish()
     assert task.status == "TASK_SUCCEEDED"
     assert image_moderation._classifier is not None, "the render checked its image: the model is loaded"
@@ -21,6 +27,8 @@ async def test_the_moderation_model_is_released_after_the_idle_delay(worker_fact
     assert image_moderation._classifier is not None, "released before the delay"
     await asyncio.sleep(1.0)
     assert image_moderation._classifier is None
+    released = "idle: released the image-moderation and prompt-reading models and free memory"
+    assert [r.getMessage() for r in caplog.records if r.name == "stillmotion.worker"].count(released) == 1
 
 
 async def test_a_task_that_starts_within_the_delay_keeps_it(worker_factory: Callable[..., Any]) -> None:

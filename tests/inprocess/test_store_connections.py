@@ -18,6 +18,7 @@ from stillmotion.errors import StoreUnavailable
 from stillmotion.storage.local import LocalStorage
 from stillmotion.tasks.db import affected_rows, create_engine
 from stillmotion.tasks.repository import Admission
+from stillmotion.tasks.sqlite_inline import InlineConnection, connector
 from stillmotion.tasks.store import TaskStore
 from tests.inprocess.conftest import make_settings, new_task, open_account
 from tests.support.postgres import POSTGRES_DSN, fresh_database
@@ -28,6 +29,37 @@ async def test_sqlite_runs_in_wal_with_a_busy_timeout_and_foreign_keys(store: Ta
         pragmas = [(await connection.execute(text(f"PRAGMA {name}"))).scalar()
                    for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")]  # fmt: skip
     assert pragmas == ["wal", 1, 10_000, 1]  # synchronous 1 is NORMAL
+
+
+async def test_the_inline_sqlite_cursor_runs_many_rows_and_fetches_in_batches(tmp_path: Path) -> None:
+    """The two calls of aiosqlite's cursor interface the store's own statements do not make here
+    (SQLAlchemy uses them for multi-row writes and batched reads)."""
+    connection = await connector(str(tmp_path / "inline.db"))()
+    try:
+        cursor = connection.cursor()
+        await cursor.execute("CREATE TABLE numbers (n INTEGER)")
+        assert await cursor.executemany("INSERT INTO numbers VALUES (?)", [(n,) for n in range(5)]) is cursor
+        assert cursor.rowcount == 5
+        await cursor.execute("SELECT n FROM numbers ORDER BY n")
+        cursor.arraysize = 2
+        assert await cursor.fetchmany() == [(0,), (1,)]  # the cursor's arraysize
+        assert await cursor.fetchmany(3) == [(2,), (3,), (4,)]
+    finally:
+        await connection.close()
+    connection.stop()  # SQLAlchemy's forced close may come after: nothing left to close
+    with pytest.raises(ValueError, match="no active connection"):
+        connection.cursor()
+
+
+async def test_a_sqlite_store_makes_its_data_directory_and_runs_inline(tmp_path: Path) -> None:
+    engine = create_engine(Settings(data_dir=tmp_path / "new" / "data"))
+    try:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            assert isinstance(raw.driver_connection, InlineConnection)  # not aiosqlite's thread
+    finally:
+        await engine.dispose()
+    assert (tmp_path / "new" / "data" / "stillmotion.db").is_file()
 
 
 async def test_open_wires_the_settings(tmp_path: Path, migrated_template: Path) -> None:

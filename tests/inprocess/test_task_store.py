@@ -21,6 +21,7 @@ from stillmotion.tasks.idempotency import IdempotencyClaim
 from stillmotion.tasks.models import Account, CreditEntry, IdempotencyKey, Task, WebhookDelivery, utcnow
 from stillmotion.tasks.repository import Admission, DeliveryState, TaskRepository
 from stillmotion.tasks.store import TaskStore
+from stillmotion.webhooks.send import AttemptOutcome
 from tests.inprocess.conftest import new_task, open_account
 
 LEASE = timedelta(seconds=30)
@@ -190,6 +191,12 @@ async def test_success_charges_keeps_the_video_and_queues_the_callback(store: Ta
     seen = await store.tasks.seen(done.id)
     assert seen.delivery == DeliveryState(status=delivery.status, attempts=0, last_status_code=None, last_error=None)
     assert delivery.status == "pending" and seen.queue_position is None
+    # An attempt that failed: the owner sees its status code and error.
+    attempt = await store.deliveries.claim(delivery.id, utcnow())
+    assert attempt is not None
+    await store.deliveries.record(attempt, AttemptOutcome(False, 502, "HTTP 502"), backoff_seconds=60)
+    seen = await store.tasks.seen(done.id)
+    assert seen.delivery == DeliveryState(status="pending", attempts=1, last_status_code=502, last_error="HTTP 502")
     # Finished: nothing more can happen to it.
     assert await store.tasks.fail(task.id, None, 5000, "late") is None
     with pytest.raises(TaskNotCancellable):
@@ -204,6 +211,7 @@ async def test_without_retention_a_video_never_expires(store: TaskStore) -> None
     done = await keep.succeed(task.id, "w1", "v.mp4")
     assert done is not None and done.expires_at is None
     [] = await _deliveries(store)  # no callback_url, no delivery
+    assert (await keep.seen(task.id)).delivery is None
     # Without a way to address videos, a callback says the task succeeded and carries no URL.
     hooked = (await keep.create(new_task(account, callback_url="http://127.0.0.1:9/h"), Admission())).task
     await keep.claim(hooked.id, "w1", LEASE)
@@ -336,11 +344,16 @@ async def test_reclaim_requeue_and_release(store: TaskStore) -> None:
     assert (requeued.status, requeued.message, requeued.worker_id, requeued.lease_expires_at, requeued.attempts) == (
         "TASK_PENDING", "Task is queued.", None, None, 1)
     assert await store.tasks.renew(running.id, "w1", LEASE, 55.0)
+    async with store.tasks._sessions() as session, session.begin():  # sent long ago, claimed since
+        await session.execute(update(Task).where(Task.id == running.id).values(dispatched_at=now - timedelta(minutes=5)))
     assert not await store.tasks.release(running.id, "w2")
     assert await store.tasks.release(running.id, "w1")
     released = await store.tasks.get(running.id)
     assert released is not None
     assert (released.status, released.attempts, released.worker_id, released.progress) == ("TASK_PENDING", 0, None, 0.0)
+    # Whoever released it queues it again now: not stale to the sweep, which would send it twice.
+    assert released.dispatched_at is not None and released.dispatched_at >= now
+    assert running.id not in [row[0] for row in await store.tasks.reclaimable(utcnow(), stale_before)]
     assert not await store.tasks.release(running.id, "w1")
 
 

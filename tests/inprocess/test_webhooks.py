@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from stillmotion import __version__
 from stillmotion.client.webhooks import verify_webhook
 from stillmotion.config import Settings
 from stillmotion.errors import InvalidField
+from stillmotion.tasks.db import create_engine, create_sessionmaker
 from stillmotion.tasks.models import utcnow
 from stillmotion.tasks.repository import Admission
 from stillmotion.tasks.store import TaskStore
@@ -26,7 +28,7 @@ from stillmotion.webhooks import send as send_module
 from stillmotion.webhooks.dispatcher import WebhookDispatcher
 from stillmotion.webhooks.send import AttemptOutcome, post_once
 from stillmotion.webhooks.signing import signed_headers
-from stillmotion.webhooks.store import IN_FLIGHT_GRACE, MAX_ATTEMPTS, retry_delay
+from stillmotion.webhooks.store import IN_FLIGHT_GRACE, MAX_ATTEMPTS, DeliveryStore, retry_delay
 from stillmotion.webhooks.targets import precheck_callback_url
 from tests.inprocess.conftest import new_task, open_account
 
@@ -288,3 +290,24 @@ async def test_the_dispatcher_starts_no_more_than_its_room(store: TaskStore, mon
     await _finished_with_callback(store, receiver.url(), 1)
     assert await dispatcher.dispatch_due() == 1  # room for exactly one
     await dispatcher.stop()
+
+
+async def test_a_failing_dispatch_pass_is_logged_and_retried(store: TaskStore, tmp_path: Path,
+                                                             caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    """The running loop's passes fail (here: a database without the schema) and each is logged
+    under the loop's name on the webhooks logger; the loop goes on."""
+    engine = create_engine(Settings(data_dir=tmp_path / "unmigrated"))
+    dispatcher = WebhookDispatcher(DeliveryStore(create_sessionmaker(engine)), store.accounts,
+                                   Settings(webhook_poll_seconds=0.01))  # fmt: skip
+    try:
+        with caplog.at_level(logging.ERROR, logger="stillmotion.webhooks"):
+            await dispatcher.start()
+            for _ in range(500):
+                if len(caplog.records) >= 2:
+                    break
+                await asyncio.sleep(0.01)
+            await dispatcher.stop()
+    finally:
+        await engine.dispose()
+    failed = [(r.name, r.getMessage()) for r in caplog.records]
+    assert failed[:2] == [("stillmotion.webhooks", "webhook dispatch failed; retrying next period")] * 2
