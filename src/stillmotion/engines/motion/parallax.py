@@ -289,12 +289,45 @@ def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> tuple
     alpha = np.clip((step - STEP_LOW) / (STEP_HIGH - STEP_LOW), 0.0, 1.0)
     # Fill the foreground's interior (a flat subject is "behind" only near its rim).
     alpha = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, kernel)
+    alpha = np.maximum(alpha, _whole_object(smooth, behind, alpha > 0.5))
     count, labels, stats, _ = cv2.connectedComponentsWithStats((alpha > 0.5).astype(np.uint8))
     keep = np.zeros(count, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= MIN_LAYER_AREA * alpha.size
     alpha *= cv2.dilate(keep[labels].astype(np.uint8), kernel).astype(np.float32)
     standing_out = (step > STEP_LOW).astype(np.uint8)
     return cv2.GaussianBlur(alpha, (0, 0), 0.75).astype(np.float32), standing_out
+
+
+def _whole_object(smooth: np.ndarray, behind: np.ndarray, rim: np.ndarray) -> np.ndarray:
+    """The rim's object whole (float 0/1): every cell joined to the rim through cells nearer
+    than the rim's own cut (what lies behind the nearest rim cell, less the mid step).
+
+    A step is found within the search radius only, so an object wider than twice that radius
+    (a pagoda across half the frame) is cut as a ribbon along its skyline; its inside stayed in
+    the background layer, and once the layers parted, the ribbon's inner edge tore through the
+    roof and showed the plate's fill there (a grey, see-through copy of the roof's outline).
+    The far side of a step lies behind the cut and stops the spread."""
+    if not rim.any():
+        return np.zeros_like(smooth)
+    _, nearest = cv2.distanceTransformWithLabels(
+        (~rim).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
+    ys, xs = np.nonzero(rim)
+    levels = np.zeros(len(ys) + 1, np.float32)
+    levels[1:] = behind[ys, xs] - (STEP_LOW + STEP_HIGH) / 2.0
+    near = (smooth < levels[nearest]) | rim
+    count, labels = cv2.connectedComponents(near.astype(np.uint8))
+    touches = np.zeros(count, bool)
+    touches[np.unique(labels[rim])] = True
+    touches[0] = False
+    whole = touches[labels]
+    # A patch the proxy reads as farther but that the object encloses (windows under a roof)
+    # is the object's too: its edge has no step, and a layer edge without one is a seam.
+    count, labels = cv2.connectedComponents((~whole).astype(np.uint8))
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    enclosed = np.ones(count, bool)
+    enclosed[border] = False
+    enclosed[0] = False
+    return (whole | enclosed[labels]).astype(np.float32)
 
 
 def _solid(alpha_small: np.ndarray) -> np.ndarray:
