@@ -174,10 +174,20 @@ class ParallaxWarp:
                        frame[y0:y1])
         if self.foreground_rgba is not None:
             for box in boxes:
-                x0, y0, x1, y1 = box
-                # Colour and alpha travel together: one 4-channel remap.
-                top = sample(self.foreground_rgba, grid, copies, weights, LAYER_INTERPOLATION, box)
-                _over(top, frame[y0:y1, x0:x1])
+                parts = [box]
+                if covered is not None and box[0] == 0 and box[2] == grid.width and box[1] <= covered[0] \
+                        and covered[1] <= box[3]:
+                    # Opaque rows are the layer itself (alpha 255: `_over` would give `top`
+                    # exactly): resampled straight into the frame, no composite.
+                    sample(self.foreground_rgba, grid, copies, weights, LAYER_INTERPOLATION,
+                           (0, covered[0], grid.width, covered[1]), frame[covered[0] : covered[1]])
+                    parts = [(0, box[1], grid.width, covered[0]), (0, covered[1], grid.width, box[3])]
+                for x0, y0, x1, y1 in parts:
+                    if y0 < y1:
+                        # Colour and alpha travel together: one 4-channel remap.
+                        top = sample(self.foreground_rgba, grid, copies, weights, LAYER_INTERPOLATION,
+                                     (x0, y0, x1, y1))
+                        _over(top, frame[y0:y1, x0:x1])
         if fields is not None and fields.gain is not None:
             apply_gain(frame, grid, source_positions(grid, pose, background), fields.gain)
         return frame
@@ -289,11 +299,12 @@ def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> tuple
     alpha = np.clip((step - STEP_LOW) / (STEP_HIGH - STEP_LOW), 0.0, 1.0)
     # Fill the foreground's interior (a flat subject is "behind" only near its rim).
     alpha = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, kernel)
-    alpha = np.maximum(alpha, _whole_object(smooth, behind, alpha > 0.5))
     count, labels, stats, _ = cv2.connectedComponentsWithStats((alpha > 0.5).astype(np.uint8))
     keep = np.zeros(count, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= MIN_LAYER_AREA * alpha.size
     alpha *= cv2.dilate(keep[labels].astype(np.uint8), kernel).astype(np.float32)
+    # Only an object-sized outline spreads over its inside: a blotch's would claim half the frame.
+    alpha = np.maximum(alpha, _whole_object(smooth, behind, keep[labels]))
     standing_out = (step > STEP_LOW).astype(np.uint8)
     return cv2.GaussianBlur(alpha, (0, 0), 0.75).astype(np.float32), standing_out
 
