@@ -7,7 +7,10 @@ on its own. Here:
 
 * the foreground is where depth steps nearer than its surroundings (a
   max-filter of depth says "what lies behind"), cut at half-way and grown a
-  little past the cut, so that it holds the object whole;
+  little past the cut, so that it holds the object whole; an object wider than the
+  search radius shows a step only along its outline, so the layer spreads from there over
+  everything nearer than that step's cut (`_whole_object`): a layer edge without a step
+  behind it is a seam that parts on any move;
 * the background plate is the image with all of that foreground inpainted
   away, rim included (Telea, on the coarse grid: disocclusions are thin bands,
   a soft fill reads as out-of-focus background), and its depth filled the same
