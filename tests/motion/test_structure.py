@@ -11,10 +11,15 @@ rim (0.865); with the parallax caps lifted the motorcycle's truck and orbit bend
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bench.structure import measure
 from stillmotion.engines.motion import MotionEngine
+from stillmotion.engines.motion.engine import prepare_plan
+from stillmotion.engines.motion.plan import CameraMove, MotionPlan
+from stillmotion.engines.motion.scene import SceneAnalysis
+from tests.motion.harness import request_for
 
 FLOORS = {
     ("motorcycle", "orbit around the motorcycle"): 0.993,
@@ -31,3 +36,26 @@ def test_camera_moves_keep_structures_whole(photo: str, prompt: str) -> None:
         f"{photo} / {prompt!r}: structure SSIM {result.structure:.3f} < {FLOORS[photo, prompt]} "
         f"(flat {result.flat:.3f}): something tears, doubles or smears"
     )
+
+
+def test_a_wide_near_object_pans_whole_without_a_ghost_of_its_outline() -> None:
+    """An object wider than twice the step search radius (china.jpg's pagoda across half the
+    frame) was cut as a ribbon along its skyline: on a pan the ribbon's inner edge parted from
+    the inside, tore through the roof and showed the plate's blurred fill there, a grey copy of
+    the outline. A near block of uniform depth must be in the foreground layer whole."""
+    width, height = 640, 360
+    image = np.empty((height, width, 3), np.uint8)
+    image[:] = np.linspace(150, 230, height, dtype=np.float32)[:, None, None].astype(np.uint8)  # smooth sky
+    x0, x1, y0 = 96, 544, 90
+    image[y0:, x0:x1] = (150, 60, 40)
+    depth = np.ones((height, width), np.float32)
+    depth[y0:, x0:x1] = 0.3
+    plan = MotionPlan(camera=CameraMove(kind="truck", direction="right", amount=1.0))
+    prepared = prepare_plan(request_for(image, frames=24), plan, SceneAnalysis(depth=depth, masks={}))
+    parallax = prepared.renderer.parallax
+    assert parallax is not None and parallax.foreground_rgba is not None, "the block's step made no layer"
+    # The foreground layer is the block whole, out to its rim: nothing of its inside is left
+    # in the background layer to part from it (40 px clear of the outline, past the feather).
+    inside = parallax.foreground_rgba[y0 + 40 : height - 40, x0 + 40 : x1 - 40, 3]
+    left_behind = float((inside < 255).mean())
+    assert left_behind == 0.0, f"{left_behind:.1%} of the block's inside is left in the background layer"

@@ -7,7 +7,10 @@ on its own. Here:
 
 * the foreground is where depth steps nearer than its surroundings (a
   max-filter of depth says "what lies behind"), cut at half-way and grown a
-  little past the cut, so that it holds the object whole;
+  little past the cut, so that it holds the object whole; an object wider than the
+  search radius shows a step only along its outline, so the layer spreads from there over
+  everything nearer than that step's cut (`_whole_object`): a layer edge without a step
+  behind it is a seam that parts on any move;
 * the background plate is the image with all of that foreground inpainted
   away, rim included (Telea, on the coarse grid: disocclusions are thin bands,
   a soft fill reads as out-of-focus background), and its depth filled the same
@@ -174,10 +177,20 @@ class ParallaxWarp:
                        frame[y0:y1])
         if self.foreground_rgba is not None:
             for box in boxes:
-                x0, y0, x1, y1 = box
-                # Colour and alpha travel together: one 4-channel remap.
-                top = sample(self.foreground_rgba, grid, copies, weights, LAYER_INTERPOLATION, box)
-                _over(top, frame[y0:y1, x0:x1])
+                parts = [box]
+                if covered is not None and box[0] == 0 and box[2] == grid.width and box[1] <= covered[0] \
+                        and covered[1] <= box[3]:
+                    # Opaque rows are the layer itself (alpha 255: `_over` would give `top`
+                    # exactly): resampled straight into the frame, no composite.
+                    sample(self.foreground_rgba, grid, copies, weights, LAYER_INTERPOLATION,
+                           (0, covered[0], grid.width, covered[1]), frame[covered[0] : covered[1]])
+                    parts = [(0, box[1], grid.width, covered[0]), (0, covered[1], grid.width, box[3])]
+                for x0, y0, x1, y1 in parts:
+                    if y0 < y1:
+                        # Colour and alpha travel together: one 4-channel remap.
+                        top = sample(self.foreground_rgba, grid, copies, weights, LAYER_INTERPOLATION,
+                                     (x0, y0, x1, y1))
+                        _over(top, frame[y0:y1, x0:x1])
         if fields is not None and fields.gain is not None:
             apply_gain(frame, grid, source_positions(grid, pose, background), fields.gain)
         return frame
@@ -293,8 +306,42 @@ def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> tuple
     keep = np.zeros(count, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= MIN_LAYER_AREA * alpha.size
     alpha *= cv2.dilate(keep[labels].astype(np.uint8), kernel).astype(np.float32)
+    # Only an object-sized outline spreads over its inside: a blotch's would claim half the frame.
+    alpha = np.maximum(alpha, _whole_object(smooth, behind, keep[labels]))
     standing_out = (step > STEP_LOW).astype(np.uint8)
     return cv2.GaussianBlur(alpha, (0, 0), 0.75).astype(np.float32), standing_out
+
+
+def _whole_object(smooth: np.ndarray, behind: np.ndarray, rim: np.ndarray) -> np.ndarray:
+    """The rim's object whole (float 0/1): every cell joined to the rim through cells nearer
+    than the rim's own cut (what lies behind the nearest rim cell, less the mid step).
+
+    A step is found within the search radius only, so an object wider than twice that radius
+    (a pagoda across half the frame) is cut as a ribbon along its skyline; its inside stayed in
+    the background layer, and once the layers parted, the ribbon's inner edge tore through the
+    roof and showed the plate's fill there (a grey, see-through copy of the roof's outline).
+    The far side of a step lies behind the cut and stops the spread."""
+    if not rim.any():
+        return np.zeros_like(smooth)
+    _, nearest = cv2.distanceTransformWithLabels(
+        (~rim).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
+    ys, xs = np.nonzero(rim)
+    levels = np.zeros(len(ys) + 1, np.float32)
+    levels[1:] = behind[ys, xs] - (STEP_LOW + STEP_HIGH) / 2.0
+    near = (smooth < levels[nearest]) | rim
+    count, labels = cv2.connectedComponents(near.astype(np.uint8))
+    touches = np.zeros(count, bool)
+    touches[np.unique(labels[rim])] = True
+    touches[0] = False
+    whole = touches[labels]
+    # A patch the proxy reads as farther but that the object encloses (windows under a roof)
+    # is the object's too: its edge has no step, and a layer edge without one is a seam.
+    count, labels = cv2.connectedComponents((~whole).astype(np.uint8))
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    enclosed = np.ones(count, bool)
+    enclosed[border] = False
+    enclosed[0] = False
+    return (whole | enclosed[labels]).astype(np.float32)
 
 
 def _solid(alpha_small: np.ndarray) -> np.ndarray:
