@@ -36,3 +36,25 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path: Path) -> None:
     with pytest.raises(StorageFailure):
         storage.save_preview(task_id, b"\xff\xd8 jpeg")
     assert [p.name for p in storage.previews_dir.iterdir()] == [blocker.name]
+
+
+@pytest.mark.parametrize("folder", ["videos", "previews"])
+def test_removing_from_a_folder_replaced_by_a_file_is_a_storage_failure(tmp_path: Path, folder: str) -> None:
+    storage = LocalStorage(Settings(data_dir=tmp_path))
+    directory = storage.videos_dir if folder == "videos" else storage.previews_dir
+    shutil.rmtree(directory)
+    directory.write_bytes(b"not a folder")
+    task_id = "0b5c7f8e-1d2a-4c3b-9e8f-7a6b5c4d3e2f"
+    with pytest.raises(StorageFailure) as failed:
+        if folder == "videos":
+            storage.delete_video(f"{task_id}.mp4")
+        else:
+            storage.delete_preview(task_id)
+    assert isinstance(failed.value.__cause__, NotADirectoryError)
+    assert failed.value.message == f"Storage failed: the {folder[:-1]} could not be removed (not a directory)."
+
+
+def test_removing_what_is_not_there_is_no_failure(tmp_path: Path) -> None:
+    storage = LocalStorage(Settings(data_dir=tmp_path))
+    storage.delete_preview("0b5c7f8e-1d2a-4c3b-9e8f-7a6b5c4d3e2f")
+    storage.delete_video("0b5c7f8e-1d2a-4c3b-9e8f-7a6b5c4d3e2f.mp4")

@@ -60,7 +60,7 @@ class LocalStorage:
 
     def delete_video(self, key: str) -> None:
         if KEY.match(key):
-            (self.videos_dir / key).unlink(missing_ok=True)
+            _remove(self.videos_dir / key, "the video")
 
     def save_upload(self, data: bytes, extension: str) -> str:
         key = f"{secrets.token_urlsafe(16)}.{extension}"
@@ -81,7 +81,7 @@ class LocalStorage:
     def delete_preview(self, task_id: str) -> None:
         key = f"{task_id}.jpg"
         if KEY.match(key):
-            (self.previews_dir / key).unlink(missing_ok=True)
+            _remove(self.previews_dir / key, "the preview")
 
     def upload_response(self, key: str) -> Response:
         return self._serve(self.uploads_dir, key, "Upload not found.")
@@ -108,6 +108,15 @@ def _write_whole(target: Path, write: Callable[[Path], object], what: str) -> No
         raise StorageFailure(_refusal(what, exc)) from exc
 
 
+def _remove(path: Path, what: str) -> None:
+    """Delete a stored file if it is there; anything else that goes wrong is a StorageFailure,
+    which the callers (a finished task's preview, the retention sweep) log and outlive."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise StorageFailure(_refusal(what, exc, "removed")) from exc
+
+
 def _read(directory: Path, key: str) -> bytes | None:
     if not KEY.match(key):
         return None
@@ -117,6 +126,6 @@ def _read(directory: Path, key: str) -> bytes | None:
         return None
 
 
-def _refusal(what: str, exc: OSError) -> str:
+def _refusal(what: str, exc: OSError, done: str = "stored") -> str:
     reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
-    return f"Storage failed: {what} could not be stored ({reason.lower()})."
+    return f"Storage failed: {what} could not be {done} ({reason.lower()})."
