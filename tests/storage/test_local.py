@@ -13,12 +13,18 @@ from stillmotion.errors import StorageFailure
 from stillmotion.storage.local import LocalStorage
 
 
-@pytest.mark.parametrize("folder", ["uploads", "previews"])
-def test_a_folder_replaced_by_a_file_is_a_storage_failure_not_a_crash(tmp_path: Path, folder: str) -> None:
+def _with_a_folder_replaced(tmp_path: Path, folder: str) -> LocalStorage:
+    """Local storage whose `folder` (uploads, previews, videos) is now a file."""
     storage = LocalStorage(Settings(data_dir=tmp_path))
-    directory = storage.uploads_dir if folder == "uploads" else storage.previews_dir
+    directory = getattr(storage, f"{folder}_dir")
     shutil.rmtree(directory)
     directory.write_bytes(b"not a folder")
+    return storage
+
+
+@pytest.mark.parametrize("folder", ["uploads", "previews"])
+def test_a_folder_replaced_by_a_file_is_a_storage_failure_not_a_crash(tmp_path: Path, folder: str) -> None:
+    storage = _with_a_folder_replaced(tmp_path, folder)
     with pytest.raises(StorageFailure) as failed:
         if folder == "uploads":
             storage.save_upload(b"\xff\xd8 jpeg", "jpg")
@@ -40,10 +46,7 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("folder", ["videos", "previews"])
 def test_removing_from_a_folder_replaced_by_a_file_is_a_storage_failure(tmp_path: Path, folder: str) -> None:
-    storage = LocalStorage(Settings(data_dir=tmp_path))
-    directory = storage.videos_dir if folder == "videos" else storage.previews_dir
-    shutil.rmtree(directory)
-    directory.write_bytes(b"not a folder")
+    storage = _with_a_folder_replaced(tmp_path, folder)
     task_id = "0b5c7f8e-1d2a-4c3b-9e8f-7a6b5c4d3e2f"
     with pytest.raises(StorageFailure) as failed:
         if folder == "videos":
