@@ -31,6 +31,13 @@ def test_water_in_the_plan_is_read_from_the_prompt() -> None:
     assert names("a photo", None, water) == ["lake"]
 
 
+def test_falls_is_a_waterfall_only_as_a_noun() -> None:
+    assert names("rain falls on the city") == ["rain", "city"]
+    assert "waterfall" not in names("Snow falls softly. Leaves fall in the forest")
+    assert "waterfall" in names("Niagara Falls at dusk")
+    assert "waterfall" in names("the falls roar below the bridge")
+
+
 def test_negation_removes_a_layer() -> None:
     assert names("", "calm sea, no wind") == ["waves"]
     assert names("stormy night without rain", None) == ["thunder", "wind"]

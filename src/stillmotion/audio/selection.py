@@ -32,7 +32,7 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
     "waves": ("wave", "ocean", "sea", "surf", "shore", "beach", "coast", "seascape", "tide", "breaker", "seaside"),
     "lake": ("lake", "pond", "lapping", "ripple", "dock", "pier", "boat", "canal"),
     "stream": ("stream", "creek", "brook", "river", "babbling", "trickle", "trickling", "fountain"),
-    "waterfall": ("waterfall", "cascade", "falls", "rapids"),
+    "waterfall": ("waterfall", "cascade", "rapids"),  # "falls" the noun: _FALLS
     "fire": ("fire", "campfire", "fireplace", "flame", "bonfire", "crackle", "crackling", "ember", "hearth", "burning"),
     "birds": ("bird", "birdsong", "gull", "seagull", "chirp", "chirping", "songbird", "tweet", "sparrow", "robin"),
     "forest": ("forest", "woods", "woodland", "jungle", "tree", "leaves", "foliage", "rustling", "grove"),
@@ -127,10 +127,17 @@ def _negated(text: str) -> set[str]:
     }
 
 
+_FALLS = re.compile(r"\b(?:[Tt]he|[Aa])\s+[Ff]alls\b|\b[A-Z][a-z]+\s+Falls\b")
+"""'falls' as a waterfall: "the falls", "Niagara Falls". Not the verb: "rain falls", "Snow falls"."""
+
+
 def _layers_in(text: str) -> list[str]:
     words = set(_words(text))
     refused = _negated(text)
-    return [layer for layer, keys in _KEYWORD_SETS.items() if words & keys and layer not in refused]
+    return [
+        layer for layer, keys in _KEYWORD_SETS.items()
+        if (words & keys or (layer == "waterfall" and _FALLS.search(text))) and layer not in refused
+    ]  # fmt: skip
 
 
 def _intensity(text: str) -> float:
