@@ -69,6 +69,7 @@ class AccountRateLimiter:
     def __init__(self, per_minute: int, storage_uri: str) -> None:
         """`per_minute` 0 turns the limit off."""
         self._per_minute = per_minute
+        self._item = RateLimitItemPerMinute(per_minute) if per_minute else None
         self._here = InProcessWindows(per_minute) if per_minute and storage_uri in _IN_PROCESS else None
         self._shared = (
             MovingWindowRateLimiter(storage_from_string(storage_uri, **_client_options(storage_uri)))  # type: ignore[arg-type]
@@ -83,9 +84,9 @@ class AccountRateLimiter:
             if frees_up is not None:
                 self._refuse(frees_up - time.monotonic())
         elif self._shared is not None:
-            item, key = RateLimitItemPerMinute(self._per_minute), str(account_id)
-            if not await self._shared.hit(item, _NAMESPACE, key):
-                stats = await self._shared.get_window_stats(item, _NAMESPACE, key)
+            key = str(account_id)
+            if not await self._shared.hit(self._item, _NAMESPACE, key):  # type: ignore[arg-type]
+                stats = await self._shared.get_window_stats(self._item, _NAMESPACE, key)  # type: ignore[arg-type]
                 self._refuse(stats.reset_time - time.time())
 
     def _refuse(self, seconds_left: float) -> NoReturn:

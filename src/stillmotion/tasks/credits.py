@@ -46,12 +46,13 @@ then skips matching the statement against every object it holds, most of such an
 
 
 # Built once, like every statement of the create path: building one costs more than running it.
-_ACCOUNTS = Account.__table__.c
+ACCOUNT_COLUMNS = Account.__table__.c
+"""The accounts table's columns, for statements on the table rather than the mapped class."""
 _RESERVE = (
     update(Account.__table__)
-    .where(_ACCOUNTS.id == bindparam("account_id"), _ACCOUNTS.credits >= bindparam("cost"))
-    .values(credits=_ACCOUNTS.credits - bindparam("cost"))
-    .returning(_ACCOUNTS.credits)
+    .where(ACCOUNT_COLUMNS.id == bindparam("account_id"), ACCOUNT_COLUMNS.credits >= bindparam("cost"))
+    .values(credits=ACCOUNT_COLUMNS.credits - bindparam("cost"))
+    .returning(ACCOUNT_COLUMNS.credits)
 )
 """On the table, not the mapped class: an ORM-enabled UPDATE goes through the ORM's bulk-update
 path (a sixth of a create's CPU) for a row the session never loads."""

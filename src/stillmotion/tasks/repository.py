@@ -32,7 +32,7 @@ from stillmotion.errors import (
     TaskNotCancellable,
     TaskNotFound,
 )
-from stillmotion.tasks.credits import UNLOADED_ROWS, reserve_credits, settle_credits
+from stillmotion.tasks.credits import ACCOUNT_COLUMNS, UNLOADED_ROWS, reserve_credits, settle_credits
 from stillmotion.tasks.db import affected_rows
 from stillmotion.tasks.idempotency import IDEMPOTENCY_TTL, IdempotencyClaim
 from stillmotion.tasks.sqlite_inline import CompiledSelect
@@ -459,8 +459,7 @@ _NO_IMAGE = defer(Task.image_url)
 _AHEAD = aliased(Task)
 
 # The create path's statements, built once (building one costs more than SQLite running it).
-_ACCOUNTS = Account.__table__.c
-_LOCK_ACCOUNT = update(Account.__table__).where(_ACCOUNTS.id == bindparam("account_id")).values(credits=_ACCOUNTS.credits)
+_LOCK_ACCOUNT = update(Account.__table__).where(ACCOUNT_COLUMNS.id == bindparam("account_id")).values(credits=ACCOUNT_COLUMNS.credits)
 """An UPDATE that changes nothing: a row lock on PostgreSQL, the write lock on SQLite."""
 _LIMIT_COUNTS = select(
     select(func.count()).where(Task.status == TaskStatus.PENDING.value).scalar_subquery(),
