@@ -147,7 +147,8 @@ class CompiledSelect:
     """One SELECT compiled once and run on a connection of its own, straight through `sqlite3`:
     the poll's read. Measured on the poll's statement (task columns, queue position, delivery):
     ~50 µs of CPU (the bare SQL ~21 µs), against ~130 µs through SQLAlchemy's Connection.execute
-    on a held connection and ~230 µs more for the pool checkout and the async adapter's greenlet (docs/benchmarks.md).
+    on a held connection and ~230 µs more for the pool checkout and the async adapter's greenlet
+    (docs/benchmarks.md).
 
     SQLAlchemy still writes the SQL (compiled for this dialect) and converts what comes back (each
     column type's own result processor: datetimes, booleans, JSON), so a row reads as the same
