@@ -139,3 +139,33 @@ def test_postgresql_connection_killed_mid_session_then_recovered(tmp_path: Path)
                 await engine.dispose()
 
         asyncio.run(scenario())
+
+
+def test_postgresql_statement_cancelled_stays_cancelled(tmp_path: Path) -> None:
+    """SQLAlchemy marks a statement interrupted by a cancellation as a disconnect; it must reach the
+    caller as the cancellation, not as an outage (a periodic chore would retry it forever and a
+    worker's shutdown, which cancels its chores and waits for them, would hang)."""
+    with fresh_database() as url:
+
+        async def scenario() -> None:
+            engine = create_engine(Settings(data_dir=tmp_path, database_url=url))
+            started = asyncio.Event()
+
+            async def slow_query() -> None:
+                async with engine.connect() as connection:
+                    started.set()
+                    await connection.execute(text("SELECT pg_sleep(30)"))
+
+            try:
+                query = asyncio.create_task(slow_query())
+                await started.wait()
+                await asyncio.sleep(0.2)
+                query.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await asyncio.wait_for(query, 10)
+                async with engine.connect() as connection:  # the pool still serves
+                    assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+            finally:
+                await engine.dispose()
+
+        asyncio.run(scenario())

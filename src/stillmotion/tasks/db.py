@@ -71,7 +71,13 @@ def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None
 
 def _lost_connection(context: ExceptionContext) -> BaseException | None:
     """A statement whose connection died (server restart): SQLAlchemy has already invalidated it so the
-    pool opens a fresh one; the caller sees `StoreUnavailable`."""
+    pool opens a fresh one; the caller sees `StoreUnavailable`.
+
+    A statement interrupted by a cancellation (or KeyboardInterrupt) is flagged as a disconnect too,
+    since its connection is left mid-protocol; that one stays what it is, or a chore cancelled
+    mid-query at shutdown would take the outage for a hiccup, retry, and never end."""
+    if not isinstance(context.original_exception, Exception):
+        return None
     if context.is_disconnect or isinstance(context.original_exception.__cause__, _cannot_connect()):
         return StoreUnavailable(retry_after=STORE_RETRY_AFTER)
     return None
