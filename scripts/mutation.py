@@ -1,6 +1,6 @@
 """Mutation testing, one package at a time: does the suite fail when the code is wrong?
 
-    .venv/bin/python scripts/mutation.py [PACKAGE ...] [--seconds N] [--children N]
+    .venv/bin/python scripts/mutation.py [PACKAGE ...] [--seconds N] [--children N] [--resume]
 
 For each package (default: all of PACKAGES) the repository's tracked files are copied to
 `mutation/<package>/`, mutmut mutates that package's modules there and runs the package's fast,
@@ -74,10 +74,11 @@ def _configure(target: Path, package: str, tests: list[str]) -> None:
     )
 
 
-def run_package(package: str, seconds: int, children: int) -> dict[str, object]:
+def run_package(package: str, seconds: int, children: int, resume: bool) -> dict[str, object]:
     target = ROOT / "mutation" / package
-    _copy_tree(target)
-    _configure(target, package, PACKAGES[package])
+    if not (resume and target.exists()):
+        _copy_tree(target)
+        _configure(target, package, PACKAGES[package])
     mutmut = str(Path(sys.executable).with_name("mutmut"))
     # mutmut forks every mutant from a process that ran the tests once; a torch (MiniLM) thread
     # pool started there deadlocks in the children, which then read as "timeout" (killed).
@@ -124,11 +125,14 @@ def main() -> None:
     parser.add_argument("packages", nargs="*", default=list(PACKAGES))
     parser.add_argument("--seconds", type=int, default=900, help="wall-clock bound per package")
     parser.add_argument("--children", type=int, default=2, help="mutants tested at once")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on in mutation/<package> as a stopped run left it, keeping its verdicts "
+                             "(the code and tests there are the ones it copied)")  # fmt: skip
     args = parser.parse_args()
     print("| package | mutants | killed | survived | no tests | not run | score | finished |")
     print("|---|---|---|---|---|---|---|---|")
     for package in args.packages:
-        stats = run_package(package, args.seconds, args.children)
+        stats = run_package(package, args.seconds, args.children, args.resume)
         value = score(stats)
         shown = "n/a" if value is None else f"{value:.1f} %"
         print(f"| {package} | {stats.get('total', 0)} | {killed(stats)} "
