@@ -40,9 +40,9 @@ several frames per task, and a rate no default has (24 or 30), so a lost fps sho
 REFUSED = "The image was refused by content moderation (category: sexual content)."
 
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = pytest.mark.timeout(60)
 """A runner that miscounts its running tasks makes `drain` wait forever without using CPU, which
-mutmut's CPU-time limit never catches: each test here fails after three minutes instead."""
+mutmut's CPU-time limit never catches: each test here fails after a minute instead (one takes seconds)."""
 
 
 @dataclass
