@@ -1,16 +1,49 @@
-"""SQLite's poll reads through `CompiledSelect` (straight through sqlite3); every other owner read
-goes through SQLAlchemy. Both must see a task the same: the same names, the same values and types
-(datetimes, booleans, JSON, the queue position, the delivery), whatever state it is in."""
+"""The poll reads through `CompiledSelect` (straight through sqlite3, or asyncpg on a pooled
+connection); every other owner read goes through SQLAlchemy. Both must see a task the same: the
+same names, the same values and types (datetimes, booleans, JSON, the queue position, the
+delivery), whatever state it is in, on both databases. On PostgreSQL a connection lost in the
+middle of the poll is an outage like any other: `StoreUnavailable`, and the next poll works."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from pathlib import Path
 
+import asyncpg
+import pytest
+
+from stillmotion.config import Settings
+from stillmotion.errors import StoreUnavailable
+from stillmotion.storage.local import LocalStorage
+from stillmotion.tasks.compiled_select import PooledSelect, SqliteSelect
+from stillmotion.tasks.migrate import upgrade_database
 from stillmotion.tasks.repository import Admission, Seen
 from stillmotion.tasks.store import TaskStore
-from tests.inprocess.conftest import new_task, open_account
+from tests.inprocess.conftest import make_settings, new_task, open_account
+from tests.support.postgres import STORES, fresh_database
 
 LEASE = timedelta(seconds=30)
+
+
+@pytest.fixture(params=STORES)
+def settings(request: pytest.FixtureRequest, tmp_path: Path, migrated_template: Path) -> Iterator[Settings]:
+    """A migrated store's settings: a copy of the SQLite template, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield make_settings(tmp_path, migrated_template)
+        return
+    with fresh_database() as url:
+        migrated = Settings(data_dir=tmp_path, database_url=url, moderation_semantic=False)
+        upgrade_database(migrated)
+        yield migrated
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[TaskStore]:
+    opened = TaskStore.open(settings, LocalStorage(settings))
+    yield opened
+    await opened.close()
 
 
 def _same(polled: Seen | None, read: Seen) -> None:
@@ -23,7 +56,8 @@ def _same(polled: Seen | None, read: Seen) -> None:
 
 
 async def test_the_poll_reads_what_the_repository_reads_in_every_state(store: TaskStore) -> None:
-    assert store.tasks._poll is not None, "this store is SQLite: the poll takes the compiled path"
+    expected = SqliteSelect if store.db.dialect.name == "sqlite" else PooledSelect
+    assert isinstance(store.tasks._poll, expected)
     account = await open_account(store)
     first, second, third = [
         (await store.tasks.create(new_task(account, callback_url=url), Admission())).task
@@ -53,3 +87,30 @@ async def test_the_poll_sees_only_the_accounts_own_tasks(store: TaskStore) -> No
     assert await store.tasks.seen_by_account(task.id, bob) is None
     assert await store.tasks.seen_by_account("no-such-task", alice) is None
     assert await store.tasks.seen_by_account(task.id, alice) is not None
+
+
+@pytest.mark.parametrize("settings", ["postgresql"], indirect=True)
+async def test_a_postgresql_connection_lost_mid_poll_is_store_unavailable(store: TaskStore) -> None:
+    """The poll waits on a table lock; its server process is terminated while it waits."""
+    account = await open_account(store)
+    task = (await store.tasks.create(new_task(account), Admission())).task
+    admin = await asyncpg.connect(store.db.url.set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        async with admin.transaction():
+            await admin.execute("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
+            poll = asyncio.create_task(store.tasks.seen_by_account(task.id, account))
+            for _ in range(100):
+                waiting = await admin.fetchval("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                               "AND datname = current_database()")  # fmt: skip
+                if waiting is not None:
+                    break
+                await asyncio.sleep(0.05)
+            assert waiting is not None, "the poll never waited on the lock"
+            await admin.execute("SELECT pg_terminate_backend($1)", waiting)
+            with pytest.raises(StoreUnavailable) as lost:
+                await asyncio.wait_for(poll, 10)
+            assert lost.value.retry_after == 5
+    finally:
+        await admin.close()
+    seen = await store.tasks.seen_by_account(task.id, account)  # a fresh connection
+    assert seen is not None and seen.task.id == task.id

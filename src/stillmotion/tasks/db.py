@@ -27,18 +27,20 @@ STORE_RETRY_SECONDS = 1.0
 """How long a worker waits before trying an unreachable store again (a claim, a finishing write)."""
 
 
-def _cannot_connect() -> tuple[type[BaseException], ...]:
-    """What opening a PostgreSQL connection raises while the server is down, restarting or full:
-    the driver's own errors, which SQLAlchemy passes through unwrapped. asyncpg is imported here,
-    not at start-up, so a SQLite deployment never loads it."""
+def cannot_reach() -> tuple[type[BaseException], ...]:
+    """What asyncpg raises while the PostgreSQL server is down, restarting or full, opening a
+    connection or on one it drops: the driver's own errors, which SQLAlchemy passes through
+    unwrapped at connect. asyncpg is imported here, not at start-up, so a SQLite deployment never
+    loads it."""
     import asyncpg
 
     return (
         OSError,  # refused, reset, unreachable
         TimeoutError,
         asyncpg.exceptions.PostgresConnectionError,
-        asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+        asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, terminated
         asyncpg.exceptions.TooManyConnectionsError,
+        asyncpg.exceptions.ConnectionDoesNotExistError,  # closed in the middle of a statement
     )
 
 
@@ -54,7 +56,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
     try:
         return dialect.connect(*cargs, **cparams)
-    except _cannot_connect() as exc:
+    except cannot_reach() as exc:
         raise StoreUnavailable(retry_after=STORE_RETRY_AFTER) from exc
 
 
@@ -78,7 +80,7 @@ def _lost_connection(context: ExceptionContext) -> BaseException | None:
     mid-query at shutdown would take the outage for a hiccup, retry, and never end."""
     if not isinstance(context.original_exception, Exception):
         return None
-    if context.is_disconnect or isinstance(context.original_exception.__cause__, _cannot_connect()):
+    if context.is_disconnect or isinstance(context.original_exception.__cause__, cannot_reach()):
         return StoreUnavailable(retry_after=STORE_RETRY_AFTER)
     return None
 

@@ -35,7 +35,7 @@ from stillmotion.errors import (
 from stillmotion.tasks.credits import ACCOUNT_COLUMNS, UNLOADED_ROWS, reserve_credits, settle_credits
 from stillmotion.tasks.db import affected_rows
 from stillmotion.tasks.idempotency import IDEMPOTENCY_TTL, IdempotencyClaim
-from stillmotion.tasks.sqlite_inline import CompiledSelect
+from stillmotion.tasks.compiled_select import PooledSelect, SqliteSelect
 from stillmotion.tasks.models import Account, CreditState, IdempotencyKey, Task, TaskStatus, WebhookDelivery, utcnow
 from stillmotion.webhooks.outbox import delivery_for
 
@@ -67,7 +67,7 @@ TaskRow = Any
 """A task's columns but its image (which a data URL makes megabytes), read by name like a `Task`'s
 attributes: what its owner sees, read with Core, not loaded as an ORM object (a poll costs about
 half the CPU time: no session, no identity map, no unit of work). A SQLAlchemy `Row`, or on
-SQLite's poll a named tuple of the same names and values (`CompiledSelect`)."""
+the poll a named tuple of the same names and values (`CompiledSelect`)."""
 
 
 @dataclass(frozen=True)
@@ -135,12 +135,11 @@ class TaskRepository:
             Task.id == bindparam("task_id"), Task.account_id == bindparam("account_id")
         )
         self._poll = (
-            CompiledSelect(self._seen_by_account, self._db.dialect, str(self._db.url.database))
+            SqliteSelect(self._seen_by_account, self._db.dialect, str(self._db.url.database))
             if self._db.dialect.name == "sqlite"
-            else None
+            else PooledSelect(self._seen_by_account, self._db)
         )
-        """SQLite: the poll's read straight through sqlite3 (tasks/sqlite_inline.py). PostgreSQL
-        reads through the pool: a connection there is a server's, not a file's."""
+        """The poll's read straight through the driver (tasks/compiled_select.py)."""
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
@@ -214,17 +213,11 @@ class TaskRepository:
 
     async def seen_by_account(self, task_id: str, account_id: int) -> Seen | None:
         """The poll: one indexed read."""
-        if self._poll is not None:
-            row = self._poll.first(task_id=task_id, account_id=account_id)
-        else:
-            async with self._db.connect() as connection:
-                result = await connection.execute(self._seen_by_account, {"task_id": task_id, "account_id": account_id})
-                row = result.first()
+        row = await self._poll.first(task_id=task_id, account_id=account_id)
         return Seen.of(row) if row is not None else None
 
     def close(self) -> None:
-        if self._poll is not None:
-            self._poll.close()
+        self._poll.close()
 
     async def get_for_account(self, task_id: str, account_id: int) -> Task | None:
         async with self._sessions() as session:

@@ -24,12 +24,9 @@ holds the write lock (the CLI's keys and credits commands: milliseconds).
 from __future__ import annotations
 
 import sqlite3
-from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select
-from sqlalchemy.engine import Dialect
 
 
 class InlineCursor:
@@ -137,60 +134,3 @@ def connector(path: str) -> Any:
         return InlineConnection(sqlite3.connect(path, check_same_thread=False))
 
     return connect
-
-
-_GIVEN = object()
-"""A placeholder whose value each call gives."""
-
-
-class CompiledSelect:
-    """One SELECT compiled once and run on a connection of its own, straight through `sqlite3`:
-    the poll's read. Measured on the poll's statement (task columns, queue position, delivery):
-    ~50 µs of CPU (the bare SQL ~21 µs), against ~130 µs through SQLAlchemy's Connection.execute
-    on a held connection and ~230 µs more for the pool checkout and the async adapter's greenlet
-    (docs/benchmarks.md).
-
-    SQLAlchemy still writes the SQL (compiled for this dialect) and converts what comes back (each
-    column type's own result processor: datetimes, booleans, JSON), so a row reads as the same
-    values by the same names. Bound values go to sqlite3 as they are: only strings and integers,
-    which need no conversion. WAL lets this connection read beside the writers; `query_only` makes
-    sure it never writes."""
-
-    def __init__(self, statement: Select[Any], dialect: Dialect, path: str) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self._sql = str(compiled)
-        # Each placeholder in order: a name the caller gives, or a value the statement holds (the
-        # statuses it compares with), converted once as SQLAlchemy would convert it.
-        self._parameters: list[tuple[str, Any]] = []
-        for name in compiled.positiontup or ():
-            bind = compiled.binds[name]
-            if bind.required:
-                self._parameters.append((name, _GIVEN))
-            else:
-                convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
-                value = bind.effective_value
-                self._parameters.append((name, value if convert is None else convert(value)))
-        columns = list(statement.selected_columns)
-        self._row = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
-        self._processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
-        self._path = path
-        self._connection: sqlite3.Connection | None = None
-
-    def first(self, **values: str | int) -> Any | None:
-        """The first row for these values of the statement's bound parameters, or None."""
-        if self._connection is None:
-            self._connection = sqlite3.connect(self._path, check_same_thread=False)
-            self._connection.execute("PRAGMA query_only=ON")
-        bound = [values[name] if held is _GIVEN else held for name, held in self._parameters]
-        found = self._connection.execute(self._sql, bound).fetchone()
-        if found is None:
-            return None
-        return self._row._make(
-            value if process is None or value is None else process(value)
-            for process, value in zip(self._processors, found, strict=True)
-        )
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
