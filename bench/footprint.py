@@ -12,12 +12,17 @@ times move with its load:
 - **generate**: `stillmotion generate` of the same clip, wall time of the whole command, against
   the render alone in a warm process (`produce_video` with the engine already loaded).
 
+Python's bytecode of the package is written first (`compileall`), as an installed package has it:
+where `PYTHONDONTWRITEBYTECODE` is set (this project's CI machines set it), every process would
+otherwise compile the package's sources again at each start.
+
     .venv/bin/python bench/footprint.py [--duration 6] [--settle 30]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import subprocess
 import sys
@@ -178,6 +183,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=6, help="seconds of the 1080p clip")
     parser.add_argument("--settle", type=float, default=30.0, help="seconds after the render to read RSS again")
     args = parser.parse_args()
+    compileall.compile_dir(ROOT / "src" / "stillmotion", quiet=1)
     photo = encode(landscape(1920, 1080, seed=3), "JPEG")
     images = ImageHost()
     try:
