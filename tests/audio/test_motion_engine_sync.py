@@ -15,7 +15,7 @@ from stillmotion.audio import describe_audio, synthesize_audio
 from stillmotion.engines.motion.engine import MotionEngine
 from tests.audio.signal_measures import correlation, frame_envelope
 from tests.motion.harness import render_all, request_for
-from tests.motion.scenes import dark_texture, landscape
+from tests.motion.scenes import dark_texture, lit_lake
 
 FPS, FRAMES = 24, 72
 
@@ -36,8 +36,8 @@ def test_rain_sound_follows_the_rain_on_screen() -> None:
 
 
 def test_wave_sound_follows_the_engines_swell() -> None:
-    prompt = "waves on the sea"
-    render = MotionEngine().prepare(request_for(landscape(192, 108), frames=FRAMES, fps=FPS, prompt=prompt, seed=3))
+    prompt = "waves on the lake"
+    render = MotionEngine().prepare(request_for(lit_lake(192, 108), frames=FRAMES, fps=FPS, prompt=prompt, seed=3))
     cues = render.audio_cues
     assert cues is not None
     assert [str(c) for c in describe_audio(prompt, "waves crash on the shore", cues)] == [

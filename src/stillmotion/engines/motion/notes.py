@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from stillmotion.engines.motion.anchors import ATMOSPHERE_KINDS, place, plume_source
 from stillmotion.engines.motion.prompt_match import Mention, Reading
 from stillmotion.engines.motion.scene import SceneAnalysis
+from stillmotion.engines.motion.scene_masks import WATER_SURE_FRACTION
 
 FOUND_LEVEL = 0.5
 """A region mask must reach this somewhere for the region to count as in the photo."""
@@ -37,6 +38,10 @@ _ABSENT = {
     "twinkle": "no stars or point lights (small bright points in the dark) were found in the photo to twinkle",
     "rays": "no sun, bright sky or bright gap was found in the upper photo for light rays to come from",
 }
+DOUBTFUL_WATER_REASON = (
+    "only a small patch that may be water or sky showing below the horizon was found, too uncertain "
+    "to move as water"
+)
 SMALLER_REASON = (
     "its depth effect (parallax) rendered at {kept:.0%} of the usual: the photo's depth is only "
     "estimated, and more would tear its edges"
@@ -71,7 +76,19 @@ def region_found(kind: str, scene: SceneAnalysis | None) -> bool:
     if kind in ATMOSPHERE_KINDS:
         return place(kind, scene) is not None
     mask = scene.masks.get(kind)
-    return mask is not None and float(mask.max()) >= FOUND_LEVEL
+    if mask is None or float(mask.max()) < FOUND_LEVEL:
+        return False
+    return kind != "water" or not _doubtful_water(scene)
+
+
+def _doubtful_water(scene: SceneAnalysis) -> bool:
+    """Water the detector is not sure of (no reflection or ripple streaks under a sure sky) in a
+    patch smaller than it asks of sure water: on the sample photos, every such patch was sky
+    dipping below the horizon (beside camera's buildings, between the rocket's pad lights), and
+    flowing it as water while saying "rendered" is worse than saying it was not found."""
+    if "water" in scene.elements:
+        return False
+    return float((scene.masks["water"] >= FOUND_LEVEL).mean()) < WATER_SURE_FRACTION
 
 
 def unrenderable(mention: Mention, scene: SceneAnalysis | None) -> str | None:
@@ -84,6 +101,8 @@ def unrenderable(mention: Mention, scene: SceneAnalysis | None) -> str | None:
     if concept.group == "camera" and concept.kind == "pull_out":
         return PULL_OUT_REASON
     if concept.group == "region" and scene is not None and not region_found(concept.kind, scene):
+        if concept.kind == "water" and float(scene.masks["water"].max()) >= FOUND_LEVEL:
+            return DOUBTFUL_WATER_REASON
         return _ABSENT[concept.kind]
     return None
 
