@@ -112,6 +112,38 @@ def test_the_lake_asked_for_is_rendered_where_the_detector_is_sure_of_it() -> No
     assert not any("'water'" in n for n in prepared.plan["notes"])
 
 
+@pytest.mark.parametrize(
+    ("prompt", "words"),
+    [
+        ("fireworks burst over the lake", "fireworks"),
+        ("fuegos artificiales sobre el lago", "fuegos artificiales"),
+        ("feux d'artifice au-dessus du lac", "feux d'artifice"),
+        ("Feuerwerk über dem See", "Feuerwerk"),
+        ("湖面上烟花绽放", "烟花"),
+        ("湖の上に花火", "花火"),
+        ("lightning flashes over the lake", "lightning"),
+        ("молния над озером", "молния"),
+        ("a shooting star crosses the sky over the lake", "shooting star"),
+    ],
+)
+def test_things_the_photo_lacks_are_noted_even_beside_a_region_that_renders(prompt: str, words: str) -> None:
+    """'fireworks burst over the lake' rendered the lake's water and said 'Rendered: fireworks burst
+    over the lake': the clause counted as understood because 'lake' was."""
+    image = frame_input(np.ascontiguousarray(load_sample_image("china.jpg")), "720p")
+    scene = analyze_scene(image)
+    enhanced = enhance_prompt(prompt, "", image, 2, settings=Settings(), analysis=scene).text
+    prepared = MotionEngine().prepare(RenderRequest(image, enhanced, "", 5.0, 7, 24, 12, scene, user_prompt=prompt))
+    said = [n for n in prepared.plan["notes"] if n.lower().startswith(f"'{words.lower()}'")]
+    assert said and "not in the photo, and the motion engine does not draw it" in said[0], prepared.plan["notes"]
+    assert words.lower() not in enhanced.lower()
+    assert "water" in [r["kind"] for r in prepared.plan["regions"]], "the lake it names still moves"
+
+
+def test_lightning_bugs_are_fireflies_not_lightning() -> None:
+    plan = plan_motion("lightning bugs drift in the dark", "", 5.0, 1, None)
+    assert [p.kind for p in plan.particles] == ["fireflies"] and plan.notes == ()
+
+
 def test_clouds_drift_on_a_real_sky_renders_visibly_and_gets_no_note() -> None:
     image, _, prepared = planned("rocket", "static camera, clouds drift to the right across the sky")
     assert [r["kind"] for r in prepared.plan["regions"]] == ["sky"]

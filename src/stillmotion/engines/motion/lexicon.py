@@ -185,6 +185,14 @@ SUBJECT_PHRASES: dict[str, Concept] = {
     "waving|fluttering|flapping|billowing flag|flags|banner|banners|curtain|curtains|hair":
         Concept("subject", "cloth moves"),
     "fly|flies|flying|flew|soar|soars|soaring away|off|past|by|across|up": Concept("subject", "flies"),
+    # Things the photo does not show, which the engine does not draw (its added effects are
+    # rain, snow, petals, leaves, fireflies, dust, sparkles, steam, smoke, fog, shimmer, twinkle
+    # and light rays): the clause "fireworks burst over the lake" must not pass as rendered
+    # because "lake" is understood.
+    "firework|fireworks|lightning|thunderbolt|thunderbolts|explosion|explosions|rainbow|rainbows|aurora|auroras|"
+    "meteor|meteors|comet|comets|butterfly|butterflies|tornado|tornadoes": Concept("subject", "new thing"),
+    "northern|southern lights": Concept("subject", "new thing"),
+    "shooting|falling star|stars": Concept("subject", "new thing"),
     "bird|birds|plane|planes|airplane|rocket|car|cars|train|boat|boats|ship|people|crowd "
     "fly|flies|flying|move|moves|moving|drive|drives|driving|sail|sails|sailing|pass|passes|passing|"
     "walk|walks|walking": Concept("subject", "moves"),

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 TRANSLATIONS: dict[str, dict[str, str]] = {
     "es": {
+        "fireworks": "fuegos artificiales",
+        "lightning": "relámpago|relámpagos|relampago|relampagos",
         "pan": "paneo|panea|panear|paneando|panorámica|panoramica|barrido",
         "tilt": "inclinación|inclina|inclinar",
         "zoom in": "acercamiento|acerca|acercar|acercándose|zoom de acercamiento|zoom hacia adentro|se acerca",
@@ -69,6 +71,8 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "while": "mientras",
     },
     "pt": {
+        "fireworks": "fogos de artifício|fogos de artificio",
+        "lightning": "relâmpago|relâmpagos|relampago|relampagos",
         "pan": "panorâmica|panoramica|pan|panning",
         "tilt": "inclinação|inclinacao",
         "zoom in": "aproximação|aproximacao|aproxima|aproximar|zoom de aproximação|zoom para dentro",
@@ -117,6 +121,8 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "while": "enquanto",
     },
     "fr": {
+        "fireworks": "feux d'artifice|feu d'artifice",
+        "lightning": "éclair|éclairs|eclair|eclairs|foudre",
         "pan": "panoramique|pano",
         "tilt": "panoramique vertical|bascule",
         "zoom in": "zoom avant|travelling avant|rapprochement|se rapproche",
@@ -167,6 +173,8 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "while": "pendant que|tandis que",
     },
     "de": {
+        "fireworks": "feuerwerk|feuerwerke",
+        "lightning": "blitz|blitze|blitzt",
         "pan": "schwenk|schwenkt|schwenken|kameraschwenk",
         "tilt": "neigen|neigung",
         "zoom in": "heranzoomen|hineinzoomen|ranzoomen|zoomt hinein|zoomt heran|fahrt heran|nähert sich",
@@ -217,6 +225,8 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "while": "während",
     },
     "it": {
+        "fireworks": "fuochi d'artificio|fuochi artificiali",
+        "lightning": "fulmine|fulmini|lampo|lampi",
         "pan": "panoramica|carrellata",
         "tilt": "inclinazione",
         "zoom in": "zoom in avanti|avvicinamento|si avvicina|zoomata in avanti",
@@ -265,6 +275,8 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "while": "mentre",
     },
     "ru": {
+        "fireworks": "фейерверк|фейерверки|салют",
+        "lightning": "молния|молнии|молнией",
         "pan": "панорама|панорамирование|панорамируй|панорамирует",
         "tilt": "наклон",
         "zoom in": "наезд|приближение|приближается|зум",
@@ -315,6 +327,8 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "moves": "движется|плывут|плывёт",
     },
     "zh": {
+        "fireworks": "烟花|烟火|焰火",
+        "lightning": "闪电",
         "pan": "平移|摇镜|摇镜头|横摇",
         "tilt": "俯仰|纵摇",
         "zoom in": "推进|推近|拉近|放大|推镜头",
@@ -366,6 +380,8 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "while": "同时",
     },
     "ja": {
+        "fireworks": "花火",
+        "lightning": "稲妻|稲光",
         "pan": "パン|パンする",
         "tilt": "チルト",
         "zoom in": "ズームイン|寄る|ドリーイン|近づく",
@@ -417,6 +433,8 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "while": "ながら",
     },
     "ko": {
+        "fireworks": "불꽃놀이",
+        "lightning": "번개",
         "pan": "패닝|팬",
         "tilt": "틸트",
         "zoom in": "줌인|확대|다가가",

@@ -21,6 +21,10 @@ FOUND_LEVEL = 0.5
 """A region mask must reach this somewhere for the region to count as in the photo."""
 
 SUBJECT_REASON = "a subject's action; the motion engine moves the camera and the scene, a diffusion model animates subjects"
+NEW_THING_REASON = (
+    "not in the photo, and the motion engine does not draw it: it moves what the photo shows and adds only "
+    "rain, snow, petals, leaves, fireflies, dust, sparkles, steam, smoke, fog, heat shimmer, twinkle and light rays"
+)
 CLOTH_REASON = "cloth or hair moving in the wind is not in a still photo's pixels; the motion engine cannot fold it"
 PULL_OUT_REASON = (
     "the photo is already the widest view there is, and widening it would need picture outside the frame; "
@@ -97,7 +101,7 @@ def unrenderable(mention: Mention, scene: SceneAnalysis | None) -> str | None:
     if mention.negated:
         return None
     if concept.group == "subject":
-        return CLOTH_REASON if concept.kind == "cloth moves" else SUBJECT_REASON
+        return {"cloth moves": CLOTH_REASON, "new thing": NEW_THING_REASON}.get(concept.kind, SUBJECT_REASON)
     if concept.group == "camera" and concept.kind == "pull_out":
         return PULL_OUT_REASON
     if concept.group == "region" and scene is not None and not region_found(concept.kind, scene):
