@@ -139,6 +139,24 @@ def test_things_the_photo_lacks_are_noted_even_beside_a_region_that_renders(prom
     assert "water" in [r["kind"] for r in prepared.plan["regions"]], "the lake it names still moves"
 
 
+@pytest.mark.parametrize(
+    ("prompt", "words", "reason"),
+    [
+        ("the astronaut waves at the camera", "waves at", "a subject's action"),
+        ("boats glide across the lake", "boats glide", "a subject's action"),
+        ("sunset light slowly fades to night", "fades to night", "a change of light over time"),
+        ("the sun sets behind the hills", "sun sets", "a change of light over time"),
+        ("the sky gets darker", "gets darker", "a change of light over time"),
+    ],
+)
+def test_what_used_to_pass_as_rendered_is_noted(prompt: str, words: str, reason: str) -> None:
+    """Each answered 'Rendered: <the prompt>' with no note (or, for 'waves at', said no water was
+    found): a boat's glide, a wave of the hand, a change of the light are not rendered."""
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert any(n.startswith(f"'{words}': {reason}") for n in plan.notes), plan.notes
+    assert all(region.kind != "water" for region in plan.regions) or "lake" in prompt
+
+
 def test_lightning_bugs_are_fireflies_not_lightning() -> None:
     plan = plan_motion("lightning bugs drift in the dark", "", 5.0, 1, None)
     assert [p.kind for p in plan.particles] == ["fireflies"] and plan.notes == ()

@@ -179,6 +179,7 @@ SUBJECT_PHRASES: dict[str, Concept] = {
     "lift|lifts|lifting off": Concept("subject", "launches"),
     "take|takes|taking off": Concept("subject", "launches"),
     "wave|waves|waving|waved her|his|their hand|hands|arm|arms": Concept("subject", "waves a hand"),
+    "wave|waves|waving|waved at|to|hello|goodbye": Concept("subject", "waves a hand"),
     "flag|flags|banner|banners|curtain|curtains|hair|dress|cape|scarf wave|waves|waving|flutter|flutters|"
     "fluttering|flap|flaps|flapping|blow|blows|blowing|billow|billows|billowing|sway|sways|swaying":
         Concept("subject", "cloth moves"),
@@ -195,7 +196,20 @@ SUBJECT_PHRASES: dict[str, Concept] = {
     "shooting|falling star|stars": Concept("subject", "new thing"),
     "bird|birds|plane|planes|airplane|rocket|car|cars|train|boat|boats|ship|people|crowd "
     "fly|flies|flying|move|moves|moving|drive|drives|driving|sail|sails|sailing|pass|passes|passing|"
-    "walk|walks|walking": Concept("subject", "moves"),
+    "walk|walks|walking|glide|glides|gliding|float|floats|floating|drift|drifts|drifting|cross|crosses|"
+    "crossing|cruise|cruises|cruising|race|races|racing|speed|speeds|speeding|row|rows|rowing":
+        Concept("subject", "moves"),
+    # A change of light over time: the engine keeps the photo's light (its glow and flicker are
+    # local), so "fades to night" is reported, never passed as rendered.
+    "fade|fades|fading|turn|turns|turning|transition|transitions|transitioning|change|changes|changing "
+    "to|into night|dusk|darkness|dark|day|dawn|sunset|sunrise|black|evening|morning":
+        Concept("subject", "light changes"),
+    "sun|moon set|sets|setting|rise|rises|rising|sink|sinks|sinking|goes|go down|up":
+        Concept("subject", "light changes"),
+    "sun|moon set|sets|setting|rise|rises|rising|sink|sinks|sinking": Concept("subject", "light changes"),
+    "get|gets|getting|grow|grows|growing|become|becomes|becoming darker|brighter|dimmer":
+        Concept("subject", "light changes"),
+    "darken|darkens|darkening|brighten|brightens|brightening|dim|dims|dimming": Concept("subject", "light changes"),
 }
 
 # --- flags --------------------------------------------------------------------------------

@@ -25,6 +25,10 @@ NEW_THING_REASON = (
     "not in the photo, and the motion engine does not draw it: it moves what the photo shows and adds only "
     "rain, snow, petals, leaves, fireflies, dust, sparkles, steam, smoke, fog, heat shimmer, twinkle and light rays"
 )
+LIGHT_CHANGE_REASON = (
+    "a change of light over time is not rendered: the motion engine keeps the photo's own light "
+    "(lamps and flames may flicker, nothing darkens or brightens the whole scene)"
+)
 CLOTH_REASON = "cloth or hair moving in the wind is not in a still photo's pixels; the motion engine cannot fold it"
 PULL_OUT_REASON = (
     "the photo is already the widest view there is, and widening it would need picture outside the frame; "
@@ -101,7 +105,8 @@ def unrenderable(mention: Mention, scene: SceneAnalysis | None) -> str | None:
     if mention.negated:
         return None
     if concept.group == "subject":
-        return {"cloth moves": CLOTH_REASON, "new thing": NEW_THING_REASON}.get(concept.kind, SUBJECT_REASON)
+        return {"cloth moves": CLOTH_REASON, "new thing": NEW_THING_REASON,
+                "light changes": LIGHT_CHANGE_REASON}.get(concept.kind, SUBJECT_REASON)  # fmt: skip
     if concept.group == "camera" and concept.kind == "pull_out":
         return PULL_OUT_REASON
     if concept.group == "region" and scene is not None and not region_found(concept.kind, scene):
