@@ -157,6 +157,30 @@ def test_what_used_to_pass_as_rendered_is_noted(prompt: str, words: str, reason:
     assert all(region.kind != "water" for region in plan.regions) or "lake" in prompt
 
 
+@pytest.mark.parametrize(
+    ("prompt", "kind"),
+    [
+        ("la caméra glisse doucement. Water shimmers gently, clouds drift very slowly.", "truck"),
+        ("la cámara avanza despacio. Water shimmers gently.", "push_in"),
+        ("les arbres bougent dans le vent, la caméra avance", "push_in"),
+        ("the camera creeps closer", "push_in"),
+    ],
+)
+def test_camera_words_are_read_in_the_users_language_beside_the_enhancers_english(prompt: str, kind: str) -> None:
+    """An enhanced prompt is the user's words and then the enhancer's English: read as one text,
+    English won and 'la caméra glisse' fell back, unnoted, to the default push-in."""
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert plan.camera.kind == kind, plan.explanation
+    assert plan.notes == ()
+
+
+def test_a_camera_asked_to_do_what_no_word_says_gets_a_note() -> None:
+    plan = plan_motion("la caméra tremble doucement", "", 5.0, 1, None)
+    assert any(n.startswith("'la caméra tremble doucement': not understood") for n in plan.notes), plan.notes
+    assert plan_motion("slow camera", "", 5.0, 1, None).notes == (), "speed words alone are read"
+    assert plan_motion("no camera movement", "", 5.0, 1, None).camera.kind == "static"
+
+
 def test_lightning_bugs_are_fireflies_not_lightning() -> None:
     plan = plan_motion("lightning bugs drift in the dark", "", 5.0, 1, None)
     assert [p.kind for p in plan.particles] == ["fireflies"] and plan.notes == ()

@@ -43,6 +43,8 @@ CAMERA_PHRASES: dict[str, Concept] = {
     "camera move|moves|moving|moved|goes|heads in|forward|closer": Concept("camera", "push_in"),
     "move|moves|moving|moved|come|comes|coming|get|gets|getting closer|forward":
         Concept("camera", "push_in"),
+    "creep|creeps|creeping|inch|inches|inching|drift|drifts|drifting|float|floats|floating closer|forward|in":
+        Concept("camera", "push_in"),
     "ken burns": Concept("camera", "push_in"),
     "flythrough|fly-through|flyover|fly-over": Concept("camera", "push_in"),
     "pull|pulls|pulling|pulled out|back|away": Concept("camera", "pull_out"),

@@ -198,10 +198,23 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
     _attach_sources(tokens, origins, clause_of, free, mentions)
     unattached = _attach_directions(origins, clause_of, mentions, directions)
     global_modifiers = _attach_modifiers(tokens, origins, clause_of, mentions, modifiers, unattached)
-    understood = {m.clause for m in mentions} | {clause_of[x.start] for x in (*directions, *modifiers)}
-    understood |= {clause_of[i] for i in cues}
+    qualified = {clause_of[d.start] for d in directions} | {clause_of[i] for i in cues}
+    understood = {m.clause for m in mentions} | {clause_of[m.start] for m in modifiers} | qualified
+    # A bare "camera" beside words nothing read ("the camera wobbles gently" is read, "la caméra
+    # tremble doucement" is not) names no move: without a direction or a negation, not understood.
+    named = {m.clause for m in mentions if m.concept.group != "generic_camera"}
+    understood -= {m.clause for m in mentions if _bare_camera(m, tokens, free, clause_of)} - named - qualified
     return Reading(mentions, global_modifiers, unattached,
                    _not_understood(tokens, origins, clause_of, understood), translated.languages)
+
+
+def _bare_camera(mention: Mention, tokens: list[str], free: list[bool], clause_of: list[int]) -> bool:
+    """A generic "camera" mention in a clause with words nothing read: what they ask of the camera
+    is unknown ("camera" alone, or with speed words only, is not worth a note)."""
+    return mention.concept.group == "generic_camera" and any(
+        free[i] and tokens[i] not in _SEPARATORS and tokens[i] not in _FILLER
+        for i, clause in enumerate(clause_of) if clause == mention.clause
+    )
 
 
 def _quote(origins: list[str], start: int, end: int) -> str:

@@ -103,8 +103,8 @@ def translate(text: str) -> Tokens:
     scripts = {s for s in map(_script, raw) if s is not None}
     if "ja" in scripts:
         scripts.discard("zh")  # kanji in a Japanese prompt are Japanese words
-    latin = _latin_language(raw)
-    languages = frozenset(scripts | ({latin} if latin else set()))
+    latin_of = _latin_languages(raw)
+    languages = frozenset(scripts | {language for language in latin_of if language})
     words: list[str] = []
     origins: list[str] = []
     unknown: set[int] = set()
@@ -122,7 +122,7 @@ def translate(text: str) -> Tokens:
                 origins.append(origin)
             i += 1
             continue
-        language = script or latin
+        language = script or latin_of[i]
         hit = _longest(raw, i, language) if language else None
         if hit is None:
             words.append(token)
@@ -144,6 +144,24 @@ def _longest(raw: list[str], start: int, language: str) -> tuple[int, tuple[str,
         if english is not None:
             return length, english
     return None
+
+
+_SENTENCE_ENDS = frozenset(".;!?")
+
+
+def _latin_languages(raw: list[str]) -> list[str | None]:
+    """Per token, the Latin-script language of its sentence (`_latin_language`). Sentence by
+    sentence, because an enhanced prompt is the user's words followed by the enhancer's English
+    ("la caméra glisse doucement. Water shimmers gently."): read whole, English would win and the
+    French go unread."""
+    out: list[str | None] = []
+    start = 0
+    for end in range(len(raw) + 1):
+        if end == len(raw) or raw[end] in _SENTENCE_ENDS:
+            sentence = raw[start : end + 1]
+            out.extend([_latin_language(sentence)] * len(sentence))
+            start = end + 1
+    return out
 
 
 def _latin_language(raw: list[str]) -> str | None:
