@@ -147,6 +147,7 @@ def test_things_the_photo_lacks_are_noted_even_beside_a_region_that_renders(prom
         ("sunset light slowly fades to night", "fades to night", "a change of light over time"),
         ("the sun sets behind the hills", "sun sets", "a change of light over time"),
         ("the sky gets darker", "gets darker", "a change of light over time"),
+        ("a bird is flying over the lake", "bird is flying", "a subject's action"),
     ],
 )
 def test_what_used_to_pass_as_rendered_is_noted(prompt: str, words: str, reason: str) -> None:
@@ -179,6 +180,16 @@ def test_a_camera_asked_to_do_what_no_word_says_gets_a_note() -> None:
     assert any(n.startswith("'la caméra tremble doucement': not understood") for n in plan.notes), plan.notes
     assert plan_motion("slow camera", "", 5.0, 1, None).notes == (), "speed words alone are read"
     assert plan_motion("no camera movement", "", 5.0, 1, None).camera.kind == "static"
+
+
+def test_a_drone_shot_is_a_forward_move_and_a_launch_pad_is_a_place() -> None:
+    """'drone shot flying over the lake' rendered the enhancer's default pan while saying it was
+    rendered; 'the launch pad lights blink' was two subject actions ('launch', 'blink')."""
+    drone = plan_motion("drone shot flying over the lake", "", 5.0, 1, None)
+    assert drone.camera.kind == "push_in" and any('"drone shot"' in e or '"flying"' in e for e in drone.explanation)
+    lights = plan_motion("the launch pad lights blink", "", 5.0, 1, None)
+    assert [r.kind for r in lights.regions] == ["light"] and lights.notes == ()
+    assert any("'rocket launches'" in n for n in plan_motion("the rocket launches", "", 5.0, 1, None).notes)
 
 
 def test_lightning_bugs_are_fireflies_not_lightning() -> None:

@@ -47,6 +47,9 @@ CAMERA_PHRASES: dict[str, Concept] = {
         Concept("camera", "push_in"),
     "ken burns": Concept("camera", "push_in"),
     "flythrough|fly-through|flyover|fly-over": Concept("camera", "push_in"),
+    "drone|aerial|fpv shot|flight|flying|footage|flyover|fly-through": Concept("camera", "push_in"),
+    "camera|drone|we fly|flies|flying|flew|glide|glides|gliding over|above|through|across|along":
+        Concept("camera", "push_in"),
     "pull|pulls|pulling|pulled out|back|away": Concept("camera", "pull_out"),
     "pull-out|pullback|pull-back|zoom-out": Concept("camera", "pull_out"),
     "zoom|zooms|zooming|zoomed out|back|away": Concept("camera", "pull_out"),
@@ -119,7 +122,8 @@ REGION_PHRASES: dict[str, Concept] = {
     "hot air shimmers|shimmering|ripples|rippling|rises|rising": Concept("region", "heat"),
     "glow|glows|glowing|flicker|flickers|flickering|neon|lamp|lamps":
         Concept("region", "light"),
-    "light|lights|lighting|lantern|lanterns flicker|flickers|flickering|glow|glows|glowing|pulse|pulses":
+    "light|lights|lighting|lantern|lanterns|lamp|lamps flicker|flickers|flickering|glow|glows|glowing|pulse|pulses|"
+    "blink|blinks|blinking":
         Concept("region", "light"),
     "flickering|glowing|pulsing light|lights|lantern|lanterns": Concept("region", "light"),
     "lanterns|lantern": Concept("region", "light"),
@@ -177,7 +181,9 @@ SUBJECT_PHRASES: dict[str, Concept] = {
         Concept("subject", "walks"),
     "wag|wags|wagging|purr|purrs|purring|stretch|stretches|stretching|yawn|yawns|yawning":
         Concept("subject", "moves"),
-    "launch|launches|launching|launched|liftoff|lift-off|takeoff|take-off": Concept("subject", "launches"),
+    # Not "launch" alone: "the launch pad" is a place, not an action.
+    "launches|launching|launched|liftoff|lift-off|takeoff|take-off": Concept("subject", "launches"),
+    "rocket|shuttle|rockets launch|launches": Concept("subject", "launches"),
     "lift|lifts|lifting off": Concept("subject", "launches"),
     "take|takes|taking off": Concept("subject", "launches"),
     "wave|waves|waving|waved her|his|their hand|hands|arm|arms": Concept("subject", "waves a hand"),

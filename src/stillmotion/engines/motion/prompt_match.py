@@ -111,9 +111,12 @@ def select(matches: Iterable[Match[T]], rank: Callable[[T], int] = lambda _: 0) 
 CONCEPTS: PatternIndex[Concept] = PatternIndex(lexicon.ALL_PHRASES)
 DIRECTIONS: PatternIndex[Direction] = PatternIndex(lexicon.DIRECTION_PHRASES)
 MODIFIERS: PatternIndex[Modifier] = PatternIndex(lexicon.MODIFIER_PHRASES)
+_AUXILIARIES = frozenset("is are was were be being been".split())
 _GAP_WORDS = frozenset(
     word for word in MODIFIERS.words | lexicon.INTENSIFIERS if word not in CONCEPTS.words
-)
+) | _AUXILIARIES
+"""Words a phrase may have between its slots: "gently swaying", "is flying" ("a bird is flying";
+"is" is also a slot of "camera is still", which matches it first)."""
 
 
 def _concept_rank(concept: Concept) -> int:
