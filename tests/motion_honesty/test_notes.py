@@ -118,6 +118,7 @@ def test_the_lake_asked_for_is_rendered_where_the_detector_is_sure_of_it() -> No
         ("fireworks burst over the lake", "fireworks"),
         ("fuegos artificiales sobre el lago", "fuegos artificiales"),
         ("feux d'artifice au-dessus du lac", "feux d'artifice"),
+        ("telecamera ferma, i fuochi d'artificio sopra l'acqua", "fuochi d'artificio"),
         ("Feuerwerk über dem See", "Feuerwerk"),
         ("湖面上烟花绽放", "烟花"),
         ("湖の上に花火", "花火"),
@@ -173,6 +174,21 @@ def test_camera_words_are_read_in_the_users_language_beside_the_enhancers_englis
     plan = plan_motion(prompt, "", 5.0, 1, None)
     assert plan.camera.kind == kind, plan.explanation
     assert plan.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("prompt", "camera", "regions"),
+    [
+        ("telecamera ferma, l'acqua scorre", "static", ["water"]),
+        ("caméra fixe, l'eau ondule", "static", ["water"]),
+        ("câmera gira ao redor do pagode", "orbit", []),
+    ],
+)
+def test_elided_articles_and_more_camera_words(prompt: str, camera: str, regions: list[str]) -> None:
+    """'l'acqua' and 'l'eau' went unread (the article glued to the word), and with them the clause;
+    Italian 'telecamera ferma' and Portuguese 'gira ao redor' were not in the lexicon."""
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert (plan.camera.kind, [r.kind for r in plan.regions], plan.notes) == (camera, regions, ())
 
 
 def test_a_camera_asked_to_do_what_no_word_says_gets_a_note() -> None:

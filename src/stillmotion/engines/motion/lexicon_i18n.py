@@ -79,7 +79,7 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "zoom in": "aproximação|aproximacao|aproxima|aproximar|zoom de aproximação|zoom para dentro|avança|"
                    "avançar|avançando",
         "zoom out": "afastamento|afasta|afastar|zoom de afastamento|zoom para fora",
-        "orbit": "órbita|orbita|orbitar|gira em torno|girar em torno",
+        "orbit": "órbita|orbita|orbitar|gira em torno|girar em torno|gira ao redor|girar ao redor|gira à volta",
         "truck": "travelling lateral|deslocamento lateral|desliza|deslizando",
         "static camera": "câmera fixa|camera fixa|câmara fixa|câmera estática|camera estatica|câmera parada",
         "camera": "câmera|câmara",
@@ -233,9 +233,10 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "tilt": "inclinazione",
         "zoom in": "zoom in avanti|avvicinamento|si avvicina|zoomata in avanti|avanza|avanzare|avanzando",
         "zoom out": "zoom all'indietro|allontanamento|si allontana|zoomata indietro",
-        "orbit": "orbita|gira intorno",
+        "orbit": "orbita|gira intorno|gira attorno",
         "truck": "carrello laterale|scivola|scivolando|scorre lateralmente",
-        "static camera": "camera fissa|telecamera fissa|inquadratura fissa|camera statica",
+        "static camera": "camera fissa|telecamera fissa|inquadratura fissa|camera statica|camera ferma|"
+                         "telecamera ferma",
         "camera": "telecamera|cinepresa",
         "left": "sinistra|a sinistra|verso sinistra",
         "right": "destra|a destra|verso destra",

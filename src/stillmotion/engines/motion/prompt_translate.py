@@ -68,9 +68,22 @@ def _cjk_phrases(language: str) -> dict[str, tuple[str, ...]]:
     }
 
 
+_ELISION = re.compile(r"^(?:l|d|j|qu|n|s|c|m|t|un|dell|nell|sull|all|dall|dell|quell)'(?=[^\W_])")
+"""French and Italian elided articles and pronouns glued to their word ("l'acqua", "d'eau",
+"s'avance"): the word is read without them."""
+
+
 def _raw_tokens(text: str) -> list[str]:
-    text = unicodedata.normalize("NFC", text).lower().translate(_PUNCTUATION_MAP)
-    return _RAW_TOKEN.findall(text)
+    return _unelided(_written_tokens(text))
+
+
+def _unelided(tokens: list[str]) -> list[str]:
+    return [_ELISION.sub("", token) for token in tokens]
+
+
+def _written_tokens(text: str) -> list[str]:
+    """The tokens as written (lower-cased): what notes quote."""
+    return _RAW_TOKEN.findall(unicodedata.normalize("NFC", text).lower().translate(_PUNCTUATION_MAP))
 
 
 def _script(token: str) -> str | None:
@@ -99,7 +112,8 @@ def _is_cjk(token: str) -> bool:
 
 def translate(text: str) -> Tokens:
     """The prompt's tokens, foreign phrases replaced by the English the lexicon reads."""
-    raw = _raw_tokens(text)
+    written = _written_tokens(text)
+    raw = _unelided(written)
     scripts = {s for s in map(_script, raw) if s is not None}
     if "ja" in scripts:
         scripts.discard("zh")  # kanji in a Japanese prompt are Japanese words
@@ -126,11 +140,11 @@ def translate(text: str) -> Tokens:
         hit = _longest(raw, i, language) if language else None
         if hit is None:
             words.append(token)
-            origins.append(token)
+            origins.append(written[i])
             i += 1
             continue
         length, english = hit
-        origin = " ".join(raw[i : i + length])
+        origin = " ".join(written[i : i + length])
         words.extend(english)
         origins.extend([origin] * len(english))
         i += length
