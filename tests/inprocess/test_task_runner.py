@@ -174,7 +174,8 @@ async def test_the_task_timeout_fails_the_task_with_5004(worker_factory: Callabl
     assert list(worker.storage.videos_dir.iterdir()) == []
 
 
-async def test_a_cancel_from_elsewhere_stops_the_render(worker: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_cancel_from_elsewhere_stops_the_render(worker: Worker, monkeypatch: pytest.MonkeyPatch,
+                                                        caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
     monkeypatch.setattr(run_module, "HEARTBEAT_SECONDS", 0.01)
     task_id = await worker.submit(duration=4, prompt="clouds drift")
     run = asyncio.create_task(worker.runner.run(task_id))
@@ -185,11 +186,15 @@ async def test_a_cancel_from_elsewhere_stops_the_render(worker: Worker, monkeypa
             break
         await asyncio.sleep(0.01)
     assert running is not None and running.status == "TASK_PROCESSING" and running.notes
-    await worker.store.tasks.cancel(task_id, worker.account)  # as the API (another process) does
-    await run
+    with caplog.at_level(logging.INFO, logger="stillmotion.worker"):
+        await worker.store.tasks.cancel(task_id, worker.account)  # as the API (another process) does
+        await run
     task = await worker.store.tasks.get(task_id)
     assert (task.status, task.failure_code, task.cancelled, task.video_key) == ("TASK_FAILED", 5003, True, None)
     assert list(worker.storage.videos_dir.iterdir()) == [] and list(worker.storage.scratch.root.iterdir()) == []
+    # Stopped mid-render by the heartbeat, not after rendering every frame and publishing.
+    assert [r.getMessage() for r in caplog.records if r.name == "stillmotion.worker"] == [
+        f"task {task_id}: cancelled or lease lost; stopping this attempt", f"task {task_id}: stopped"]
 
 
 async def test_interrupt_stops_a_running_task_here(worker: Worker) -> None:
@@ -230,7 +235,7 @@ async def test_drain_lets_work_finish_within_the_grace(worker: Worker) -> None:
 
 
 async def test_an_unreachable_store_is_waited_out_then_left_to_the_lease(
-    worker: Worker, monkeypatch: pytest.MonkeyPatch
+    worker: Worker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(run_module, "STORE_RETRY_SECONDS", 0.01)
     real_succeed = worker.store.tasks.succeed
@@ -255,9 +260,59 @@ async def test_an_unreachable_store_is_waited_out_then_left_to_the_lease(
 
     monkeypatch.setattr(worker.store.tasks, "succeed", down_succeed)
     worker.runner.settings = worker.runner.settings.model_copy(update={"lease_seconds": 0.05})
-    left = await worker.finish()
+    with caplog.at_level(logging.WARNING, logger="stillmotion.worker"):
+        left = await worker.finish()
     assert (left.status, left.worker_id) == ("TASK_PROCESSING", worker.runner.worker_id)  # the sweeper's again
+    assert f"task {left.id}: the task store stayed unreachable; leaving the task to its lease" in [
+        r.getMessage() for r in caplog.records]
     assert list(worker.storage.scratch.root.iterdir()) == []
+
+
+@pytest.mark.parametrize("elsewhere", ["cancelled", "succeeded"])
+async def test_a_task_that_ended_elsewhere_while_publishing(
+    worker: Worker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, elsewhere: str
+) -> None:
+    """The finishing write finds the task no longer this worker's: cancelled after the last frame,
+    the published video is nobody's and goes; succeeded (a worker that reclaimed it published the
+    same key), the video stays."""
+    real_succeed = worker.store.tasks.succeed
+
+    async def lost(task_id: str, worker_id: str, key: str, **fields: Any) -> Any:
+        if elsewhere == "cancelled":
+            await worker.store.tasks.cancel(task_id, worker.account)
+        else:
+            await real_succeed(task_id, worker_id, key, **fields)
+        return None  # this worker's write did not land
+
+    monkeypatch.setattr(worker.store.tasks, "succeed", lost)
+    with caplog.at_level(logging.INFO, logger="stillmotion.worker"):
+        task = await worker.finish()
+    assert f"task {task.id}: ended elsewhere while publishing" in [r.getMessage() for r in caplog.records]
+    videos = [path.name for path in worker.storage.videos_dir.iterdir()]
+    if elsewhere == "cancelled":
+        assert (task.status, task.failure_code, videos) == ("TASK_FAILED", 5003, [])
+    else:
+        assert (task.status, videos) == ("TASK_SUCCEEDED", [f"{task.id}.mp4"])
+
+
+async def test_an_attempt_renders_into_a_scratch_file_named_for_it(worker: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The housekeeping sweep tells a dead worker's render file from a live one by its name."""
+    seen: list[str] = []
+    real_publish = worker.storage.publish_video
+
+    def publish(task_id: str, scratch: Path) -> str:
+        seen.append(scratch.name)
+        return real_publish(task_id, scratch)
+
+    monkeypatch.setattr(worker.storage, "publish_video", publish)
+    task = await worker.finish()
+    assert len(seen) == 1 and seen[0].startswith(f"{task.id}.{worker.runner.worker_id}.")
+
+
+async def test_an_uploaded_image_is_read_from_storage(worker: Worker) -> None:
+    url = worker.storage.save_upload(encode(landscape(640, 360)), "jpg")  # what the create route stores
+    task = await worker.finish(image_url=url)
+    assert (task.status, task.failure_code) == ("TASK_SUCCEEDED", None)
 
 
 def _count(outcome: str) -> float:
@@ -278,6 +333,8 @@ async def test_each_ending_is_logged_and_counted(worker: Worker, caplog: pytest.
     success = next(record for record in caplog.records if getattr(record, "event", None) == "succeeded")
     expected = round((good.completed_at - good.created_at).total_seconds(), 2)
     assert success.total_seconds == expected and 0 < expected < 120  # type: ignore[attr-defined]
+    # The render's own seconds: rounded to hundredths, within the task's whole time.
+    assert 0 < success.seconds <= expected + 0.01 and round(success.seconds, 2) == success.seconds  # type: ignore[attr-defined]
     assert (success.size, success.frames) == ("1280x720", FPS)  # type: ignore[attr-defined]
     assert (_count("1001") - failed_before, _count("succeeded") - succeeded_before) == (1.0, 1.0)
 
