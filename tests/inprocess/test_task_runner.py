@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -313,6 +314,58 @@ async def test_an_uploaded_image_is_read_from_storage(worker: Worker) -> None:
     url = worker.storage.save_upload(encode(landscape(640, 360)), "jpg")  # what the create route stores
     task = await worker.finish(image_url=url)
     assert (task.status, task.failure_code) == ("TASK_SUCCEEDED", None)
+
+
+async def test_an_engines_preview_is_kept_while_it_renders_and_removed_at_the_end(
+    worker: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The diffusion engine shows its latest denoised frame (`ctx.preview`); the runner stores it at
+    each heartbeat for the API's preview route and removes it once the task ends."""
+    monkeypatch.setattr(run_module, "HEARTBEAT_SECONDS", 0.01)
+    real_render = run_module.render_video
+    jpeg = encode(landscape(160, 90))
+
+    def previewing(image: bytes, task: Any, engine: Any, audio: Any, scratch: Path, ctx: TaskContext,
+                   settings: Any) -> Any:  # fmt: skip
+        ctx.preview = jpeg
+        return real_render(image, task, engine, audio, scratch, ctx, settings)
+
+    monkeypatch.setattr(run_module, "render_video", previewing)
+    task_id = await worker.submit(duration=2)
+    run = asyncio.create_task(worker.runner.run(task_id))
+    seen = None
+    while not run.done() and seen is None:
+        seen = worker.storage.read_preview(task_id)
+        await asyncio.sleep(0.005)
+    await run
+    assert seen == jpeg, "stored while it rendered"
+    assert worker.storage.read_preview(task_id) is None, "removed when it ended"
+    assert (await worker.store.tasks.get(task_id)).status == "TASK_SUCCEEDED"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "message"),
+    [
+        (RuntimeError("a bug in the engine"), 5002, "Video generation failed because of an internal engine error."),
+        (OSError(errno.ENOSPC, "full"), 5005, "Storage failed: the video could not be written (no space left on device)."),
+    ],
+)
+async def test_an_unexpected_error_fails_the_task_with_its_code(
+    worker: Worker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    raised: Exception, code: int, message: str,
+) -> None:  # fmt: skip
+    """Anything the render raises ends the task: an engine's bug as 5002 (logged with its traceback),
+    a write the disk refused as 5005 (not an engine error: nothing to log)."""
+
+    def broken(*args: Any) -> None:
+        raise raised
+
+    monkeypatch.setattr(run_module, "render_video", broken)
+    with caplog.at_level(logging.ERROR, logger="stillmotion.worker"):
+        task = await worker.finish()
+    assert (task.status, task.failure_code, task.message) == ("TASK_FAILED", code, message)
+    logged = [(r.getMessage(), r.exc_info is not None) for r in caplog.records if r.name == "stillmotion.worker"]
+    assert logged == ([(f"task {task.id}: engine error", True)] if code == 5002 else [])
 
 
 def _count(outcome: str) -> float:
