@@ -191,6 +191,16 @@ def test_elided_articles_and_more_camera_words(prompt: str, camera: str, regions
     assert (plan.camera.kind, [r.kind for r in plan.regions], plan.notes) == (camera, regions, ())
 
 
+def test_a_speed_word_does_not_make_a_request_understood() -> None:
+    """'the cup rotates slowly' answered 'Rendered: the cup rotates slowly': its 'slowly' made the
+    clause count as read. The rotation is noted now; the slowness still applies to the clip."""
+    plan = plan_motion("the cup rotates slowly", "", 5.0, 1, None)
+    assert any(n.startswith("'the cup rotates slowly': not understood") for n in plan.notes)
+    assert plan.speed == plan_motion("slowly", "", 5.0, 1, None).speed < 1.0
+    for read in ("make it slow", "very slowly please", "slow and smooth"):
+        assert plan_motion(read, "", 5.0, 1, None).notes == (), read
+
+
 def test_a_camera_asked_to_do_what_no_word_says_gets_a_note() -> None:
     plan = plan_motion("la caméra tremble doucement", "", 5.0, 1, None)
     assert any(n.startswith("'la caméra tremble doucement': not understood") for n in plan.notes), plan.notes

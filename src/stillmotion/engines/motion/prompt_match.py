@@ -202,7 +202,10 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
     unattached = _attach_directions(origins, clause_of, mentions, directions)
     global_modifiers = _attach_modifiers(tokens, origins, clause_of, mentions, modifiers, unattached)
     qualified = {clause_of[d.start] for d in directions} | {clause_of[i] for i in cues}
-    understood = {m.clause for m in mentions} | {clause_of[m.start] for m in modifiers} | qualified
+    understood = {m.clause for m in mentions} | qualified
+    # A speed word makes its clause understood only when little else is in it: "make it slow" is
+    # read, "the cup rotates slowly" asks for a rotation nothing read (the "slowly" still applies).
+    understood |= {clause_of[m.start] for m in modifiers if _free_words(clause_of[m.start], tokens, free, clause_of) < 2}
     # A bare "camera" beside words nothing read ("the camera wobbles gently" is read, "la caméra
     # tremble doucement" is not) names no move: without a direction or a negation, not understood.
     named = {m.clause for m in mentions if m.concept.group != "generic_camera"}
@@ -214,10 +217,14 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
 def _bare_camera(mention: Mention, tokens: list[str], free: list[bool], clause_of: list[int]) -> bool:
     """A generic "camera" mention in a clause with words nothing read: what they ask of the camera
     is unknown ("camera" alone, or with speed words only, is not worth a note)."""
-    return mention.concept.group == "generic_camera" and any(
-        free[i] and tokens[i] not in _SEPARATORS and tokens[i] not in _FILLER
-        for i, clause in enumerate(clause_of) if clause == mention.clause
-    )
+    return mention.concept.group == "generic_camera" and _free_words(mention.clause, tokens, free, clause_of) > 0
+
+
+def _free_words(clause: int, tokens: list[str], free: list[bool], clause_of: list[int]) -> int:
+    """Words of a clause that nothing read, less separators and filler."""
+    return sum(1 for i, c in enumerate(clause_of)
+               if c == clause and free[i] and tokens[i] not in _SEPARATORS and tokens[i] not in _FILLER
+               and tokens[i] not in lexicon.INTENSIFIERS)  # fmt: skip
 
 
 def _quote(origins: list[str], start: int, end: int) -> str:
@@ -369,7 +376,7 @@ _CAMERA_CONTEXT = frozenset(
 )
 """A clause must say one of these before the paraphrase model may read it as a camera move."""
 _FILLER = frozenset(
-    "a an the this that it its of to in on at by for from into over".split()
+    "a an the this that it its of to in on at by for from into over please".split()
 )
 """Words that alone make no request worth a note ("the", "of")."""
 
