@@ -46,6 +46,7 @@ CAMERA_PHRASES: dict[str, Concept] = {
     "creep|creeps|creeping|inch|inches|inching|drift|drifts|drifting|float|floats|floating closer|forward|in":
         Concept("camera", "push_in"),
     "ken burns": Concept("camera", "push_in"),
+    "hyperlapse|hyperlapses|hyper-lapse": Concept("camera", "push_in"),
     "flythrough|fly-through|flyover|fly-over": Concept("camera", "push_in"),
     "drone|aerial|fpv shot|flight|flying|footage|flyover|fly-through": Concept("camera", "push_in"),
     "camera|drone|we fly|flies|flying|flew|glide|glides|gliding over|above|through|across|along":
