@@ -11,6 +11,8 @@ import asyncio
 import base64
 import errno
 import logging
+import os
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,6 +316,28 @@ async def test_an_uploaded_image_is_read_from_storage(worker: Worker) -> None:
     url = worker.storage.save_upload(encode(landscape(640, 360)), "jpg")  # what the create route stores
     task = await worker.finish(image_url=url)
     assert (task.status, task.failure_code) == ("TASK_SUCCEEDED", None)
+
+
+async def test_the_render_runs_on_the_runners_own_nicer_threads(
+    worker_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Renders run on the runner's pool (named "render", at most its thread count, each reniced by
+    `render_niceness` so the API's event loop keeps the CPU), not on asyncio's default executor."""
+    worker = await worker_factory(render_niceness=3)
+    real_render = run_module.render_video
+    where: list[tuple[str, int]] = []
+
+    def observed(*args: Any) -> Any:
+        where.append((threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        return real_render(*args)
+
+    monkeypatch.setattr(run_module, "render_video", observed)
+    task = await worker.finish()
+    assert task.status == "TASK_SUCCEEDED" and worker.runner._running == {}
+    [(name, priority)] = where
+    assert name.startswith("render_")
+    assert priority == min(os.getpriority(os.PRIO_PROCESS, 0) + 3, 19)
+    assert worker.runner._render_threads._max_workers == run_module._MAX_RENDER_THREADS
 
 
 async def test_an_engines_preview_is_kept_while_it_renders_and_removed_at_the_end(
