@@ -33,6 +33,7 @@ PACKAGES: dict[str, list[str]] = {
                  "tests/background"],
     "tasks": ["tests/inprocess/test_task_store.py", "tests/inprocess/test_task_store_edges.py",
               "tests/inprocess/test_accounts_and_sweeps.py", "tests/inprocess/test_store_connections.py",
+              "tests/inprocess/test_compiled_poll.py",
               "tests/inprocess/test_webhooks.py", "tests/control/test_rules.py", "tests/distributed/test_local_storage.py"],
     "pipeline": ["tests/inprocess/test_task_runner.py", "tests/inprocess/test_task_runner_audio.py",
                  "tests/inprocess/test_idle_release.py", "tests/inprocess/test_runner_parts.py"],
