@@ -219,6 +219,21 @@ def test_a_drone_shot_is_a_forward_move_and_a_launch_pad_is_a_place() -> None:
     assert any("'rocket launches'" in n for n in plan_motion("the rocket launches", "", 5.0, 1, None).notes)
 
 
+@pytest.mark.parametrize(
+    ("prompt", "regions"),
+    [
+        ("keep everything still except the trees", ["foliage"]),
+        ("everything else stays still, the water flows", ["water"]),
+        ("the rest remains frozen while clouds drift", ["sky"]),
+    ],
+)
+def test_everything_else_still_holds_the_camera(prompt: str, regions: list[str]) -> None:
+    """'keep everything still except the trees' got the enhancer's default pan, while the task
+    said the prompt was rendered."""
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert (plan.camera.kind, [r.kind for r in plan.regions], plan.notes) == ("static", regions, ())
+
+
 def test_lightning_bugs_are_fireflies_not_lightning() -> None:
     plan = plan_motion("lightning bugs drift in the dark", "", 5.0, 1, None)
     assert [p.kind for p in plan.particles] == ["fireflies"] and plan.notes == ()

@@ -73,6 +73,13 @@ CAMERA_PHRASES: dict[str, Concept] = {
         Concept("camera", "static"),
     "camera stays|remains|is|holds still|static|fixed|put|locked": Concept("camera", "static"),
     "camera does|do|will not move": Concept("camera", "static"),
+    # "keep everything still except the trees": the frame holds, what is named still moves.
+    "keep|keeps|keeping|hold|holds everything|all|the|rest still|static|frozen|motionless|fixed":
+        Concept("camera", "static"),
+    "everything|all|rest else stays|stay|remains|remain|is|stands still|static|frozen|motionless":
+        Concept("camera", "static"),
+    "everything|all|rest stays|stay|remains|remain|is|stands still|static|frozen|motionless":
+        Concept("camera", "static"),
     "camera doesn't|don't|won't|never move|moves": Concept("camera", "static"),
     "locked-off|static|tripod": Concept("camera", "static"),
     "locked off|down": Concept("camera", "static"),
@@ -109,10 +116,10 @@ REGION_PHRASES: dict[str, Concept] = {
     "fire|flame|flames|candle|candles|candlelight|campfire|bonfire flicker|flickers|flickering":
         Concept("region", "fire"),
     "flickering fire|flame|flames|candle|candles|candlelight": Concept("region", "fire"),
-    "smoke|smoky|smoking|smog|smokestack": Concept("region", "smoke"),
+    "smoke|smokes|smoky|smoking|smog|smokestack": Concept("region", "smoke"),
     "smoke rises|rising|rise|curls|curling": Concept("region", "smoke", "up"),
     "clouds|cloud|puff|puffs|plume|plumes|wisp|wisps of smoke": Concept("region", "smoke"),
-    "steam|steaming|steamy|vapor|vapour|vapors|vapours": Concept("region", "steam"),
+    "steam|steams|steaming|steamy|vapor|vapour|vapors|vapours": Concept("region", "steam"),
     "steam|vapor|vapour rises|rising|rise|curls|curling": Concept("region", "steam", "up"),
     "clouds|cloud|puff|puffs|plume|plumes|wisp|wisps of steam|vapor|vapour": Concept("region", "steam"),
     "fog|foggy|fogs|mist|mists|misty|haze|hazy|fogbank": Concept("region", "fog"),
