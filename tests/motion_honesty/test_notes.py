@@ -182,6 +182,8 @@ def test_camera_words_are_read_in_the_users_language_beside_the_enhancers_englis
         ("telecamera ferma, l'acqua scorre", "static", ["water"]),
         ("caméra fixe, l'eau ondule", "static", ["water"]),
         ("câmera gira ao redor do pagode", "orbit", []),
+        ("la cámara se queda quieta y el agua se mueve", "static", ["water"]),
+        ("die Kamera bleibt ruhig, das Wasser kräuselt sich", "static", ["water"]),
     ],
 )
 def test_elided_articles_and_more_camera_words(prompt: str, camera: str, regions: list[str]) -> None:

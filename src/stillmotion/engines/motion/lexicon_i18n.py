@@ -26,7 +26,9 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "zoom out": "alejamiento|aleja|alejar|alejándose|zoom de alejamiento|zoom hacia afuera|se aleja",
         "orbit": "órbita|orbita|orbitar|gira alrededor|girar alrededor",
         "truck": "travelling|travelling lateral|desplazamiento lateral|se desliza|deslizándose|deslizandose",
-        "static camera": "cámara fija|camara fija|cámara estática|camara estatica|plano fijo|cámara quieta",
+        "static camera": "cámara fija|camara fija|cámara estática|camara estatica|plano fijo|cámara quieta|"
+                         "se queda quieta|se queda quieto|se queda fija|permanece quieta|permanece fija|"
+                         "permanece inmóvil",
         "camera": "cámara|camara",
         "handheld": "cámara en mano|camara en mano",
         "left": "izquierda|a la izquierda|hacia la izquierda",
@@ -183,7 +185,8 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "zoom out": "herauszoomen|rauszoomen|zoomt heraus|fahrt zurück|zoomt zurück|entfernt sich",
         "orbit": "umkreist|kreist um|kreisfahrt|umrundet",
         "truck": "seitliche fahrt|seitwärtsfahrt|seitwärts|gleitet|gleitend",
-        "static camera": "statische kamera|feste kamera|stehende kamera|kamera bleibt still|stativ",
+        "static camera": "statische kamera|feste kamera|stehende kamera|kamera bleibt still|stativ|bleibt ruhig|"
+                         "bleibt stehen|steht still|ruhige kamera",
         "camera": "kamera",
         "handheld": "handkamera|wackelkamera",
         "left": "links|nach links",
