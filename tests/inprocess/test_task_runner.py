@@ -298,7 +298,9 @@ async def test_a_task_that_ended_elsewhere_while_publishing(
         assert (task.status, videos) == ("TASK_SUCCEEDED", [f"{task.id}.mp4"])
 
 
-async def test_an_attempt_renders_into_a_scratch_file_named_for_it(worker: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_attempt_renders_into_a_scratch_file_named_for_it(
+    worker: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The housekeeping sweep tells a dead worker's render file from a live one by its name."""
     seen: list[str] = []
     real_publish = worker.storage.publish_video
@@ -371,7 +373,8 @@ async def test_an_engines_preview_is_kept_while_it_renders_and_removed_at_the_en
     ("raised", "code", "message"),
     [
         (RuntimeError("a bug in the engine"), 5002, "Video generation failed because of an internal engine error."),
-        (OSError(errno.ENOSPC, "full"), 5005, "Storage failed: the video could not be written (no space left on device)."),
+        (OSError(errno.ENOSPC, "full"), 5005,
+         "Storage failed: the video could not be written (no space left on device)."),
     ],
 )
 async def test_an_unexpected_error_fails_the_task_with_its_code(
@@ -411,7 +414,8 @@ async def test_each_ending_is_logged_and_counted(worker: Worker, caplog: pytest.
     expected = round((good.completed_at - good.created_at).total_seconds(), 2)
     assert success.total_seconds == expected and 0 < expected < 120  # type: ignore[attr-defined]
     # The render's own seconds: rounded to hundredths, within the task's whole time.
-    assert 0 < success.seconds <= expected + 0.01 and round(success.seconds, 2) == success.seconds  # type: ignore[attr-defined]
+    seconds = success.seconds  # type: ignore[attr-defined]
+    assert 0 < seconds <= expected + 0.01 and round(seconds, 2) == seconds
     assert (success.size, success.frames) == ("1280x720", FPS)  # type: ignore[attr-defined]
     assert (_count("1001") - failed_before, _count("succeeded") - succeeded_before) == (1.0, 1.0)
 

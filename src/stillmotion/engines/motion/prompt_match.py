@@ -205,7 +205,9 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
     understood = {m.clause for m in mentions} | qualified
     # A speed word makes its clause understood only when little else is in it: "make it slow" is
     # read, "the cup rotates slowly" asks for a rotation nothing read (the "slowly" still applies).
-    understood |= {clause_of[m.start] for m in modifiers if _free_words(clause_of[m.start], tokens, free, clause_of) < 2}
+    understood |= {
+        clause_of[m.start] for m in modifiers if _free_words(clause_of[m.start], tokens, free, clause_of) < 2
+    }
     # A bare "camera" beside words nothing read ("the camera wobbles gently" is read, "la caméra
     # tremble doucement" is not) names no move: without a direction or a negation, not understood.
     named = {m.clause for m in mentions if m.concept.group != "generic_camera"}

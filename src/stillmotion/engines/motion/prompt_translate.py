@@ -68,7 +68,7 @@ def _cjk_phrases(language: str) -> dict[str, tuple[str, ...]]:
     }
 
 
-_ELISION = re.compile(r"^(?:l|d|j|qu|n|s|c|m|t|un|dell|nell|sull|all|dall|dell|quell)'(?=[^\W_])")
+_ELISION = re.compile(r"^(?:l|d|j|qu|n|s|c|m|t|un|dell|nell|sull|all|dall|quell)'(?=[^\W_])")
 """French and Italian elided articles and pronouns glued to their word ("l'acqua", "d'eau",
 "s'avance"): the word is read without them."""
 
