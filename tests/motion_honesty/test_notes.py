@@ -236,6 +236,17 @@ def test_everything_else_still_holds_the_camera(prompt: str, regions: list[str])
     assert (plan.camera.kind, [r.kind for r in plan.regions], plan.notes) == ("static", regions, ())
 
 
+def test_a_parallax_effect_is_a_camera_move_and_sparkling_eyes_are_the_subjects() -> None:
+    """'parallax effect' was noted as not understood (it is what the engine does); 'her eyes sparkle'
+    drew the sparkles particle over the whole frame and said it was rendered."""
+    for prompt in ("parallax effect", "3d parallax", "parallax"):
+        plan = plan_motion(prompt, "", 5.0, 1, None)
+        assert (plan.camera.kind, plan.notes) == ("push_in", ()), prompt
+    assert plan_motion("3d parallax, camera moves right", "", 5.0, 1, None).camera.kind == "truck"
+    eyes = plan_motion("her eyes sparkle", "", 5.0, 1, None)
+    assert eyes.particles == () and any(n.startswith("'eyes sparkle': a subject's action") for n in eyes.notes)
+
+
 def test_lightning_bugs_are_fireflies_not_lightning() -> None:
     plan = plan_motion("lightning bugs drift in the dark", "", 5.0, 1, None)
     assert [p.kind for p in plan.particles] == ["fireflies"] and plan.notes == ()

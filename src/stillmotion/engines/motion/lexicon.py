@@ -47,6 +47,11 @@ CAMERA_PHRASES: dict[str, Concept] = {
         Concept("camera", "push_in"),
     "ken burns": Concept("camera", "push_in"),
     "hyperlapse|hyperlapses|hyper-lapse": Concept("camera", "push_in"),
+    # The 2.5D effect people name is a camera move with depth, whichever: the move they name, or
+    # the default push-in (a bare "camera", read as such).
+    "parallax": Concept("generic_camera"),
+    "3d parallax|effect|photo|motion": Concept("generic_camera"),
+    "parallax effect|shot|motion": Concept("generic_camera"),
     "flythrough|fly-through|flyover|fly-over": Concept("camera", "push_in"),
     "drone|aerial|fpv shot|flight|flying|footage|flyover|fly-through": Concept("camera", "push_in"),
     "camera|drone|we fly|flies|flying|flew|glide|glides|gliding over|above|through|across|along":
@@ -175,6 +180,8 @@ PARTICLE_PHRASES: dict[str, Concept] = {
 
 SUBJECT_PHRASES: dict[str, Concept] = {
     "blink|blinks|blinking|blinked|wink|winks|winking": Concept("subject", "blinks"),
+    "eye|eyes sparkle|sparkles|sparkling|shine|shines|shining|glow|glows|glowing|twinkle|twinkles|twinkling|"
+    "gleam|gleams|gleaming": Concept("subject", "blinks"),
     "smile|smiles|smiling|smiled|grin|grins|grinning|laugh|laughs|laughing": Concept("subject", "smiles"),
     "turn|turns|turning|turned|tilt|tilts|tilting|shake|shakes|shaking|nod|nods|nodding|raise|raises "
     "her|his|its|their head|heads": Concept("subject", "turns head"),
