@@ -82,6 +82,13 @@ def test_a_pull_out_is_never_rendered_as_a_push_in() -> None:
     assert np.abs(frames[-1].astype(int) - frames[0].astype(int)).mean() < 1.0
 
 
+def test_a_flag_is_cloth_wherever_its_verb_stands() -> None:
+    """'the flag on the pagoda waves' answered 'Rendered: the flag on the pagoda waves' (its
+    'waves' moved the lake); the flag is noted now, whatever stands between it and its verb."""
+    plan = plan_motion("the flag on the pagoda waves", "", 5.0, 1, None)
+    assert any(n.startswith("'flag': cloth or hair moving") for n in plan.notes), plan.notes
+
+
 def test_the_flag_waves_is_cloth_not_water() -> None:
     _, enhanced, prepared = planned("astronaut", "the flag waves")
     assert any("'flag waves'" in n for n in prepared.plan["notes"])

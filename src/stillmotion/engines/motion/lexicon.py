@@ -208,6 +208,8 @@ SUBJECT_PHRASES: dict[str, Concept] = {
         Concept("subject", "cloth moves"),
     "waving|fluttering|flapping|billowing flag|flags|banner|banners|curtain|curtains|hair":
         Concept("subject", "cloth moves"),
+    # A flag is cloth wherever its verb stands ("the flag on the pagoda waves").
+    "flag|flags|banner|banners|pennant|pennants": Concept("subject", "cloth moves"),
     "fly|flies|flying|flew|soar|soars|soaring away|off|past|by|across|up": Concept("subject", "flies"),
     # Things the photo does not show, which the engine does not draw (its added effects are
     # rain, snow, petals, leaves, fireflies, dust, sparkles, steam, smoke, fog, shimmer, twinkle
