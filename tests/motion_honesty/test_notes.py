@@ -221,6 +221,8 @@ def test_a_drone_shot_is_a_forward_move_and_a_launch_pad_is_a_place() -> None:
     """'drone shot flying over the lake' rendered the enhancer's default pan while saying it was
     rendered; 'the launch pad lights blink' was two subject actions ('launch', 'blink')."""
     assert plan_motion("a hyperlapse through the trees", "", 5.0, 1, None).camera.kind == "push_in"
+    assert plan_motion("slow rotation around the cup", "", 5.0, 1, None).camera.kind == "orbit"
+    assert any("'turns around'" in n for n in plan_motion("she turns around", "", 5.0, 1, None).notes)
     drone = plan_motion("drone shot flying over the lake", "", 5.0, 1, None)
     assert drone.camera.kind == "push_in" and any('"drone shot"' in e or '"flying"' in e for e in drone.explanation)
     lights = plan_motion("the launch pad lights blink", "", 5.0, 1, None)

@@ -70,7 +70,7 @@ CAMERA_PHRASES: dict[str, Concept] = {
     "pedestal|pedestals|crane|cranes|craning|boom|booms|jib|jibs": Concept("camera", "pedestal"),
     "orbit|orbits|orbiting|orbital|arc|arcs|arcing|revolve|revolves|revolving":
         Concept("camera", "orbit"),
-    "circle|circles|circling|rotate|rotates|rotating around|round": Concept("camera", "orbit"),
+    "circle|circles|circling|rotate|rotates|rotating|rotation around|round": Concept("camera", "orbit"),
     "dolly-zoom|vertigo|zolly|contra-zoom": Concept("camera", "dolly_zoom"),
     "dolly zoom|zooms": Concept("camera", "dolly_zoom"),
     "hitchcock|trombone zoom|shot|effect": Concept("camera", "dolly_zoom"),
