@@ -18,7 +18,7 @@ from stillmotion.engines.motion.scene import analyze_scene
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.pipeline.produce import frame_input
 from stillmotion.prompts import enhance_prompt
-from stillmotion.prompts.reading import read
+from stillmotion.prompts.reading import read, renderable_prompt
 
 data = pytest.importorskip("skimage.data")
 load_sample_image = pytest.importorskip("sklearn.datasets").load_sample_image
@@ -254,6 +254,19 @@ def test_a_parallax_effect_is_a_camera_move_and_sparkling_eyes_are_the_subjects(
     assert plan_motion("3d parallax, camera moves right", "", 5.0, 1, None).camera.kind == "truck"
     eyes = plan_motion("her eyes sparkle", "", 5.0, 1, None)
     assert eyes.particles == () and any(n.startswith("'eyes sparkle': a subject's action") for n in eyes.notes)
+
+
+def test_a_second_camera_move_is_noted_and_left_out_of_the_enhanced_prompt() -> None:
+    """A clip makes one camera move. 'zoom in slowly, then zoom out' said the pull-out left the
+    camera still (it pushed in) and the enhanced prompt read 'zoom in slowly, static camera';
+    'zoom in, then pan left' dropped the pan without a word."""
+    for prompt, later, first in (("zoom in slowly, then zoom out", "zoom out", "zoom in"),
+                                 ("zoom in slowly, then pan left", "pan", "zoom in"),
+                                 ("static camera, pan left", "pan", "static camera")):  # fmt: skip
+        plan = plan_motion(prompt, "", 5.0, 1, None)
+        assert plan.notes == (f"'{later}': a clip makes one camera move, the first one named ('{first}').",)
+        assert renderable_prompt(prompt, None) == prompt.split(",")[0]
+    assert plan_motion("zoom in, push closer", "", 5.0, 1, None).notes == (), "the same move said twice"
 
 
 def test_lightning_bugs_are_fireflies_not_lightning() -> None:

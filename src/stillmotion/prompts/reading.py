@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from stillmotion.engines.motion.lexicon import MODIFIER_PHRASES
-from stillmotion.engines.motion.notes import elsewhere, unrenderable
+from stillmotion.engines.motion.notes import elsewhere, later_camera_moves, unrenderable
 from stillmotion.engines.motion.prompt_match import Mention, read_prompt
 from stillmotion.engines.motion.prompt_paraphrase import closest_concept
 from stillmotion.engines.motion.scene import SceneAnalysis
@@ -126,25 +126,30 @@ def renderable_prompt(text: str, scene: SceneAnalysis | None) -> str:
     """
     kept: list[str] = []
     extra: list[str] = []
+    # A clip makes one camera move: the moves named after the first, by their words.
+    whole = read_prompt(text, closest_concept)
+    later = {m.text for m in whole.mentions if m.start in later_camera_moves(whole)}
     for piece in chunks(text):
         # Read as the engine reads the user's words (paraphrases too), so a clause the engine would
         # understand is never dropped here, and one it would not is never kept.
         reading = read_prompt(piece, closest_concept)
         blocked = reading.not_understood or any(
-            unrenderable(m, scene) or elsewhere(m, scene) for m in reading.mentions
+            m.text in later or unrenderable(m, scene) or elsewhere(m, scene) for m in reading.mentions
         )
         if not blocked:
             kept.append(piece)
             continue
         for mention in reading.mentions:
-            if not mention.negated and unrenderable(mention, scene) is None:
+            if mention.negated or mention.text in later:
+                continue
+            if unrenderable(mention, scene) is None:
                 extra.append(_said_again(mention))
-            elif mention.concept.kind == "pull_out" and not mention.negated:
+            elif mention.concept.kind == "pull_out":
                 extra.append("static camera")
     lead = "".join(kept).strip()
     tail = ", ".join(dict.fromkeys(p for p in extra if p))
     if not tail:
-        return lead
+        return lead.rstrip(",;:").rstrip()
     return f"{lead.rstrip(',;:')}, {tail}" if lead else tail
 
 

@@ -50,6 +50,7 @@ DOUBTFUL_WATER_REASON = (
     "only a small patch that may be water or sky showing below the horizon was found, too uncertain "
     "to move as water"
 )
+ONE_MOVE_REASON = "a clip makes one camera move, the first one named ('{first}')"
 SMALLER_REASON = (
     "its depth effect (parallax) rendered at {kept:.0%} of the usual: the photo's depth is only "
     "estimated, and more would tear its edges"
@@ -130,6 +131,17 @@ def elsewhere(mention: Mention, scene: SceneAnalysis | None) -> str | None:
     return NAMED_SOURCE_REASON.format(kind=mention.concept.kind, found=found.what)
 
 
+def later_camera_moves(reading: Reading) -> dict[int, str]:
+    """The camera moves named after the first (a clip makes one), by position, each with why it
+    is not made; a repeat of the first move's kind ("zoom in, push closer") is not one of them."""
+    moves = [m for m in reading.mentions if not m.negated and (
+        m.concept.group == "camera" or (m.concept.group == "generic_camera" and m.direction is not None))]
+    if not moves:
+        return {}
+    first, reason = moves[0], ONE_MOVE_REASON.format(first=moves[0].text)
+    return {m.start: reason for m in moves[1:] if m.concept != first.concept}
+
+
 def prompt_notes(reading: Reading, scene: SceneAnalysis | None, removed: Iterable[str] = ()) -> list[str]:
     """Notes for what a reading of the user's prompt asks and the engine will not render.
 
@@ -137,10 +149,11 @@ def prompt_notes(reading: Reading, scene: SceneAnalysis | None, removed: Iterabl
     """
     notes: list[str] = []
     skip = set(removed)
+    later = later_camera_moves(reading)
     for mention in reading.mentions:
         if mention.concept.kind in skip:
             continue
-        reason = unrenderable(mention, scene)
+        reason = later.get(mention.start) or unrenderable(mention, scene)
         if reason is not None:
             notes.append(note(mention.text, reason))
         elif (moved := elsewhere(mention, scene)) is not None:
