@@ -452,7 +452,11 @@ _NO_IMAGE = defer(Task.image_url)
 _AHEAD = aliased(Task)
 
 # The create path's statements, built once (building one costs more than SQLite running it).
-_LOCK_ACCOUNT = update(Account.__table__).where(ACCOUNT_COLUMNS.id == bindparam("account_id")).values(credits=ACCOUNT_COLUMNS.credits)
+_LOCK_ACCOUNT = (
+    update(Account.__table__)
+    .where(ACCOUNT_COLUMNS.id == bindparam("account_id"))
+    .values(credits=ACCOUNT_COLUMNS.credits)
+)
 """An UPDATE that changes nothing: a row lock on PostgreSQL, the write lock on SQLite."""
 _LIMIT_COUNTS = select(
     select(func.count()).where(Task.status == TaskStatus.PENDING.value).scalar_subquery(),

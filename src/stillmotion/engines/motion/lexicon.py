@@ -229,9 +229,8 @@ SUBJECT_PHRASES: dict[str, Concept] = {
     "fade|fades|fading|turn|turns|turning|transition|transitions|transitioning|change|changes|changing "
     "to|into night|dusk|darkness|dark|day|dawn|sunset|sunrise|black|evening|morning":
         Concept("subject", "light changes"),
-    "sun|moon set|sets|setting|rise|rises|rising|sink|sinks|sinking|goes|go down|up":
-        Concept("subject", "light changes"),
     "sun|moon set|sets|setting|rise|rises|rising|sink|sinks|sinking": Concept("subject", "light changes"),
+    "sun|moon goes|go|going down|up": Concept("subject", "light changes"),
     "get|gets|getting|grow|grows|growing|become|becomes|becoming darker|brighter|dimmer":
         Concept("subject", "light changes"),
     "darken|darkens|darkening|brighten|brightens|brightening|dim|dims|dimming": Concept("subject", "light changes"),
