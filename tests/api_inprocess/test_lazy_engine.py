@@ -4,15 +4,21 @@ also by an upload), and the render threads run at a lower OS priority than the e
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
+import pytest
+
+from stillmotion.api import services
 from stillmotion.config import Settings
 from stillmotion.engines.registry import EngineRegistry
 from stillmotion.pipeline.run import TaskRunner
+from stillmotion.tasks.migrate import upgrade_database
 
 RENDER_CHAIN = ("numpy", "cv2", "scipy", "av", "stillmotion.engines.motion", "stillmotion.pipeline.produce", "torch")
 
@@ -56,3 +62,26 @@ def test_renders_run_at_a_lower_priority(tmp_path: Path) -> None:
     finally:
         runner._render_threads.shutdown()
     assert niceness == os.getpriority(os.PRIO_PROCESS, 0) + 7
+
+
+def test_moderation_warms_up_after_the_start_up_not_beside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lexicon's compile holds the GIL for ~0.2 s: started with the server it delayed /readyz."""
+    warmed: list[float] = []
+    monkeypatch.setattr(services, "warm_up", lambda settings: warmed.append(time.monotonic()))
+    monkeypatch.setattr(services, "WARM_UP_DELAY", 0.3)
+    settings = Settings(data_dir=tmp_path, moderation_semantic=False)
+    upgrade_database(settings)
+
+    async def start_and_stop() -> None:
+        started = time.monotonic()
+        async with services.api_services(settings):
+            await asyncio.sleep(0.1)
+            assert warmed == [], "warmed beside the start-up"
+            await asyncio.sleep(0.5)
+        assert len(warmed) == 1 and warmed[0] - started >= 0.3
+        stopping = time.monotonic()
+        async with services.api_services(settings):
+            pass  # stopped within the delay: no warm-up, and no wait for one
+        assert len(warmed) == 1 and time.monotonic() - stopping < 5
+
+    asyncio.run(start_and_stop())
