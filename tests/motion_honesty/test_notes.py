@@ -82,11 +82,49 @@ def test_a_pull_out_is_never_rendered_as_a_push_in() -> None:
     assert np.abs(frames[-1].astype(int) - frames[0].astype(int)).mean() < 1.0
 
 
-def test_a_flag_is_cloth_wherever_its_verb_stands() -> None:
-    """'the flag on the pagoda waves' answered 'Rendered: the flag on the pagoda waves' (its
-    'waves' moved the lake); the flag is noted now, whatever stands between it and its verb."""
-    plan = plan_motion("the flag on the pagoda waves", "", 5.0, 1, None)
-    assert any(n.startswith("'flag': cloth or hair moving") for n in plan.notes), plan.notes
+@pytest.mark.parametrize(("prompt", "words"), [("the flag on the pagoda waves", "flag on the pagoda waves"),
+                                               ("the banner on the tower sways gently", "banner on the tower sways")])
+def test_a_flag_is_cloth_wherever_its_verb_stands(prompt: str, words: str) -> None:
+    """'the flag on the pagoda waves' answered 'Rendered: the flag on the pagoda waves', then a note
+    on 'flag' while its 'waves' still moved the lake: the verb is the flag's, whatever stands
+    between them, and asks nothing of water (or, for 'sways', of foliage)."""
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert any(n.startswith(f"'{words}': cloth or hair moving") for n in plan.notes), plan.notes
+    assert not plan.regions
+
+
+def test_waves_as_a_noun_beside_a_subject_still_move_the_water() -> None:
+    plan = plan_motion("a boat glides over the waves", "", 5.0, 1, None)
+    assert [region.kind for region in plan.regions] == ["water"]
+    assert any(n.startswith("'boat glides': a subject's action") for n in plan.notes)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "words"),
+    [
+        ("waves crash against the shore", "waves crash"),
+        ("crashing waves, slow pan left", "crashing waves"),
+        ("the sea rolls", "sea rolls"),
+        ("las olas rompen contra la orilla", "olas rompen"),
+        ("as ondas quebram na praia", "ondas quebram"),
+        ("les vagues se brisent sur le rivage", "vagues se brisent"),
+        ("die Wellen brechen am Ufer", "wellen brechen"),
+        ("le onde si infrangono sulla riva", "onde si infrangono"),
+        ("волны разбиваются о берег", "волны разбиваются"),
+        ("海浪拍打海岸", "海浪 拍打"),
+        ("波が砕ける", "波 砕ける"),
+        ("파도가 부서진다", "파도 부서진다"),
+    ],
+)
+def test_breaking_waves_are_noted_not_passed_off_as_ripples(prompt: str, words: str) -> None:
+    """'waves crash against the shore' on china's calm lake answered 'Rendered: waves crash against
+    the shore' and rippled the lake: surf rises and breaks, which moving pixels cannot do."""
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    said = [n for n in plan.notes if n.lower().startswith(f"'{words.lower()}'")]
+    assert said and "cannot raise or break a wave" in said[0], plan.notes
+    assert fails_strict(said[0])
+    image = frame_input(np.ascontiguousarray(load_sample_image("china.jpg")), "720p")
+    assert "crash" not in enhance_prompt(prompt, "", image, 2, settings=Settings()).text.lower()
 
 
 def test_the_flag_waves_is_cloth_not_water() -> None:

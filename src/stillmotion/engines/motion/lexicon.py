@@ -99,6 +99,13 @@ CAMERA_PHRASES: dict[str, Concept] = {
     "camera shake|shakes|shaking|wobble|wobbles|wobbling|jitter": Concept("handheld"),
 }
 
+CLOTH_VERBS = frozenset(
+    "wave waves waving flutter flutters fluttering flap flaps flapping blow blows blowing billow billows "
+    "billowing sway sways swaying".split()
+)
+"""What cloth does in the wind: after a flag in its clause, such a word is the flag's verb, even
+where other words stand between them ("the flag on the pagoda waves" asks nothing of water)."""
+
 # --- regions ------------------------------------------------------------------------------
 
 REGION_PHRASES: dict[str, Concept] = {
@@ -203,14 +210,20 @@ SUBJECT_PHRASES: dict[str, Concept] = {
     "take|takes|taking off": Concept("subject", "launches"),
     "wave|waves|waving|waved her|his|their hand|hands|arm|arms": Concept("subject", "waves a hand"),
     "wave|waves|waving|waved at|to|hello|goodbye": Concept("subject", "waves a hand"),
-    "flag|flags|banner|banners|curtain|curtains|hair|dress|cape|scarf wave|waves|waving|flutter|flutters|"
-    "fluttering|flap|flaps|flapping|blow|blows|blowing|billow|billows|billowing|sway|sways|swaying":
+    "flag|flags|banner|banners|curtain|curtains|hair|dress|cape|scarf " + "|".join(sorted(CLOTH_VERBS)):
         Concept("subject", "cloth moves"),
     "waving|fluttering|flapping|billowing flag|flags|banner|banners|curtain|curtains|hair":
         Concept("subject", "cloth moves"),
     # A flag is cloth wherever its verb stands ("the flag on the pagoda waves").
     "flag|flags|banner|banners|pennant|pennants": Concept("subject", "cloth moves"),
     "fly|flies|flying|flew|soar|soars|soaring away|off|past|by|across|up": Concept("subject", "flies"),
+    # Breaking surf needs water to rise and fall, which moving the photo's pixels cannot do: its
+    # surface ripples, and "waves crash against the shore" must not pass as rendered.
+    "wave|waves|surf|breaker|breakers|swell|swells|sea|ocean crash|crashes|crashing|crashed|break|breaks|breaking|"
+    "pound|pounds|pounding|smash|smashes|smashing|surge|surges|surging|tumble|tumbles|tumbling|curl|curls|"
+    "curling|roll|rolls|rolling": Concept("subject", "surf"),
+    "crashing|breaking|pounding|rolling|curling|surging wave|waves|surf|breakers|swell|swells":
+        Concept("subject", "surf"),
     # Things the photo does not show, which the engine does not draw (its added effects are
     # rain, snow, petals, leaves, fireflies, dust, sparkles, steam, smoke, fog, shimmer, twinkle
     # and light rays): the clause "fireworks burst over the lake" must not pass as rendered

@@ -187,6 +187,7 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
     _take(free, modifiers)
 
     clause_of = _clauses(tokens, concepts)
+    concepts = _with_cloth_verbs(tokens, clause_of, concepts)
     mentions = [
         Mention(m.payload, _quote(origins, m.start, m.end), clause_of[m.start], m.start, m.end,
                 direction=m.payload.direction)
@@ -214,6 +215,26 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
     understood -= {m.clause for m in mentions if _bare_camera(m, tokens, free, clause_of)} - named - qualified
     return Reading(mentions, global_modifiers, unattached,
                    _not_understood(tokens, origins, clause_of, understood), translated.languages)
+
+
+def _with_cloth_verbs(tokens: list[str], clause_of: list[int], concepts: list[Match[Concept]]) -> list[Match[Concept]]:
+    """A region read from a lone cloth verb after a flag in its clause becomes the flag's verb:
+    "waves" in "the flag on the pagoda waves" is not water, "sways" not foliage."""
+    cloth = [m for m in concepts if m.payload.kind == "cloth moves"]
+    verbs = {m.start: m for m in concepts
+             if m.payload.group == "region" and len(m.positions) == 1 and tokens[m.start] in lexicon.CLOTH_VERBS}
+    owner: dict[int, Match[Concept]] = {}
+    for verb in verbs.values():
+        before = [m for m in cloth if m.start < verb.start and clause_of[m.start] == clause_of[verb.start]]
+        if before:
+            owner[before[-1].start] = verb
+    out = []
+    for match in concepts:
+        if match.start in verbs and verbs[match.start] in owner.values():
+            continue
+        verb = owner.get(match.start) if match.payload.kind == "cloth moves" else None
+        out.append(Match(match.payload, match.positions + verb.positions) if verb else match)
+    return out
 
 
 def _bare_camera(mention: Mention, tokens: list[str], free: list[bool], clause_of: list[int]) -> bool:
