@@ -194,6 +194,8 @@ def test_things_the_photo_lacks_are_noted_even_beside_a_region_that_renders(prom
         ("the sun sets behind the hills", "sun sets", "a change of light over time"),
         ("the sky gets darker", "gets darker", "a change of light over time"),
         ("a bird is flying over the lake", "bird is flying", "a subject's action"),
+        ("petals fall, a bee lands on the flower", "bee lands", "a subject's action"),
+        ("the astronaut floats in space", "astronaut floats", "a subject's action"),
     ],
 )
 def test_what_used_to_pass_as_rendered_is_noted(prompt: str, words: str, reason: str) -> None:
@@ -202,6 +204,7 @@ def test_what_used_to_pass_as_rendered_is_noted(prompt: str, words: str, reason:
     plan = plan_motion(prompt, "", 5.0, 1, None)
     assert any(n.startswith(f"'{words}': {reason}") for n in plan.notes), plan.notes
     assert all(region.kind != "water" for region in plan.regions) or "lake" in prompt
+    assert not any("floats in" in line for line in plan.explanation), "a subject's verb steered the camera"
 
 
 @pytest.mark.parametrize(
@@ -441,3 +444,20 @@ def test_a_plume_from_a_named_place_the_engine_cannot_find_says_where_it_rises_i
                                     "steam rises from the cup into the air", "steam drifts up from the left"])
 def test_a_plume_from_what_the_engine_found_or_from_no_place_gets_no_note(prompt: str) -> None:
     assert list(planned("coffee", prompt)[2].plan["notes"]) == []
+
+
+def test_a_paraphrased_region_too_faint_to_show_is_noted_and_not_claimed() -> None:
+    """'static camera, drift slowly' on china: the paraphrase model reads 'drift slowly' as the sky,
+    whose motion is too faint to show there. The engine dropped it, but its note and the
+    enhanced prompt read the prompt without the paraphrase model: no note, and 'Rendered: static
+    camera, drift slowly'."""
+    from stillmotion.prompts.reading import without_kinds
+
+    prompt = "static camera, drift slowly"
+    image = frame_input(np.ascontiguousarray(load_sample_image("china.jpg")), "720p")
+    scene = analyze_scene(image)
+    prepared = MotionEngine().prepare(RenderRequest(image, prompt, "", 5.0, 7, 24, 12, scene, user_prompt=prompt))
+    assert "sky" not in [r["kind"] for r in prepared.plan["regions"]]
+    said = [n for n in prepared.plan["notes"] if n.startswith("'drift slowly': sky motion here would move less")]
+    assert said, prepared.plan["notes"]
+    assert without_kinds(prompt, frozenset({"sky"})) == "static camera"

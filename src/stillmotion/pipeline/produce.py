@@ -27,7 +27,7 @@ from stillmotion.media.framing import FRAME_SIZES, cover_crop, frame_size
 from stillmotion.moderation import check_image
 from stillmotion.pipeline.context import TaskContext
 from stillmotion.prompts import enhance_prompt
-from stillmotion.prompts.reading import read, without_kinds
+from stillmotion.prompts.reading import region_asks, without_kinds
 
 # Overall progress (0..100) given to each stage; rendering+encoding is the bulk.
 _DECODE, _PLAN, _RENDER = (0.0, 3.0), (3.0, 8.0), (8.0, 99.0)
@@ -169,5 +169,4 @@ def produce_video(
 
 def _dropped_regions(prompt: str, plan: dict[str, Any]) -> frozenset[str]:
     """Region kinds the prompt names that the plan does not render (too faint to see)."""
-    named = {key.split(":", 1)[1] for key in read(prompt).asks if key.startswith("region:")}
-    return frozenset(named - {region["kind"] for region in plan.get("regions", ())})
+    return region_asks(prompt) - {region["kind"] for region in plan.get("regions", ())}

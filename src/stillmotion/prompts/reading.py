@@ -166,6 +166,13 @@ def _said_again(mention: Mention) -> str:
     return ""
 
 
+def region_asks(text: str) -> frozenset[str]:
+    """The region kinds `text` asks for, read as the engine reads them, paraphrases too: "drift
+    by" is the sky's, and must leave the enhanced prompt when the sky is too faint to show."""
+    return frozenset(m.concept.kind for m in read_prompt(text, closest_concept).mentions
+                     if m.concept.group == "region" and not m.negated)
+
+
 def without_kinds(text: str, dropped: frozenset[str]) -> str:
     """`text` less the clauses whose every named thing is a region kind in `dropped`
     (motion measured too faint to show: the enhanced prompt must not claim it)."""
@@ -173,8 +180,8 @@ def without_kinds(text: str, dropped: frozenset[str]) -> str:
         return text
     kept = []
     for piece in chunks(text):
-        named = read(piece).asks
-        if named and all(key.startswith("region:") and key.split(":", 1)[1] in dropped for key in named):
+        asks = [m for m in read_prompt(piece, closest_concept).mentions if not m.negated]
+        if asks and all(m.concept.group == "region" and m.concept.kind in dropped for m in asks):
             continue
         kept.append(piece)
     return "".join(kept).strip().rstrip(",") or text

@@ -17,6 +17,7 @@ import numpy as np
 
 from stillmotion.audio.cues import AudioCues
 from stillmotion.engines.base import RenderRequest
+from stillmotion.engines.motion import prompt_paraphrase
 from stillmotion.engines.motion.added_effects import ADDED_KINDS, AddedEffect, build_added_effects
 from stillmotion.engines.motion.allocator import keep_freed_memory
 from stillmotion.engines.motion.anchors import ATMOSPHERE_KINDS, place
@@ -138,8 +139,10 @@ def _smaller_camera(request: RenderRequest, plan: MotionPlan, kept: float) -> Mo
 
 
 def _user_reading(request: RenderRequest) -> Reading:
-    """The prompt as the user wrote it (notes quote the user, not the enhancer)."""
-    return read_prompt(request.user_prompt if request.user_prompt is not None else request.prompt)
+    """The prompt as the user wrote it (notes quote the user, not the enhancer), read as the plan
+    read it: a clause the paraphrase model took for a region is noted when that region is dropped."""
+    return read_prompt(request.user_prompt if request.user_prompt is not None else request.prompt,
+                       prompt_paraphrase.closest_concept)
 
 
 def _masks(request: RenderRequest, plan: MotionPlan, scene: SceneAnalysis | None) -> dict[str, np.ndarray]:

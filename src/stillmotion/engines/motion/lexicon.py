@@ -43,6 +43,8 @@ CAMERA_PHRASES: dict[str, Concept] = {
     "camera move|moves|moving|moved|goes|heads in|forward|closer": Concept("camera", "push_in"),
     "move|moves|moving|moved|come|comes|coming|get|gets|getting closer|forward":
         Concept("camera", "push_in"),
+    # "The astronaut floats in space" is not one: a named subject's verb is read first (it is the
+    # leftmost of the two overlapping phrases, `SUBJECT_PHRASES`).
     "creep|creeps|creeping|inch|inches|inching|drift|drifts|drifting|float|floats|floating closer|forward|in":
         Concept("camera", "push_in"),
     "ken burns": Concept("camera", "push_in"),
@@ -232,10 +234,14 @@ SUBJECT_PHRASES: dict[str, Concept] = {
     "meteor|meteors|comet|comets|butterfly|butterflies|tornado|tornadoes": Concept("subject", "new thing"),
     "northern|southern lights": Concept("subject", "new thing"),
     "shooting|falling star|stars": Concept("subject", "new thing"),
-    "bird|birds|plane|planes|airplane|rocket|car|cars|train|boat|boats|ship|people|crowd "
+    "bird|birds|plane|planes|airplane|rocket|car|cars|train|boat|boats|ship|people|crowd|person|man|woman|girl|"
+    "boy|child|children|astronaut|astronauts|cat|cats|dog|dogs|horse|horses|deer|bee|bees|insect|insects|fish|"
+    "swan|swans|duck|ducks|animal|animals "
     "fly|flies|flying|move|moves|moving|drive|drives|driving|sail|sails|sailing|pass|passes|passing|"
     "walk|walks|walking|glide|glides|gliding|float|floats|floating|drift|drifts|drifting|cross|crosses|"
-    "crossing|cruise|cruises|cruising|race|races|racing|speed|speeds|speeding|row|rows|rowing":
+    "crossing|cruise|cruises|cruising|race|races|racing|speed|speeds|speeding|row|rows|rowing|land|lands|"
+    "landing|hover|hovers|hovering|buzz|buzzes|buzzing|swim|swims|swimming|run|runs|running|jump|jumps|"
+    "jumping|climb|climbs|climbing":
         Concept("subject", "moves"),
     # A change of light over time: the engine keeps the photo's light (its glow and flicker are
     # local), so "fades to night" is reported, never passed as rendered.
