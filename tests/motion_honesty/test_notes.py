@@ -93,10 +93,12 @@ def test_a_flag_is_cloth_wherever_its_verb_stands(prompt: str, words: str) -> No
     assert not plan.regions
 
 
-def test_waves_as_a_noun_beside_a_subject_still_move_the_water() -> None:
-    plan = plan_motion("a boat glides over the waves", "", 5.0, 1, None)
+@pytest.mark.parametrize(("prompt", "words"), [("a boat glides over the waves", "'boat glides': a subject's action"),
+                                               ("the flag ripples above the rippling lake", "'flag ripples': cloth")])
+def test_water_words_beside_a_subject_with_its_verb_still_move_the_water(prompt: str, words: str) -> None:
+    plan = plan_motion(prompt, "", 5.0, 1, None)
     assert [region.kind for region in plan.regions] == ["water"]
-    assert any(n.startswith("'boat glides': a subject's action") for n in plan.notes)
+    assert any(n.startswith(words) for n in plan.notes), plan.notes
 
 
 @pytest.mark.parametrize(

@@ -103,7 +103,7 @@ CAMERA_PHRASES: dict[str, Concept] = {
 
 CLOTH_VERBS = frozenset(
     "wave waves waving flutter flutters fluttering flap flaps flapping blow blows blowing billow billows "
-    "billowing sway sways swaying".split()
+    "billowing sway sways swaying ripple ripples rippling".split()
 )
 """What cloth does in the wind: after a flag in its clause, such a word is the flag's verb, even
 where other words stand between them ("the flag on the pagoda waves" asks nothing of water)."""

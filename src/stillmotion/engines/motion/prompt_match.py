@@ -218,9 +218,10 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
 
 
 def _with_cloth_verbs(tokens: list[str], clause_of: list[int], concepts: list[Match[Concept]]) -> list[Match[Concept]]:
-    """A region read from a lone cloth verb after a flag in its clause becomes the flag's verb:
-    "waves" in "the flag on the pagoda waves" is not water, "sways" not foliage."""
-    cloth = [m for m in concepts if m.payload.kind == "cloth moves"]
+    """A region read from a lone cloth verb after a verbless flag in its clause becomes the
+    flag's verb: "waves" in "the flag on the pagoda waves" is not water, "sways" not foliage
+    ("the flag ripples above the rippling lake" keeps its lake's ripples)."""
+    cloth = [m for m in concepts if m.payload.kind == "cloth moves" and len(m.positions) == 1]  # verbless
     verbs = {m.start: m for m in concepts
              if m.payload.group == "region" and len(m.positions) == 1 and tokens[m.start] in lexicon.CLOTH_VERBS}
     owner: dict[int, Match[Concept]] = {}
