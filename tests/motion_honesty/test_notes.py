@@ -463,3 +463,21 @@ def test_a_paraphrased_region_too_faint_to_show_is_noted_and_not_claimed() -> No
     said = [n for n in prepared.plan["notes"] if n.startswith("'drift slowly': sky motion here would move less")]
     assert said, prepared.plan["notes"]
     assert without_kinds(prompt, frozenset({"sky"})) == "static camera"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "said", "flag"),
+    [
+        ("camera shakes as the engines roar", "handheld camera", "handheld"),
+        ("seamless loop of the cat blinking", "seamless loop", "loop"),
+        ("cinemagraph where the cat blinks", "cinemagraph", "cinemagraph"),
+    ],
+)
+def test_a_left_out_clause_keeps_its_handheld_loop_or_cinemagraph(prompt: str, said: str, flag: str) -> None:
+    """'camera shakes as the engines roar' on the rocket rendered no shake: its clause was left out
+    of the enhanced prompt for the roar, and only camera and region words were said again."""
+    kept = renderable_prompt(prompt, None)
+    assert kept == said
+    assert flag in read(kept).asks
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert plan.notes, "what was left out still has its note"

@@ -163,7 +163,13 @@ def _said_again(mention: Mention) -> str:
         return _RENDERED_PHRASES[f"region:{concept.kind}"]
     if concept.group == "particle":
         return mention.text
-    return ""
+    return _FLAGS_SAID.get(concept.group, "")
+
+
+_FLAGS_SAID = {"handheld": "handheld camera", "loop": "seamless loop", "cinemagraph": "cinemagraph",
+               "smooth": "smooth"}
+"""The flag groups said again in words the engine reads as the same flag: "camera shakes as the
+engines roar" keeps its shake when the roar is left out."""
 
 
 def region_asks(text: str) -> frozenset[str]:
