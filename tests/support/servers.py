@@ -133,12 +133,9 @@ class ServerProcess(ChildProcess):
         return json.loads(self.cli("keys", "create", "--name", name, "--credits", str(credits), "--json"))
 
     def start(self, timeout: float = 60.0) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [*self.wrapper, sys.executable, "-m", "stillmotion", "serve"], env=self.env, stdout=log,
-            stderr=subprocess.STDOUT, preexec_fn=self._limit_file_size if self.file_size_limit is not None else None,
-        )
+        """Start `serve` and return once it answers /readyz."""
+        self.spawn()
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -150,6 +147,15 @@ class ServerProcess(ChildProcess):
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"server not ready after {timeout} s:\n{self.log_path.read_text()}")
+
+    def spawn(self) -> None:
+        """Start `serve` and return at once (`bench/footprint.py` times what follows)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [*self.wrapper, sys.executable, "-m", "stillmotion", "serve"], env=self.env, stdout=log,
+            stderr=subprocess.STDOUT, preexec_fn=self._limit_file_size if self.file_size_limit is not None else None,
+        )
 
     def _limit_file_size(self) -> None:
         assert self.file_size_limit is not None
