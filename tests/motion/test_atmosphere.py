@@ -183,3 +183,29 @@ def test_shimmer_folded_into_the_warp_is_the_shimmer_drawn_on_the_finished_frame
         assert float(np.abs(by_draw).mean()) > 1.0, "the shimmer moves its band"
         assert 0.8 < float(np.abs(by_fold).mean() / np.abs(by_draw).mean()) < 1.25
         assert float(np.corrcoef(by_fold.ravel(), by_draw.ravel())[0, 1]) > 0.95
+
+
+def test_fog_in_a_studio_portrait_stays_off_the_person() -> None:
+    """On skimage's astronaut, "fog drifts slowly" veiled her face and turned her black collar grey:
+    the depth proxy reads the pale face as far as the backdrop, and the salient-subject mask is
+    not the person. Fog now stays off a head and body under each portrait-sized face."""
+    from stillmotion.engines.motion import MotionEngine
+    from stillmotion.engines.motion.scene import analyze_scene
+    from stillmotion.engines.motion.scene_faces import find_faces
+    from stillmotion.pipeline.produce import frame_input
+
+    data = pytest.importorskip("skimage.data")
+    image = frame_input(np.ascontiguousarray(data.astronaut()), "720p")
+    scene = analyze_scene(image)
+    request = dataclasses.replace(request_for(image, frames=24, fps=12, prompt="static camera, fog drifts slowly"),
+                                  scene=scene)
+    prepared = MotionEngine().prepare(request)
+    assert [region["kind"] for region in prepared.plan["regions"]] == ["fog"]
+    frames = render_all(prepared)
+    (face,) = find_faces(image, min_share=0.12)
+    h, w = image.shape[:2]
+    box = (slice(int(face.y * h), int((face.y + 1.6 * face.height) * h)),  # the face and the collar below it
+           slice(int(face.x * w), int((face.x + face.width) * w)))
+    assert float(np.abs(frames[-1][box].astype(int) - image[box]).mean()) < 0.5, "fog drawn over her face"
+    backdrop = (slice(0, int(0.3 * h)), slice(int(0.75 * w), int(0.85 * w)))  # the backdrop beside the shuttle
+    assert float(np.abs(frames[-1][backdrop].astype(int) - image[backdrop]).mean()) > 1.5, "no fog on the backdrop"

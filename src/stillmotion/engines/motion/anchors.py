@@ -197,12 +197,15 @@ def _column_above(source: Source, scene: SceneAnalysis) -> np.ndarray:
 
 
 def _distant(scene: SceneAnalysis) -> np.ndarray:
-    """0 up to NEAR_CLEAR of the depth range, 1 from twice that, and 0 on the main subject: what lies
-    in front of fog or hot air (a person, a lamp post) is not veiled or bent with the distance behind
-    it, and the subject stays clear where the depth proxy misreads it as far."""
+    """0 up to NEAR_CLEAR of the depth range, 1 from twice that, and 0 on the main subject and on
+    people: what lies in front of fog or hot air (a person, a lamp post) is not veiled or bent with
+    the distance behind it, and stays clear where the depth proxy misreads it as far (a pale face
+    reads as far as a studio backdrop)."""
     far = smootherstep((_normalised(scene.depth) - NEAR_CLEAR) / NEAR_CLEAR)
-    subject = scene.masks.get("subject")
-    return far if subject is None else far * (1.0 - subject)
+    for near in ("subject", "people"):
+        if (mask := scene.masks.get(near)) is not None:
+            far = far * (1.0 - mask)
+    return far
 
 
 def _normalised(depth: np.ndarray) -> np.ndarray:

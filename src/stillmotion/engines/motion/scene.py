@@ -17,7 +17,7 @@ import numpy as np
 
 from stillmotion.engines.motion.light_rays import emitter_map
 from stillmotion.engines.motion.scene_depth import estimate_depth
-from stillmotion.engines.motion.scene_faces import find_faces
+from stillmotion.engines.motion.scene_faces import find_faces, people_mask
 from stillmotion.engines.motion.scene_features import compute_features
 from stillmotion.engines.motion.scene_masks import (
     PORTRAIT_FACE_WIDTH,
@@ -45,7 +45,8 @@ class SceneAnalysis:
     """float32 (h, w): 0 near .. 1 far; the sky is the farthest plane."""
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     """float32 (h, w) soft masks 0..1: "sky", "water" (weak: use only when the plan names it),
-    "foliage", "fire", "subject", "vessel" (a drink ringed by a pale rim: where steam rises); "twinkle"
+    "foliage", "fire", "subject", "vessel" (a drink ringed by a pale rim: where steam rises), "people"
+    (a head and body under each portrait-sized face, `scene_faces.people_mask`); "twinkle"
     (the point lights, found on the full image: each one's contrast at its pixel) and "rays" (the bright
     sky or gap light rays could come from)."""
     elements: frozenset[str] = frozenset()
@@ -65,7 +66,8 @@ def analyze_scene(image: np.ndarray) -> SceneAnalysis:
         raise ValueError("analyze_scene expects an RGB uint8 (height, width, 3) array")
     features = compute_features(_working_copy(image))
     sky, sky_sure = sky_mask(features)
-    if sky.max() > 0.5 and is_studio_backdrop(sky, _faces(features.rgb)):
+    faces = _faces(features.rgb)
+    if sky.max() > 0.5 and is_studio_backdrop(sky, faces):
         sky, sky_sure = np.zeros_like(sky), False
     horizon = horizon_row(sky, sky_sure, features.height)
     water, water_sure = water_mask(features, sky, sky_sure, horizon)
@@ -81,7 +83,8 @@ def analyze_scene(image: np.ndarray) -> SceneAnalysis:
     return SceneAnalysis(
         depth=depth,
         masks={"sky": sky, "water": water, "foliage": foliage, "fire": fire, "subject": subject,
-               "vessel": vessel_mask(features), "twinkle": point_light_map(image, sky.shape),
+               "vessel": vessel_mask(features), "people": people_mask(faces, *sky.shape),
+               "twinkle": point_light_map(image, sky.shape),
                "rays": emitter_map(features.rgb, sky, foliage)},
         elements=frozenset(name for name, yes in sure.items() if yes),
         horizon=horizon / features.height,
