@@ -90,3 +90,13 @@ def test_large_images_are_read_like_small_ones(scenes: dict[str, np.ndarray]) ->
 def test_describe_names_elements_and_light(scene_summaries: dict[str, SceneSummary]) -> None:
     text = scene_summaries["night"].describe()
     assert text == "elements: lights; light: night; faces: 0"
+
+
+def test_a_grey_photo_is_not_read_as_misty() -> None:
+    """skimage's grass (a black-and-white close-up) read as misty, and the enhancer drew mist over
+    it with no prompt: without any colour, low saturation is no sign of mist."""
+    from stillmotion.pipeline.produce import frame_input
+
+    data = pytest.importorskip("skimage.data")
+    grass = frame_input(np.ascontiguousarray(np.repeat(data.grass()[..., None], 3, axis=2)), "720p")
+    assert "mist" not in summarize_scene(grass).elements

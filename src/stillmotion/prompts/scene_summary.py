@@ -48,6 +48,9 @@ _MIST_SATURATION = 0.14
 _MIST_MIN_VALUE = 0.45
 _MIST_MAX_CONTRAST = 0.12
 """Mist is pale, washed out and flat: low saturation, bright, small spread of value."""
+_MONOCHROME_SATURATION = 0.01
+"""Below this at its 99th percentile an image has no colour at all (a black-and-white photo, a
+grey texture): its low saturation says nothing of mist (skimage's grey grass read as misty)."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,8 @@ def _has_lamps(val: np.ndarray) -> bool:
 
 def _is_misty(sat: np.ndarray, val: np.ndarray) -> bool:
     return bool(
-        sat.mean() < _MIST_SATURATION
+        float(np.percentile(sat, 99)) >= _MONOCHROME_SATURATION
+        and sat.mean() < _MIST_SATURATION
         and val.mean() > _MIST_MIN_VALUE
         and val.std() < _MIST_MAX_CONTRAST
     )
