@@ -481,3 +481,23 @@ def test_a_left_out_clause_keeps_its_handheld_loop_or_cinemagraph(prompt: str, s
     assert flag in read(kept).asks
     plan = plan_motion(prompt, "", 5.0, 1, None)
     assert plan.notes, "what was left out still has its note"
+
+
+def test_lights_glow_only_where_the_photo_has_lights() -> None:
+    """'headlights flicker' on skimage's motorcycle (a daylit garage, the headlamp off) answered
+    'Rendered: headlights flicker' and flickered the photo's brightest pixels: the red tank, the
+    shelves, the boxes. Lights are the point lights and flames the analysis finds (the Hubble
+    field's stars and galaxies glow)."""
+    prompt = "static camera, headlights flicker"
+    garage = frame_input(np.ascontiguousarray(data.stereo_motorcycle()[0]), "720p")
+    prepared = MotionEngine().prepare(RenderRequest(garage, prompt, "", 5.0, 7, 24, 12, analyze_scene(garage),
+                                                    user_prompt=prompt))
+    assert "light" not in [r["kind"] for r in prepared.plan["regions"]]
+    said = [n for n in prepared.plan["notes"] if "no lamps or flames" in n]
+    assert said and fails_strict(said[0]), prepared.plan["notes"]
+    frames = list(prepared.frames(TaskContext()))
+    assert np.array_equal(frames[-1], frames[0])
+
+    prompt = "static camera, lights glow"
+    _, _, space = planned("hubble_deep_field", prompt)
+    assert "light" in [r["kind"] for r in space.plan["regions"]] and not space.plan["notes"]

@@ -48,6 +48,7 @@ _ABSENT = {
     "fog": "no ground, water or distance was found for fog to lie on, so none is drawn",
     "heat": "no flames or horizon were found for heat to shimmer over, so none is drawn",
     "twinkle": "no stars or point lights (small bright points in the dark) were found in the photo to twinkle",
+    "light": "no lamps or flames (bright points in the dark) were found in the photo to glow or flicker",
     "rays": "no sun, bright sky or bright gap was found in the upper photo for light rays to come from",
 }
 DOUBTFUL_WATER_REASON = (
@@ -79,10 +80,11 @@ WEAK_REASON = "{kind} motion here would move less than a visible amount ({measur
 def region_found(kind: str, scene: SceneAnalysis | None) -> bool:
     """Whether the photo has somewhere for a region effect of this kind to move.
 
-    Light needs no mask (the brightest pixels are its lights); steam, smoke, fog
-    and heat shimmer are drawn, not found, wherever `anchors` places them.
+    Lights are the point lights and flames the analysis found (`regions.lamp_mask`; a scene
+    built without that mask flickers its brightest pixels); steam, smoke, fog and heat shimmer
+    are drawn, not found, wherever `anchors` places them.
     """
-    if kind == "light":
+    if kind == "light" and (scene is None or "light" not in scene.masks):
         return True
     if scene is None:
         return False

@@ -320,8 +320,33 @@ HIGHLIGHT_QUANTILE = 0.97
 """Lamps, windows and the sun's glint are the brightest few percent of a photo."""
 
 
+LIGHT_REACH = 0.04
+"""A lamp's glow reaches this share of the frame's long side around its point."""
+
+
+def lamp_mask(rgb: np.ndarray, points: np.ndarray, flames: np.ndarray | None) -> np.ndarray:
+    """Where lights glow and flicker (float32 0..1 at the size of `rgb`, the scene's working
+    copy): the bright pixels around a light the scene analysis found, a point light in the dark
+    (`twinkle.point_light_map`) or sure flames, out to `LIGHT_REACH`. The brightest pixels of a
+    daylit photo are its white surfaces: flickering them under "the headlights flicker"
+    (skimage's motorcycle in a garage: the tank, the shelves, the boxes) was a false success."""
+    sources = points > 0
+    if flames is not None:
+        sources |= flames >= 0.5
+    if not sources.any():
+        return np.zeros(points.shape, np.float32)
+    radius = max(1, round(LIGHT_REACH * max(points.shape)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    near = cv2.GaussianBlur(cv2.dilate(sources.astype(np.float32), kernel), (0, 0), radius / 2)
+    value = rgb.max(axis=2).astype(np.float32) / 255.0
+    floor = float(np.median(value))
+    bright = np.clip((value - floor) / max(1.0 - floor, 1e-3), 0.0, 1.0)
+    return np.clip(2.0 * bright * near, 0.0, 1.0).astype(np.float32)
+
+
 def highlight_mask(image: np.ndarray) -> np.ndarray:
-    """Soft mask of the image's light sources, for "light flicker/glow" when the scene names none."""
+    """Soft mask of the image's brightest pixels, for "light flicker/glow" when the scene says
+    nothing of its lights (a scene built by hand; `analyze_scene` gives `lamp_mask`)."""
     small = cv2.resize(image, (max(2, image.shape[1] // 8), max(2, image.shape[0] // 8)), interpolation=cv2.INTER_AREA)
     value = small.max(axis=2).astype(np.float32)
     threshold = float(np.quantile(value, HIGHLIGHT_QUANTILE))

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from stillmotion.engines.motion.light_rays import emitter_map
+from stillmotion.engines.motion.regions import lamp_mask
 from stillmotion.engines.motion.scene_depth import estimate_depth
 from stillmotion.engines.motion.scene_faces import find_faces, people_mask
 from stillmotion.engines.motion.scene_features import compute_features
@@ -46,7 +47,8 @@ class SceneAnalysis:
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     """float32 (h, w) soft masks 0..1: "sky", "water" (weak: use only when the plan names it),
     "foliage", "fire", "subject", "vessel" (a drink ringed by a pale rim: where steam rises), "people"
-    (a head and body under each portrait-sized face, `scene_faces.people_mask`); "twinkle"
+    (a head and body under each portrait-sized face, `scene_faces.people_mask`), "light" (where
+    lamps and flames glow: `regions.lamp_mask`); "twinkle"
     (the point lights, found on the full image: each one's contrast at its pixel) and "rays" (the bright
     sky or gap light rays could come from)."""
     elements: frozenset[str] = frozenset()
@@ -78,13 +80,14 @@ def analyze_scene(image: np.ndarray) -> SceneAnalysis:
     fire, fire_sure = fire_mask(features, sky)
     subject, subject_sure = subject_mask(features)
     depth = estimate_depth(features, sky, sky_sure, horizon, subject)
+    points = point_light_map(image, sky.shape)
     sure = {"sky": sky_sure, "water": water_sure, "foliage": foliage_sure, "fire": fire_sure,
             "subject": subject_sure}
     return SceneAnalysis(
         depth=depth,
         masks={"sky": sky, "water": water, "foliage": foliage, "fire": fire, "subject": subject,
                "vessel": vessel_mask(features), "people": people_mask(faces, *sky.shape),
-               "twinkle": point_light_map(image, sky.shape),
+               "twinkle": points, "light": lamp_mask(features.rgb, points, fire if fire_sure else None),
                "rays": emitter_map(features.rgb, sky, foliage)},
         elements=frozenset(name for name, yes in sure.items() if yes),
         horizon=horizon / features.height,
