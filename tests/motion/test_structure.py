@@ -11,6 +11,7 @@ rim (0.865); with the parallax caps lifted the motorcycle's truck and orbit bend
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -19,7 +20,7 @@ from stillmotion.engines.motion import MotionEngine
 from stillmotion.engines.motion.engine import prepare_plan
 from stillmotion.engines.motion.plan import CameraMove, MotionPlan
 from stillmotion.engines.motion.scene import SceneAnalysis
-from tests.motion.harness import request_for
+from tests.motion.harness import render_all, request_for
 
 FLOORS = {
     ("motorcycle", "orbit around the motorcycle"): 0.993,
@@ -59,3 +60,34 @@ def test_a_wide_near_object_pans_whole_without_a_ghost_of_its_outline() -> None:
     inside = parallax.foreground_rgba[y0 + 40 : height - 40, x0 + 40 : x1 - 40, 3]
     left_behind = float((inside < 255).mean())
     assert left_behind == 0.0, f"{left_behind:.1%} of the block's inside is left in the background layer"
+
+
+def test_a_cut_through_a_depth_ramp_parts_over_the_photo_not_a_smooth_fill() -> None:
+    """Where the foreground layer's cut runs through a depth ramp rather than a step (the
+    proxy's level crossing inside china.jpg's right tree on "pan right"), the plate under it
+    was the coarse inpainted fill: as the layers parted, a smooth grey-green band grew across the
+    crown. The plate keeps the photo there now, so the parting shows the same texture."""
+    width, height = 640, 360
+    rng = np.random.default_rng(5)
+    image = np.empty((height, width, 3), np.uint8)
+    image[:] = np.linspace(170, 230, height, dtype=np.float32)[:, None, None].astype(np.uint8)  # smooth sky
+    y0 = 120
+    foliage = rng.integers(20, 140, (height - y0, width, 3), dtype=np.uint8)
+    image[y0:] = cv2.GaussianBlur(foliage, (0, 0), 1.2)  # textured ground, like leaves
+    depth = np.ones((height, width), np.float32)
+    # Near on the left, a ramp to the far right: the ground stands out of the sky along its top
+    # (a step), but within it the depth only rises, crossing the layer's cut with no step.
+    depth[y0:] = np.linspace(0.2, 0.95, width, dtype=np.float32)[None, :]
+    plan = MotionPlan(camera=CameraMove(kind="truck", direction="right", amount=1.0))
+    prepared = prepare_plan(request_for(image, frames=24), plan, SceneAnalysis(depth=depth, masks={}))
+    parallax = prepared.renderer.parallax
+    assert parallax is not None and parallax.foreground_rgba is not None, "the ground's step made no layer"
+    coverage = parallax.foreground_rgba[y0 + 150 :, :, 3].astype(np.float32) / 255.0
+    edge = int(np.argmax(coverage.mean(axis=0) < 0.5))  # where the layer ends along the ramp
+    assert 0 < edge < width - 40, "the layer must end inside the ramp"
+    band = (slice(y0 + 150, height), slice(max(0, edge - 40), edge + 40))  # clear of the step along its top
+    assert np.array_equal(parallax.plate[band][..., :3], image[band]), "the plate was filled where nothing is uncovered"
+    last = render_all(prepared)[-1]
+    grey = cv2.cvtColor(last, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    original = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    assert float(np.std(grey[band])) > 0.8 * float(np.std(original[band])), "a smooth band where the layers parted"

@@ -133,7 +133,9 @@ class ParallaxWarp:
         # the doubled sliver, the ghost outline.
         small_image = cv2.resize(image, (grid.small_width, grid.small_height), interpolation=cv2.INTER_AREA)
         filled = cv2.inpaint(small_image, split.hole * 255, 3, cv2.INPAINT_TELEA)
-        rim = cv2.dilate((alpha > FILL_FROM_ALPHA).astype(np.uint8), cv2.getStructuringElement(
+        # Only inside the hole: elsewhere under the layer (a cut with no step) the photo itself.
+        filled_over = (alpha > FILL_FROM_ALPHA) & (grid.grow(split.hole.astype(np.float32)) > 0.5)
+        rim = cv2.dilate(filled_over.astype(np.uint8), cv2.getStructuringElement(
             cv2.MORPH_ELLIPSE, (2 * FILL_MARGIN_PIXELS + 1, 2 * FILL_MARGIN_PIXELS + 1)))
         hole = cv2.GaussianBlur(rim.astype(np.float32), (0, 0), FILL_MARGIN_PIXELS / 2.0)
         plate = _blend(_grow_image(filled, grid), image, hole)
@@ -293,9 +295,7 @@ def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> tuple
     Depth proxies are blotchy; steps are looked for on a smoothed copy, and only
     regions large enough to be an object (not a blotch) become a layer.
     """
-    search = max(SEARCH_FRACTION * grid.width, reach)
-    radius = max(1, round(search / grid.divisor))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    kernel = _search_kernel(grid, reach)
     smooth = cv2.GaussianBlur(depth, (0, 0), DEPTH_SMOOTHING_CELLS)
     behind = cv2.dilate(smooth, kernel)  # farthest depth nearby
     step = behind - smooth
@@ -310,6 +310,12 @@ def _foreground_alpha(depth: np.ndarray, grid: FieldGrid, reach: float) -> tuple
     alpha = np.maximum(alpha, _whole_object(smooth, behind, keep[labels]))
     standing_out = (step > STEP_LOW).astype(np.uint8)
     return cv2.GaussianBlur(alpha, (0, 0), 0.75).astype(np.float32), standing_out
+
+
+def _search_kernel(grid: FieldGrid, reach: float) -> np.ndarray:
+    """The disc (coarse cells) within which "what lies behind" a cell is looked for."""
+    radius = max(1, round(max(SEARCH_FRACTION * grid.width, reach) / grid.divisor))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
 def _whole_object(smooth: np.ndarray, behind: np.ndarray, rim: np.ndarray) -> np.ndarray:
@@ -390,6 +396,11 @@ def _split(small_depth: np.ndarray, grid: FieldGrid, reach: float) -> _Split:
     hole = cv2.dilate((alpha > 0.02).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
     near_hole = cv2.dilate(hole, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
     hole = cv2.bitwise_or(hole, cv2.bitwise_and(standing_out, near_hole))
+    # Only near a step does the layer hide what its move uncovers. Where its cut runs through a
+    # depth ramp instead (the proxy's level crossing inside a tree's crown: china, "pan right"),
+    # the plate keeps the photo, so the parting edge shows the same leaves, not a smooth band of
+    # fill (a grey-green ring that grew across the crown as the layers parted).
+    hole = cv2.bitwise_and(hole, cv2.dilate(standing_out, _search_kernel(grid, reach)))
     # Telea on float data can overshoot; the overscan assumed the image's own depth range.
     low, high = float(small_depth.min()), float(small_depth.max())
     # Behind the foreground the background's depth is what surrounds it, all the way out to
