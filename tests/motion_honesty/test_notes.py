@@ -501,3 +501,12 @@ def test_lights_glow_only_where_the_photo_has_lights() -> None:
     prompt = "static camera, lights glow"
     _, _, space = planned("hubble_deep_field", prompt)
     assert "light" in [r["kind"] for r in space.plan["regions"]] and not space.plan["notes"]
+
+
+@pytest.mark.parametrize(("prompt", "words"), [("the flower blooms", "flower blooms"), ("the trees grow", "trees grow"),
+                                               ("the tulips open slowly", "tulips open")])
+def test_a_plant_changing_shape_is_noted_not_passed_off_as_sway(prompt: str, words: str) -> None:
+    """'the trees grow' on china answered 'Rendered: the trees grow' and swayed the trees."""
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert any(n.startswith(f"'{words}': a plant opening, growing or wilting") for n in plan.notes), plan.notes
+    assert not plan.regions

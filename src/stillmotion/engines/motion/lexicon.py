@@ -219,6 +219,11 @@ SUBJECT_PHRASES: dict[str, Concept] = {
     # A flag is cloth wherever its verb stands ("the flag on the pagoda waves").
     "flag|flags|banner|banners|pennant|pennants": Concept("subject", "cloth moves"),
     "fly|flies|flying|flew|soar|soars|soaring away|off|past|by|across|up": Concept("subject", "flies"),
+    # A plant changing its shape: "the flower blooms" is not the foliage swaying.
+    "flower|flowers|bud|buds|blossom|blossoms|petals|plant|plants|rose|roses|tulip|tulips|dahlia|dahlias|tree|trees|"
+    "grass|leaf|leaves|vine|vines "
+    "bloom|blooms|blooming|bloomed|open|opens|opening|opened|unfold|unfolds|unfolding|grow|grows|growing|"
+    "wilt|wilts|wilting|wither|withers|withering": Concept("subject", "grows"),
     # Breaking surf needs water to rise and fall, which moving the photo's pixels cannot do: its
     # surface ripples, and "waves crash against the shore" must not pass as rendered.
     "wave|waves|surf|breaker|breakers|swell|swells|sea|ocean crash|crashes|crashing|crashed|break|breaks|breaking|"

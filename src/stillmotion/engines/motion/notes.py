@@ -33,6 +33,10 @@ SURF_REASON = (
     "waves rising and breaking are not in a still photo's pixels; the motion engine moves the water's "
     "surface (ripples and shimmer), it cannot raise or break a wave"
 )
+GROWTH_REASON = (
+    "a plant opening, growing or wilting changes its shape, which the motion engine cannot draw; "
+    "it can sway leaves and flowers in the wind"
+)
 CLOTH_REASON = "cloth or hair moving in the wind is not in a still photo's pixels; the motion engine cannot fold it"
 PULL_OUT_REASON = (
     "the photo is already the widest view there is, and widening it would need picture outside the frame; "
@@ -112,7 +116,7 @@ def unrenderable(mention: Mention, scene: SceneAnalysis | None) -> str | None:
     if mention.negated:
         return None
     if concept.group == "subject":
-        return {"cloth moves": CLOTH_REASON, "new thing": NEW_THING_REASON, "surf": SURF_REASON,
+        return {"cloth moves": CLOTH_REASON, "new thing": NEW_THING_REASON, "surf": SURF_REASON, "grows": GROWTH_REASON,
                 "light changes": LIGHT_CHANGE_REASON}.get(concept.kind, SUBJECT_REASON)  # fmt: skip
     if concept.group == "camera" and concept.kind == "pull_out":
         return PULL_OUT_REASON
