@@ -510,3 +510,13 @@ def test_a_plant_changing_shape_is_noted_not_passed_off_as_sway(prompt: str, wor
     plan = plan_motion(prompt, "", 5.0, 1, None)
     assert any(n.startswith(f"'{words}': a plant opening, growing or wilting") for n in plan.notes), plan.notes
     assert not plan.regions
+
+
+def test_a_shaking_tripod_shakes_and_a_sky_turning_orange_is_noted() -> None:
+    """'the tripod shakes' on camera.png was read as "shot on a tripod": a locked-off camera,
+    the opposite, under 'Rendered: the tripod shakes'. 'the sky turns orange' said only that the
+    sky's motion was too faint, as if a colour change could have been rendered."""
+    assert plan_motion("the tripod shakes", "", 5.0, 1, None).camera.handheld > 0
+    assert plan_motion("shot on a tripod", "", 5.0, 1, None).camera.kind == "static"
+    plan = plan_motion("the sky turns orange", "", 5.0, 1, None)
+    assert any(n.startswith("'turns orange': a change of light over time") for n in plan.notes), plan.notes

@@ -99,6 +99,8 @@ CAMERA_PHRASES: dict[str, Concept] = {
         Concept("handheld"),
     "handheld|hand-held|shaky|shakycam|wobbly": Concept("handheld"),
     "camera shake|shakes|shaking|wobble|wobbles|wobbling|jitter": Concept("handheld"),
+    # A tripod alone is a locked-off camera; one that shakes is the opposite.
+    "camera|tripod|tripods shake|shakes|shaking|wobble|wobbles|wobbling|jitters|jittering": Concept("handheld"),
 }
 
 CLOTH_VERBS = frozenset(
@@ -254,6 +256,8 @@ SUBJECT_PHRASES: dict[str, Concept] = {
     "to|into night|dusk|darkness|dark|day|dawn|sunset|sunrise|black|evening|morning":
         Concept("subject", "light changes"),
     "sun|moon set|sets|setting|rise|rises|rising|sink|sinks|sinking": Concept("subject", "light changes"),
+    "turn|turns|turning|turned|go|goes|going|went|glow|glows|glowing|blush|blushes "
+    "orange|red|pink|golden|gold|purple|violet|crimson|dark|darker|black|grey|gray": Concept("subject", "light changes"),
     "sun|moon goes|go|going down|up": Concept("subject", "light changes"),
     "get|gets|getting|grow|grows|growing|become|becomes|becoming darker|brighter|dimmer":
         Concept("subject", "light changes"),
