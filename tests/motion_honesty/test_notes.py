@@ -520,3 +520,19 @@ def test_a_shaking_tripod_shakes_and_a_sky_turning_orange_is_noted() -> None:
     assert plan_motion("shot on a tripod", "", 5.0, 1, None).camera.kind == "static"
     plan = plan_motion("the sky turns orange", "", 5.0, 1, None)
     assert any(n.startswith("'turns orange': a change of light over time") for n in plan.notes), plan.notes
+
+
+def test_a_push_in_on_a_portrait_closes_on_the_face() -> None:
+    """'zoom in on her face' pushed in on the centroid of the salient-subject mask, which on the
+    astronaut is scattered highlights (the helmet, the patches), not her: the face drifted up and
+    out of the frame's middle. A portrait's push-in keeps the face where it is and grows it."""
+    from stillmotion.engines.motion.scene_faces import find_faces
+
+    image, _, prepared = planned("astronaut", "zoom in on her face")
+    (face,) = find_faces(image, min_share=0.12)
+    height, width = image.shape[:2]
+    centre = np.array([[(face.x + face.width / 2) * width, (face.y + face.height / 2) * height]])
+    last = prepared.renderer.camera.poses[-1]
+    assert last.zoom > 1.02
+    on_screen, _ = last.on_screen(centre, np.zeros(1), width, height)
+    assert float(np.abs(on_screen - centre).max()) < 2.0, on_screen

@@ -68,7 +68,7 @@ def test_fields_have_the_working_size_and_ranges(shape: tuple[int, int]) -> None
     for field in (scene.depth, *scene.masks.values()):
         assert field.shape == expected and field.dtype == np.float32
         assert field.min() >= 0.0 and field.max() <= 1.0
-    assert set(scene.masks) == {"sky", "water", "foliage", "fire", "subject", "vessel", "people", "light", "twinkle", "rays"}
+    assert set(scene.masks) == {"sky", "water", "foliage", "fire", "subject", "vessel", "people", "faces", "light", "twinkle", "rays"}
 
 
 def test_rejects_what_is_not_rgb_uint8() -> None:

@@ -171,7 +171,7 @@ def prepare_plan(
     if parallax_limit is not None and depth is not None:
         # No more than the layers of this depth can take without stretching the picture.
         parallax_limit = min(parallax_limit, supported_parallax(depth, grid))
-    path = _camera_path(request, plan, depth, masks.get("subject"), parallax_limit)
+    path = _camera_path(request, plan, depth, _closed_on(masks), parallax_limit)
     parallax = None
     if depth is not None and any(pose.has_parallax for pose in path.poses):
         parallax = ParallaxWarp.build(request.image, depth, path, grid)
@@ -203,12 +203,25 @@ def prepare_plan(
     )
 
 
+def _closed_on(masks: dict[str, np.ndarray]) -> np.ndarray | None:
+    """What the camera closes on: a portrait's faces ("zoom in on her face" pushed in on the
+    astronaut's chest, the salient-subject mask's centroid), else a salient subject big enough
+    to be one, else nothing (the frame's centre)."""
+    faces = masks.get("faces")
+    if faces is not None and float(faces.max()) >= 0.5:
+        return faces
+    subject = masks.get("subject")
+    if subject is not None and float(subject.sum()) > SUBJECT_MIN_WEIGHT * subject.size * float(subject.max() or 1):
+        return subject
+    return None
+
+
 def _camera_path(
     request: RenderRequest, plan: MotionPlan, depth: np.ndarray | None, subject: np.ndarray | None,
     parallax_limit: float | None,
 ) -> CameraPath:
     focus_point, subject_depth = None, None
-    if subject is not None and float(subject.sum()) > SUBJECT_MIN_WEIGHT * subject.size * float(subject.max() or 1):
+    if subject is not None:
         ys, xs = np.mgrid[0 : subject.shape[0], 0 : subject.shape[1]]
         total = float(subject.sum())
         sx, sy = request.width / subject.shape[1], request.height / subject.shape[0]

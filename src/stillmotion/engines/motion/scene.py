@@ -18,7 +18,7 @@ import numpy as np
 from stillmotion.engines.motion.light_rays import emitter_map
 from stillmotion.engines.motion.regions import lamp_mask
 from stillmotion.engines.motion.scene_depth import estimate_depth
-from stillmotion.engines.motion.scene_faces import find_faces, people_mask
+from stillmotion.engines.motion.scene_faces import face_mask, find_faces, people_mask
 from stillmotion.engines.motion.scene_features import compute_features
 from stillmotion.engines.motion.scene_masks import (
     PORTRAIT_FACE_WIDTH,
@@ -47,7 +47,8 @@ class SceneAnalysis:
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     """float32 (h, w) soft masks 0..1: "sky", "water" (weak: use only when the plan names it),
     "foliage", "fire", "subject", "vessel" (a drink ringed by a pale rim: where steam rises), "people"
-    (a head and body under each portrait-sized face, `scene_faces.people_mask`), "light" (where
+    (a head and body under each portrait-sized face, `scene_faces.people_mask`), "faces" (the faces
+    themselves: what a push-in closes on), "light" (where
     lamps and flames glow: `regions.lamp_mask`); "twinkle"
     (the point lights, found on the full image: each one's contrast at its pixel) and "rays" (the bright
     sky or gap light rays could come from)."""
@@ -87,6 +88,7 @@ def analyze_scene(image: np.ndarray) -> SceneAnalysis:
         depth=depth,
         masks={"sky": sky, "water": water, "foliage": foliage, "fire": fire, "subject": subject,
                "vessel": vessel_mask(features), "people": people_mask(faces, *sky.shape),
+               "faces": face_mask(faces, *sky.shape),
                "twinkle": points, "light": lamp_mask(features.rgb, points, fire if fire_sure else None),
                "rays": emitter_map(features.rgb, sky, foliage)},
         elements=frozenset(name for name, yes in sure.items() if yes),

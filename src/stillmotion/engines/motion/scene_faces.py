@@ -105,15 +105,32 @@ def people_mask(faces: Sequence[tuple[float, float, float, float]], height: int,
     depth proxy reads a pale face as far as the backdrop behind it)."""
     mask = np.zeros((height, width), np.float32)
     for x, y, face_width, face_height in faces:
-        cx, cy = (x + face_width / 2) * width, (y + face_height / 2) * height
-        head = (int(cx), int(cy)), (int(face_width * width * HEAD_SCALE / 2), int(face_height * height * HEAD_SCALE / 2))
-        cv2.ellipse(mask, head[0], head[1], 0, 0, 360, 1.0, -1)
-        half = face_width * width * BODY_WIDTH / 2
-        top = int((y + face_height) * height)
-        cv2.rectangle(mask, (int(cx - half), top), (int(cx + half), height - 1), 1.0, -1)
-    if not faces:
+        _ellipse(mask, (x, y, face_width, face_height), HEAD_SCALE)
+        cx, half = (x + face_width / 2) * width, face_width * width * BODY_WIDTH / 2
+        cv2.rectangle(mask, (int(cx - half), int((y + face_height) * height)), (int(cx + half), height - 1), 1.0, -1)
+    return _softened(mask)
+
+
+def face_mask(faces: Sequence[tuple[float, float, float, float]], height: int, width: int) -> np.ndarray:
+    """The faces themselves (float32 0..1): what a push-in on a portrait closes on."""
+    mask = np.zeros((height, width), np.float32)
+    for box in faces:
+        _ellipse(mask, box, 1.0)
+    return _softened(mask)
+
+
+def _ellipse(mask: np.ndarray, box: tuple[float, float, float, float], scale: float) -> None:
+    height, width = mask.shape
+    x, y, face_width, face_height = box
+    centre = (int((x + face_width / 2) * width), int((y + face_height / 2) * height))
+    axes = (int(face_width * width * scale / 2), int(face_height * height * scale / 2))
+    cv2.ellipse(mask, centre, axes, 0, 0, 360, 1.0, -1)
+
+
+def _softened(mask: np.ndarray) -> np.ndarray:
+    if not mask.any():
         return mask
-    soft = max(3, int(round(0.03 * max(height, width))) | 1)
+    soft = max(3, int(round(0.03 * max(mask.shape))) | 1)
     return cv2.GaussianBlur(mask, (soft, soft), 0)
 
 
