@@ -536,3 +536,16 @@ def test_a_push_in_on_a_portrait_closes_on_the_face() -> None:
     assert last.zoom > 1.02
     on_screen, _ = last.on_screen(centre, np.zeros(1), width, height)
     assert float(np.abs(on_screen - centre).max()) < 2.0, on_screen
+
+
+def test_a_clause_naming_a_faint_region_beside_what_renders_claims_only_what_renders() -> None:
+    """On china, "The camera slowly pushes in as gentle ripples spread across the water and leaves
+    rustle in the breeze." kept its clause whole in 'Rendered:' beside a note that the water was
+    too faint to show: a clause was left out only when everything it named was dropped."""
+    from stillmotion.prompts.reading import without_kinds
+
+    prompt = "The camera pushes in as gentle ripples spread across the water and leaves rustle. Soft light"
+    kept = without_kinds(prompt, frozenset({"water"}))
+    assert kept == "push in, trees and grass sway. Soft light"
+    assert read(kept).asks == frozenset({"camera:push_in", "region:foliage"})
+    assert without_kinds("pan left slowly as the lake ripples", frozenset({"water"})) == "slow pan left"

@@ -158,7 +158,8 @@ def _said_again(mention: Mention) -> str:
     if concept.group == "camera":
         if concept.kind == "static":
             return "static camera"
-        return " ".join(w for w in (concept.kind.replace("_", " "), mention.direction) if w)
+        pace = "slow" if mention.speed < 1.0 else "fast" if mention.speed > 1.0 else ""
+        return " ".join(w for w in (pace, concept.kind.replace("_", " "), mention.direction) if w)
     if concept.group == "region":
         return _RENDERED_PHRASES[f"region:{concept.kind}"]
     if concept.group == "particle":
@@ -180,14 +181,23 @@ def region_asks(text: str) -> frozenset[str]:
 
 
 def without_kinds(text: str, dropped: frozenset[str]) -> str:
-    """`text` less the clauses whose every named thing is a region kind in `dropped`
-    (motion measured too faint to show: the enhanced prompt must not claim it)."""
+    """`text` less what it says of the region kinds in `dropped` (motion measured too faint to
+    show: the enhanced prompt must not claim it). A clause that names only those is left out;
+    one that also names what renders is said again in the engine's words for that alone ("the
+    camera pushes in as ripples spread across the water and leaves rustle" claimed the ripples)."""
     if not dropped:
         return text
     kept = []
     for piece in chunks(text):
         asks = [m for m in read_prompt(piece, closest_concept).mentions if not m.negated]
-        if asks and all(m.concept.group == "region" and m.concept.kind in dropped for m in asks):
+        faint = [m for m in asks if m.concept.group == "region" and m.concept.kind in dropped]
+        if not faint:
+            kept.append(piece)
             continue
-        kept.append(piece)
+        said = ", ".join(dict.fromkeys(p for m in asks if m not in faint and (p := _said_again(m))))
+        if said:
+            kept.append(said + _PUNCTUATION_END.search(piece).group())  # type: ignore[union-attr]
     return "".join(kept).strip().rstrip(",") or text
+
+
+_PUNCTUATION_END = re.compile(r"[,.;!?。，、；！？]*\s*$")
