@@ -198,6 +198,7 @@ def test_things_the_photo_lacks_are_noted_even_beside_a_region_that_renders(prom
         ("a bird is flying over the lake", "bird is flying", "a subject's action"),
         ("petals fall, a bee lands on the flower", "bee lands", "a subject's action"),
         ("the astronaut floats in space", "astronaut floats", "a subject's action"),
+        ("the rocket rises on a pillar of fire", "rocket rises", "a subject's action"),
     ],
 )
 def test_what_used_to_pass_as_rendered_is_noted(prompt: str, words: str, reason: str) -> None:

@@ -209,7 +209,8 @@ SUBJECT_PHRASES: dict[str, Concept] = {
         Concept("subject", "moves"),
     # Not "launch" alone: "the launch pad" is a place, not an action.
     "launches|launching|launched|liftoff|lift-off|takeoff|take-off": Concept("subject", "launches"),
-    "rocket|shuttle|rockets launch|launches": Concept("subject", "launches"),
+    "rocket|shuttle|rockets launch|launches|rise|rises|rising|ascend|ascends|ascending|climb|climbs|climbing|"
+    "soar|soars|soaring|blast|blasts|blasting": Concept("subject", "launches"),
     "lift|lifts|lifting off": Concept("subject", "launches"),
     "take|takes|taking off": Concept("subject", "launches"),
     "wave|waves|waving|waved her|his|their hand|hands|arm|arms": Concept("subject", "waves a hand"),
