@@ -98,9 +98,9 @@ CAMERA_PHRASES: dict[str, Concept] = {
     "handheld|hand-held|shaky|shaking|wobbly|jittery camera|cam|shot|footage|look":
         Concept("handheld"),
     "handheld|hand-held|shaky|shakycam|wobbly": Concept("handheld"),
-    "camera shake|shakes|shaking|wobble|wobbles|wobbling|jitter": Concept("handheld"),
     # A tripod alone is a locked-off camera; one that shakes is the opposite.
-    "camera|tripod|tripods shake|shakes|shaking|wobble|wobbles|wobbling|jitters|jittering": Concept("handheld"),
+    "camera|tripod|tripods shake|shakes|shaking|wobble|wobbles|wobbling|jitter|jitters|jittering":
+        Concept("handheld"),
 }
 
 CLOTH_VERBS = frozenset(
