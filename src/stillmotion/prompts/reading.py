@@ -196,8 +196,8 @@ def without_kinds(text: str, dropped: frozenset[str]) -> str:
             continue
         said = ", ".join(dict.fromkeys(p for m in asks if m not in faint and (p := _said_again(m))))
         if said:
-            kept.append(said + _PUNCTUATION_END.search(piece).group())  # type: ignore[union-attr]
+            kept.append(said + piece[len(piece.rstrip(_ENDINGS)):])  # the clause's own punctuation
     return "".join(kept).strip().rstrip(",") or text
 
 
-_PUNCTUATION_END = re.compile(r"[,.;!?。，、；！？]*\s*$")
+_ENDINGS = ",.;!?。，、；！？ \t\n"
