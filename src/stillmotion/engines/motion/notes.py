@@ -38,6 +38,9 @@ GROWTH_REASON = (
     "it can sway leaves and flowers in the wind"
 )
 CLOTH_REASON = "cloth or hair moving in the wind is not in a still photo's pixels; the motion engine cannot fold it"
+_SUBJECT_REASONS = {"cloth moves": CLOTH_REASON, "new thing": NEW_THING_REASON, "surf": SURF_REASON,
+                    "grows": GROWTH_REASON, "light changes": LIGHT_CHANGE_REASON}
+"""The subject kinds with a reason of their own; every other is a subject's action (`SUBJECT_REASON`)."""
 PULL_OUT_REASON = (
     "the photo is already the widest view there is, and widening it would need picture outside the frame; "
     "the camera stays still instead of pushing in"
@@ -116,8 +119,7 @@ def unrenderable(mention: Mention, scene: SceneAnalysis | None) -> str | None:
     if mention.negated:
         return None
     if concept.group == "subject":
-        return {"cloth moves": CLOTH_REASON, "new thing": NEW_THING_REASON, "surf": SURF_REASON, "grows": GROWTH_REASON,
-                "light changes": LIGHT_CHANGE_REASON}.get(concept.kind, SUBJECT_REASON)  # fmt: skip
+        return _SUBJECT_REASONS.get(concept.kind, SUBJECT_REASON)
     if concept.group == "camera" and concept.kind == "pull_out":
         return PULL_OUT_REASON
     if concept.group == "region" and scene is not None and not region_found(concept.kind, scene):

@@ -222,20 +222,18 @@ def _with_cloth_verbs(tokens: list[str], clause_of: list[int], concepts: list[Ma
     flag's verb: "waves" in "the flag on the pagoda waves" is not water, "sways" not foliage
     ("the flag ripples above the rippling lake" keeps its lake's ripples)."""
     cloth = [m for m in concepts if m.payload.kind == "cloth moves" and len(m.positions) == 1]  # verbless
-    verbs = {m.start: m for m in concepts
-             if m.payload.group == "region" and len(m.positions) == 1 and tokens[m.start] in lexicon.CLOTH_VERBS}
-    owner: dict[int, Match[Concept]] = {}
-    for verb in verbs.values():
+    verbs = [m for m in concepts
+             if m.payload.group == "region" and len(m.positions) == 1 and tokens[m.start] in lexicon.CLOTH_VERBS]
+    owner: dict[int, Match[Concept]] = {}  # a flag's start -> the verb it takes
+    for verb in verbs:
         before = [m for m in cloth if m.start < verb.start and clause_of[m.start] == clause_of[verb.start]]
         if before:
             owner[before[-1].start] = verb
-    out = []
-    for match in concepts:
-        if match.start in verbs and verbs[match.start] in owner.values():
-            continue
-        verb = owner.get(match.start) if match.payload.kind == "cloth moves" else None
-        out.append(Match(match.payload, match.positions + verb.positions) if verb else match)
-    return out
+    taken = {verb.start for verb in owner.values()}
+    return [
+        Match(m.payload, m.positions + owner[m.start].positions) if m.start in owner else m
+        for m in concepts if m.start not in taken
+    ]
 
 
 def _bare_camera(mention: Mention, tokens: list[str], free: list[bool], clause_of: list[int]) -> bool:

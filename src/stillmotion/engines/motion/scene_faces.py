@@ -15,9 +15,9 @@ runs in milliseconds on a 256 px image.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from collections.abc import Sequence
 from typing import NamedTuple
 
 import cv2
@@ -104,8 +104,9 @@ def people_mask(faces: Sequence[tuple[float, float, float, float]], height: int,
     person, roughly, which is enough to keep fog and heat shimmer "in the distance" off her (the
     depth proxy reads a pale face as far as the backdrop behind it)."""
     mask = np.zeros((height, width), np.float32)
-    for x, y, face_width, face_height in faces:
-        _ellipse(mask, (x, y, face_width, face_height), HEAD_SCALE)
+    for box in faces:
+        _ellipse(mask, box, HEAD_SCALE)
+        x, y, face_width, face_height = box
         cx, half = (x + face_width / 2) * width, face_width * width * BODY_WIDTH / 2
         cv2.rectangle(mask, (int(cx - half), int((y + face_height) * height)), (int(cx + half), height - 1), 1.0, -1)
     return _softened(mask)
