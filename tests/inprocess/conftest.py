@@ -7,7 +7,7 @@ what mutation testing can see (docs/testing.md)."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from stillmotion.storage.local import LocalStorage
 from stillmotion.tasks.migrate import upgrade_database
 from stillmotion.tasks.models import Task
 from stillmotion.tasks.store import TaskStore
+from tests.support.postgres import STORES, fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +33,26 @@ def make_settings(tmp_path: Path, template: Path, **overrides: Any) -> Settings:
     settings = Settings(data_dir=tmp_path, moderation_semantic=False, **overrides)
     shutil.copy(template, tmp_path / "stillmotion.db")
     return settings
+
+
+@pytest.fixture(params=STORES)
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path, migrated_template: Path) -> Iterator[Settings]:
+    """A migrated store's settings: a copy of the SQLite template, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield make_settings(tmp_path, migrated_template)
+        return
+    with fresh_database() as url:
+        migrated = Settings(data_dir=tmp_path, database_url=url, moderation_semantic=False)
+        upgrade_database(migrated)
+        yield migrated
+
+
+@pytest.fixture
+async def either_store(store_settings: Settings) -> AsyncIterator[TaskStore]:
+    """A task store on each database in turn (`store` is SQLite only: most rules are the same)."""
+    opened = TaskStore.open(store_settings, LocalStorage(store_settings))
+    yield opened
+    await opened.close()
 
 
 @pytest.fixture

@@ -51,6 +51,15 @@ async def test_the_inline_sqlite_cursor_runs_many_rows_and_fetches_in_batches(tm
         connection.cursor()
 
 
+async def test_an_inline_sqlite_connection_may_be_closed_from_another_thread(tmp_path: Path) -> None:
+    """The pool closes what it holds wherever it is dropped (at exit, from the garbage collector's
+    thread); sqlite3 refuses that for a connection bound to the thread that opened it."""
+    connection = await connector(str(tmp_path / "inline.db"))()
+    await connection.cursor().execute("SELECT 1")
+    await asyncio.to_thread(connection.stop)
+    assert connection._connection is None
+
+
 async def test_a_sqlite_store_makes_its_data_directory_and_runs_inline(tmp_path: Path) -> None:
     engine = create_engine(Settings(data_dir=tmp_path / "new" / "data"))
     try:

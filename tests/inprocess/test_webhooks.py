@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text, update
 
 from stillmotion import __version__
 from stillmotion.client.webhooks import verify_webhook
 from stillmotion.config import Settings
 from stillmotion.errors import InvalidField
 from stillmotion.tasks.db import create_engine, create_sessionmaker
-from stillmotion.tasks.models import utcnow
+from stillmotion.tasks.models import WebhookDelivery, utcnow
 from stillmotion.tasks.repository import Admission
 from stillmotion.tasks.store import TaskStore
 from stillmotion.webhooks import send as send_module
@@ -165,6 +166,7 @@ async def test_delivery_rows_claim_record_and_give_up(store: TaskStore) -> None:
 
     claimed = await deliveries.claim(row.id, now)
     assert claimed is not None and claimed.attempts == 1 and claimed.next_attempt_at == now + IN_FLIGHT_GRACE
+    assert claimed.updated_at == now  # the claim is when the row last changed
     assert await deliveries.claim(row.id, now) is None  # in flight: not due
     assert [r.task_id for r in await deliveries.due(now, 10)] == [other_id]
 
@@ -214,6 +216,25 @@ async def test_an_outcome_is_recorded_on_its_own_delivery_only(store: TaskStore)
     await store.deliveries.record(claimed, AttemptOutcome(False, 500, "answered HTTP 500, not 200"), 10)
     untouched = await store.deliveries.for_task(first_id)
     assert (untouched.attempts, untouched.last_error, untouched.last_status_code) == (1, None, None)  # type: ignore[union-attr]
+
+
+async def test_the_earliest_due_delivery_goes_first(either_store: TaskStore) -> None:
+    """A pass with room for fewer rows than are due takes the longest-waiting ones, not the
+    oldest rows: a delivery made due earlier goes before one created before it. (Where the planner
+    reads the due index they come in order anyway; PostgreSQL reads an analysed small table whole,
+    in storage order.)"""
+    store = either_store
+    _, (older_id, newer_id) = await _finished_with_callback(store, "http://127.0.0.1:9/h", 2)
+    older, newer = [await store.deliveries.for_task(task_id) for task_id in (older_id, newer_id)]
+    async with store.deliveries._sessions() as session, session.begin():
+        await session.execute(update(WebhookDelivery).where(WebhookDelivery.id == newer.id)  # type: ignore[union-attr]
+                              .values(next_attempt_at=older.next_attempt_at - timedelta(minutes=1)))  # type: ignore[union-attr, operator]
+    if store.db.dialect.name == "postgresql":  # as autovacuum would: a two-row table is then read whole
+        async with store.db.connect() as connection:
+            await connection.execute(text("ANALYZE webhook_deliveries"))
+    now = utcnow()
+    assert [row.task_id for row in await store.deliveries.due(now, 10)] == [newer_id, older_id]
+    assert [row.task_id for row in await store.deliveries.due(now, 1)] == [newer_id]
 
 
 async def test_listing_filters_by_account_and_status(store: TaskStore) -> None:
@@ -290,6 +311,28 @@ async def test_the_dispatcher_starts_no_more_than_its_room(store: TaskStore, mon
     await _finished_with_callback(store, receiver.url(), 1)
     assert await dispatcher.dispatch_due() == 1  # room for exactly one
     await dispatcher.stop()
+
+
+async def test_a_delivery_another_loop_claimed_first_is_skipped_not_the_rest(
+        store: TaskStore, receiver: Receiver) -> None:  # fmt: skip
+    """Two processes' loops can both see a row due; the one that loses its claim goes on to the
+    next due row instead of ending its pass."""
+    _, (taken_id, left_id) = await _finished_with_callback(store, receiver.url(), 2)
+
+    class RacedStore(DeliveryStore):
+        async def due(self, now, limit):  # type: ignore[no-untyped-def]
+            rows = await super().due(now, limit)
+            assert await super().claim(rows[0].id, now) is not None  # the other loop wins the first
+            return rows
+
+    dispatcher = WebhookDispatcher(RacedStore(store.deliveries._sessions), store.accounts, LOOPBACK)
+    assert await dispatcher.dispatch_due() == 1
+    await asyncio.wait(set(dispatcher._in_flight), timeout=10)
+    await dispatcher.stop()
+    taken, left = [await store.deliveries.for_task(task_id) for task_id in (taken_id, left_id)]
+    assert (taken.status, taken.attempts) == ("pending", 1)  # type: ignore[union-attr]  # the other loop's to send
+    assert (left.status, left.attempts) == ("succeeded", 1)  # type: ignore[union-attr]
+    assert len(receiver.requests) == 1
 
 
 async def test_a_failing_dispatch_pass_is_logged_and_retried(store: TaskStore, tmp_path: Path,
