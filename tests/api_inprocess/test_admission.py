@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from stillmotion.api.admission import admit
+from stillmotion.api import admission
+from stillmotion.api.admission import admit, warm_up
 from stillmotion.api.schemas import CreateTaskRequest
 from stillmotion.config import Settings
 from stillmotion.engines.catalog import ModelCatalog
@@ -19,10 +20,11 @@ from stillmotion.storage import create_storage
 from tests.api_inprocess.test_lifecycle import DATA_URL
 
 VIOLENT = "a man is stabbed to death, blood pouring from the wounds"
+PARAPHRASED = "a person writing a goodbye note before taking their life"  # no lexicon word: self-harm by meaning
 
 
 async def _admit(tmp_path: Path, settings: dict[str, Any] | None = None, **fields: Any) -> None:
-    chosen = Settings(data_dir=tmp_path, moderation_semantic=False, **(settings or {}))
+    chosen = Settings(**{"data_dir": tmp_path, "moderation_semantic": False, **(settings or {})})
     request = CreateTaskRequest(**{"model_name": "bach-1.0-preview", "image_url": DATA_URL, "resolution": "720p",
                                    "duration": 1, **fields})  # fmt: skip
     await admit(request, chosen, ModelCatalog(chosen), create_storage(chosen), account_id=7)
@@ -50,6 +52,24 @@ async def test_moderation_off_lets_the_text_through_unless_the_operator_requires
     await _admit(tmp_path, prompt=VIOLENT, enable_moderation=False)
     with pytest.raises(ModerationRefused):
         await _admit(tmp_path, {"moderation_required": True}, prompt=VIOLENT, enable_moderation=False)
+
+
+async def test_the_semantic_layer_refuses_what_the_lexicon_spells_nowhere(tmp_path: Path) -> None:
+    """With `moderation_semantic` on (the default), the create reads the prompt with the MiniLM
+    matcher too; off, only the lexicon reads it."""
+    await _admit(tmp_path, prompt=PARAPHRASED)
+    with pytest.raises(ModerationRefused) as refused:
+        await _admit(tmp_path, {"moderation_semantic": True}, prompt=PARAPHRASED)
+    assert refused.value.message == "Prompt was refused by content moderation (category: self-harm)."
+
+
+@pytest.mark.parametrize("semantic", [True, False])
+def test_the_warm_up_loads_the_semantic_model_only_when_it_is_on(tmp_path: Path, semantic: bool,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    loaded: list[bool] = []
+    monkeypatch.setattr(admission, "load_semantic_matcher", lambda: loaded.append(True))
+    warm_up(Settings(data_dir=tmp_path, moderation_semantic=semantic))
+    assert loaded == ([True] if semantic else [])
 
 
 async def test_a_request_that_breaks_no_rule_is_admitted(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -17,6 +17,8 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
+from stillmotion.api import task_creation
+from stillmotion.api.schemas import MAX_SEED
 from tests.api_inprocess.apps import issue_key, running_app
 from tests.support.images import encode, landscape
 from tests.support.tasks import TASKS
@@ -114,6 +116,22 @@ def test_a_pending_task_reads_back(waiting: TestClient) -> None:
     assert (task["status"], task["message"], task["progress"], task["seed"], task["completed_at"]) == (
         "TASK_PENDING", "Task is queued.", 0, 9, None)
     assert "video_url" not in task and task["created_at"] == task["updated_at"]
+
+
+def test_a_task_without_a_seed_draws_one_from_the_whole_range_a_client_may_send(
+        waiting: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The drawn seed is one a client could have sent (0 to MAX_SEED, both ends), so a user can
+    replay the task with it; `seed_requested` stays False. The draw is made to take its top."""
+    bounds: list[int] = []
+
+    def highest(bound: int) -> int:
+        bounds.append(bound)
+        return bound - 1
+
+    monkeypatch.setattr(task_creation.secrets, "randbelow", highest)
+    task = _ok(waiting.get(f"{TASKS}/{_pending(waiting)}"))
+    assert (bounds, task["seed"]) == ([MAX_SEED + 1], MAX_SEED)
+    assert _ok(waiting.get(f"{TASKS}/{_pending(waiting, seed=MAX_SEED)}"))["seed"] == MAX_SEED
 
 
 def test_unknown_and_foreign_tasks_are_not_found(waiting: TestClient) -> None:
@@ -339,6 +357,23 @@ def test_an_upload_over_10_mb_is_refused(waiting: TestClient) -> None:
 
     assert upload(10 * 1024 * 1024 + 1) == {"code": 1001, "message": "Image is larger than 10 MB.", "data": None}
     assert upload(10 * 1024 * 1024)["message"] != "Image is larger than 10 MB."
+
+
+def test_an_upload_the_storage_cannot_keep_is_not_now(waiting: TestClient) -> None:
+    """A storage that cannot write (here its uploads folder is a file) answers 503/5001 with a
+    Retry-After, not 500: to the uploading client it is "try again later"."""
+    uploads = waiting.app.state.services.storage.uploads_dir  # type: ignore[attr-defined]
+    aside = uploads.with_name("uploads-aside")
+    uploads.rename(aside)
+    uploads.write_bytes(b"")
+    try:
+        refused = waiting.post("/api/vdr/uploads", files={"file": ("photo.jpg", IMAGE, "image/jpeg")})
+    finally:
+        uploads.unlink()
+        aside.rename(uploads)
+    assert (refused.status_code, refused.headers["Retry-After"]) == (503, "60")
+    assert refused.json() == {"code": 5001, "message": "Storage failed: the upload could not be stored (not a directory).",
+                              "data": None}  # fmt: skip
 
 
 def test_a_pending_task_has_no_preview(waiting: TestClient) -> None:

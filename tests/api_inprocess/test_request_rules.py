@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -180,6 +181,18 @@ async def test_retry_after_counts_from_the_oldest_request_in_the_window(storage:
     with pytest.raises(RateLimited) as refused:
         await limiter.hit(account)
     assert refused.value.retry_after == 58
+
+
+async def test_a_window_that_frees_up_within_the_second_says_one_second() -> None:
+    """Retry-After is whole seconds rounded up, at least 1: a client told 2 would wait twice as
+    long as it needs to. The in-process windows run 59.6 s behind, as if the request already in
+    the window had been made 59.6 s before the refused one."""
+    limiter = AccountRateLimiter(1, "async+memory://")
+    limiter._here = InProcessWindows(1, lambda: time.monotonic() - 59.6)
+    await limiter.hit(7)
+    with pytest.raises(RateLimited) as refused:
+        await limiter.hit(7)
+    assert refused.value.retry_after == 1
 
 
 class Clock:
