@@ -7,7 +7,7 @@ import struct
 import zlib
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageCms
 
 
 def encode(image: Image.Image, fmt: str, **params: object) -> bytes:
@@ -67,34 +67,23 @@ P3_PRIMARIES_D50 = ((0.5151, 0.2412, -0.0011), (0.2919, 0.6922, 0.0419), (0.1572
 D50_WHITE = (0.9642, 1.0, 0.8249)
 
 
-def icc_rgb_profile(
-    name: str, primaries: tuple[tuple[float, float, float], ...], gamma: float
-) -> bytes:
-    """A minimal ICC v2 matrix/TRC RGB display profile (what Display P3 and Adobe RGB are),
-    written by hand since Pillow can only create sRGB, LAB and XYZ profiles."""
+def _s15fixed16(value: float) -> bytes:
+    return struct.pack(">i", round(value * 65536))
 
-    def s15fixed16(value: float) -> bytes:
-        return struct.pack(">i", round(value * 65536))
 
-    def xyz(x: float, y: float, z: float) -> bytes:
-        return b"XYZ \0\0\0\0" + s15fixed16(x) + s15fixed16(y) + s15fixed16(z)
+def _xyz(x: float, y: float, z: float) -> bytes:
+    return b"XYZ \0\0\0\0" + _s15fixed16(x) + _s15fixed16(y) + _s15fixed16(z)
 
-    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(gamma * 256)) + b"\0\0"
+
+def _icc(name: str, kind: bytes, tags: list[tuple[bytes, bytes]]) -> bytes:
+    """An ICC v2 profile: header, tag table and tags, with its description, copyright and white.
+    `kind` is the header's class, data colour space and connection space (12 bytes)."""
     ascii_name = name.encode() + b"\0"
     # textDescriptionType: ASCII part, then empty Unicode and ScriptCode parts (67-byte field).
     description = (
         b"desc\0\0\0\0" + struct.pack(">I", len(ascii_name)) + ascii_name + bytes(8 + 3 + 67)
     )
-    tags = [
-        (b"desc", description),
-        (b"cprt", b"text\0\0\0\0none\0"),
-        (b"wtpt", xyz(*D50_WHITE)),
-        *(
-            (tag, xyz(*primary))
-            for tag, primary in zip((b"rXYZ", b"gXYZ", b"bXYZ"), primaries, strict=True)
-        ),
-        *((tag, curve) for tag in (b"rTRC", b"gTRC", b"bTRC")),
-    ]
+    tags = [(b"desc", description), (b"cprt", b"text\0\0\0\0none\0"), (b"wtpt", _xyz(*D50_WHITE)), *tags]
     offset = 128 + 4 + 12 * len(tags)
     table, data = b"", b""
     for signature, body in tags:
@@ -105,12 +94,49 @@ def icc_rgb_profile(
         struct.pack(">I", offset + len(data))
         + b"lcms"
         + bytes([2, 0x10, 0, 0])  # version 2.1
-        + b"mntrRGB XYZ "  # display class, RGB data, XYZ connection space
+        + kind
         + bytes(12)  # date
         + b"acspAPPL"
         + bytes(20)  # flags, manufacturer, model, attributes
         + bytes(4)  # rendering intent: perceptual
-        + s15fixed16(D50_WHITE[0]) + s15fixed16(D50_WHITE[1]) + s15fixed16(D50_WHITE[2])
+        + _s15fixed16(D50_WHITE[0]) + _s15fixed16(D50_WHITE[1]) + _s15fixed16(D50_WHITE[2])
         + bytes(4 + 16 + 28)  # creator, profile id, reserved
     )  # fmt: skip
     return header + struct.pack(">I", len(tags)) + table + data
+
+
+def icc_rgb_profile(
+    name: str, primaries: tuple[tuple[float, float, float], ...], gamma: float
+) -> bytes:
+    """A minimal ICC v2 matrix/TRC RGB display profile (what Display P3 and Adobe RGB are),
+    written by hand since Pillow can only create sRGB, LAB and XYZ profiles."""
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(gamma * 256)) + b"\0\0"
+    return _icc(name, b"mntrRGB XYZ ", [
+        *((tag, _xyz(*primary)) for tag, primary in zip((b"rXYZ", b"gXYZ", b"bXYZ"), primaries, strict=True)),
+        *((tag, curve) for tag in (b"rTRC", b"gTRC", b"bTRC")),
+    ])  # fmt: skip
+
+
+def icc_cmyk_profile(name: str, black_floor: float) -> bytes:
+    """A minimal ICC v2 CMYK printer profile (what a press profile is): one lut16 from CMYK to
+    Lab over a 2x2x2x2 grid. Its inks are ideal but its black is a print's, not the screen's:
+    full K leaves `black_floor` of the light (of each sRGB channel), so a conversion that honours
+    the profile and the plain CMYK-to-RGB formula give visibly different blacks."""
+    corners = np.array([[(1 - ink) * (1 - (1 - black_floor) * k) for ink in (c, m, y)]
+                        for c in (0, 1) for m in (0, 1) for y in (0, 1) for k in (0, 1)])  # fmt: skip
+    srgb = Image.fromarray(np.round(corners * 255).astype(np.uint8).reshape(1, 16, 3))
+    lab = np.asarray(ImageCms.applyTransform(srgb, ImageCms.buildTransform(
+        ImageCms.createProfile("sRGB"), ImageCms.createProfile("LAB"), "RGB", "LAB"))).reshape(16, 3).astype(float)
+    # Pillow's LAB: L 0-255 for 0-100, a and b signed bytes. The lut16's (ICC v2): L 0-0xFF00,
+    # a and b in 256ths from -128.
+    signed = (lab[:, 1:] + 128) % 256
+    encoded = np.stack([lab[:, 0] / 255 * 0xFF00, signed[:, 0] * 256, signed[:, 1] * 256], axis=1)
+    lut = (
+        b"mft2\0\0\0\0" + bytes([4, 3, 2, 0])  # inputs, outputs, grid points, padding
+        + b"".join(_s15fixed16(float(i == j)) for i in range(3) for j in range(3))  # identity matrix
+        + struct.pack(">HH", 2, 2)  # two-entry input and output curves: straight lines
+        + struct.pack(">8H", *[0, 0xFFFF] * 4)
+        + np.round(encoded).clip(0, 0xFFFF).astype(">u2").tobytes()
+        + struct.pack(">6H", *[0, 0xFFFF] * 3)
+    )  # fmt: skip
+    return _icc(name, b"prtrCMYKLab ", [(b"A2B0", lut)])

@@ -17,6 +17,7 @@ from tests.inputs.sample_images import (
     P3_PRIMARIES_D50,
     encode,
     gradient,
+    icc_cmyk_profile,
     icc_rgb_profile,
     png_bomb,
     png_rgb16,
@@ -106,6 +107,18 @@ def test_cmyk_becomes_rgb(fmt: str) -> None:
     cyan = Image.new("CMYK", (300, 300), (255, 0, 0, 0))
     pixel = decode_image(encode(cyan, fmt)).astype(int)[150, 150]
     assert pixel[0] < 20 and pixel[1] > 235 and pixel[2] > 235
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "TIFF"])
+def test_cmyk_with_a_press_profile_is_converted_by_that_profile(fmt: str) -> None:
+    """A print file's black is the press's (here a fifth of the light is left), not the screen's
+    0: the plain formula would make it black."""
+    icc = icc_cmyk_profile("Test press", black_floor=0.2)
+    image = Image.new("CMYK", (300, 300), (0, 0, 0, 255))
+    image.paste((255, 0, 0, 0), (0, 0, 150, 300))  # cyan ink alone
+    decoded = decode_image(encode(image, fmt, icc_profile=icc)).astype(int)
+    assert np.abs(decoded[150, 225] - 51).max() <= 2
+    assert np.abs(decoded[150, 75] - (0, 255, 255)).max() <= 2
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "TIFF"])
