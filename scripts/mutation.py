@@ -36,7 +36,8 @@ PACKAGES: dict[str, list[str]] = {
               "tests/inprocess/test_compiled_poll.py",
               "tests/inprocess/test_webhooks.py", "tests/control/test_rules.py", "tests/distributed/test_local_storage.py"],
     "pipeline": ["tests/inprocess/test_task_runner.py", "tests/inprocess/test_task_runner_audio.py",
-                 "tests/inprocess/test_idle_release.py", "tests/inprocess/test_runner_parts.py"],
+                 "tests/inprocess/test_idle_release.py", "tests/inprocess/test_runner_parts.py",
+                 "tests/inprocess/test_produce.py"],
     "api": ["tests/api_inprocess", "tests/hostile/test_code_table.py"],
 }  # fmt: skip
 """Package under src/stillmotion -> its fast tests (in-process; seconds, not minutes)."""

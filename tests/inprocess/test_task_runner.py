@@ -237,6 +237,45 @@ async def test_drain_lets_work_finish_within_the_grace(worker: Worker) -> None:
     assert (await worker.store.tasks.get(task_id)).status == "TASK_SUCCEEDED"  # type: ignore[union-attr]
 
 
+async def test_drain_waits_for_every_task_running_at_once(worker: Worker) -> None:
+    """Two tasks on one runner (a worker's concurrency): the shorter one ending does not make the
+    runner look idle while the longer one renders."""
+    short, long = await worker.submit(duration=1), await worker.submit(duration=8)
+    runs = [asyncio.create_task(worker.runner.run(task_id)) for task_id in (short, long)]
+    while len(worker.runner._running) < 2:
+        await asyncio.sleep(0.01)
+    assert await worker.runner.drain(grace_seconds=120) == []
+    await asyncio.gather(*runs)
+    for task_id in (short, long):
+        assert (await worker.store.tasks.get(task_id)).status == "TASK_SUCCEEDED"  # type: ignore[union-attr]
+
+
+async def test_a_claim_that_lands_after_the_grace_ran_out_is_handed_back(
+        worker: Worker, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """A claim still in flight when `drain` stops waiting: the task it wins is given back to the
+    queue at once (pending, attempt not counted), not rendered by a stopping worker."""
+    task_id = await worker.submit()
+    claiming, answer = asyncio.Event(), asyncio.Event()
+    real_claim = worker.store.tasks.claim
+
+    async def slow_claim(*args: Any) -> Any:
+        claiming.set()
+        await answer.wait()
+        return await real_claim(*args)
+
+    monkeypatch.setattr(worker.store.tasks, "claim", slow_claim)
+    run = asyncio.create_task(worker.runner.run(task_id))
+    await claiming.wait()
+    drain = asyncio.create_task(worker.runner.drain(grace_seconds=0.0))
+    while worker.runner.accepting:
+        await asyncio.sleep(0.01)
+    answer.set()
+    assert await drain == [(task_id, MODEL)]
+    await run
+    task = await worker.store.tasks.get(task_id)
+    assert (task.status, task.attempts, task.worker_id) == ("TASK_PENDING", 0, None)
+
+
 async def test_an_unreachable_store_is_waited_out_then_left_to_the_lease(
     worker: Worker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
