@@ -550,3 +550,31 @@ def test_a_clause_naming_a_faint_region_beside_what_renders_claims_only_what_ren
     assert kept == "push in, trees and grass sway. Soft light"
     assert read(kept).asks == frozenset({"camera:push_in", "region:foliage"})
     assert without_kinds("pan left slowly as the lake ripples", frozenset({"water"})) == "slow pan left"
+
+
+@pytest.mark.parametrize(
+    ("name", "prompt", "rendered"),
+    [
+        ("chelsea", "the cat looks to the sky", []),
+        ("rocket", "stars twinkle in the night sky", ["twinkle"]),
+        ("coffee", "static camera, steam rises into the sky", ["steam"]),
+        ("chelsea", "the camera pans across the lake", []),
+    ],
+)
+def test_a_place_where_something_happens_is_not_asked_to_move(name: str, prompt: str, rendered: list[str]) -> None:
+    """'the cat looks to the sky' answered 'Rendered: Very slow push in' with a note that the sky
+    would move too little, and no word on the cat: the cat's look is the ask, the sky its place."""
+    _, enhanced, prepared = planned(name, prompt)
+    notes = prepared.plan["notes"]
+    assert not any(n.startswith(("'sky'", "'lake'")) for n in notes), notes
+    assert [region["kind"] for region in prepared.plan["regions"]] == rendered
+    if name == "chelsea" and "looks" in prompt:
+        assert any(n.startswith("'looks to'") and "subject" in n for n in notes), notes
+        assert "sky" not in enhanced.lower()
+
+
+@pytest.mark.parametrize("prompt", ["clouds drift across the sky", "the lake ripples under the sky",
+                                    "a calm lake, the trees sway"])  # fmt: skip
+def test_a_region_asked_for_in_its_own_words_is_still_an_ask(prompt: str) -> None:
+    kinds = {region.kind for region in plan_motion(prompt, "", 5.0, 1, None).regions}
+    assert kinds >= ({"sky"} if "clouds" in prompt else {"water"}), kinds

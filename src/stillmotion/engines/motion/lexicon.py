@@ -183,6 +183,16 @@ PARTICLE_PHRASES: dict[str, Concept] = {
         Concept("particle", "sparkles"),
 }
 
+# Nouns that name where something happens as well as what may move: after a place preposition,
+# behind another motion in its clause, they are its place, not an ask of their own ("steam rises
+# into the sky" does not ask the sky to drift, "birds fly over the lake" does not ask for ripples).
+PLACE_NOUNS = frozenset(
+    "sky skies water waters river rivers stream streams creek brook lake lakes pond ponds ocean oceans sea seas "
+    "shore lagoon bay harbor harbour tree trees grass grasses foliage bush bushes shrub shrubs plant plants "
+    "flower flowers wheat reeds reed palm palms fern ferns forest meadow".split()
+)
+PLACE_PREPOSITIONS = frozenset("to toward towards into in across over above through at on under beneath".split())
+
 # --- what this engine cannot do ---------------------------------------------------------
 # A subject's own action (a cat blinking, a person turning her head, a rocket lifting off) or an
 # object's motion the photo cannot show by moving its pixels (a flag waving needs cloth folds
@@ -199,7 +209,8 @@ SUBJECT_PHRASES: dict[str, Concept] = {
     "turn|turns|turning|turned|shake|shakes|shaking head|heads|around": Concept("subject", "turns head"),
     "nod|nods|nodding|nodded": Concept("subject", "nods"),
     "look|looks|looking|looked|glance|glances|glancing|gaze|gazes|gazing|peer|peers|stare|stares "
-    "around|about|away|up|down|left|right|at": Concept("subject", "looks around"),
+    "around|about|away|up|down|left|right|at|to|toward|towards|into|over|back|through":
+        Concept("subject", "looks around"),
     "open|opens|opening|close|closes|closing her|his|its|their eyes|mouth": Concept("subject", "blinks"),
     "breathe|breathes|breathing|talk|talks|talking|speak|speaks|speaking|sing|sings|singing":
         Concept("subject", "talks"),

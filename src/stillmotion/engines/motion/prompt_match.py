@@ -197,6 +197,7 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
     if paraphrase is not None:
         qualified = {clause_of[i] for i in cues} | {clause_of[d.start] for d in directions}
         mentions = _with_paraphrases(tokens, clause_of, mentions, qualified, paraphrase)
+    mentions = _without_places(tokens, clause_of, mentions)
     for mention in mentions:
         mention.negated = any(clause_of[c] == mention.clause and c < mention.end for c in cues)
     _attach_sources(tokens, origins, clause_of, free, mentions)
@@ -234,6 +235,34 @@ def _with_cloth_verbs(tokens: list[str], clause_of: list[int], concepts: list[Ma
         Match(m.payload, m.positions + owner[m.start].positions) if m.start in owner else m
         for m in concepts if m.start not in taken
     ]
+
+
+_PLACE_LEAD_IN = 2
+"""Words a place's noun may have after its preposition ("into the night sky")."""
+
+
+def _without_places(tokens: list[str], clause_of: list[int], mentions: list[Mention]) -> list[Mention]:
+    """Less the region nouns that only say where another motion of their clause happens: "looks
+    to the sky", "stars twinkle in the night sky", "pan across the lake". A noun that names a
+    motion ("over the waves", "through the clouds") or whose clause asks nothing else stays."""
+    inside = {i for m in mentions for i in range(m.start, m.end)}
+
+    def placed(mention: Mention) -> bool:
+        if mention.concept.group != "region" or mention.end - mention.start != 1:
+            return False
+        if tokens[mention.start] not in lexicon.PLACE_NOUNS:
+            return False
+        if not any(other.clause == mention.clause and other.end <= mention.start
+                   and other.concept.kind != mention.concept.kind for other in mentions):  # fmt: skip
+            return False
+        for i in range(mention.start - 1, max(mention.start - 2 - _PLACE_LEAD_IN, -1), -1):
+            if tokens[i] in lexicon.PLACE_PREPOSITIONS:
+                return True
+            if i in inside or tokens[i] in _SEPARATORS:
+                return False
+        return False
+
+    return [mention for mention in mentions if not placed(mention)]
 
 
 def _bare_camera(mention: Mention, tokens: list[str], free: list[bool], clause_of: list[int]) -> bool:
