@@ -100,3 +100,16 @@ def test_a_grey_photo_is_not_read_as_misty() -> None:
     data = pytest.importorskip("skimage.data")
     grass = frame_input(np.ascontiguousarray(np.repeat(data.grass()[..., None], 3, axis=2)), "720p")
     assert "mist" not in summarize_scene(grass).elements
+
+
+def test_a_logos_white_page_is_no_sky() -> None:
+    """skimage's logo (a drawing on white) was captioned 'A landscape': its white corners touch the
+    top and read as sky. A sky with nothing in it is not named; the enhancer calls it a scene."""
+    from stillmotion.config import Settings
+    from stillmotion.pipeline.produce import frame_input
+    from stillmotion.prompts import enhance_prompt
+
+    data = pytest.importorskip("skimage.data")
+    logo = frame_input(np.ascontiguousarray(data.logo()[..., :3]), "720p")
+    assert "sky" not in summarize_scene(logo).elements
+    assert enhance_prompt(None, None, logo, 2, settings=Settings()).text.startswith("A scene")

@@ -44,6 +44,10 @@ _LIGHTS_FRACTION = (0.002, 0.15)
 _MIN_LAMPS = 3
 """One or two bright blobs may be a fire or the moon; three or more are lamps."""
 _FIRE_MAX_MEAN_VALUE = 0.45
+_BLANK_SKY_SPREAD = 1.5 / 255
+"""A "sky" whose brightness varies less than this (standard deviation) holds nothing: the white
+page around a logo, or a sky blown out to white. It is not named (not "A landscape", no clouds
+to drift); real skies measure 5 levels (china at dusk) and more."""
 _MIST_SATURATION = 0.14
 _MIST_MIN_VALUE = 0.45
 _MIST_MAX_CONTRAST = 0.12
@@ -91,6 +95,8 @@ def summarize_scene(image: np.ndarray, analysis: SceneAnalysis | None = None) ->
         sky = np.zeros(val.shape, dtype=bool)
 
     elements = set(analysis.elements & _ENGINE_ELEMENTS)
+    if sky.any() and float(val[sky].std()) < _BLANK_SKY_SPREAD:
+        elements.discard("sky")  # blank: a page's white or a blown-out sky, nothing in it to drift
     light = _light(rgb, sat, val, sky)
     if light == "night" and _has_lamps(val):
         elements.add("lights")
