@@ -578,3 +578,13 @@ def test_a_place_where_something_happens_is_not_asked_to_move(name: str, prompt:
 def test_a_region_asked_for_in_its_own_words_is_still_an_ask(prompt: str) -> None:
     kinds = {region.kind for region in plan_motion(prompt, "", 5.0, 1, None).regions}
     assert kinds >= ({"sky"} if "clouds" in prompt else {"water"}), kinds
+
+
+def test_clauses_not_understood_share_one_note_in_the_users_exact_words() -> None:
+    """A prompt in the style people paste ('a beautiful photo of a cat, cinematic, 4k, high
+    quality') gave four notes, each with the ten languages, and quoted 'a beautiful photo of cat'
+    (a repeated word dropped as if it were a translated phrase's)."""
+    plan = plan_motion("a beautiful photo of a cat, cinematic, 4k, high quality", "", 5.0, 1, None)
+    said = [n for n in plan.notes if "not understood" in n]
+    assert len(said) == 1, plan.notes
+    assert said[0].startswith("'a beautiful photo of a cat', 'cinematic', '4k', 'high quality': not understood")

@@ -170,8 +170,8 @@ def prompt_notes(reading: Reading, scene: SceneAnalysis | None, removed: Iterabl
             notes.append(note(mention.text, reason))
         elif (moved := elsewhere(mention, scene)) is not None:
             notes.append(note(mention.source[0] if mention.source else mention.text, moved))
-    for words in reading.not_understood:
-        notes.append(note(words, NOT_UNDERSTOOD_REASON + _languages_read()))
+    if reading.not_understood:  # one note for them all: a described photo has several such clauses
+        notes.append(note("', '".join(reading.not_understood), NOT_UNDERSTOOD_REASON + _languages_read()))
     return list(dict.fromkeys(notes))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Generic, TypeVar
 
 from stillmotion.engines.motion import lexicon
@@ -279,8 +280,9 @@ def _free_words(clause: int, tokens: list[str], free: list[bool], clause_of: lis
 
 
 def _quote(origins: list[str], start: int, end: int) -> str:
-    """The user's words for tokens start..end (a translated phrase is quoted once)."""
-    return " ".join(dict.fromkeys(origins[start:end]))
+    """The user's words for tokens start..end (a translated phrase, the origin of each of its
+    English words in turn, is quoted once; a word the user repeated stays: "a photo of a cat")."""
+    return " ".join(origin for origin, _ in groupby(origins[start:end]))
 
 
 def _not_understood(tokens: list[str], origins: list[str], clause_of: list[int], understood: set[int]) -> list[str]:
