@@ -91,3 +91,36 @@ def test_a_cut_through_a_depth_ramp_parts_over_the_photo_not_a_smooth_fill() -> 
     grey = cv2.cvtColor(last, cv2.COLOR_RGB2GRAY).astype(np.float32)
     original = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
     assert float(np.std(grey[band])) > 0.8 * float(np.std(original[band])), "a smooth band where the layers parted"
+
+
+def test_a_small_thing_standing_out_behind_the_layers_edge_is_not_filled_over() -> None:
+    """China's island (dark trees, read nearer than the hazy lake around them) sat just behind
+    the foreground layer's edge where that edge ran through the lake with no step. The plate was
+    filled over the island too, so on "pan right" the fill, the island's dark smeared by the
+    inpainting, slid out from under the layer's feather: a dark streak across the lake, a wash
+    over the far shore. Only the layer's own steps are filled behind: nothing else is uncovered."""
+    width, height = 640, 360
+    rng = np.random.default_rng(5)
+    image = np.empty((height, width, 3), np.uint8)
+    image[:] = np.linspace(170, 230, height, dtype=np.float32)[:, None, None].astype(np.uint8)  # smooth sky
+    y0 = 120
+    image[y0:] = cv2.GaussianBlur(rng.integers(120, 200, (height - y0, width, 3), dtype=np.uint8), (0, 0), 1.2)
+    depth = np.ones((height, width), np.float32)
+    depth[y0:] = np.linspace(0.2, 0.95, width, dtype=np.float32)[None, :]  # near left, a ramp to the far right
+    plan = MotionPlan(camera=CameraMove(kind="truck", direction="right", amount=1.0))
+
+    def layer_edge() -> int:
+        prepared = prepare_plan(request_for(image, frames=24), plan, SceneAnalysis(depth=depth, masks={}))
+        coverage = prepared.renderer.parallax.foreground_rgba[y0 + 150 :, :, 3].astype(np.float32) / 255.0
+        return int(np.argmax(coverage.mean(axis=0) < 0.5))
+
+    edge = layer_edge()
+    # An island: small, dark, nearer than the ramp around it, just behind the layer's edge.
+    island = (slice(250, 270), slice(edge + 12, edge + 36))
+    image[island] = (30, 45, 30)
+    depth[island] -= 0.3
+    prepared = prepare_plan(request_for(image, frames=24), plan, SceneAnalysis(depth=depth, masks={}))
+    parallax = prepared.renderer.parallax
+    assert parallax is not None and parallax.foreground_rgba is not None
+    around = (slice(240, 280), slice(edge + 4, edge + 44))
+    assert np.array_equal(parallax.plate[around][..., :3], image[around]), "the plate was filled over the island"

@@ -318,6 +318,15 @@ def _search_kernel(grid: FieldGrid, reach: float) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
+def _uncovered_kernel(grid: FieldGrid, reach: float) -> np.ndarray:
+    """The disc (coarse cells) around a depth step that the move can uncover: the layer's grown
+    rim and the farthest the layers part, a cell to spare. The plate is filled there only: filled
+    out to the search radius instead, the fill showed through the layer's feather along a cut with
+    no step behind it (china, "pan right": a wash over the hazy shore, a dark streak on the lake)."""
+    radius = FOREGROUND_GROW_CELLS + int(np.ceil(reach / grid.divisor)) + 1
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
 def _whole_object(smooth: np.ndarray, behind: np.ndarray, rim: np.ndarray) -> np.ndarray:
     """The rim's object whole (float 0/1): every cell joined to the rim through cells nearer
     than the rim's own cut (what lies behind the nearest rim cell, less the mid step).
@@ -399,8 +408,11 @@ def _split(small_depth: np.ndarray, grid: FieldGrid, reach: float) -> _Split:
     # Only near a step does the layer hide what its move uncovers. Where its cut runs through a
     # depth ramp instead (the proxy's level crossing inside a tree's crown: china, "pan right"),
     # the plate keeps the photo, so the parting edge shows the same leaves, not a smooth band of
-    # fill (a grey-green ring that grew across the crown as the layers parted).
-    hole = cv2.bitwise_and(hole, cv2.dilate(standing_out, _search_kernel(grid, reach)))
+    # fill (a grey-green ring that grew across the crown as the layers parted). And only near a
+    # step of its own: something small standing out just behind its edge (china's island beside
+    # the lake) is not uncovered by it, and filled over it slid out as a dark streak.
+    own_steps = cv2.bitwise_and(standing_out, (cut > 0.5).astype(np.uint8))
+    hole = cv2.bitwise_and(hole, cv2.dilate(own_steps, _uncovered_kernel(grid, reach)))
     # Telea on float data can overshoot; the overscan assumed the image's own depth range.
     low, high = float(small_depth.min()), float(small_depth.max())
     # Behind the foreground the background's depth is what surrounds it, all the way out to

@@ -245,7 +245,8 @@ _PLACE_LEAD_IN = 2
 def _without_places(tokens: list[str], clause_of: list[int], mentions: list[Mention]) -> list[Mention]:
     """Less the region nouns that only say where another motion of their clause happens: "looks
     to the sky", "stars twinkle in the night sky", "pan across the lake". A noun that names a
-    motion ("over the waves", "through the clouds") or whose clause asks nothing else stays."""
+    motion ("over the waves", "through the clouds"), one that particles fall on ("rain on the
+    lake") or whose clause asks nothing else stays."""
     inside = {i for m in mentions for i in range(m.start, m.end)}
 
     def placed(mention: Mention) -> bool:
@@ -253,7 +254,8 @@ def _without_places(tokens: list[str], clause_of: list[int], mentions: list[Ment
             return False
         if tokens[mention.start] not in lexicon.PLACE_NOUNS:
             return False
-        if not any(other.clause == mention.clause and other.end <= mention.start
+        # Falling particles land on their place and stir it: "rain on the lake" asks for its rings.
+        if not any(other.clause == mention.clause and other.end <= mention.start and other.concept.group != "particle"
                    and other.concept.kind != mention.concept.kind for other in mentions):  # fmt: skip
             return False
         for i in range(mention.start - 1, max(mention.start - 2 - _PLACE_LEAD_IN, -1), -1):
