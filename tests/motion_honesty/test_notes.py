@@ -588,3 +588,22 @@ def test_clauses_not_understood_share_one_note_in_the_users_exact_words() -> Non
     said = [n for n in plan.notes if "not understood" in n]
     assert len(said) == 1, plan.notes
     assert said[0].startswith("'a beautiful photo of a cat', 'cinematic', '4k', 'high quality': not understood")
+
+
+@pytest.mark.parametrize(("prompt", "words"), [("the camera rotates clockwise", "rotates clockwise"),
+                                               ("camera rolls to the left", "camera rolls"),
+                                               ("dutch angle, slow", "dutch angle"), ("barrel roll", "barrel roll")])
+def test_a_roll_is_noted_and_the_camera_holds_never_a_truck(prompt: str, words: str) -> None:
+    """'the camera rotates clockwise' answered 'Rendered: the camera rotates clockwise.' over a
+    truck to the right: "clockwise" was read as a direction for a bare camera."""
+    _, enhanced, prepared = planned("chelsea", prompt)
+    said = [n for n in prepared.plan["notes"] if n.startswith(f"'{words}'")]
+    assert said and "a roll" in said[0], prepared.plan["notes"]
+    assert fails_strict(said[0])
+    assert prepared.plan["camera"]["kind"] == "static"
+    assert "rotat" not in enhanced and "roll" not in enhanced and "static camera" in enhanced.lower()
+
+
+def test_an_orbit_may_still_go_clockwise() -> None:
+    plan = plan_motion("orbit clockwise around the pagoda", "", 5.0, 1, None)
+    assert (plan.camera.kind, plan.camera.direction, plan.notes) == ("orbit", "right", ())

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from stillmotion.engines.motion.lexicon import MODIFIER_PHRASES
-from stillmotion.engines.motion.notes import elsewhere, later_camera_moves, unrenderable
+from stillmotion.engines.motion.notes import UNMADE_MOVES, elsewhere, later_camera_moves, unrenderable
 from stillmotion.engines.motion.prompt_match import Mention, read_prompt
 from stillmotion.engines.motion.prompt_paraphrase import closest_concept
 from stillmotion.engines.motion.scene import SceneAnalysis
@@ -144,7 +144,7 @@ def renderable_prompt(text: str, scene: SceneAnalysis | None) -> str:
                 continue
             if unrenderable(mention, scene) is None:
                 extra.append(_said_again(mention))
-            elif mention.concept.kind == "pull_out":
+            elif mention.concept.group == "camera" and mention.concept.kind in UNMADE_MOVES:
                 extra.append("static camera")
     lead = "".join(kept).strip()
     tail = ", ".join(dict.fromkeys(p for p in extra if p))

@@ -73,6 +73,14 @@ CAMERA_PHRASES: dict[str, Concept] = {
     "orbit|orbits|orbiting|orbital|arc|arcs|arcing|revolve|revolves|revolving":
         Concept("camera", "orbit"),
     "circle|circles|circling|rotate|rotates|rotating|rotation around|round": Concept("camera", "orbit"),
+    # A roll turns the picture about its centre: not a move this engine makes (a note says so).
+    # "rotates clockwise" was read as a bare camera going right, and rendered as a truck.
+    "barrel roll|rolls": Concept("camera", "roll"),
+    "dutch angle|tilt|roll": Concept("camera", "roll"),
+    "camera|frame|view|image|picture|horizon roll|rolls|rolling|spin|spins|spinning|twist|twists|twisting":
+        Concept("camera", "roll"),
+    "rotate|rotates|rotating|spin|spins|spinning|turn|turns|turning|roll|rolls|rolling "
+    "clockwise|counterclockwise|anticlockwise|counter-clockwise|anti-clockwise": Concept("camera", "roll"),
     "dolly-zoom|vertigo|zolly|contra-zoom": Concept("camera", "dolly_zoom"),
     "dolly zoom|zooms": Concept("camera", "dolly_zoom"),
     "hitchcock|trombone zoom|shot|effect": Concept("camera", "dolly_zoom"),

@@ -45,6 +45,12 @@ PULL_OUT_REASON = (
     "the photo is already the widest view there is, and widening it would need picture outside the frame; "
     "the camera stays still instead of pushing in"
 )
+ROLL_REASON = (
+    "turning the picture about its centre (a roll) is not one of this engine's camera moves, and cut "
+    "corners would need picture outside the frame; the camera stays still instead"
+)
+UNMADE_MOVES = {"pull_out": PULL_OUT_REASON, "roll": ROLL_REASON}
+"""Camera moves read and not made: the camera holds still, and a note says why."""
 _ABSENT = {
     "sky": "no sky was found in the photo",
     "water": "no water was found in the photo",
@@ -120,8 +126,8 @@ def unrenderable(mention: Mention, scene: SceneAnalysis | None) -> str | None:
         return None
     if concept.group == "subject":
         return _SUBJECT_REASONS.get(concept.kind, SUBJECT_REASON)
-    if concept.group == "camera" and concept.kind == "pull_out":
-        return PULL_OUT_REASON
+    if concept.group == "camera" and concept.kind in UNMADE_MOVES:
+        return UNMADE_MOVES[concept.kind]
     if concept.group == "region" and scene is not None and not region_found(concept.kind, scene):
         if concept.kind == "water" and float(scene.masks["water"].max()) >= FOUND_LEVEL:
             return DOUBTFUL_WATER_REASON

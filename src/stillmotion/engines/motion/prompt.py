@@ -24,7 +24,7 @@ import numpy as np
 
 from stillmotion.engines.motion import lexicon, prompt_paraphrase
 from stillmotion.engines.motion.lexicon import Concept
-from stillmotion.engines.motion.notes import prompt_notes, region_found
+from stillmotion.engines.motion.notes import UNMADE_MOVES, prompt_notes, region_found
 from stillmotion.engines.motion.plan import (
     CameraKind,
     CameraMove,
@@ -362,8 +362,8 @@ def _camera(
     move = moves[0]
     kind = camera_kind(move)
     assert kind is not None
-    if kind == "pull_out":
-        why.append(f'camera: static ("{move.text}": a pull-out cannot widen the photo, see notes)')
+    if kind in UNMADE_MOVES:
+        why.append(f'camera: static ("{move.text}": {kind.replace("_", "-")} is not made, see notes)')
         return CameraMove("static", None, 0.0, handheld)
     direction = move.direction
     if kind in _AXIS_KIND and direction is None:
