@@ -337,6 +337,12 @@ def test_faint_region_motion_measured_on_frames_is_reported_as_not_rendered() ->
     prepared = MotionEngine().prepare(request)
     assert list(prepared.plan["regions"]) == []
     assert any("'clouds'" in n and "visible" in n for n in prepared.plan["notes"])
+    # Two words for one faint sky make one note, not the same sentence twice.
+    request = RenderRequest(image, "clouds racing across the sky", "", 5.0, 3, 24, 12, scene)
+    notes = MotionEngine().prepare(request).plan["notes"]
+    assert [n for n in notes if "visible" in n] == [
+        n for n in notes if n.startswith("'clouds', 'sky': sky motion here would move less than a visible amount")]
+    assert len(notes) == 1, notes
 
 
 def test_no_prompt_and_nothing_detected_is_the_slow_push_in_not_a_pan() -> None:

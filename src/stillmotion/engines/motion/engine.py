@@ -98,10 +98,13 @@ def _without_faint(request: RenderRequest, plan: MotionPlan, faint: dict[str, Vi
         return plan
     said = _user_reading(request)
     notes = list(plan.notes)
+    words: dict[str, list[str]] = {}  # one note per faint kind, quoting every word that asked for it
     for mention in said.mentions:
         if mention.concept.group == "region" and not mention.negated and mention.concept.kind in faint:
-            measure = f"mean change {faint[mention.concept.kind].change:.1f} of 255 levels in its region"
-            notes.append(note(mention.text, WEAK_REASON.format(kind=mention.concept.kind, measured=measure)))
+            words.setdefault(mention.concept.kind, []).append(mention.text)
+    for kind, texts in words.items():
+        measure = f"mean change {faint[kind].change:.1f} of 255 levels in its region"
+        notes.append(note("', '".join(dict.fromkeys(texts)), WEAK_REASON.format(kind=kind, measured=measure)))
     why = [f"{kind}: changes its region by {m.change:.2f} levels (< {VISIBLE_CHANGE}), not visible; dropped"
            for kind, m in faint.items()]
     return replace(
