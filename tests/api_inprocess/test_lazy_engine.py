@@ -67,7 +67,8 @@ def test_renders_run_at_a_lower_priority(tmp_path: Path) -> None:
 def test_moderation_warms_up_after_the_start_up_not_beside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The lexicon's compile holds the GIL for ~0.2 s: started with the server it delayed /readyz."""
     warmed: list[float] = []
-    monkeypatch.setattr(services, "warm_up", lambda settings: warmed.append(time.monotonic()))
+    given: list[Settings] = []
+    monkeypatch.setattr(services, "warm_up", lambda chosen: (warmed.append(time.monotonic()), given.append(chosen)))
     monkeypatch.setattr(services, "WARM_UP_DELAY", 0.3)
     settings = Settings(data_dir=tmp_path, moderation_semantic=False)
     upgrade_database(settings)
@@ -79,6 +80,7 @@ def test_moderation_warms_up_after_the_start_up_not_beside_it(tmp_path: Path, mo
             assert warmed == [], "warmed beside the start-up"
             await asyncio.sleep(0.5)
         assert len(warmed) == 1 and warmed[0] - started >= 0.3
+        assert given == [settings], "warmed up for other settings (semantic moderation on or off)"
         stopping = time.monotonic()
         async with services.api_services(settings):
             pass  # stopped within the delay: no warm-up, and no wait for one
