@@ -613,3 +613,20 @@ def test_a_roll_is_noted_and_the_camera_holds_never_a_truck(prompt: str, words: 
 def test_an_orbit_may_still_go_clockwise() -> None:
     plan = plan_motion("orbit clockwise around the pagoda", "", 5.0, 1, None)
     assert (plan.camera.kind, plan.camera.direction, plan.notes) == ("orbit", "right", ())
+
+
+@pytest.mark.parametrize("prompt", ["only the water moves", "just the lake ripples, gently"])
+def test_only_a_region_moving_holds_the_camera(prompt: str) -> None:
+    """'only the water moves' on china answered 'Rendered: only the water moves. Very slow pan
+    right': the enhancer's pan moved the pagoda, the trees and the sky too."""
+    image = frame_input(np.ascontiguousarray(load_sample_image("china.jpg")), "720p")
+    scene = analyze_scene(image)
+    enhanced = enhance_prompt(prompt, "", image, 2, settings=Settings(), analysis=scene).text
+    prepared = MotionEngine().prepare(RenderRequest(image, enhanced, "", 5.0, 7, 24, 12, scene, user_prompt=prompt))
+    assert prepared.plan["camera"]["kind"] == "static", enhanced
+    assert "pan" not in enhanced.lower() and "push" not in enhanced.lower()
+    assert [region["kind"] for region in prepared.plan["regions"]] == ["water"]
+
+
+def test_a_camera_named_beside_only_still_moves() -> None:
+    assert plan_motion("only the water moves, pan left", "", 5.0, 1, None).camera.kind == "pan"

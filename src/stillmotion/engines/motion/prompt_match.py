@@ -199,6 +199,7 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
         qualified = {clause_of[i] for i in cues} | {clause_of[d.start] for d in directions}
         mentions = _with_paraphrases(tokens, clause_of, mentions, qualified, paraphrase)
     mentions = _without_places(tokens, clause_of, mentions)
+    mentions = _with_exclusive_still_camera(tokens, origins, clause_of, free, mentions)
     for mention in mentions:
         mention.negated = any(clause_of[c] == mention.clause and c < mention.end for c in cues)
     _attach_sources(tokens, origins, clause_of, free, mentions)
@@ -266,6 +267,28 @@ def _without_places(tokens: list[str], clause_of: list[int], mentions: list[Ment
         return False
 
     return [mention for mention in mentions if not placed(mention)]
+
+
+_EXCLUSIVE = frozenset({"only", "just", "solely", "merely"})
+
+
+def _with_exclusive_still_camera(
+    tokens: list[str], origins: list[str], clause_of: list[int], free: list[bool], mentions: list[Mention]
+) -> list[Mention]:
+    """Plus a static camera when the prompt names no camera and says that only a region or
+    particle moves ("only the water moves", "just the leaves"): a camera move would move
+    everything else too (the default drift or the enhancer's pan over china's pagoda)."""
+    if any(m.concept.group in ("camera", "generic_camera") for m in mentions):
+        return mentions
+    starts = {m.start: m for m in mentions if m.concept.group in ("region", "particle")}
+    for i, token in enumerate(tokens):
+        if token not in _EXCLUSIVE or not free[i]:
+            continue
+        after = next((j for j in range(i + 1, min(i + 4, len(tokens))) if tokens[j] not in _DETERMINERS), None)
+        if after is not None and after in starts and clause_of[after] == clause_of[i]:
+            still = Mention(Concept("camera", "static"), origins[i], clause_of[i], i, i + 1)
+            return sorted([*mentions, still], key=lambda m: m.start)
+    return mentions
 
 
 def _bare_camera(mention: Mention, tokens: list[str], free: list[bool], clause_of: list[int]) -> bool:
