@@ -630,3 +630,24 @@ def test_only_a_region_moving_holds_the_camera(prompt: str) -> None:
 
 def test_a_camera_named_beside_only_still_moves() -> None:
     assert plan_motion("only the water moves, pan left", "", 5.0, 1, None).camera.kind == "pan"
+
+
+@pytest.mark.parametrize("prompt", ["solo el agua se mueve", "só a água se move", "seul le lac bouge",
+                                    "nur das Wasser bewegt sich", "solo l'acqua si muove", "только вода движется",
+                                    "只有水在动"])  # fmt: skip
+def test_only_a_region_moving_holds_the_camera_in_other_languages(prompt: str) -> None:
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert (plan.camera.kind, [region.kind for region in plan.regions], plan.notes) == ("static", ["water"], ())
+
+
+@pytest.mark.parametrize(("prompt", "words"), [("el gato mira al cielo", "mira al"),
+                                               ("le chat regarde vers le ciel", "regarde vers"),
+                                               ("die Katze schaut zum Himmel", "schaut zum"),
+                                               ("o gato olha para o céu", "olha para"),
+                                               ("il gatto guarda verso il cielo", "guarda verso"),
+                                               ("кот смотрит на небо", "смотрит на"), ("猫看向天空", "看向")])
+def test_a_look_toward_the_sky_is_the_subjects_in_other_languages(prompt: str, words: str) -> None:
+    """'el gato mira al cielo' rendered a sky drift with no word on the cat: the sky is where it looks."""
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert [n.split(":")[0] for n in plan.notes] == [f"'{words}'"], plan.notes
+    assert not plan.regions

@@ -284,7 +284,8 @@ def _with_exclusive_still_camera(
     for i, token in enumerate(tokens):
         if token not in _EXCLUSIVE or not free[i]:
             continue
-        after = next((j for j in range(i + 1, min(i + 4, len(tokens))) if tokens[j] not in _DETERMINERS), None)
+        # Past articles in any language ("only the water", "solo el agua", "nur das Wasser").
+        after = next((j for j in range(i + 1, min(i + 4, len(tokens))) if not free[j] or j in starts), None)
         if after is not None and after in starts and clause_of[after] == clause_of[i]:
             still = Mention(Concept("camera", "static"), origins[i], clause_of[i], i, i + 1)
             return sorted([*mentions, still], key=lambda m: m.start)
