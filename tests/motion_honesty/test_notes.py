@@ -651,3 +651,17 @@ def test_a_look_toward_the_sky_is_the_subjects_in_other_languages(prompt: str, w
     plan = plan_motion(prompt, "", 5.0, 1, None)
     assert [n.split(":")[0] for n in plan.notes] == [f"'{words}'"], plan.notes
     assert not plan.regions
+
+
+def test_words_with_one_reason_share_one_note() -> None:
+    """'reflections shimmer on the chrome' gave 'no water was found' twice, once per word."""
+    _, _, prepared = planned("coffee", "reflections shimmer on the saucer, the cat blinks and smiles")
+    notes = prepared.plan["notes"]
+    assert sum("no water was found" in n for n in notes) == 1 and "'reflections', 'shimmer': no water" in notes[0]
+    assert sum("a subject's action" in n for n in notes) == 1
+    assert any(n.startswith("'blinks', 'smiles': a subject's action") for n in notes), notes
+
+
+def test_a_flower_a_bee_buzzes_around_is_its_place() -> None:
+    plan = plan_motion("a bee buzzes around the flower", "", 5.0, 1, None)
+    assert [n.split(":")[0] for n in plan.notes] == ["'bee buzzes'"] and not plan.regions

@@ -199,7 +199,10 @@ PLACE_NOUNS = frozenset(
     "shore lagoon bay harbor harbour tree trees grass grasses foliage bush bushes shrub shrubs plant plants "
     "flower flowers wheat reeds reed palm palms fern ferns forest meadow".split()
 )
-PLACE_PREPOSITIONS = frozenset("to toward towards into in across over above through at on under beneath".split())
+PLACE_PREPOSITIONS = frozenset(
+    "to toward towards into in across over above through at on under beneath around near beside along behind "
+    "past among between".split()
+)
 
 # --- what this engine cannot do ---------------------------------------------------------
 # A subject's own action (a cat blinking, a person turning her head, a rocket lifting off) or an

@@ -165,7 +165,7 @@ def prompt_notes(reading: Reading, scene: SceneAnalysis | None, removed: Iterabl
 
     `removed`: region and particle kinds the negative prompt takes out (not worth a note).
     """
-    notes: list[str] = []
+    said: dict[str, list[str]] = {}  # reason -> the words it is about: one note per reason
     skip = set(removed)
     later = later_camera_moves(reading)
     for mention in reading.mentions:
@@ -173,12 +173,12 @@ def prompt_notes(reading: Reading, scene: SceneAnalysis | None, removed: Iterabl
             continue
         reason = later.get(mention.start) or unrenderable(mention, scene)
         if reason is not None:
-            notes.append(note(mention.text, reason))
+            said.setdefault(reason, []).append(mention.text)
         elif (moved := elsewhere(mention, scene)) is not None:
-            notes.append(note(mention.source[0] if mention.source else mention.text, moved))
-    if reading.not_understood:  # one note for them all: a described photo has several such clauses
-        notes.append(note("', '".join(reading.not_understood), NOT_UNDERSTOOD_REASON + _languages_read()))
-    return list(dict.fromkeys(notes))
+            said.setdefault(moved, []).append(mention.source[0] if mention.source else mention.text)
+    if reading.not_understood:  # a described photo has several such clauses
+        said.setdefault(NOT_UNDERSTOOD_REASON + _languages_read(), []).extend(reading.not_understood)
+    return [note("', '".join(dict.fromkeys(words)), reason) for reason, words in said.items()]
 
 
 def fails_strict(text: str) -> bool:
