@@ -256,10 +256,12 @@ def _without_places(tokens: list[str], clause_of: list[int], mentions: list[Ment
         if tokens[mention.start] not in lexicon.PLACE_NOUNS:
             return False
         # Falling particles land on their place and stir it: "rain on the lake" asks for its rings.
-        if not any(other.clause == mention.clause and other.end <= mention.start and other.concept.group != "particle"
-                   and other.concept.kind != mention.concept.kind for other in mentions):  # fmt: skip
-            return False
-        for i in range(mention.start - 1, max(mention.start - 2 - _PLACE_LEAD_IN, -1), -1):
+        return any(other.clause == mention.clause and other.end <= mention.start
+                   and other.concept.group != "particle" and other.concept.kind != mention.concept.kind
+                   for other in mentions) and after_a_preposition(mention.start)  # fmt: skip
+
+    def after_a_preposition(start: int) -> bool:
+        for i in range(start - 1, max(start - 2 - _PLACE_LEAD_IN, -1), -1):
             if tokens[i] in lexicon.PLACE_PREPOSITIONS:
                 return True
             if i in inside or tokens[i] in _SEPARATORS:
@@ -280,7 +282,7 @@ def _with_exclusive_still_camera(
     everything else too (the default drift or the enhancer's pan over china's pagoda)."""
     if any(m.concept.group in ("camera", "generic_camera") for m in mentions):
         return mentions
-    starts = {m.start: m for m in mentions if m.concept.group in ("region", "particle")}
+    starts = {m.start for m in mentions if m.concept.group in ("region", "particle")}
     for i, token in enumerate(tokens):
         if token not in _EXCLUSIVE or not free[i]:
             continue
