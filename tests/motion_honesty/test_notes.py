@@ -39,6 +39,14 @@ def planned(name: str, prompt: str, frames: int = 24):
     return image, enhanced, MotionEngine().prepare(request)
 
 
+def planned_on_china(prompt: str):
+    """scikit-learn's china.jpg (a pagoda, a hazy lake, trees, sky), enhanced and planned as a task is."""
+    image = frame_input(np.ascontiguousarray(load_sample_image("china.jpg")), "720p")
+    scene = analyze_scene(image)
+    enhanced = enhance_prompt(prompt, "", image, 2, settings=Settings(), analysis=scene).text
+    return enhanced, MotionEngine().prepare(RenderRequest(image, enhanced, "", 5.0, 7, 24, 12, scene, user_prompt=prompt))
+
+
 def test_a_cats_blink_is_a_note_not_a_camera_move_or_a_claim() -> None:
     _, enhanced, prepared = planned("chelsea", "the cat blinks and looks around")
     notes = prepared.plan["notes"]
@@ -619,10 +627,7 @@ def test_an_orbit_may_still_go_clockwise() -> None:
 def test_only_a_region_moving_holds_the_camera(prompt: str) -> None:
     """'only the water moves' on china answered 'Rendered: only the water moves. Very slow pan
     right': the enhancer's pan moved the pagoda, the trees and the sky too."""
-    image = frame_input(np.ascontiguousarray(load_sample_image("china.jpg")), "720p")
-    scene = analyze_scene(image)
-    enhanced = enhance_prompt(prompt, "", image, 2, settings=Settings(), analysis=scene).text
-    prepared = MotionEngine().prepare(RenderRequest(image, enhanced, "", 5.0, 7, 24, 12, scene, user_prompt=prompt))
+    enhanced, prepared = planned_on_china(prompt)
     assert prepared.plan["camera"]["kind"] == "static", enhanced
     assert "pan" not in enhanced.lower() and "push" not in enhanced.lower()
     assert [region["kind"] for region in prepared.plan["regions"]] == ["water"]
@@ -665,3 +670,18 @@ def test_words_with_one_reason_share_one_note() -> None:
 def test_a_flower_a_bee_buzzes_around_is_its_place() -> None:
     plan = plan_motion("a bee buzzes around the flower", "", 5.0, 1, None)
     assert [n.split(":")[0] for n in plan.notes] == ["'bee buzzes'"] and not plan.regions
+
+
+@pytest.mark.parametrize(("prompt", "still", "moving"), [
+    ("the trees don't move, the water ripples", "foliage", "water"),
+    ("the water stays still but the trees sway", "water", "foliage"),
+    ("the lake remains perfectly still", "water", None),
+    ("the sky is motionless", "sky", None),
+])  # fmt: skip
+def test_a_region_said_to_keep_still_does_not_move(prompt: str, still: str, moving: str | None) -> None:
+    """'the trees don't move' on china swayed the trees (and 'the water stays still' rippled the
+    lake) under 'Rendered:' lines that quoted the user: a stillness said after a region refuses it."""
+    enhanced, prepared = planned_on_china(prompt)
+    kinds = [region["kind"] for region in prepared.plan["regions"]]
+    assert still not in kinds, (enhanced, prepared.plan["explanation"])
+    assert moving is None or moving in kinds

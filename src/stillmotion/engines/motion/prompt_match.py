@@ -201,7 +201,8 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
     mentions = _without_places(tokens, clause_of, mentions)
     mentions = _with_exclusive_still_camera(tokens, origins, clause_of, free, mentions)
     for mention in mentions:
-        mention.negated = any(clause_of[c] == mention.clause and c < mention.end for c in cues)
+        mention.negated = any(clause_of[c] == mention.clause and c < mention.end for c in cues) or (
+            mention.concept.group == "region" and _said_still_after(mention, tokens, clause_of))
     _attach_sources(tokens, origins, clause_of, free, mentions)
     unattached = _attach_directions(origins, clause_of, mentions, directions)
     global_modifiers = _attach_modifiers(tokens, origins, clause_of, mentions, modifiers, unattached)
@@ -269,6 +270,30 @@ def _without_places(tokens: list[str], clause_of: list[int], mentions: list[Ment
         return False
 
     return [mention for mention in mentions if not placed(mention)]
+
+
+_STILL = frozenset("still static motionless frozen unmoving immobile stationary".split())  # not "calm": gentle
+_STAYING = frozenset("stay stays staying stayed remain remains remaining remained is are be being keep keeps kept "
+                     "hold holds held stand stands look looks".split())
+_MOVING = frozenset("move moves moving sway sways swaying drift drifts drifting ripple ripples rippling flow flows "
+                    "flowing wave waves waving".split())
+_STILL_REACH = 3
+"""Words between a region and what says it keeps still ("the lake remains perfectly still")."""
+
+
+def _said_still_after(mention: Mention, tokens: list[str], clause_of: list[int]) -> bool:
+    """Whether the region's own clause says after it that it keeps still: "the water stays still",
+    "the sky is motionless", "the trees don't move". Such a region is refused like "no trees":
+    before, each of them moved, under a Rendered line that quoted the user's "stays still"."""
+    after = [i for i in range(mention.end, min(mention.end + _STILL_REACH + 1, len(tokens)))
+             if clause_of[i] == mention.clause]
+    words = [tokens[i] for i in after]
+    for k, word in enumerate(words):
+        if word in _STILL and any(w in _STAYING for w in words[:k]):
+            return True
+        if word in _MOVING and any(w in lexicon.NEGATION_CUES for w in words[:k]):
+            return True
+    return False
 
 
 _EXCLUSIVE = frozenset({"only", "just", "solely", "merely"})
