@@ -685,3 +685,21 @@ def test_a_region_said_to_keep_still_does_not_move(prompt: str, still: str, movi
     kinds = [region["kind"] for region in prepared.plan["regions"]]
     assert still not in kinds, (enhanced, prepared.plan["explanation"])
     assert moving is None or moving in kinds
+
+
+@pytest.mark.parametrize(("prompt", "camera", "regions"), [
+    ("stop the water", "push_in", []),
+    ("the clouds stop", "push_in", []),
+    ("no movement at all", "static", []),
+    ("nothing moves", "static", []),
+    ("freeze frame", "static", []),
+    ("without any motion", "static", []),
+    ("camera movement: none, water: ripples", "static", ["water"]),
+    ("no motion blur, clouds drift", "push_in", ["sky"]),
+])  # fmt: skip
+def test_what_is_told_to_stop_stops(prompt: str, camera: str, regions: list[str]) -> None:
+    """Each of these moved what it said should not: 'stop the water' rippled it, 'nothing moves'
+    and 'no movement at all' pushed in, 'camera movement: none' (a structured prompt) trucked.
+    'no motion blur' is about blur, not motion: the camera keeps its default."""
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert (plan.camera.kind, [region.kind for region in plan.regions]) == (camera, regions), plan.explanation

@@ -96,6 +96,11 @@ CAMERA_PHRASES: dict[str, Concept] = {
     "everything|all|rest stays|stay|remains|remain|is|stands still|static|frozen|motionless":
         Concept("camera", "static"),
     "camera doesn't|don't|won't|never move|moves": Concept("camera", "static"),
+    # Nothing at all is to move: before, "no movement at all" and "nothing moves" got the default push-in.
+    "nothing moves|move|moving|moved": Concept("camera", "static"),
+    "no|without|zero movement|motion": Concept("camera", "static"),
+    "without any movement|motion": Concept("camera", "static"),
+    "freeze frame|freeze-frame|freezeframe": Concept("camera", "static"),
     "locked-off|static|tripod": Concept("camera", "static"),
     "locked off|down": Concept("camera", "static"),
     "dolly|dollies|dollying|camera": Concept("generic_camera"),
@@ -294,6 +299,8 @@ FLAG_PHRASES: dict[str, Concept] = {
     "cinemagraph|cinemagraphs|living-photo": Concept("cinemagraph"),
     "living photo|picture": Concept("cinemagraph"),
     "smooth|smoothly|silky|fluid|fluidly|buttery": Concept("smooth"),
+    # Crisp motion, not "no motion": the longer phrase keeps "no motion blur" from holding the camera.
+    "no|without motion|movement blur|blurring": Concept("smooth"),
 }
 
 ALL_PHRASES: dict[str, Concept] = {
@@ -382,7 +389,7 @@ NEGATION_CUES: frozenset[str] = frozenset(
     {
         "no", "not", "without", "never", "avoid", "nor", "none", "zero", "minus", "remove",
         "exclude", "excluding", "don't", "dont", "doesn't", "doesnt", "won't", "isn't", "aren't",
-        "shouldn't", "cannot", "can't",
+        "shouldn't", "cannot", "can't", "stop", "halt", "freeze",
     }
 )
 """A cue negates every named thing after it in its clause ("no rain or snow")."""

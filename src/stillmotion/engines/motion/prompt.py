@@ -410,9 +410,12 @@ def _default_camera(
     reading: Reading, unwanted: _Unwanted, looping: bool, handheld: float, why: list[str]
 ) -> CameraMove:
     """No move named: a slow push-in, unless the prompt implies the camera should stay put."""
+    # A refused move named loosely ("camera movement: none", read by the paraphraser as a truck)
+    # refuses camera movement as such.
     refused = [
         m for m in reading.mentions
-        if m.negated and (m.concept.group == "generic_camera" or m.concept.kind == "push_in")
+        if m.negated and (m.concept.group == "generic_camera" or m.concept.kind == "push_in"
+                          or (m.concept.group == "camera" and m.paraphrase is not None))
     ]
     if refused:
         why.append(f'camera: static ("{refused[0].text}" negated)')

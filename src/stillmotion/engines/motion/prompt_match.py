@@ -202,7 +202,8 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
     mentions = _with_exclusive_still_camera(tokens, origins, clause_of, free, mentions)
     for mention in mentions:
         mention.negated = any(clause_of[c] == mention.clause and c < mention.end for c in cues) or (
-            mention.concept.group == "region" and _said_still_after(mention, tokens, clause_of))
+            mention.concept.group == "region" and _said_still_after(mention, tokens, clause_of)) or (
+            mention.clause in _answered_no(tokens, clause_of))
     _attach_sources(tokens, origins, clause_of, free, mentions)
     unattached = _attach_directions(origins, clause_of, mentions, directions)
     global_modifiers = _attach_modifiers(tokens, origins, clause_of, mentions, modifiers, unattached)
@@ -277,23 +278,35 @@ _STAYING = frozenset("stay stays staying stayed remain remains remaining remaine
                      "hold holds held stand stands look looks".split())
 _MOVING = frozenset("move moves moving sway sways swaying drift drifts drifting ripple ripples rippling flow flows "
                     "flowing wave waves waving".split())
+_STOPPING = frozenset("stop stops stopped halt halts halted freeze freezes froze".split())
 _STILL_REACH = 3
 """Words between a region and what says it keeps still ("the lake remains perfectly still")."""
 
 
 def _said_still_after(mention: Mention, tokens: list[str], clause_of: list[int]) -> bool:
     """Whether the region's own clause says after it that it keeps still: "the water stays still",
-    "the sky is motionless", "the trees don't move". Such a region is refused like "no trees":
+    "the sky is motionless", "the trees don't move", "the clouds stop". Such a region is refused like "no trees":
     before, each of them moved, under a Rendered line that quoted the user's "stays still"."""
     after = [i for i in range(mention.end, min(mention.end + _STILL_REACH + 1, len(tokens)))
              if clause_of[i] == mention.clause]
     words = [tokens[i] for i in after]
     for k, word in enumerate(words):
-        if word in _STILL and any(w in _STAYING for w in words[:k]):
+        if word in _STOPPING or (word in _STILL and any(w in _STAYING for w in words[:k])):
             return True
         if word in _MOVING and any(w in lexicon.NEGATION_CUES for w in words[:k]):
             return True
     return False
+
+
+def _answered_no(tokens: list[str], clause_of: list[int]) -> set[int]:
+    """Clauses a "none" or "no" after a colon refuses, as in a structured prompt ("camera
+    movement: none", which was read as a truck)."""
+    refused = set()
+    for i in range(1, len(tokens) - 1):
+        answer = [t for j, t in enumerate(tokens) if clause_of[j] == clause_of[i + 1] and t not in _SEPARATORS]
+        if tokens[i] == ":" and answer and all(t in lexicon.NEGATION_CUES for t in answer):
+            refused.add(clause_of[i - 1])
+    return refused
 
 
 _EXCLUSIVE = frozenset({"only", "just", "solely", "merely"})
