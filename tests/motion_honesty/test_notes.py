@@ -703,3 +703,14 @@ def test_what_is_told_to_stop_stops(prompt: str, camera: str, regions: list[str]
     'no motion blur' is about blur, not motion: the camera keeps its default."""
     plan = plan_motion(prompt, "", 5.0, 1, None)
     assert (plan.camera.kind, [region.kind for region in plan.regions]) == (camera, regions), plan.explanation
+
+
+def test_a_waterfall_on_a_lake_is_noted_not_poured_down() -> None:
+    """'the waterfall cascades' on china answered 'Rendered: the waterfall cascades' and flowed
+    the lake downward: the water the engine finds lies flat."""
+    enhanced, prepared = planned_on_china("the waterfall cascades, slow push in")
+    notes = prepared.plan["notes"]
+    assert len(notes) == 1 and notes[0].startswith("'waterfall', 'cascades': the motion engine finds water lying flat")
+    assert fails_strict(notes[0])
+    assert all(region.get("direction") != "down" for region in prepared.plan["regions"])
+    assert "waterfall" not in enhanced.lower() and "cascad" not in enhanced.lower()

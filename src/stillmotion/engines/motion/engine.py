@@ -28,7 +28,14 @@ from stillmotion.engines.motion.camera import (
     build_camera_path,
 )
 from stillmotion.engines.motion.fields import FieldGrid
-from stillmotion.engines.motion.notes import PARALLAX_MOVES, SMALLER_NOTE_BELOW, SMALLER_REASON, WEAK_REASON, note
+from stillmotion.engines.motion.notes import (
+    PARALLAX_MOVES,
+    SMALLER_NOTE_BELOW,
+    SMALLER_REASON,
+    WEAK_REASON,
+    falling_water,
+    note,
+)
 from stillmotion.engines.motion.parallax import ParallaxWarp, supported_parallax
 from stillmotion.engines.motion.particles import ParticleSystem
 from stillmotion.engines.motion.plan import MotionPlan
@@ -100,7 +107,8 @@ def _without_faint(request: RenderRequest, plan: MotionPlan, faint: dict[str, Vi
     notes = list(plan.notes)
     words: dict[str, list[str]] = {}  # one note per faint kind, quoting every word that asked for it
     for mention in said.mentions:
-        if mention.concept.group == "region" and not mention.negated and mention.concept.kind in faint:
+        if mention.concept.group == "region" and not mention.negated and mention.concept.kind in faint \
+                and not falling_water(mention):  # its own note says why already
             words.setdefault(mention.concept.kind, []).append(mention.text)
     for kind, texts in words.items():
         measure = f"mean change {faint[kind].change:.1f} of 255 levels in its region"

@@ -49,6 +49,10 @@ ROLL_REASON = (
     "turning the picture about its centre (a roll) is not one of this engine's camera moves, and cut "
     "corners would need picture outside the frame; the camera stays still instead"
 )
+FALLING_WATER_REASON = (
+    "the motion engine finds water lying flat (a lake, the sea, a river's surface), never water falling, "
+    "so no waterfall or cascade is rendered"
+)
 UNMADE_MOVES = {"pull_out": PULL_OUT_REASON, "roll": ROLL_REASON}
 """Camera moves read and not made: the camera holds still, and a note says why."""
 _ABSENT = {
@@ -128,11 +132,20 @@ def unrenderable(mention: Mention, scene: SceneAnalysis | None) -> str | None:
         return _SUBJECT_REASONS.get(concept.kind, SUBJECT_REASON)
     if concept.group == "camera" and concept.kind in UNMADE_MOVES:
         return UNMADE_MOVES[concept.kind]
+    if falling_water(mention) and scene is not None:
+        return FALLING_WATER_REASON
     if concept.group == "region" and scene is not None and not region_found(concept.kind, scene):
         if concept.kind == "water" and float(scene.masks["water"].max()) >= FOUND_LEVEL:
             return DOUBTFUL_WATER_REASON
         return _ABSENT[concept.kind]
     return None
+
+
+def falling_water(mention: Mention) -> bool:
+    """A waterfall or cascade: water the photo would have to show falling. The water mask keeps
+    flat bands only (`scene_masks.water_mask`), so on a photo it is never found: before, "the
+    waterfall cascades" on china's lake poured the lake downward under `Rendered:`."""
+    return mention.concept.group == "region" and mention.concept.kind == "water" and mention.concept.direction == "down"
 
 
 def elsewhere(mention: Mention, scene: SceneAnalysis | None) -> str | None:

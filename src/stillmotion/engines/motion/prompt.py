@@ -24,7 +24,7 @@ import numpy as np
 
 from stillmotion.engines.motion import lexicon, prompt_paraphrase
 from stillmotion.engines.motion.lexicon import Concept
-from stillmotion.engines.motion.notes import UNMADE_MOVES, prompt_notes, region_found
+from stillmotion.engines.motion.notes import UNMADE_MOVES, falling_water, prompt_notes, region_found
 from stillmotion.engines.motion.plan import (
     CameraKind,
     CameraMove,
@@ -110,7 +110,8 @@ def plan_motion(
     # 2. Clip-wide tempo, strength (cfg_scale) and smoothing.
     speed, strength, smoothing = _globals(reading, unwanted, cfg_scale, why)
     # 3. What the prompt names, less what it negates and the negative prompt names.
-    named = [m for m in reading.mentions if not m.negated and m.concept.group in ("region", "particle")]
+    named = [m for m in reading.mentions if not m.negated and m.concept.group in ("region", "particle")
+             and not (scene is not None and falling_water(m))]  # fmt: skip
     removed = _removed_kinds(reading, unwanted, why)
     regions = [
         RegionEffect(cast(RegionKind, e.kind), strength=e.level, speed=e.speed, direction=e.direction)
