@@ -714,3 +714,9 @@ def test_a_waterfall_on_a_lake_is_noted_not_poured_down() -> None:
     assert fails_strict(notes[0])
     assert all(region.get("direction") != "down" for region in prepared.plan["regions"])
     assert "waterfall" not in enhanced.lower() and "cascad" not in enhanced.lower()
+
+
+def test_the_sun_shining_through_the_trees_asks_for_its_rays() -> None:
+    """It answered 'Rendered: the sun shines through the trees' over swaying trees and no rays."""
+    plan = plan_motion("the sun shines through the trees", "", 5.0, 1, None)
+    assert [region.kind for region in plan.regions] == ["rays"]

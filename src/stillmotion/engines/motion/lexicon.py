@@ -173,6 +173,9 @@ REGION_PHRASES: dict[str, Concept] = {
     "god|sun|light|crepuscular|sunlight rays|beams|shafts": Concept("region", "rays"),
     "rays|shafts|beams of light|sunlight": Concept("region", "rays"),
     "light shaft|shafts|beam|beams": Concept("region", "rays"),
+    # "the sun shines through the trees" asks for its rays (and the trees are their place).
+    "sun|sunlight|light shines|shining|streams|streaming|pours|pouring|filters|filtering|breaks|breaking":
+        Concept("region", "rays"),
 }
 
 # --- particles ----------------------------------------------------------------------------
