@@ -121,6 +121,21 @@ def test_cmyk_with_a_press_profile_is_converted_by_that_profile(fmt: str) -> Non
     assert np.abs(decoded[150, 75] - (0, 255, 255)).max() <= 2
 
 
+def test_a_colour_mode_pillow_cannot_convert_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No file of the six formats was found that Pillow opens and cannot convert to RGB (every mode
+    it writes in them converts), so the conversion is made to fail here: the refusal names the
+    mode, it is not a 500."""
+    from stillmotion.inputs import decode as decode_module
+
+    def unconvertible(image: Image.Image) -> Image.Image:
+        raise ValueError("conversion not supported")
+
+    monkeypatch.setattr(decode_module, "_to_rgb", unconvertible)
+    with pytest.raises(ImageRejected) as refused:
+        decode_image(encode(Image.new("CMYK", (300, 300)), "TIFF"))
+    assert refused.value.message == "Image colour mode CMYK is not supported."
+
+
 @pytest.mark.parametrize("fmt", ["PNG", "TIFF"])
 def test_16_bit_grey_is_scaled_not_clipped(fmt: str) -> None:
     ramp = np.tile(np.linspace(0, 65535, 320).astype(np.uint16), (300, 1))
