@@ -41,6 +41,7 @@ class ModelRender:
     """The task's progress as each frame was asked for."""
 
     def soundtrack(self, ctx: TaskContext) -> np.ndarray | None:
+        ctx.check()  # a model's generation honours cancellation, as `frames` does
         return self.track
 
     def frames(self, ctx: TaskContext) -> Iterator[np.ndarray]:
@@ -100,6 +101,13 @@ def test_progress_climbs_frame_by_frame_through_the_render_stage(tmp_path: Path)
     _produce(tmp_path, engine, generate_audio=False)
     # The render stage is 8-99 %: each written frame moves it by 91/8 points.
     assert engine.renders[0].progress == pytest.approx([8 + 91 * frame / FPS for frame in range(FPS)])
+
+
+def test_the_clip_is_encoded_with_the_configured_motion_search(tmp_path: Path) -> None:
+    """x264 writes its options into the stream: the settings' motion search (dia by default) is
+    the one used, not the preset's own (hex)."""
+    _, video = _produce(tmp_path, SoundingModel(None), generate_audio=False)
+    assert b" me=dia " in video.read_bytes()
 
 
 def test_a_model_without_sound_this_time_gets_the_procedural_track_with_its_cues(tmp_path: Path) -> None:

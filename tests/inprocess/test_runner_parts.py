@@ -47,6 +47,20 @@ def test_a_render_thread_runs_that_much_nicer_than_the_process(niceness: int) ->
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == process, "the caller's thread kept its own"
 
 
+def test_threads_that_cannot_be_reniced_say_so_and_render_on(monkeypatch: pytest.MonkeyPatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    """As root a thread may always be reniced, so the refusal (an unprivileged container) is made
+    here: a warning, and no exception out of the render pool's initializer."""
+    def refused(*args: object) -> None:
+        raise PermissionError("not permitted")
+
+    monkeypatch.setattr(os, "setpriority", refused)
+    with caplog.at_level(logging.WARNING, logger="stillmotion.worker"):
+        _lower_priority(3)
+    assert [r.getMessage() for r in caplog.records] == [
+        "cannot lower the render threads' priority; renders run at the process's"]
+
+
 async def test_a_preview_is_stored_once_and_a_refused_one_costs_nothing(
     worker_factory: Callable[..., Any], caplog: pytest.LogCaptureFixture
 ) -> None:
