@@ -720,3 +720,16 @@ def test_the_sun_shining_through_the_trees_asks_for_its_rays() -> None:
     """It answered 'Rendered: the sun shines through the trees' over swaying trees and no rays."""
     plan = plan_motion("the sun shines through the trees", "", 5.0, 1, None)
     assert [region.kind for region in plan.regions] == ["rays"]
+
+
+@pytest.mark.parametrize(("prompt", "camera", "regions"), [
+    ("freeze the pagoda, animate the lake", "static", ["water"]),
+    ("keep the pagoda still, the lake ripples", "static", ["water"]),
+    ("hold the lighthouse still while the sea moves", "static", ["water"]),
+    ("keep the water still, clouds drift", "push_in", ["sky"]),
+])  # fmt: skip
+def test_a_thing_to_keep_still_holds_the_camera(prompt: str, camera: str, regions: list[str]) -> None:
+    """'freeze the pagoda, animate the lake' noted the pagoda as not understood and pushed in,
+    moving it; a region kept still ('keep the water still') is refused instead."""
+    plan = plan_motion(prompt, "", 5.0, 1, None)
+    assert (plan.camera.kind, [region.kind for region in plan.regions], plan.notes) == (camera, regions, ())

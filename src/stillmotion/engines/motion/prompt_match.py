@@ -204,6 +204,8 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
         mention.negated = any(clause_of[c] == mention.clause and c < mention.end for c in cues) or (
             mention.concept.group == "region" and _said_still_after(mention, tokens, clause_of)) or (
             mention.clause in _answered_no(tokens, clause_of))
+    # After the negations: "freeze" both refuses what it names and, for a thing no region is, holds it.
+    mentions = _with_held_still_camera(tokens, origins, clause_of, free, mentions)
     _attach_sources(tokens, origins, clause_of, free, mentions)
     unattached = _attach_directions(origins, clause_of, mentions, directions)
     global_modifiers = _attach_modifiers(tokens, origins, clause_of, mentions, modifiers, unattached)
@@ -290,8 +292,10 @@ def _said_still_after(mention: Mention, tokens: list[str], clause_of: list[int])
     after = [i for i in range(mention.end, min(mention.end + _STILL_REACH + 1, len(tokens)))
              if clause_of[i] == mention.clause]
     words = [tokens[i] for i in after]
+    held = mention.start > 0 and any(tokens[i] in _HOLDING for i in range(max(0, mention.start - 3), mention.start)
+                                     if clause_of[i] == mention.clause)  # "keep the water still"
     for k, word in enumerate(words):
-        if word in _STOPPING or (word in _STILL and any(w in _STAYING for w in words[:k])):
+        if word in _STOPPING or (word in _STILL and (held or any(w in _STAYING for w in words[:k]))):
             return True
         if word in _MOVING and any(w in lexicon.NEGATION_CUES for w in words[:k]):
             return True
@@ -328,6 +332,30 @@ def _with_exclusive_still_camera(
         after = next((j for j in range(i + 1, min(i + 4, len(tokens))) if not free[j] or j in starts), None)
         if after is not None and after in starts and clause_of[after] == clause_of[i]:
             still = Mention(Concept("camera", "static"), origins[i], clause_of[i], i, i + 1)
+            return sorted([*mentions, still], key=lambda m: m.start)
+    return mentions
+
+
+_HOLDING = frozenset("keep keeps keeping hold holds holding freeze freezes".split())
+
+
+def _with_held_still_camera(
+    tokens: list[str], origins: list[str], clause_of: list[int], free: list[bool], mentions: list[Mention]
+) -> list[Mention]:
+    """Plus a static camera when the prompt names no camera and asks to keep a thing it names
+    still: "keep the pagoda still", "freeze the pagoda" (a camera move would move it; a region
+    said so is refused instead, `_said_still_after`). Before, such a clause was not understood
+    and the default move carried the pagoda along."""
+    if any(m.concept.group in ("camera", "generic_camera") for m in mentions):
+        return mentions
+    named = {m.clause for m in mentions}
+    for i, token in enumerate(tokens):
+        if token not in _HOLDING or not free[i] or clause_of[i] in named:
+            continue
+        rest = [j for j in range(i + 1, min(i + 2 + _STILL_REACH, len(tokens))) if clause_of[j] == clause_of[i]]
+        if token.startswith("freeze") and rest or any(tokens[j] in _STILL for j in rest):
+            end = max(rest, default=i) + 1
+            still = Mention(Concept("camera", "static"), " ".join(origins[i:end]), clause_of[i], i, end)
             return sorted([*mentions, still], key=lambda m: m.start)
     return mentions
 
