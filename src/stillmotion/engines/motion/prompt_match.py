@@ -200,10 +200,11 @@ def read_prompt(text: str, paraphrase: Paraphraser | None = None) -> Reading:
         mentions = _with_paraphrases(tokens, clause_of, mentions, qualified, paraphrase)
     mentions = _without_places(tokens, clause_of, mentions)
     mentions = _with_exclusive_still_camera(tokens, origins, clause_of, free, mentions)
+    refused = _answered_no(tokens, clause_of)
     for mention in mentions:
         mention.negated = any(clause_of[c] == mention.clause and c < mention.end for c in cues) or (
             mention.concept.group == "region" and _said_still_after(mention, tokens, clause_of)) or (
-            mention.clause in _answered_no(tokens, clause_of))
+            mention.clause in refused)
     # After the negations: "freeze" both refuses what it names and, for a thing no region is, holds it.
     mentions = _with_held_still_camera(tokens, origins, clause_of, free, mentions)
     _attach_sources(tokens, origins, clause_of, free, mentions)
@@ -292,8 +293,8 @@ def _said_still_after(mention: Mention, tokens: list[str], clause_of: list[int])
     after = [i for i in range(mention.end, min(mention.end + _STILL_REACH + 1, len(tokens)))
              if clause_of[i] == mention.clause]
     words = [tokens[i] for i in after]
-    held = mention.start > 0 and any(tokens[i] in _HOLDING for i in range(max(0, mention.start - 3), mention.start)
-                                     if clause_of[i] == mention.clause)  # "keep the water still"
+    before = range(max(0, mention.start - _STILL_REACH), mention.start)
+    held = any(tokens[i] in _HOLDING for i in before if clause_of[i] == mention.clause)  # "keep the water still"
     for k, word in enumerate(words):
         if word in _STOPPING or (word in _STILL and (held or any(w in _STAYING for w in words[:k]))):
             return True
@@ -306,9 +307,9 @@ def _answered_no(tokens: list[str], clause_of: list[int]) -> set[int]:
     """Clauses a "none" or "no" after a colon refuses, as in a structured prompt ("camera
     movement: none", which was read as a truck)."""
     refused = set()
-    for i in range(1, len(tokens) - 1):
+    for i in (i for i in range(1, len(tokens) - 1) if tokens[i] == ":"):
         answer = [t for j, t in enumerate(tokens) if clause_of[j] == clause_of[i + 1] and t not in _SEPARATORS]
-        if tokens[i] == ":" and answer and all(t in lexicon.NEGATION_CUES for t in answer):
+        if answer and all(t in lexicon.NEGATION_CUES for t in answer):
             refused.add(clause_of[i - 1])
     return refused
 
@@ -322,7 +323,7 @@ def _with_exclusive_still_camera(
     """Plus a static camera when the prompt names no camera and says that only a region or
     particle moves ("only the water moves", "just the leaves"): a camera move would move
     everything else too (the default drift or the enhancer's pan over china's pagoda)."""
-    if any(m.concept.group in ("camera", "generic_camera") for m in mentions):
+    if _names_a_camera(mentions):
         return mentions
     starts = {m.start for m in mentions if m.concept.group in ("region", "particle")}
     for i, token in enumerate(tokens):
@@ -331,8 +332,7 @@ def _with_exclusive_still_camera(
         # Past articles in any language ("only the water", "solo el agua", "nur das Wasser").
         after = next((j for j in range(i + 1, min(i + 4, len(tokens))) if not free[j] or j in starts), None)
         if after is not None and after in starts and clause_of[after] == clause_of[i]:
-            still = Mention(Concept("camera", "static"), origins[i], clause_of[i], i, i + 1)
-            return sorted([*mentions, still], key=lambda m: m.start)
+            return _plus_still_camera(mentions, origins, clause_of, i, i + 1)
     return mentions
 
 
@@ -346,7 +346,7 @@ def _with_held_still_camera(
     still: "keep the pagoda still", "freeze the pagoda" (a camera move would move it; a region
     said so is refused instead, `_said_still_after`). Before, such a clause was not understood
     and the default move carried the pagoda along."""
-    if any(m.concept.group in ("camera", "generic_camera") for m in mentions):
+    if _names_a_camera(mentions):
         return mentions
     named = {m.clause for m in mentions}
     for i, token in enumerate(tokens):
@@ -354,10 +354,20 @@ def _with_held_still_camera(
             continue
         rest = [j for j in range(i + 1, min(i + 2 + _STILL_REACH, len(tokens))) if clause_of[j] == clause_of[i]]
         if token.startswith("freeze") and rest or any(tokens[j] in _STILL for j in rest):
-            end = max(rest, default=i) + 1
-            still = Mention(Concept("camera", "static"), " ".join(origins[i:end]), clause_of[i], i, end)
-            return sorted([*mentions, still], key=lambda m: m.start)
+            return _plus_still_camera(mentions, origins, clause_of, i, max(rest, default=i) + 1)
     return mentions
+
+
+def _names_a_camera(mentions: list[Mention]) -> bool:
+    return any(m.concept.group in ("camera", "generic_camera") for m in mentions)
+
+
+def _plus_still_camera(
+    mentions: list[Mention], origins: list[str], clause_of: list[int], start: int, end: int
+) -> list[Mention]:
+    """`mentions` and a static camera read from the user's words at tokens start..end."""
+    still = Mention(Concept("camera", "static"), " ".join(origins[start:end]), clause_of[start], start, end)
+    return sorted([*mentions, still], key=lambda m: m.start)
 
 
 def _bare_camera(mention: Mention, tokens: list[str], free: list[bool], clause_of: list[int]) -> bool:
